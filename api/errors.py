@@ -1,0 +1,89 @@
+"""The one table that maps domain errors to HTTP, and every error body as RFC 9457 problem+json.
+
+Handlers never catch exceptions themselves; what is not in the table is a 500 with no details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from engine.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    NotFoundError,
+    ProcedureDefinitionError,
+    ValidationFailedError,
+)
+from engine.workflow import WorkflowError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
+    (AuthenticationError, 401, "Unauthorized"),
+    (ForbiddenError, 403, "Forbidden"),
+    (NotFoundError, 404, "Not Found"),
+    (ConflictError, 409, "Conflict"),
+    (ValidationFailedError, 422, "Unprocessable Content"),
+    (ProcedureDefinitionError, 422, "Invalid procedure definition"),
+    (WorkflowError, 422, "The process cannot go on"),
+]
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _domain_error(error: DomainError) -> Response:
+    for error_class, status, title in STATUS_BY_ERROR:
+        if isinstance(error, error_class):
+            extra: dict[str, Any] = {}
+            if isinstance(error, ValidationFailedError):
+                extra["errors"] = [{"pointer": e.pointer, "detail": e.message} for e in error.errors]
+            if isinstance(error, ConflictError) and error.status:
+                extra["current_status"] = error.status
+            return problem(status, title, str(error), **extra)
+    log.error("unmapped domain error %s", type(error).__name__)
+    return problem(500, "Internal Server Error", "the server could not complete the request")
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return problem(status, error.name, error.description or "")
+    # webargs/marshmallow envelope errors come as {location: {field: [message, ...]}}.
+    errors = [item for fields in messages.values() for item in _flatten(fields)]
+    detail = "the request body is malformed" if status == 400 else "the request does not match the expected fields"
+    return problem(status, error.name, detail, errors=errors)
+
+
+def _flatten(messages: Any, pointer: str = "") -> Iterator[dict[str, str]]:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{pointer}/{key}")
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        yield {"pointer": pointer or "/", "detail": "; ".join(messages)}
+    else:
+        yield {"pointer": pointer or "/", "detail": str(messages)}
+
+
+def _unexpected(error: Exception) -> Response:
+    log.exception("unexpected error")
+    return problem(500, "Internal Server Error", "the server could not complete the request")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

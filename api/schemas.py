@@ -1,0 +1,181 @@
+"""marshmallow schemas for the API envelopes, named by direction (…CreateSchema, …ReadSchema, …Query).
+
+Form content (applications, task data) is a plain dict here: its contract is the JSON Schema,
+validated by the engine, so no field of a form is defined twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from engine.domain.calendar import VN_TZ
+from engine.domain.dossier import Channel, TaskStatus
+from engine.domain.status import DossierStatus
+
+
+class LocalDateTime(fields.AwareDateTime):
+    """Times are written in Vietnam's time zone, as officers and citizens read them."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(value.astimezone(VN_TZ) if value else value, attr, obj, **kwargs)
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+class TokenCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(1, 256), load_only=True)
+
+
+class TokenReadSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    username = fields.String()
+    unit_id = fields.String()
+    roles = fields.List(fields.String())
+
+
+class UnitQuery(Schema):
+    province_id = fields.String()
+    kind = fields.String(validate=validate.OneOf(["province", "commune", "agency"]))
+
+
+class UnitReadSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.Function(lambda u: u.kind.value)
+    province_id = fields.String(allow_none=True)
+    division_type = fields.String()
+    has_centre = fields.Boolean()
+
+
+class ProcedureReadSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.Function(lambda p: p.manifest["name"])
+    field = fields.Function(lambda p: p.manifest.get("field"))
+    level = fields.Function(lambda p: p.manifest.get("level"))
+    time_limit = fields.Function(lambda p: p.manifest["time_limit"])
+    cross_boundary = fields.Boolean()
+    lanes = fields.Function(lambda p: p.manifest["lanes"])
+
+
+class ProcedureDetailSchema(ProcedureReadSchema):
+    application_form = fields.String()
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
+def _status_fields(status: DossierStatus) -> dict[str, Any]:
+    return {"status": status.value, "national_code": status.national_code, "label": status.label_vi}
+
+
+class DossierCreateSchema(Schema):
+    procedure_code = fields.String(required=True, validate=validate.Length(1, 32))
+    application = fields.Dict(required=True)
+    return_unit_id = fields.String(validate=validate.Length(1, 32))
+    channel = fields.Enum(Channel, by_value=True, load_default=Channel.IN_PERSON)
+
+
+class DossierQuery(PageQuery):
+    status = fields.Enum(DossierStatus, by_value=True)
+
+
+class DossierReadSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    status = fields.Function(lambda d: d.status.value)
+    status_info = fields.Function(lambda d: _status_fields(d.status))
+    channel = fields.Function(lambda d: d.channel.value)
+    receiving_unit_id = fields.String()
+    competent_unit_id = fields.String()
+    return_unit_id = fields.String()
+    applicant_name = fields.String()
+    received_at = LocalDateTime()
+    due_at = LocalDateTime()
+    result_ready_at = LocalDateTime(allow_none=True)
+    returned_at = LocalDateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class DossierReceiptSchema(DossierReadSchema):
+    """The answer to a reception: what the receipt slip prints, including the look-up secret."""
+
+    secret = fields.String()
+
+
+class TaskReadSchema(Schema):
+    id = fields.String()
+    dossier_code = fields.String()
+    step = fields.String()
+    name = fields.String()
+    lane = fields.String()
+    role = fields.String()
+    unit_id = fields.String()
+    form_id = fields.String(allow_none=True)
+    status = fields.Function(lambda t: t.status.value)
+    created_at = LocalDateTime()
+    due_at = LocalDateTime()
+    completed_at = LocalDateTime(allow_none=True)
+
+
+class HistoryEventReadSchema(Schema):
+    kind = fields.Function(lambda e: e.kind.value)
+    at = LocalDateTime()
+    actor_id = fields.Integer(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class DossierDetailSchema(Schema):
+    dossier = fields.Nested(DossierReadSchema)
+    procedure_name = fields.Function(lambda d: d.procedure.manifest["name"])
+    application = fields.Function(lambda d: d.dossier.application)
+    tasks = fields.List(fields.Nested(TaskReadSchema))
+    history = fields.List(fields.Nested(HistoryEventReadSchema))
+
+
+class TaskQuery(PageQuery):
+    status = fields.Enum(TaskStatus, by_value=True, load_default=TaskStatus.READY)
+
+
+class TaskCompleteSchema(Schema):
+    data = fields.Dict(load_default=dict)
+
+
+class PublicQuery(Schema):
+    secret = fields.String(required=True, validate=validate.Length(4, 8))
+
+
+class StageReadSchema(Schema):
+    at = LocalDateTime()
+    kind = fields.String()
+    label = fields.String()
+    unit_name = fields.String(allow_none=True)
+
+
+class PublicDossierSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.String()
+    status = fields.Function(lambda d: d.status.value)
+    status_info = fields.Function(lambda d: _status_fields(d.status))
+    received_at = LocalDateTime()
+    due_at = LocalDateTime()
+    returned_at = LocalDateTime(allow_none=True)
+    timeline = fields.List(fields.Nested(StageReadSchema))
+
+
+def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)), "total": fields.Integer(),
+                             "limit": fields.Integer(), "offset": fields.Integer()},
+                            name=f"{item.__name__.removesuffix('Schema')}PageSchema")

@@ -1,0 +1,41 @@
+"""The one module that reads the environment. Every setting is documented in the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    token_max_age: int
+    processes_dir: Path
+    forms_dir: Path
+    demo_password: str
+
+
+def from_environment(instance_path: Path) -> Settings:
+    return Settings(
+        database_url=os.environ.get("ONESTOP_DATABASE_URL", f"sqlite:///{instance_path / 'onestop.db'}"),
+        secret_key=os.environ.get("ONESTOP_SECRET_KEY") or _instance_secret(instance_path),
+        token_max_age=int(os.environ.get("ONESTOP_TOKEN_MAX_AGE", str(12 * 3600))),
+        processes_dir=Path(os.environ.get("ONESTOP_PROCESSES_DIR", ROOT / "processes")),
+        forms_dir=Path(os.environ.get("ONESTOP_FORMS_DIR", ROOT / "forms")),
+        demo_password=os.environ.get("ONESTOP_DEMO_PASSWORD", "demo-2025"),
+    )
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A signing key kept in the instance folder, so tokens survive a restart of the embedded set-up."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

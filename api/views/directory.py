@@ -1,0 +1,36 @@
+"""GET /units, GET /procedures, GET /procedures/{code}: the directory and the procedure catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.schemas import ProcedureDetailSchema, ProcedureReadSchema, UnitQuery, UnitReadSchema
+from api.wiring import wiring
+
+blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Units and procedures")
+
+
+@blp.get("/units")
+@blp.arguments(UnitQuery, location="query")
+@blp.response(200, UnitReadSchema(many=True))
+def list_units(query: dict[str, Any]) -> Any:
+    with wiring().uow() as uow:
+        return uow.units.list(province_id=query.get("province_id"), kind=query.get("kind"))
+
+
+@blp.get("/procedures")
+@blp.response(200, ProcedureReadSchema(many=True))
+def list_procedures() -> Any:
+    w = wiring()
+    with w.uow() as uow:
+        return [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
+
+
+@blp.get("/procedures/<code>")
+@blp.response(200, ProcedureDetailSchema)
+def get_procedure(code: str) -> Any:
+    w = wiring()
+    with w.uow() as uow:
+        return w.catalogue.latest(uow.procedures, code)

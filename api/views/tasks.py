@@ -1,0 +1,31 @@
+"""The inbox: tasks for the caller's unit and roles, and completing one with its form data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.auth import current_actor
+from api.schemas import DossierReadSchema, TaskCompleteSchema, TaskQuery, TaskReadSchema, page, page_schema
+from api.wiring import wiring
+from engine.services import tasks
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Inbox")
+
+
+@blp.get("")
+@blp.arguments(TaskQuery, location="query")
+@blp.response(200, page_schema(TaskReadSchema))
+def inbox(query: dict[str, Any]) -> Any:
+    items, total = tasks.inbox(wiring().uow(), actor=current_actor(), status=query["status"],
+                               limit=query["limit"], offset=query["offset"])
+    return page(items, total, query)
+
+
+@blp.post("/<task_id>/complete")
+@blp.arguments(TaskCompleteSchema)
+@blp.response(200, DossierReadSchema)
+def complete(body: dict[str, Any], task_id: str) -> Any:
+    w = wiring()
+    return tasks.complete(w.uow(), actor=current_actor(), task_id=task_id, data=body["data"], **w.deps())

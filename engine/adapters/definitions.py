@@ -1,0 +1,38 @@
+"""Reading procedure definitions from disk: processes/<name>/procedure.json with its BPMN, and the
+JSON Schemas the manifest and its user tasks name, from forms/<form id>.schema.json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from engine.domain.errors import ProcedureDefinitionError
+from engine.domain.procedure import ProcedureVersion
+
+_FORM_PROPERTY = re.compile(r'name="form"\s+value="([^"]+)"')
+
+
+def read_procedures(processes_dir: Path, forms_dir: Path) -> list[ProcedureVersion]:
+    """Every procedure folder under processes_dir, as unpublished versions (version 0)."""
+    return [read_procedure(folder, forms_dir) for folder in sorted(processes_dir.iterdir())
+            if (folder / "procedure.json").is_file()]
+
+
+def read_procedure(folder: Path, forms_dir: Path) -> ProcedureVersion:
+    manifest = _json(folder / "procedure.json")
+    bpmn = (folder / manifest["process"]["bpmn"]).read_text(encoding="utf-8")
+    form_ids = {manifest["application_form"], *_FORM_PROPERTY.findall(bpmn)}
+    forms = {form_id: _json(forms_dir / f"{form_id}.schema.json") for form_id in sorted(form_ids)}
+    return ProcedureVersion(code=manifest["code"], version=0, manifest=manifest, bpmn=bpmn, forms=forms)
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProcedureDefinitionError(f"{path} is missing") from exc
+    except json.JSONDecodeError as exc:
+        raise ProcedureDefinitionError(f"{path} is not valid JSON: {exc}") from exc

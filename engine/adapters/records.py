@@ -1,0 +1,134 @@
+"""SQLAlchemy 2 table definitions (…Record). Schema changes go through Alembic migrations.
+
+Times are stored as UTC; UTCDateTime returns them timezone-aware on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class UnitRecord(Base):
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    province_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.id"), index=True)
+    division_type: Mapped[str] = mapped_column(String(32))
+
+
+class UserRecord(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    roles: Mapped[list[str]]
+
+
+class ProcedureVersionRecord(Base):
+    __tablename__ = "procedure_versions"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int]
+    checksum: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, Any]]
+    bpmn: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+
+
+class DossierSequenceRecord(Base):
+    """Per-unit daily counter behind dossier codes; incremented with an upsert under a row lock."""
+
+    __tablename__ = "dossier_sequences"
+    unit_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int]
+
+
+class DossierRecord(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        UniqueConstraint("receiving_unit_id", "idempotency_key"),
+        Index("ix_dossiers_unit_received", "receiving_unit_id", "received_at"),
+        Index("ix_dossiers_competent_received", "competent_unit_id", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    secret: Mapped[str] = mapped_column(String(8))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    receiving_unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    competent_unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    return_unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    application: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    received_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime]
+    result_ready_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    workflow_state: Mapped[dict[str, Any]]
+    version: Mapped[int]
+
+
+class TaskRecord(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_inbox", "unit_id", "status", "role"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_code: Mapped[str] = mapped_column(String(48))
+    step: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    form_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class HistoryEventRecord(Base):
+    __tablename__ = "history_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]

@@ -1,0 +1,247 @@
+"""Repositories: load and store domain objects through SQLAlchemy records, one class per aggregate.
+
+They never commit; the unit of work does. Row-to-object conversion lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.adapters.records import (
+    DossierRecord,
+    DossierSequenceRecord,
+    HistoryEventRecord,
+    ProcedureVersionRecord,
+    TaskRecord,
+    UnitRecord,
+    UserRecord,
+)
+from engine.domain.actor import Actor
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.domain.errors import ConflictError
+from engine.domain.procedure import ProcedureVersion
+from engine.domain.status import DossierStatus
+from engine.domain.unit import Unit, UnitKind
+
+
+class UnitRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def get(self, unit_id: str) -> Unit | None:
+        record = self._s.get(UnitRecord, unit_id)
+        return _unit(record) if record else None
+
+    def list(self, *, province_id: str | None = None, kind: str | None = None) -> list[Unit]:
+        query = select(UnitRecord).order_by(UnitRecord.id)
+        if province_id is not None:
+            query = query.where((UnitRecord.province_id == province_id) | (UnitRecord.id == province_id))
+        if kind is not None:
+            query = query.where(UnitRecord.kind == kind)
+        return [_unit(r) for r in self._s.scalars(query)]
+
+    def upsert(self, units: Iterable[Unit]) -> int:
+        count = 0
+        for unit in units:
+            self._s.merge(UnitRecord(id=unit.id, name=unit.name, kind=unit.kind.value,
+                                     province_id=unit.province_id, division_type=unit.division_type))
+            self._s.flush()  # parents first, so the province exists before its communes
+            count += 1
+        return count
+
+
+def _unit(r: UnitRecord) -> Unit:
+    return Unit(r.id, r.name, UnitKind(r.kind), r.province_id, r.division_type)
+
+
+class UserRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def credentials(self, username: str) -> tuple[Actor, str] | None:
+        record = self._s.scalar(select(UserRecord).where(UserRecord.username == username))
+        return (_actor(record), record.password_hash) if record else None
+
+    def get(self, user_id: int) -> Actor | None:
+        record = self._s.get(UserRecord, user_id)
+        return _actor(record) if record else None
+
+    def add(self, *, username: str, password_hash: str, display_name: str, unit_id: str,
+            roles: Sequence[str]) -> None:
+        self._s.add(UserRecord(username=username, password_hash=password_hash, display_name=display_name,
+                               unit_id=unit_id, roles=list(roles)))
+
+    def exists(self, username: str) -> bool:
+        return self._s.scalar(select(func.count()).where(UserRecord.username == username)) > 0
+
+
+def _actor(r: UserRecord) -> Actor:
+    return Actor(r.id, r.username, r.unit_id, frozenset(r.roles))
+
+
+class ProcedureRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def get(self, version_id: int) -> ProcedureVersion | None:
+        record = self._s.get(ProcedureVersionRecord, version_id)
+        return _procedure(record) if record else None
+
+    def latest_id(self, code: str) -> int | None:
+        query = (select(ProcedureVersionRecord.id).where(ProcedureVersionRecord.code == code)
+                 .order_by(ProcedureVersionRecord.version.desc()).limit(1))
+        return self._s.scalar(query)
+
+    def latest_ids(self) -> list[int]:
+        newest = (select(ProcedureVersionRecord.code, func.max(ProcedureVersionRecord.version).label("v"))
+                  .group_by(ProcedureVersionRecord.code).subquery())
+        query = (select(ProcedureVersionRecord.id)
+                 .join(newest, (ProcedureVersionRecord.code == newest.c.code)
+                       & (ProcedureVersionRecord.version == newest.c.v))
+                 .order_by(ProcedureVersionRecord.code))
+        return list(self._s.scalars(query))
+
+    def add(self, procedure: ProcedureVersion, *, published_at: datetime) -> int:
+        record = ProcedureVersionRecord(code=procedure.code, version=procedure.version,
+                                        checksum=procedure.checksum, manifest=procedure.manifest,
+                                        bpmn=procedure.bpmn, forms=procedure.forms, published_at=published_at)
+        self._s.add(record)
+        self._s.flush()
+        return record.id
+
+
+def _procedure(r: ProcedureVersionRecord) -> ProcedureVersion:
+    return ProcedureVersion(code=r.code, version=r.version, manifest=r.manifest, bpmn=r.bpmn,
+                            forms=r.forms, id=r.id, checksum=r.checksum)
+
+
+_DOSSIER_FIELDS = [c.key for c in DossierRecord.__table__.columns if c.key not in ("id", "version")]
+
+
+class DossierRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def next_sequence(self, unit_id: str, day: date) -> int:
+        """Take the next number of the unit's daily sequence; the row stays locked until commit."""
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (insert(DossierSequenceRecord).values(unit_id=unit_id, day=day, last_value=1)
+                     .on_conflict_do_update(index_elements=["unit_id", "day"],
+                                            set_={"last_value": DossierSequenceRecord.last_value + 1})
+                     .returning(DossierSequenceRecord.last_value))
+        return int(self._s.execute(statement).scalar_one())
+
+    def add(self, dossier: Dossier) -> None:
+        record = DossierRecord(**_dossier_values(dossier), version=1)
+        self._s.add(record)
+        self._s.flush()
+        dossier.id, dossier.version = record.id, 1
+
+    def get(self, code: str, *, lock: bool = False) -> Dossier | None:
+        query = select(DossierRecord).where(DossierRecord.code == code).execution_options(populate_existing=True)
+        if lock:
+            query = query.with_for_update()
+        record = self._s.scalar(query)
+        return _dossier(record) if record else None
+
+    def by_idempotency_key(self, unit_id: str, key: str) -> Dossier | None:
+        record = self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
+                                                            DossierRecord.idempotency_key == key))
+        return _dossier(record) if record else None
+
+    def update(self, dossier: Dossier) -> None:
+        """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`)."""
+        statement = (update(DossierRecord)
+                     .where(DossierRecord.id == dossier.id, DossierRecord.version == dossier.version)
+                     .values(**_dossier_values(dossier), version=dossier.version + 1)
+                     .execution_options(synchronize_session=False))
+        if self._s.execute(statement).rowcount != 1:
+            raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it")
+        dossier.version += 1
+
+    def list(self, *, unit_id: str, status: str | None, limit: int, offset: int) -> tuple[list[Dossier], int]:
+        """Dossiers the unit received, handles or returns, newest first, with the total count."""
+        involved = ((DossierRecord.receiving_unit_id == unit_id) | (DossierRecord.competent_unit_id == unit_id)
+                    | (DossierRecord.return_unit_id == unit_id))
+        query = select(DossierRecord).where(involved)
+        if status is not None:
+            query = query.where(DossierRecord.status == status)
+        total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = self._s.scalars(query.order_by(DossierRecord.received_at.desc(), DossierRecord.id.desc())
+                               .limit(limit).offset(offset))
+        return [_dossier(r) for r in page], total
+
+
+def _dossier_values(d: Dossier) -> dict[str, object]:
+    values = {key: getattr(d, key) for key in _DOSSIER_FIELDS}
+    values["status"], values["channel"] = d.status.value, d.channel.value
+    return values
+
+
+def _dossier(r: DossierRecord) -> Dossier:
+    values = {key: getattr(r, key) for key in _DOSSIER_FIELDS}
+    values["status"], values["channel"] = DossierStatus(r.status), Channel(r.channel)
+    return Dossier(**values, id=r.id, version=r.version)  # type: ignore[arg-type]
+
+
+class TaskRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def add(self, task: Task) -> None:
+        values = asdict(task)
+        values["status"] = task.status.value
+        self._s.add(TaskRecord(**values))
+
+    def get(self, task_id: str) -> Task | None:
+        query = select(TaskRecord).where(TaskRecord.id == task_id).execution_options(populate_existing=True)
+        record = self._s.scalar(query)
+        return _task(record) if record else None
+
+    def complete(self, task: Task) -> None:
+        self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id)
+                        .values(status=task.status.value, completed_at=task.completed_at,
+                                completed_by=task.completed_by)
+                        .execution_options(synchronize_session=False))
+
+    def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,
+              offset: int) -> tuple[list[Task], int]:
+        query = select(TaskRecord).where(TaskRecord.unit_id == unit_id, TaskRecord.status == status,
+                                         TaskRecord.role.in_(list(roles)))
+        total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = self._s.scalars(query.order_by(TaskRecord.due_at, TaskRecord.created_at)
+                               .limit(limit).offset(offset))
+        return [_task(r) for r in page], total
+
+    def of_dossier(self, dossier_id: int) -> list[Task]:
+        query = select(TaskRecord).where(TaskRecord.dossier_id == dossier_id).order_by(TaskRecord.created_at)
+        return [_task(r) for r in self._s.scalars(query)]
+
+
+def _task(r: TaskRecord) -> Task:
+    return Task(id=r.id, dossier_code=r.dossier_code, step=r.step, name=r.name, lane=r.lane, role=r.role,
+                unit_id=r.unit_id, form_id=r.form_id, created_at=r.created_at, due_at=r.due_at,
+                status=TaskStatus(r.status), completed_at=r.completed_at, completed_by=r.completed_by,
+                dossier_id=r.dossier_id)
+
+
+class HistoryRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def append(self, event: HistoryEvent) -> None:
+        self._s.add(HistoryEventRecord(dossier_id=event.dossier_id, kind=event.kind.value, at=event.at,
+                                       actor_id=event.actor_id, unit_id=event.unit_id, data=event.data))
+
+    def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
+        query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)
+                 .order_by(HistoryEventRecord.id))
+        return [HistoryEvent(EventKind(r.kind), r.at, r.actor_id, r.unit_id, r.data, r.dossier_id, r.id)
+                for r in self._s.scalars(query)]

@@ -1,0 +1,62 @@
+"""The unit of work: one database transaction per command. Nothing is written unless commit() is
+called; leaving the `with` block without it rolls everything back.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.adapters.repositories import (
+    DossierRepository,
+    HistoryRepository,
+    ProcedureRepository,
+    TaskRepository,
+    UnitRepository,
+    UserRepository,
+)
+from engine.domain.errors import ConflictError
+
+
+class SqlUnitOfWork:
+    units: UnitRepository
+    users: UserRepository
+    procedures: ProcedureRepository
+    dossiers: DossierRepository
+    tasks: TaskRepository
+    history: HistoryRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._session = self._session_factory()
+        self.units, self.users = UnitRepository(session), UserRepository(session)
+        self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
+        self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._session is not None
+        self._session.rollback()
+        self._session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None
+        try:
+            self._session.commit()
+        except IntegrityError as error:
+            raise ConflictError("another request changed the same data at the same time; try again") from error
+
+    def flush(self) -> None:
+        """Write pending rows now, turning a clash with a concurrent command into a ConflictError."""
+        assert self._session is not None
+        try:
+            self._session.flush()
+        except (IntegrityError, OperationalError) as error:
+            raise ConflictError("another request changed the same data at the same time; try again") from error

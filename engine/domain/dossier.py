@@ -1,0 +1,116 @@
+"""The dossier (hồ sơ), its human tasks and its history events, as plain data.
+
+A dossier's identity is its code `{unit id}-{YYMMDD}-{NNNN}`; its `version` guards concurrent updates.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from engine.domain.status import DossierStatus
+
+# Unambiguous letters and digits for the secret printed on the receipt (no 0/O, 1/I/L).
+_SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def format_dossier_code(unit_id: str, day: date, sequence: int) -> str:
+    if not 1 <= sequence <= 9999:
+        raise ValueError(f"the daily sequence of unit {unit_id} is exhausted ({sequence})")
+    return f"{unit_id}-{day:%y%m%d}-{sequence:04d}"
+
+
+def new_lookup_secret() -> str:
+    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(4))
+
+
+class Channel(str, Enum):
+    """How the dossier came in (KenhThucHien 1, 2, 3)."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    POST = "post"
+
+
+@dataclass
+class Dossier:
+    code: str
+    secret: str
+    procedure_code: str
+    procedure_version_id: int
+    status: DossierStatus
+    channel: Channel
+    receiving_unit_id: str
+    competent_unit_id: str
+    return_unit_id: str
+    applicant_name: str
+    application: dict[str, Any]
+    received_at: datetime
+    due_at: datetime
+    workflow_state: dict[str, Any]
+    received_by: int
+    result_ready_at: datetime | None = None
+    returned_at: datetime | None = None
+    idempotency_key: str | None = None
+    id: int | None = None
+    version: int = 0
+
+    def unit_for(self, unit_rule: str) -> str:
+        """The unit a lane bound to `unit_rule` (receiving_centre, competent_unit, return_centre) sends to."""
+        return {
+            "receiving_centre": self.receiving_unit_id,
+            "competent_unit": self.competent_unit_id,
+            "return_centre": self.return_unit_id,
+        }[unit_rule]
+
+    def involves(self, unit_id: str) -> bool:
+        return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id)
+
+
+class TaskStatus(str, Enum):
+    READY = "ready"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Task:
+    """A human step waiting in a dossier, for one role at one unit (the inbox row)."""
+
+    id: str
+    dossier_code: str
+    step: str
+    name: str
+    lane: str
+    role: str
+    unit_id: str
+    form_id: str | None
+    created_at: datetime
+    due_at: datetime
+    status: TaskStatus = TaskStatus.READY
+    completed_at: datetime | None = None
+    completed_by: int | None = None
+    dossier_id: int | None = None
+
+
+class EventKind(str, Enum):
+    RECEIVED = "received"
+    TASK_COMPLETED = "task_completed"
+    HANDED_OVER = "handed_over"
+    STATUS_CHANGED = "status_changed"
+
+
+@dataclass
+class HistoryEvent:
+    """One line of a dossier's append-only log. `data` holds no personal data."""
+
+    kind: EventKind
+    at: datetime
+    actor_id: int | None
+    unit_id: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    dossier_id: int | None = None
+    id: int | None = None

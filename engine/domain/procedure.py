@@ -1,0 +1,124 @@
+"""Procedures at a version: the manifest (names, time limit, lane bindings, competent-unit rule),
+the BPMN text and the forms. A version is immutable once stored; dossiers keep the one they started on.
+
+Pure Python; parsing the BPMN is engine.workflow's job, reading files engine.adapters'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from engine.domain.calendar import WorkingCalendar
+from engine.domain.errors import NotFoundError, ProcedureDefinitionError
+from engine.domain.forms import check_form, compile_form
+
+# Which unit a lane's tasks go to, named in the manifest's lane bindings.
+UNIT_RULES = ("receiving_centre", "competent_unit", "return_centre")
+# How the competent unit is found, named in the manifest's `competent_unit.rule`.
+COMPETENCE_RULES = ("applicant_residence", "receiving_unit")
+
+
+@dataclass(frozen=True)
+class LaneBinding:
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """The legal limit: same working day (15:00 cut-off) or N working days from a complete dossier."""
+
+    working_days: int
+
+    def due(self, calendar: WorkingCalendar, received_at: datetime) -> datetime:
+        if self.working_days == 0:
+            return calendar.same_day_due(received_at)
+        return calendar.add_working_days(received_at, self.working_days)
+
+
+@dataclass(frozen=True)
+class ProcedureVersion:
+    """One published version of a procedure. `forms` maps form ids to JSON Schemas."""
+
+    code: str
+    version: int
+    manifest: dict[str, Any]
+    bpmn: str
+    forms: dict[str, dict[str, Any]]
+    id: int | None = None
+    checksum: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.checksum:
+            object.__setattr__(self, "checksum", content_checksum(self.manifest, self.bpmn, self.forms))
+
+    @property
+    def name_vi(self) -> str:
+        return str(self.manifest["name"]["vi"])
+
+    @property
+    def name_en(self) -> str:
+        return str(self.manifest["name"]["en"])
+
+    @property
+    def process_id(self) -> str:
+        return str(self.manifest["process"]["process_id"])
+
+    @property
+    def application_form(self) -> str:
+        return str(self.manifest["application_form"])
+
+    @property
+    def cross_boundary(self) -> bool:
+        return bool(self.manifest.get("cross_boundary", False))
+
+    @property
+    def competence_rule(self) -> dict[str, str]:
+        return dict(self.manifest["competent_unit"])
+
+    @cached_property
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit(int(self.manifest["time_limit"]["working_days"]))
+
+    @cached_property
+    def lanes(self) -> dict[str, LaneBinding]:
+        return {name: LaneBinding(b["role"], b["unit"]) for name, b in self.manifest["lanes"].items()}
+
+    def lane(self, name: str | None) -> LaneBinding:
+        if name not in self.lanes:
+            raise ProcedureDefinitionError(f"lane {name!r} of procedure {self.code} has no binding")
+        return self.lanes[name]
+
+    @cached_property
+    def _validators(self) -> dict[str, Draft202012Validator]:
+        return {form_id: compile_form(schema) for form_id, schema in self.forms.items()}
+
+    def check_form(self, form_id: str, data: Any, *, prefix: str = "") -> None:
+        if form_id not in self._validators:
+            raise NotFoundError(f"form {form_id!r} is not part of procedure {self.code}")
+        check_form(self._validators[form_id], data, form_id=form_id, prefix=prefix)
+
+
+def content_checksum(manifest: dict[str, Any], bpmn: str, forms: dict[str, Any]) -> str:
+    blob = json.dumps([manifest, bpmn, forms], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def check_manifest(manifest: dict[str, Any]) -> None:
+    """Reject a manifest missing what the engine relies on, with the first problem named."""
+    for key in ("code", "name", "time_limit", "process", "application_form", "competent_unit", "lanes"):
+        if key not in manifest:
+            raise ProcedureDefinitionError(f"the manifest has no '{key}'")
+    rule = manifest["competent_unit"].get("rule")
+    if rule not in COMPETENCE_RULES:
+        raise ProcedureDefinitionError(f"unknown competent-unit rule {rule!r}; use one of {COMPETENCE_RULES}")
+    for lane, binding in manifest["lanes"].items():
+        if binding.get("unit") not in UNIT_RULES or not binding.get("role"):
+            raise ProcedureDefinitionError(f"lane {lane!r} needs a role and a unit among {UNIT_RULES}")

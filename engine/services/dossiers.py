@@ -1,0 +1,177 @@
+"""Dossier use cases: receive at a centre, read one, list a unit's dossiers, return the result.
+
+Receiving validates the application, resolves the competent unit, gives the dossier its code and
+lookup secret, starts the workflow and completes the reception step, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.domain.actor import Actor, Role
+from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, new_lookup_secret
+from engine.domain.dossier import format_dossier_code as dossier_code
+from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.procedure import ProcedureVersion
+from engine.domain.status import DossierStatus
+from engine.domain.unit import Unit, UnitKind
+from engine.services import tasks as task_service
+from engine.services.catalogue import Catalogue
+from engine.services.progress import log_event, record_progress
+from engine.workflow import WorkflowInstance
+
+
+@dataclass(frozen=True)
+class Reception:
+    """What the counter officer submits: the procedure, the application, and where to return."""
+
+    procedure_code: str
+    application: dict[str, Any]
+    return_unit_id: str | None = None
+    channel: Channel = Channel.IN_PERSON
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DossierDetail:
+    dossier: Dossier
+    procedure: ProcedureVersion
+    tasks: list[Task]
+    history: list[HistoryEvent]
+
+
+def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+            clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
+    """Receive a dossier at the actor's centre. Returns it and whether it was created now."""
+    with uow:
+        if reception.idempotency_key:
+            existing = uow.dossiers.by_idempotency_key(actor.unit_id, reception.idempotency_key)
+            if existing is not None:
+                return existing, False
+        actor.require(Role.RECEPTION.value, actor.unit_id)
+        centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
+        procedure = catalogue.latest(uow.procedures, reception.procedure_code)
+        procedure.check_form(procedure.application_form, reception.application, prefix="/application")
+        competent = _competent_unit(uow, procedure, reception.application, centre)
+        returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
+        _same_province(centre, returning, "/return_unit_id")
+        now = clock()
+        code = dossier_code(centre.id, now.astimezone(VN_TZ).date(), uow.dossiers.next_sequence(centre.id, now.astimezone(VN_TZ).date()))
+        instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
+        dossier = Dossier(
+            code=code, secret=new_lookup_secret(), procedure_code=procedure.code,
+            procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
+            receiving_unit_id=centre.id, competent_unit_id=competent.id, return_unit_id=returning.id,
+            applicant_name=_applicant_name(procedure, reception.application), application=reception.application,
+            received_at=now, due_at=procedure.time_limit.due(calendar, now), workflow_state={},
+            received_by=actor.user_id, idempotency_key=reception.idempotency_key)
+        uow.dossiers.add(dossier)
+        log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id,
+                  procedure=procedure.code, competent_unit=competent.id, due_at=dossier.due_at.isoformat())
+        record_progress(uow, dossier, instance, procedure, completed=None, actor_id=actor.user_id, now=now,
+                        calendar=calendar)
+        first = _reception_task(uow, dossier)
+        step = instance.complete(first.id, {})
+        record_progress(uow, dossier, instance, procedure, completed=(first, step), actor_id=actor.user_id,
+                        now=now, calendar=calendar)
+        uow.dossiers.update(dossier)
+        uow.commit()
+        return dossier, True
+
+
+def _reception_task(uow: Any, dossier: Dossier) -> Task:
+    assert dossier.id is not None
+    ready = [t for t in uow.tasks.of_dossier(dossier.id) if t.unit_id == dossier.receiving_unit_id
+             and t.role == Role.RECEPTION.value]
+    if len(ready) != 1:
+        raise ConflictError(f"procedure {dossier.procedure_code} does not start with one reception step")
+    return ready[0]
+
+
+def _centre(uow: Any, unit_id: str | None, pointer: str) -> Unit:
+    unit = uow.units.get(unit_id) if unit_id else None
+    if unit is None or not unit.has_centre:
+        raise ValidationFailedError("no such one-stop centre", [FieldError(pointer, "is not a one-stop centre")])
+    return unit
+
+
+def _same_province(centre: Unit, other: Unit, pointer: str) -> None:
+    if _province_of(centre) != _province_of(other):
+        raise ValidationFailedError("the unit is in another province",
+                                    [FieldError(pointer, f"is not in the province of {centre.name}")])
+
+
+def _province_of(unit: Unit) -> str:
+    return unit.province_id or unit.id
+
+
+def _competent_unit(uow: Any, procedure: ProcedureVersion, application: dict[str, Any], centre: Unit) -> Unit:
+    rule = procedure.competence_rule
+    if rule["rule"] == "receiving_unit":
+        return centre
+    pointer = rule["pointer"]
+    unit = uow.units.get(_resolve_pointer(application, pointer))
+    field = "/application" + pointer
+    if unit is None or unit.kind != UnitKind.COMMUNE:
+        raise ValidationFailedError("unknown commune of residence", [FieldError(field, "is not a known commune")])
+    _same_province(centre, unit, field)
+    if unit.id != centre.id and not procedure.cross_boundary:
+        raise ValidationFailedError(
+            f"procedure {procedure.code} is received only at the competent commune's centre",
+            [FieldError(field, f"is handled by {unit.name}; receive the dossier there")])
+    return unit
+
+
+def _resolve_pointer(document: Any, pointer: str) -> Any:
+    for part in pointer.strip("/").split("/"):
+        if not isinstance(document, dict):
+            return None
+        document = document.get(part)
+    return document
+
+
+def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
+    return str(_resolve_pointer(application, procedure.manifest.get("applicant_name", "/applicant/full_name")) or "")
+
+
+def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, code: str) -> DossierDetail:
+    with uow:
+        dossier = _visible(uow, actor, code)
+        assert dossier.id is not None
+        procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+        return DossierDetail(dossier, procedure, uow.tasks.of_dossier(dossier.id), uow.history.of_dossier(dossier.id))
+
+
+def _visible(uow: Any, actor: Actor, code: str) -> Dossier:
+    dossier = uow.dossiers.get(code)
+    if dossier is None:
+        raise NotFoundError(f"dossier {code} does not exist")
+    if not dossier.involves(actor.unit_id):
+        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
+    return dossier
+
+
+def list_for_unit(uow: Any, *, actor: Actor, status: DossierStatus | None, limit: int,
+                  offset: int) -> tuple[list[Dossier], int]:
+    with uow:
+        return uow.dossiers.list(unit_id=actor.unit_id, status=status.value if status else None,
+                                 limit=limit, offset=offset)
+
+
+def return_result(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+                  clock: Callable[[], datetime], code: str, data: dict[str, Any]) -> Dossier:
+    """Hand the result to the citizen: complete the dossier's ready `returned` milestone step."""
+    with uow:
+        dossier = _visible(uow, actor, code)
+        procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+        instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+        steps = [t for t in instance.ready_human_tasks() if t.properties.get("milestone") == "returned"]
+    if not steps:
+        raise ConflictError(f"dossier {code} has no result waiting to be returned ({dossier.status.value})",
+                            status=dossier.status.value)
+    return task_service.complete(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock,
+                                 task_id=steps[0].id, data=data)

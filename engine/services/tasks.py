@@ -1,0 +1,48 @@
+"""Task use cases: an officer's inbox (tasks for their unit and roles) and completing a task.
+
+Completing locks the dossier row, checks the task is still ready, validates the form and moves the
+workflow, so of two officers completing the same task exactly one succeeds; the other gets 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from engine.domain.actor import Actor
+from engine.domain.calendar import WorkingCalendar
+from engine.domain.dossier import Dossier, Task, TaskStatus
+from engine.domain.errors import ConflictError, NotFoundError
+from engine.services.catalogue import Catalogue
+from engine.services.progress import record_progress
+from engine.workflow import WorkflowInstance
+
+
+def inbox(uow: Any, *, actor: Actor, status: TaskStatus, limit: int, offset: int) -> tuple[list[Task], int]:
+    with uow:
+        return uow.tasks.inbox(unit_id=actor.unit_id, roles=actor.roles, status=status.value,
+                               limit=limit, offset=offset)
+
+
+def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+             clock: Callable[[], datetime], task_id: str, data: dict[str, Any]) -> Dossier:
+    with uow:
+        task = uow.tasks.get(task_id)
+        if task is None:
+            raise NotFoundError(f"task {task_id} does not exist")
+        dossier = uow.dossiers.get(task.dossier_code, lock=True)
+        task = uow.tasks.get(task_id)  # re-read under the dossier lock: another officer may have just completed it
+        if task.status != TaskStatus.READY:
+            raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
+        actor.require(task.role, task.unit_id)
+        procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+        if task.form_id:
+            procedure.check_form(task.form_id, data)
+        instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+        step = instance.complete(task.id, data)
+        record_progress(uow, dossier, instance, procedure, completed=(task, step), actor_id=actor.user_id,
+                        now=clock(), calendar=calendar)
+        uow.dossiers.update(dossier)
+        uow.commit()
+        return dossier

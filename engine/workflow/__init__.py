@@ -1,0 +1,10 @@
+"""The only package that imports SpiffWorkflow: parsing and caching specs, running instances,
+a restricted script engine, and the versioned state format.
+
+Callers see WorkflowSpec, WorkflowInstance and HumanTask; never a SpiffWorkflow class.
+"""
+
+from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
+from engine.workflow.specs import SpecCache, WorkflowSpec, parse_spec
+
+__all__ = ["HumanTask", "SpecCache", "WorkflowError", "WorkflowInstance", "WorkflowSpec", "parse_spec"]

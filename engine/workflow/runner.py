@@ -1,0 +1,122 @@
+"""A running workflow behind a small façade: start, list ready human tasks, complete one, snapshot.
+
+SpiffWorkflow's task is imported as SpiffTask so it never clashes with the engine's own Task.
+Failures inside the process (a script error, a condition on missing data) raise WorkflowError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
+
+from engine.domain.errors import DomainError
+from engine.workflow import state
+from engine.workflow.script_engine import RestrictedScriptEngine
+from engine.workflow.specs import WorkflowSpec
+
+
+class WorkflowError(DomainError):
+    """The process could not go on: a script failed, a condition matched no path."""
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A ready user task: its id, BPMN step id and name, lane, and spiffworkflow properties."""
+
+    id: str
+    step: str
+    name: str
+    lane: str | None
+    properties: dict[str, str]
+
+
+_script_engine: RestrictedScriptEngine | None = None
+
+
+def _engine() -> RestrictedScriptEngine:
+    global _script_engine
+    if _script_engine is None:
+        _script_engine = RestrictedScriptEngine()
+    return _script_engine
+
+
+class WorkflowInstance:
+    """One process instance. Not thread-safe: load, act and snapshot within one command."""
+
+    def __init__(self, spec: WorkflowSpec, workflow: BpmnWorkflow):
+        self._spec = spec
+        self._workflow = workflow
+
+    @classmethod
+    def start(cls, spec: WorkflowSpec, data: dict[str, Any]) -> WorkflowInstance:
+        workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=_engine())
+        workflow.data.update(data)
+        # Data given at start must reach the first tasks, which copy from the start task.
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        instance = cls(spec, workflow)
+        instance._run_engine_steps()
+        return instance
+
+    @classmethod
+    def restore(cls, spec: WorkflowSpec, snapshot: dict[str, Any]) -> WorkflowInstance:
+        workflow = state.load(snapshot, spec.spec, spec.subprocess_specs)
+        workflow.script_engine = _engine()
+        return cls(spec, workflow)
+
+    def snapshot(self) -> dict[str, Any]:
+        return state.dump(self._workflow)
+
+    @property
+    def is_completed(self) -> bool:
+        return bool(self._workflow.is_completed())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Data of the finished process, or of the last completed task while it runs."""
+        if self.is_completed:
+            return dict(self._workflow.data)
+        last = self._workflow.last_task
+        return dict(last.data) if last is not None else {}
+
+    def ready_human_tasks(self) -> list[HumanTask]:
+        return [_describe(t) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> HumanTask:
+        """Complete a ready human task with form data, then run automatic steps until people are needed."""
+        task = self._ready_task(task_id)
+        task.data.update(data)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise WorkflowError(f"step {task.task_spec.bpmn_id} failed: {exc}") from exc
+        self._run_engine_steps()
+        return _describe(task)
+
+    def _ready_task(self, task_id: str) -> SpiffTask:
+        try:
+            task = self._workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WorkflowError(f"task {task_id} is not part of this workflow") from exc
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise WorkflowError(f"task {task_id} is not waiting for a person")
+        return task
+
+    def _run_engine_steps(self) -> None:
+        try:
+            self._workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise WorkflowError(f"the process stopped: {exc}") from exc
+
+
+def _describe(task: SpiffTask) -> HumanTask:
+    spec = task.task_spec
+    props = dict(spec.extensions.get("properties", {})) if hasattr(spec, "extensions") else {}
+    return HumanTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane, props)
