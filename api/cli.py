@@ -8,8 +8,7 @@ import click
 from flask import Flask
 
 from api.wiring import wiring
-from engine.domain.unit import HUE_PROVINCE_CODE, units_of_province
-from engine.services import accounts
+from engine.domain.unit import HUE_PROVINCE_CODE
 
 
 @click.command("setup-demo")
@@ -17,10 +16,7 @@ from engine.services import accounts
 def setup_demo(province: int) -> None:
     """Migrate, load one province's units, publish procedures, create demo accounts (idempotent)."""
     w = wiring()
-    w.migrate()
-    count = accounts.load_units(w.uow(), units_of_province(province))
-    published = w.publish_procedures()
-    created = accounts.create_demo_accounts(w.uow(), password=w.settings.demo_password)
+    count, published, created = w.setup_demo(province)
     click.echo(f"Units: {count} loaded. Procedures published now: {', '.join(published) or 'none changed'}.")
     with w.uow() as uow:
         communes = uow.units.list(kind="commune")

@@ -16,7 +16,8 @@ from engine.adapters.database import make_engine, make_session_factory, migrate
 from engine.adapters.definitions import read_procedures
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
-from engine.services import procedures
+from engine.domain.unit import units_of_province
+from engine.services import accounts, procedures
 from engine.services.catalogue import Catalogue
 
 
@@ -43,6 +44,14 @@ class Wiring:
     def migrate(self) -> None:
         migrate(self.engine)
 
+    def setup_demo(self, province: int) -> tuple[int, list[str], list[str]]:
+        """Migrate, load the province's units, publish procedures, create demo accounts; idempotent."""
+        self.migrate()
+        count = accounts.load_units(self.uow(), units_of_province(province))
+        published = self.publish_procedures()
+        created = accounts.create_demo_accounts(self.uow(), password=self.settings.demo_password)
+        return count, published, created
+
     def publish_procedures(self) -> list[str]:
         definitions = read_procedures(self.settings.processes_dir, self.settings.forms_dir)
         return procedures.publish_changed(self.uow(), definitions=definitions, clock=self.clock)
@@ -55,4 +64,4 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
 
 
 def wiring() -> Wiring:
-    return current_app.extensions["onestop"]  # type: ignore[no-any-return]
+    return current_app.extensions["onestop"]

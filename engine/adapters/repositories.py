@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,7 +79,7 @@ class UserRepository:
                                unit_id=unit_id, roles=list(roles)))
 
     def exists(self, username: str) -> bool:
-        return self._s.scalar(select(func.count()).where(UserRecord.username == username)) > 0
+        return (self._s.scalar(select(func.count()).where(UserRecord.username == username)) or 0) > 0
 
 
 def _actor(r: UserRecord) -> Actor:
@@ -162,7 +163,8 @@ class DossierRepository:
                      .where(DossierRecord.id == dossier.id, DossierRecord.version == dossier.version)
                      .values(**_dossier_values(dossier), version=dossier.version + 1)
                      .execution_options(synchronize_session=False))
-        if self._s.execute(statement).rowcount != 1:
+        result: CursorResult[Any] = self._s.execute(statement)  # type: ignore[assignment]
+        if result.rowcount != 1:
             raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it")
         dossier.version += 1
 
@@ -188,7 +190,7 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
 def _dossier(r: DossierRecord) -> Dossier:
     values = {key: getattr(r, key) for key in _DOSSIER_FIELDS}
     values["status"], values["channel"] = DossierStatus(r.status), Channel(r.channel)
-    return Dossier(**values, id=r.id, version=r.version)  # type: ignore[arg-type]
+    return Dossier(**values, id=r.id, version=r.version)
 
 
 class TaskRepository:

@@ -9,12 +9,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from engine.domain.errors import ForbiddenError
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     RECEPTION = "reception"
     SPECIALIST = "specialist"
     LEADER = "leader"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from engine.domain.status import DossierStatus
@@ -27,7 +27,7 @@ def new_lookup_secret() -> str:
     return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(4))
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     """How the dossier came in (KenhThucHien 1, 2, 3)."""
 
     IN_PERSON = "in_person"
@@ -70,7 +70,7 @@ class Dossier:
         return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id)
 
 
-class TaskStatus(str, Enum):
+class TaskStatus(StrEnum):
     READY = "ready"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -96,7 +96,7 @@ class Task:
     dossier_id: int | None = None
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     RECEIVED = "received"
     TASK_COMPLETED = "task_completed"
     HANDED_OVER = "handed_over"

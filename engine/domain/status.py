@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class DossierStatus(str, Enum):
+class DossierStatus(StrEnum):
     """The canonical external status of a dossier (DESIGN.md, DOMAIN.md §4.1)."""
 
     SUBMITTED = "submitted"

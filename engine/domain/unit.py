@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from vietnam_provinces import Province, ProvinceCode, Ward
 
 
-class UnitKind(str, Enum):
+class UnitKind(StrEnum):
     PROVINCE = "province"
     COMMUNE = "commune"
     AGENCY = "agency"

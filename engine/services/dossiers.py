@@ -60,7 +60,8 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         _same_province(centre, returning, "/return_unit_id")
         now = clock()
-        code = dossier_code(centre.id, now.astimezone(VN_TZ).date(), uow.dossiers.next_sequence(centre.id, now.astimezone(VN_TZ).date()))
+        day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
+        code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
         dossier = Dossier(
             code=code, secret=new_lookup_secret(), procedure_code=procedure.code,

@@ -1,0 +1,123 @@
+"""Helpers for the integration tests: sign in, receive a birth-registration dossier, find and
+complete its steps, and count rows straight from the tables (no Flask anywhere)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.wiring import Wiring
+from engine.adapters.records import DossierRecord, HistoryEventRecord, TaskRecord
+from engine.domain.actor import Actor
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.services import accounts, dossiers, tasks
+from engine.services.dossiers import Reception
+from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, birth_application
+
+BIRTH = "1.001193"
+
+# Form data for each human step after reception, and who does it when the dossier is received at
+# Phú Xuân for a family living in Vỹ Dạ (the competent commune).
+STEP_DATA: dict[str, dict[str, Any]] = {
+    "review": {"register_book": "01/2025", "register_number": 57},
+    "sign": {"decision": "approved"},
+    "hand_over": {"collected_by": "Nguyễn Văn An"},
+}
+STEP_USER = {"review": f"specialist.{VY_DA}", "sign": f"leader.{VY_DA}", "hand_over": f"reception.{PHU_XUAN}"}
+
+
+class Actors:
+    """Signs in once per username (scrypt is slow) and remembers the actor."""
+
+    def __init__(self, wiring: Wiring):
+        self._wiring = wiring
+        self._known: dict[str, Actor] = {}
+
+    def __call__(self, username: str) -> Actor:
+        if username not in self._known:
+            self._known[username] = accounts.authenticate(self._wiring.uow(), username=username, password=PASSWORD)
+        return self._known[username]
+
+
+def receive(wiring: Wiring, actor: Actor, application: dict[str, Any] | None = None) -> Dossier:
+    reception = Reception(procedure_code=BIRTH, application=application or birth_application(VY_DA))
+    dossier, created = dossiers.receive(wiring.uow(), actor=actor, reception=reception, **wiring.deps())
+    assert created
+    return dossier
+
+
+def load(wiring: Wiring, code: str) -> Dossier:
+    with wiring.uow() as uow:
+        dossier = uow.dossiers.get(code)
+    assert dossier is not None
+    return dossier
+
+
+def tasks_of(wiring: Wiring, dossier: Dossier) -> list[Task]:
+    assert dossier.id is not None
+    with wiring.uow() as uow:
+        return list(uow.tasks.of_dossier(dossier.id))
+
+
+def history_of(wiring: Wiring, dossier: Dossier) -> list[HistoryEvent]:
+    assert dossier.id is not None
+    with wiring.uow() as uow:
+        return list(uow.history.of_dossier(dossier.id))
+
+
+def completions(wiring: Wiring, dossier: Dossier, step: str) -> list[HistoryEvent]:
+    return [e for e in history_of(wiring, dossier)
+            if e.kind == EventKind.TASK_COMPLETED and e.data.get("step") == step]
+
+
+def ready_task(wiring: Wiring, dossier: Dossier, step: str) -> Task:
+    ready = [t for t in tasks_of(wiring, dossier) if t.step == step and t.status == TaskStatus.READY]
+    assert len(ready) == 1, f"expected one ready {step} task, got {ready}"
+    return ready[0]
+
+
+def complete_step(wiring: Wiring, actors: Actors, dossier: Dossier, step: str) -> Dossier:
+    task = ready_task(wiring, dossier, step)
+    return tasks.complete(wiring.uow(), actor=actors(STEP_USER[step]), task_id=task.id, data=STEP_DATA[step],
+                          **wiring.deps())
+
+
+def drive_to_end(wiring: Wiring, actors: Actors, dossier: Dossier) -> Dossier:
+    """Complete whatever human steps remain, in order, and return the finished dossier."""
+    for step in STEP_DATA:
+        if any(t.step == step and t.status == TaskStatus.READY for t in tasks_of(wiring, dossier)):
+            dossier = complete_step(wiring, actors, dossier, step)
+    return dossier
+
+
+def row_counts(wiring: Wiring) -> dict[str, int]:
+    with wiring.uow() as uow:
+        session = uow._session
+        assert session is not None
+        return {record.__tablename__: session.scalar(select(func.count()).select_from(record)) or 0
+                for record in (DossierRecord, TaskRecord, HistoryEventRecord)}
+
+
+def run_together(calls: list[Callable[[], Any]], *, timeout: float = 60) -> list[tuple[str, Any]]:
+    """Run each call in its own thread, released together by a barrier. Returns ("ok", result) or
+    ("error", exception) per call, in order; never lets an exception escape a thread."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[tuple[str, Any]] = [("missing", None)] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            outcomes[index] = ("ok", call())
+        except BaseException as error:  # reported to the test thread below
+            outcomes[index] = ("error", error)
+
+    threads = [threading.Thread(target=worker, args=(i, c), daemon=True) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a worker thread hung (deadlock?)"
+    return outcomes

@@ -1,0 +1,52 @@
+"""Dossier codes, lookup secrets, status codes, actors and passwords."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine.domain.actor import Actor, hash_password, verify_password
+from engine.domain.dossier import format_dossier_code, new_lookup_secret
+from engine.domain.errors import ForbiddenError
+from engine.domain.status import DossierStatus
+
+
+def test_dossier_code_has_unit_date_and_four_digit_sequence() -> None:
+    assert format_dossier_code("19768", date(2025, 7, 1), 7) == "19768-250701-0007"
+
+
+@pytest.mark.parametrize("sequence", [0, 10_000])
+def test_dossier_code_sequence_out_of_range(sequence: int) -> None:
+    with pytest.raises(ValueError):
+        format_dossier_code("19768", date(2025, 7, 1), sequence)
+
+
+def test_lookup_secret_is_four_unambiguous_characters() -> None:
+    secrets = {new_lookup_secret() for _ in range(200)}
+    assert all(len(s) == 4 and not set(s) & set("01ILO") for s in secrets)
+    assert len(secrets) > 150  # random, not a constant
+
+
+def test_status_national_codes_follow_the_dvcqg_catalogue() -> None:
+    codes = {s.value: s.national_code for s in DossierStatus}
+    assert codes == {"submitted": 1, "received": 2, "refused": 3, "processing": 4, "supplement_requested": 5,
+                     "awaiting_payment": 6, "withdrawn": 7, "stopped": 8, "result_ready": 9, "returned": 10}
+    assert DossierStatus.RETURNED.is_final and not DossierStatus.RESULT_READY.is_final
+
+
+def test_actor_needs_role_and_unit() -> None:
+    actor = Actor(1, "specialist.19777", "19777", frozenset({"specialist"}))
+    actor.require("specialist", "19777")
+    with pytest.raises(ForbiddenError, match="role"):
+        actor.require("leader", "19777")
+    with pytest.raises(ForbiddenError, match="unit"):
+        actor.require("specialist", "19768")
+
+
+def test_password_hash_verifies_only_the_same_password() -> None:
+    stored = hash_password("mật khẩu")
+    assert stored != hash_password("mật khẩu")  # salted
+    assert verify_password("mật khẩu", stored)
+    assert not verify_password("mat khau", stored)
+    assert not verify_password("mật khẩu", "garbage")
