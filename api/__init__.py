@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from api import cli, errors
+from api import cli, errors, guards
 from api.settings import Settings, from_environment
 from api.views import auth, directory, dossiers, health, public, tasks
 from api.wiring import build
@@ -39,5 +39,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, directory, dossiers, tasks, public, health):
         api.register_blueprint(module.blp)
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies
+    guards.init_app(app)
     cli.init_app(app)
     return app

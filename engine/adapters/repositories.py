@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import (
@@ -142,7 +143,10 @@ class DossierRepository:
     def add(self, dossier: Dossier) -> None:
         record = DossierRecord(**_dossier_values(dossier), version=1)
         self._s.add(record)
-        self._s.flush()
+        try:
+            self._s.flush()
+        except IntegrityError as error:
+            raise ConflictError(f"dossier {dossier.code} or its Idempotency-Key exists already") from error
         dossier.id, dossier.version = record.id, 1
 
     def get(self, code: str, *, lock: bool = False) -> Dossier | None:

@@ -28,25 +28,33 @@ def check_form(validator: Draft202012Validator, data: Any, *, form_id: str, pref
 
 def _field_error(error: ValidationError, prefix: str) -> FieldError:
     path = [str(p) for p in error.absolute_path]
-    message = error.message
     if error.validator == "required":
         # Point at the missing field itself, not at its parent object.
-        missing = message.split("'")[1] if "'" in message else ""
-        path.append(missing)
-        message = "is required"
-    elif error.validator in {"pattern", "format", "enum", "const", "type"}:
-        # The default message repeats the submitted value, which may be personal data.
-        message = _describe(error)
+        message = error.message
+        path.append(message.split("'")[1] if "'" in message else "")
     pointer = prefix + "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
-    return FieldError(pointer or "/", message)
+    return FieldError(pointer or "/", _describe(error))
 
 
 def _describe(error: ValidationError) -> str:
-    rule = error.validator_value
-    return {
-        "pattern": f"does not match the pattern {rule}",
-        "format": f"is not a valid {rule}",
-        "enum": f"must be one of {rule}",
-        "const": f"must be {rule!r}",
-        "type": f"must be of type {rule}",
-    }[str(error.validator)]
+    """Say which rule failed from the schema alone: jsonschema's own messages repeat the submitted
+    value, which may be an ID number or a name."""
+    rule, value = str(error.validator), error.validator_value
+    described = {
+        "required": "is required",
+        "pattern": f"does not match the pattern {value}",
+        "format": f"is not a valid {value}",
+        "enum": f"must be one of {value}",
+        "const": f"must be {value!r}",
+        "type": f"must be of type {value}",
+        "minLength": f"must have at least {value} characters",
+        "maxLength": f"must have at most {value} characters",
+        "minimum": f"must be at least {value}",
+        "maximum": f"must be at most {value}",
+        "minItems": f"must have at least {value} items",
+        "maxItems": f"must have at most {value} items",
+        "additionalProperties": "has fields the form does not define"
+        + (f": {sorted(set(error.instance) - set(error.schema.get('properties', {})))}"
+           if isinstance(error.instance, dict) else ""),
+    }
+    return described.get(rule, f"does not satisfy the form's '{rule}' rule")

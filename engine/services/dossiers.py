@@ -24,6 +24,8 @@ from engine.services.catalogue import Catalogue
 from engine.services.progress import log_event, record_progress
 from engine.workflow import WorkflowInstance
 
+MAX_IDEMPOTENCY_KEY = 128  # the column's width
+
 
 @dataclass(frozen=True)
 class Reception:
@@ -48,20 +50,24 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
             clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
     """Receive a dossier at the actor's centre. Returns it and whether it was created now."""
     with uow:
+        actor.require(Role.RECEPTION.value, actor.unit_id)
+        _check_idempotency_key(reception.idempotency_key)
+        centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
+        now = clock()
+        day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
+        # Taking the number locks the centre's counter until commit, so a retry with the same key
+        # waits here for the first attempt and then finds its dossier (a rollback gives the number back).
+        sequence = uow.dossiers.next_sequence(centre.id, day)
         if reception.idempotency_key:
-            existing = uow.dossiers.by_idempotency_key(actor.unit_id, reception.idempotency_key)
+            existing = uow.dossiers.by_idempotency_key(centre.id, reception.idempotency_key)
             if existing is not None:
                 return existing, False
-        actor.require(Role.RECEPTION.value, actor.unit_id)
-        centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
         competent = _competent_unit(uow, procedure, reception.application, centre)
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         _same_province(centre, returning, "/return_unit_id")
-        now = clock()
-        day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
-        code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
+        code = dossier_code(centre.id, day, sequence)
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
         dossier = Dossier(
             code=code, secret=new_lookup_secret(), procedure_code=procedure.code,
@@ -82,6 +88,12 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _check_idempotency_key(key: str | None) -> None:
+    if key is not None and not (1 <= len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+        raise ValidationFailedError("the Idempotency-Key header is not usable", [FieldError(
+            "/headers/Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters")])
 
 
 def _reception_task(uow: Any, dossier: Dossier) -> Task:

@@ -4,16 +4,22 @@ same task at once, and many counters receiving dossiers at the same centre at on
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
+from typing import Any
+
+from pytest import MonkeyPatch
 
 from api.wiring import Wiring
 from engine.domain.dossier import TaskStatus
 from engine.domain.errors import ConflictError
 from engine.domain.status import DossierStatus
-from engine.services import tasks
+from engine.services import dossiers, tasks
+from engine.services.dossiers import Reception
 from engine.workflow import WorkflowInstance
 from tests.conftest import PHU_XUAN, THUAN_HOA, VY_DA, Clock, birth_application
 from tests.integration._support import (
+    BIRTH,
     STEP_DATA,
     STEP_USER,
     Actors,
@@ -22,6 +28,7 @@ from tests.integration._support import (
     load,
     ready_task,
     receive,
+    row_counts,
     run_together,
     tasks_of,
 )
@@ -29,16 +36,28 @@ from tests.integration._support import (
 ROUNDS = 5
 
 
-def _race_step(wiring: Wiring, actors: Actors, code: str, step: str, next_step: str | None) -> None:
-    """Two threads complete the same ready task together; check that exactly one of them won."""
+def _race_step(wiring: Wiring, actors: Actors, code: str, step: str, next_step: str | None, *,
+               overlap: bool = False) -> None:
+    """Two threads complete the same ready task together; check that exactly one of them won.
+
+    With `overlap`, check that the two calls really ran at the same time (the caller slows the
+    command down so the loser arrives while the winner still holds its transaction)."""
     dossier = load(wiring, code)
     task = ready_task(wiring, dossier, step)
     actor = actors(STEP_USER[step])
+    spans: list[tuple[float, float]] = []
 
     def attempt() -> object:
-        return tasks.complete(wiring.uow(), actor=actor, task_id=task.id, data=STEP_DATA[step], **wiring.deps())
+        started = time.monotonic()
+        try:
+            return tasks.complete(wiring.uow(), actor=actor, task_id=task.id, data=STEP_DATA[step],
+                                  **wiring.deps())
+        finally:
+            spans.append((started, time.monotonic()))
 
     outcomes = run_together([attempt, attempt])
+    if overlap:
+        assert max(s for s, _ in spans) < min(e for _, e in spans), "the two calls did not overlap"
 
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["error", "ok"], outcomes
@@ -73,6 +92,27 @@ def test_two_officers_completing_the_same_task_at_once_exactly_one_wins(wiring: 
     # The last dossier: race the remaining steps too, then check it finished cleanly.
     _race_step(wiring, actors, dossier.code, "sign", "hand_over")
     _race_step(wiring, actors, dossier.code, "hand_over", None)
+    finished = load(wiring, dossier.code)
+    assert finished.status == DossierStatus.RETURNED
+    assert all(t.status == TaskStatus.COMPLETED for t in tasks_of(wiring, finished))
+
+
+def test_the_loser_arrives_while_the_winner_holds_the_dossier(wiring: Wiring, monkeypatch: MonkeyPatch) -> None:
+    """The same race with the command slowed down inside its transaction, so the second officer
+    certainly arrives before the first one commits (blocked on the row lock / write lock)."""
+    real = tasks.record_progress
+
+    def slow_record_progress(*args: Any, **kwargs: Any) -> None:
+        time.sleep(0.15)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "record_progress", slow_record_progress)
+    actors = Actors(wiring)
+    for _ in range(ROUNDS):
+        dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))
+        _race_step(wiring, actors, dossier.code, "review", "sign", overlap=True)
+    _race_step(wiring, actors, dossier.code, "sign", "hand_over", overlap=True)
+    _race_step(wiring, actors, dossier.code, "hand_over", None, overlap=True)
     finished = load(wiring, dossier.code)
     assert finished.status == DossierStatus.RETURNED
     assert all(t.status == TaskStatus.COMPLETED for t in tasks_of(wiring, finished))
@@ -146,3 +186,31 @@ def test_concurrent_receptions_at_two_centres_do_not_share_a_counter(wiring: Wir
     for unit in (PHU_XUAN, VY_DA):
         mine = [_sequence(c, unit, "250714") for c in codes if c.startswith(unit)]
         assert sorted(mine) == list(range(1, 2 * PER_THREAD + 1))
+
+
+def test_concurrent_retries_with_one_idempotency_key_make_one_dossier(
+        wiring: Wiring, monkeypatch: MonkeyPatch) -> None:
+    """A counter's client retries a POST while the first one is still running: one dossier is made;
+    every other call returns it or reports a conflict (409), never an unexpected error (500)."""
+    real = dossiers.record_progress
+
+    def slow_record_progress(*args: Any, **kwargs: Any) -> None:
+        time.sleep(0.1)  # every retry passes the idempotency check before the first one commits
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(dossiers, "record_progress", slow_record_progress)
+    actors = Actors(wiring)
+    officer = actors(f"reception.{PHU_XUAN}")
+    reception = Reception(procedure_code=BIRTH, application=birth_application(VY_DA), idempotency_key="retry-1")
+
+    def post() -> tuple[str, bool]:
+        dossier, created = dossiers.receive(wiring.uow(), actor=officer, reception=reception, **wiring.deps())
+        return dossier.code, created
+
+    outcomes = run_together([post] * 4)
+    unexpected = [value for kind, value in outcomes if kind == "error" and not isinstance(value, ConflictError)]
+    assert unexpected == []
+    results = [value for kind, value in outcomes if kind == "ok"]
+    assert [created for _, created in results].count(True) == 1
+    assert len({code for code, _ in results}) == 1
+    assert row_counts(wiring)["dossiers"] == 1

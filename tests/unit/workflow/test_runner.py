@@ -90,7 +90,7 @@ def test_a_failing_script_raises_workflow_error(spec, scenario) -> None:  # type
     instance.complete(task.id, {})
     [review] = instance.ready_human_tasks()
     # No register_book: the certificate script reads a name that does not exist.
-    with pytest.raises(WorkflowError, match="prepare_certificate|register_book"):
+    with pytest.raises(WorkflowError, match=r"prepare_certificate|register_book"):
         instance.complete(review.id, {"register_number": 1})
 
 

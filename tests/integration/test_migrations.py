@@ -1,0 +1,106 @@
+"""Alembic migrations on an empty database: they build the whole schema, match the records, and
+running them again changes nothing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+
+from api.wiring import build
+from engine.adapters.database import MIGRATIONS_DIR, make_engine, migrate
+from engine.adapters.records import Base
+from tests.conftest import HUE, POSTGRES_ENV, make_settings
+
+TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events"}
+
+
+def _head() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "empty.db"
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    admin = os.environ.get(POSTGRES_ENV)
+    if not admin:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    conninfo = admin.replace("postgresql+psycopg://", "postgresql://")
+    name = f"onestop_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(f"{admin.rpartition('/')[0]}/{name}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _versions(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+
+
+def test_migrate_builds_the_schema_on_an_empty_database(empty_engine: Engine) -> None:
+    assert inspect(empty_engine).get_table_names() == []
+    migrate(empty_engine)
+    tables = set(inspect(empty_engine).get_table_names())
+    assert tables == TABLES | {"alembic_version"}
+    assert _versions(empty_engine) == [_head()]
+
+
+def test_the_migrated_schema_matches_the_records(empty_engine: Engine) -> None:
+    migrate(empty_engine)
+    with empty_engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert differences == []
+
+
+def test_migrate_twice_is_a_no_op(empty_engine: Engine) -> None:
+    migrate(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO dossier_sequences (unit_id, day, last_value) VALUES ('19768', :day, 7)"),
+                     {"day": date(2025, 7, 14)})
+    schema = {name: [c["name"] for c in inspect(empty_engine).get_columns(name)] for name in TABLES}
+
+    migrate(empty_engine)
+
+    assert _versions(empty_engine) == [_head()]
+    assert {name: [c["name"] for c in inspect(empty_engine).get_columns(name)] for name in TABLES} == schema
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT unit_id, day, last_value FROM dossier_sequences")).all()
+    assert [(unit, str(day), value) for unit, day, value in rows] == [("19768", "2025-07-14", 7)]
+
+
+def test_a_migrated_empty_database_takes_a_full_setup(empty_engine: Engine) -> None:
+    """The seeded demo (units, procedures, accounts) goes onto a database migrate() just built."""
+    url = empty_engine.url.render_as_string(hide_password=False)
+    wiring = build(make_settings(url), clock=lambda: datetime(2025, 7, 14, 2, 0, tzinfo=UTC))
+    try:
+        count, published, created = wiring.setup_demo(HUE)
+        assert count > 40 and published == ["1.001193"] and len(created) >= 120
+        # Idempotent: a second set-up adds nothing.
+        assert wiring.setup_demo(HUE)[1:] == ([], [])
+    finally:
+        wiring.engine.dispose()
