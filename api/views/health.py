@@ -14,15 +14,16 @@ blp = Blueprint("health", __name__, description="Liveness")
 
 @blp.get("/api/v1/healthz")
 def healthz() -> Any:
-    with wiring().uow() as uow:
-        units = len(uow.units.list(kind="province"))
-    return {"status": "ok", "provinces": units}
+    with wiring().uow() as uow:  # reading the province list proves the database answers and is seeded
+        provinces = len(uow.units.list(kind="province"))
+    return {"status": "ok", "provinces": provinces}
 
 
 @blp.get("/")
 @blp.doc(hide=True)
 def home() -> Any:
-    with wiring().uow() as uow:
-        procedures = [wiring().catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
+    w = wiring()
+    with w.uow() as uow:
+        procedures = [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
         communes = uow.units.list(kind="commune")
     return render_template("home.html", procedures=procedures, communes=communes)

@@ -20,12 +20,12 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
                     calendar: WorkingCalendar) -> None:
     """Bring the task index, history and status in line with the workflow after a step."""
     assert dossier.id is not None
-    from_unit = None
+    from_unit, completed_id = None, None
     if completed is not None:
         row, step = completed
         row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
         uow.tasks.complete(row)
-        from_unit = row.unit_id
+        from_unit, completed_id = row.unit_id, row.id
         log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
         milestone = step.properties.get("milestone")
         if milestone in MILESTONES:
@@ -45,18 +45,14 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
                            due_at=calendar.add_working_hours(now, hours)))
         if from_unit is not None and unit_id != from_unit:
             log_event(uow, dossier, EventKind.HANDED_OVER, now, actor_id, from_unit, from_unit=from_unit,
-                 to_unit=unit_id, step=human.step)
+                      to_unit=unit_id, step=human.step)
     ready_ids = {h.id for h in ready}
     for row in indexed.values():
-        if row.status == TaskStatus.READY and row.id not in ready_ids and row is not _row(completed):
+        if row.status == TaskStatus.READY and row.id not in ready_ids and row.id != completed_id:
             # Left behind by the process (another path was taken): no longer in anyone's inbox.
             row.status, row.completed_at = TaskStatus.CANCELLED, now
             uow.tasks.complete(row)
     dossier.workflow_state = instance.snapshot()
-
-
-def _row(completed: tuple[Task, HumanTask] | None) -> Task | None:
-    return completed[0] if completed else None
 
 
 def _set_status(uow: Any, dossier: Dossier, status: DossierStatus, now: datetime, actor_id: int,

@@ -56,9 +56,7 @@ class WorkflowInstance:
     @classmethod
     def start(cls, spec: WorkflowSpec, data: dict[str, Any]) -> WorkflowInstance:
         workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=_engine())
-        workflow.data.update(data)
-        # Data given at start must reach the first tasks, which copy from the start task.
-        workflow.task_tree.data.update(data)
+        # The ready start task passes its data on to every task after it.
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
         instance = cls(spec, workflow)
