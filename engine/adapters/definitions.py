@@ -23,10 +23,19 @@ def read_procedures(processes_dir: Path, forms_dir: Path) -> list[ProcedureVersi
 
 def read_procedure(folder: Path, forms_dir: Path) -> ProcedureVersion:
     manifest = _json(folder / "procedure.json")
-    bpmn = (folder / manifest["process"]["bpmn"]).read_text(encoding="utf-8")
+    bpmn = _text(folder / manifest["process"]["bpmn"])
     form_ids = {manifest["application_form"], *_FORM_PROPERTY.findall(bpmn)}
     forms = {form_id: _json(forms_dir / f"{form_id}.schema.json") for form_id in sorted(form_ids)}
-    return ProcedureVersion(code=manifest["code"], version=0, manifest=manifest, bpmn=bpmn, forms=forms)
+    decisions = {name: _text(folder / name) for name in manifest["process"].get("dmn", [])}
+    return ProcedureVersion(code=manifest["code"], version=0, manifest=manifest, bpmn=bpmn, forms=forms,
+                            decisions=decisions)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ProcedureDefinitionError(f"{path} is missing") from exc
 
 
 def _json(path: Path) -> Any:

@@ -19,12 +19,6 @@ from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import NotFoundError, ProcedureDefinitionError
 from engine.domain.forms import check_form, compile_form
 
-# Which unit a lane's tasks go to, named in the manifest's lane bindings.
-UNIT_RULES = ("receiving_centre", "competent_unit", "return_centre")
-# How the competent unit is found, named in the manifest's `competent_unit.rule`.
-COMPETENCE_RULES = ("applicant_residence", "receiving_unit")
-
-
 @dataclass(frozen=True)
 class LaneBinding:
     role: str
@@ -33,14 +27,15 @@ class LaneBinding:
 
 @dataclass(frozen=True)
 class TimeLimit:
-    """The legal limit: same working day (15:00 cut-off) or N working days from a complete dossier."""
+    """The legal limit: same working day (15:00 cut-off) or N working days from a complete dossier,
+    with `verification_extra_days` more when the dossier needs verification."""
 
     working_days: int
+    verification_extra_days: int = 0
 
-    def due(self, calendar: WorkingCalendar, received_at: datetime) -> datetime:
-        if self.working_days == 0:
-            return calendar.same_day_due(received_at)
-        return calendar.add_working_days(received_at, self.working_days)
+    def due(self, calendar: WorkingCalendar, received_at: datetime, *, verification: bool = False) -> datetime:
+        days = self.working_days + (self.verification_extra_days if verification else 0)
+        return calendar.add_working_days(received_at, days)
 
 
 @dataclass(frozen=True)
@@ -52,12 +47,15 @@ class ProcedureVersion:
     manifest: dict[str, Any]
     bpmn: str
     forms: dict[str, dict[str, Any]]
+    decisions: dict[str, str] = field(default_factory=dict)
+    """DMN files by name."""
     id: int | None = None
     checksum: str = field(default="")
 
     def __post_init__(self) -> None:
         if not self.checksum:
-            object.__setattr__(self, "checksum", content_checksum(self.manifest, self.bpmn, self.forms))
+            object.__setattr__(self, "checksum",
+                               content_checksum(self.manifest, self.bpmn, self.forms, self.decisions))
 
     @property
     def name_vi(self) -> str:
@@ -85,7 +83,8 @@ class ProcedureVersion:
 
     @cached_property
     def time_limit(self) -> TimeLimit:
-        return TimeLimit(int(self.manifest["time_limit"]["working_days"]))
+        limit = self.manifest["time_limit"]
+        return TimeLimit(int(limit["working_days"]), int(limit.get("verification_extra_days", 0)))
 
     @cached_property
     def lanes(self) -> dict[str, LaneBinding]:
@@ -106,19 +105,7 @@ class ProcedureVersion:
         check_form(self._validators[form_id], data, form_id=form_id, prefix=prefix)
 
 
-def content_checksum(manifest: dict[str, Any], bpmn: str, forms: dict[str, Any]) -> str:
-    blob = json.dumps([manifest, bpmn, forms], sort_keys=True, ensure_ascii=False)
+def content_checksum(manifest: dict[str, Any], bpmn: str, forms: dict[str, Any], decisions: dict[str, str]) -> str:
+    blob = json.dumps([manifest, bpmn, forms, decisions] if decisions else [manifest, bpmn, forms],
+                      sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def check_manifest(manifest: dict[str, Any]) -> None:
-    """Reject a manifest missing what the engine relies on, with the first problem named."""
-    for key in ("code", "name", "time_limit", "process", "application_form", "competent_unit", "lanes"):
-        if key not in manifest:
-            raise ProcedureDefinitionError(f"the manifest has no '{key}'")
-    rule = manifest["competent_unit"].get("rule")
-    if rule not in COMPETENCE_RULES:
-        raise ProcedureDefinitionError(f"unknown competent-unit rule {rule!r}; use one of {COMPETENCE_RULES}")
-    for lane, binding in manifest["lanes"].items():
-        if binding.get("unit") not in UNIT_RULES or not binding.get("role"):
-            raise ProcedureDefinitionError(f"lane {lane!r} needs a role and a unit among {UNIT_RULES}")

@@ -5,6 +5,6 @@ Callers see WorkflowSpec, WorkflowInstance and HumanTask; never a SpiffWorkflow 
 """
 
 from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
-from engine.workflow.specs import SpecCache, WorkflowSpec, parse_spec
+from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, parse_spec
 
-__all__ = ["HumanTask", "SpecCache", "WorkflowError", "WorkflowInstance", "WorkflowSpec", "parse_spec"]
+__all__ = ["HumanTask", "SpecCache", "StepInfo", "WorkflowError", "WorkflowInstance", "WorkflowSpec", "parse_spec"]

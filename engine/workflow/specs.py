@@ -5,6 +5,7 @@ Malformed or unsupported BPMN raises ProcedureDefinitionError with the parser's 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,23 +42,21 @@ class WorkflowSpec:
     subprocess_specs: dict[str, Any]
     human_steps: tuple[StepInfo, ...]
     lanes: frozenset[str]
+    longest_path_hours: float
+    """The largest sum of `allotted_hours` along any path from start to end (parallel legs overlap)."""
 
 
-def parse_spec(bpmn_xml: str, process_id: str, *, source: str = "procedure.bpmn") -> WorkflowSpec:
-    """Parse and validate BPMN text; reject scripts the restricted engine would refuse."""
-    data = bpmn_xml.encode()
-    if len(data) > MAX_BPMN_BYTES:
-        raise ProcedureDefinitionError(f"{source} is larger than {MAX_BPMN_BYTES} bytes")
+def parse_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | None = None,
+               source: str = "procedure.bpmn") -> WorkflowSpec:
+    """Parse and validate BPMN text (and the DMN files it uses, by file name); reject scripts the
+    restricted engine would refuse."""
     try:
-        # resolve_entities/no_network guard against XXE and billion-laughs from an admin upload.
-        xml_parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        root = etree.fromstring(data, parser=xml_parser)
         parser = SpiffBpmnParser(validator=VALIDATOR)
-        parser.add_bpmn_xml(root, filename=source)
+        parser.add_bpmn_xml(_xml(bpmn_xml, source), filename=source)
+        for name, dmn_xml in (decisions or {}).items():
+            parser.add_dmn_xml(_xml(dmn_xml, name), filename=name)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
-    except etree.XMLSyntaxError as exc:
-        raise ProcedureDefinitionError(f"{source} is not well-formed XML: {exc}") from exc
     except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
         raise ProcedureDefinitionError(f"{source} is not a valid process '{process_id}': {exc}") from exc
     steps = []
@@ -72,7 +71,47 @@ def parse_spec(bpmn_xml: str, process_id: str, *, source: str = "procedure.bpmn"
             steps.append(StepInfo(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
                                   task_spec.lane, props))
     lanes = frozenset(s.lane for s in steps if s.lane)
-    return WorkflowSpec(process_id, spec, subprocess_specs, tuple(steps), lanes)
+    return WorkflowSpec(process_id, spec, subprocess_specs, tuple(steps), lanes, _longest_path_hours(spec))
+
+
+def _xml(text: str, source: str) -> Any:
+    data = text.encode()
+    if len(data) > MAX_BPMN_BYTES:
+        raise ProcedureDefinitionError(f"{source} is larger than {MAX_BPMN_BYTES} bytes")
+    # resolve_entities/no_network guard against XXE and billion-laughs from an admin upload.
+    xml_parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser=xml_parser)
+    except etree.XMLSyntaxError as exc:
+        raise ProcedureDefinitionError(f"{source} is not well-formed XML: {exc}") from exc
+
+
+def allotted_hours(task_spec: Any) -> float:
+    """A user task's `allotted_hours` property (0 when absent); ValueError when it is not a number."""
+    props = task_spec.extensions.get("properties", {}) if isinstance(task_spec, UserTask) else {}
+    hours = float(props.get("allotted_hours", "0"))
+    if not math.isfinite(hours) or hours < 0:
+        raise ValueError(f"allotted_hours of {task_spec.bpmn_id} must be a number >= 0")
+    return hours
+
+
+def _longest_path_hours(spec: Any) -> float:
+    """Longest path by allotted hours through the process graph; a flow back to a task already on the
+    path (a rework loop) is not followed, so each step counts once."""
+    memo: dict[str, float] = {}
+
+    def walk(task_spec: Any, on_path: frozenset[str]) -> float:
+        if task_spec.name in memo:
+            return memo[task_spec.name]
+        on_path = on_path | {task_spec.name}
+        ahead = [walk(nxt, on_path) for nxt in task_spec.outputs if nxt.name not in on_path]
+        memo[task_spec.name] = allotted_hours(task_spec) + max(ahead, default=0.0)
+        return memo[task_spec.name]
+
+    try:
+        return walk(spec.start, frozenset())
+    except ValueError as exc:
+        raise ProcedureDefinitionError(str(exc)) from exc
 
 
 def _all_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[Any]:

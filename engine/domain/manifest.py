@@ -1,0 +1,101 @@
+"""The procedure manifest (processes/<name>/procedure.json), described as a JSON Schema so a broken
+manifest is refused at publication with the path of the first problem, never at a counter.
+
+processes/README.md explains each key for people writing procedures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from engine.domain.errors import ProcedureDefinitionError
+
+# Agencies a lane or a competence rule can name; engine.domain.unit creates one per province (police
+# one per commune, land registration branches one per area).
+AGENCY_KINDS = ("police", "social_insurance", "tax", "land_office", "land_branch", "justice")
+# Where a lane's tasks go: a unit of the dossier, or an agency of the province (`agency:<kind>`).
+DOSSIER_UNITS = ("receiving_centre", "competent_unit", "return_centre")
+UNIT_RULES = DOSSIER_UNITS + tuple(f"agency:{kind}" for kind in AGENCY_KINDS)
+# How the competent unit is found.
+COMPETENCE_RULES = ("applicant_residence", "receiving_unit", "agency", "decision")
+DOCUMENT_FORMS = ("original", "certified_copy", "photocopy", "electronic")
+# Properties a user task may carry (spiffworkflow:properties), with what their values must be.
+TASK_PROPERTIES = ("form", "allotted_hours", "milestone", "pause")
+PAUSE_REASONS = ("financial_obligation",)
+
+_TEXT = {"type": "object", "required": ["vi", "en"], "additionalProperties": False,
+         "properties": {"vi": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}
+_POINTER = {"type": "string", "pattern": "^(/[A-Za-z0-9_]+)+$"}
+
+MANIFEST_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["code", "name", "field", "level", "time_limit", "documents", "fees", "process",
+                 "application_form", "competent_unit", "cross_boundary", "lanes"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$"},
+        "name": _TEXT,
+        "field": {"enum": ["civil_status", "certification", "inter_connected", "land"]},
+        "level": {"enum": ["commune", "province", "commune_to_province"]},
+        "time_limit": {
+            "type": "object", "required": ["working_days", "description"], "additionalProperties": False,
+            "properties": {
+                "working_days": {"type": "integer", "minimum": 0, "maximum": 90},
+                "verification_extra_days": {"type": "integer", "minimum": 1, "maximum": 30},
+                "description": _TEXT,
+            },
+        },
+        "documents": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "form", "copies", "required"], "additionalProperties": False,
+            "properties": {"name": _TEXT, "form": {"enum": list(DOCUMENT_FORMS)},
+                           "copies": {"type": "integer", "minimum": 1}, "required": {"type": "boolean"},
+                           "note": _TEXT}}},
+        "fees": {"type": "array", "items": {
+            "type": "object", "required": ["name", "amount_vnd", "per"], "additionalProperties": False,
+            "properties": {
+                "name": _TEXT, "amount_vnd": {"type": "integer", "minimum": 0},
+                "per": {"enum": ["case", "copy", "page"]},
+                "from_page": {"type": "integer", "minimum": 2},
+                "amount_from_page_vnd": {"type": "integer", "minimum": 0},
+                "max_vnd_per_copy": {"type": "integer", "minimum": 0},
+                "pages": _POINTER, "copies": _POINTER, "note": _TEXT}}},
+        "process": {"type": "object", "required": ["bpmn", "process_id"], "additionalProperties": False,
+                    "properties": {"bpmn": {"type": "string", "pattern": r"^[a-z0-9_]+\.bpmn$"},
+                                   "dmn": {"type": "array", "items": {
+                                       "type": "string", "pattern": r"^[a-z0-9_]+\.dmn$"}},
+                                   "process_id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}}},
+        "application_form": {"type": "string", "pattern": "^[a-z0-9_]+/[a-z0-9_]+$"},
+        "applicant_name": _POINTER,
+        "competent_unit": {
+            "type": "object", "required": ["rule"], "additionalProperties": False,
+            "properties": {"rule": {"enum": list(COMPETENCE_RULES)}, "pointer": _POINTER,
+                           "agency": {"enum": list(AGENCY_KINDS)},
+                           "variable": {"type": "string", "pattern": "^[a-z_]+$"}},
+            "allOf": [
+                {"if": {"properties": {"rule": {"const": "applicant_residence"}}}, "then": {"required": ["pointer"]}},
+                {"if": {"properties": {"rule": {"const": "agency"}}}, "then": {"required": ["agency"]}},
+                {"if": {"properties": {"rule": {"const": "decision"}}},
+                 "then": {"required": ["variable", "pointer"]}},
+            ],
+        },
+        "cross_boundary": {"type": "boolean"},
+        "lanes": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "required": ["role", "unit"], "additionalProperties": False,
+            "properties": {"role": {"enum": ["reception", "specialist", "leader"]},
+                           "unit": {"enum": list(UNIT_RULES)}}}},
+        "notes": {"type": "string"},
+    },
+}
+
+_VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
+
+
+def check_manifest(manifest: Any) -> None:
+    """Refuse a manifest the engine cannot run, naming where the first problem is."""
+    error = next(iter(sorted(_VALIDATOR.iter_errors(manifest), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise ProcedureDefinitionError(f"manifest {where}: {error.message}")
