@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Channel, TaskStatus
+from engine.domain.manifest import AGENCY_KINDS
 from engine.domain.status import DossierStatus
 
 
@@ -44,6 +45,7 @@ class TokenReadSchema(Schema):
 class UnitQuery(Schema):
     province_id = fields.String()
     kind = fields.String(validate=validate.OneOf(["province", "commune", "agency"]))
+    agency = fields.String(validate=validate.OneOf(AGENCY_KINDS))
 
 
 class UnitReadSchema(Schema):
@@ -52,6 +54,8 @@ class UnitReadSchema(Schema):
     kind = fields.Function(lambda u: u.kind.value)
     province_id = fields.String(allow_none=True)
     division_type = fields.String()
+    agency = fields.String(allow_none=True)
+    parent_id = fields.String(allow_none=True)
     has_centre = fields.Boolean()
 
 
@@ -64,6 +68,8 @@ class ProcedureReadSchema(Schema):
     time_limit = fields.Function(lambda p: p.manifest["time_limit"])
     cross_boundary = fields.Boolean()
     lanes = fields.Function(lambda p: p.manifest["lanes"])
+    documents = fields.Function(lambda p: p.manifest.get("documents", []))
+    fees = fields.Function(lambda p: p.manifest.get("fees", []))
 
 
 class ProcedureDetailSchema(ProcedureReadSchema):
@@ -80,6 +86,8 @@ class DossierCreateSchema(Schema):
     application = fields.Dict(required=True)
     return_unit_id = fields.String(validate=validate.Length(1, 32))
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.IN_PERSON)
+    reception = fields.Dict(load_default=dict, metadata={
+        "description": "the reception step's form: documents checked at the counter, notes"})
 
 
 class DossierQuery(PageQuery):
@@ -100,6 +108,9 @@ class DossierReadSchema(Schema):
     due_at = LocalDateTime()
     result_ready_at = LocalDateTime(allow_none=True)
     returned_at = LocalDateTime(allow_none=True)
+    paused_at = LocalDateTime(allow_none=True)
+    fee_vnd = fields.Integer()
+    routes = fields.Dict(keys=fields.String(), values=fields.String())
     version = fields.Integer()
 
 

@@ -17,6 +17,7 @@ class Settings:
     token_max_age: int
     processes_dir: Path
     forms_dir: Path
+    calendar_file: Path
     demo_password: str
 
 
@@ -27,6 +28,7 @@ def from_environment(instance_path: Path) -> Settings:
         token_max_age=int(os.environ.get("ONESTOP_TOKEN_MAX_AGE", str(12 * 3600))),
         processes_dir=Path(os.environ.get("ONESTOP_PROCESSES_DIR", ROOT / "processes")),
         forms_dir=Path(os.environ.get("ONESTOP_FORMS_DIR", ROOT / "forms")),
+        calendar_file=Path(os.environ.get("ONESTOP_CALENDAR_FILE", ROOT / "processes" / "calendar.json")),
         demo_password=os.environ.get("ONESTOP_DEMO_PASSWORD", "demo-2025"),
     )
 

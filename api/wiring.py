@@ -13,10 +13,10 @@ from flask import current_app
 
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_session_factory, migrate
-from engine.adapters.definitions import read_procedures
+from engine.adapters.definitions import read_calendar, read_procedures
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.unit import units_of_province
+from engine.domain.unit import all_units, province_id
 from engine.services import accounts, procedures
 from engine.services.catalogue import Catalogue
 
@@ -45,12 +45,17 @@ class Wiring:
         migrate(self.engine)
 
     def setup_demo(self, province: int) -> tuple[int, list[str], list[str]]:
-        """Migrate, load the province's units, publish procedures, create demo accounts; idempotent."""
+        """Migrate, load every unit, publish procedures, create a province's demo accounts; idempotent."""
         self.migrate()
-        count = accounts.load_units(self.uow(), units_of_province(province))
+        count = self.load_units()
         published = self.publish_procedures()
-        created = accounts.create_demo_accounts(self.uow(), password=self.settings.demo_password)
+        created = accounts.create_demo_accounts(self.uow(), password=self.settings.demo_password,
+                                                province_id=province_id(province))
         return count, published, created
+
+    def load_units(self) -> int:
+        """All 34 provinces, 3,321 communes and their agencies from the official map (idempotent)."""
+        return accounts.load_units(self.uow(), all_units())
 
     def publish_procedures(self) -> list[str]:
         definitions = read_procedures(self.settings.processes_dir, self.settings.forms_dir)
@@ -60,7 +65,8 @@ class Wiring:
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
           calendar: WorkingCalendar | None = None) -> Wiring:
     engine = make_engine(settings.database_url)
-    return Wiring(settings, make_session_factory(engine), engine, Catalogue(), calendar or WorkingCalendar(), clock)
+    return Wiring(settings, make_session_factory(engine), engine, Catalogue(),
+                  calendar or read_calendar(settings.calendar_file), clock)
 
 
 def wiring() -> Wiring:

@@ -17,7 +17,8 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Units 
 @blp.response(200, UnitReadSchema(many=True))
 def list_units(query: dict[str, Any]) -> Any:
     with wiring().uow() as uow:
-        return uow.units.list(province_id=query.get("province_id"), kind=query.get("kind"))
+        return uow.units.list(province_id=query.get("province_id"), kind=query.get("kind"),
+                              agency=query.get("agency"))
 
 
 @blp.get("/procedures")

@@ -1,14 +1,16 @@
-"""Reading procedure definitions from disk: processes/<name>/procedure.json with its BPMN, and the
-JSON Schemas the manifest and its user tasks name, from forms/<form id>.schema.json.
+"""Reading definitions from disk: processes/<name>/procedure.json with its BPMN and DMN, the JSON Schemas
+the manifest and its user tasks name (forms/<form id>.schema.json), and the calendar override file.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import ProcedureDefinitionError
 from engine.domain.procedure import ProcedureVersion
 
@@ -45,3 +47,15 @@ def _json(path: Path) -> Any:
         raise ProcedureDefinitionError(f"{path} is missing") from exc
     except json.JSONDecodeError as exc:
         raise ProcedureDefinitionError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def read_calendar(path: Path) -> WorkingCalendar:
+    """The working calendar with the versioned overrides in `path` (processes/calendar.json)."""
+    overrides = _json(path)
+    try:
+        return WorkingCalendar(
+            extra_days_off=[date.fromisoformat(d["date"]) for d in overrides["days_off"]],
+            extra_working_days=[date.fromisoformat(d["date"]) for d in overrides["working_days"]],
+            version=str(overrides["version"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProcedureDefinitionError(f"{path} is not a calendar override file: {exc}") from exc

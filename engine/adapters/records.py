@@ -41,6 +41,8 @@ class UnitRecord(Base):
     kind: Mapped[str] = mapped_column(String(16))
     province_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.id"), index=True)
     division_type: Mapped[str] = mapped_column(String(32))
+    agency: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.id"))
 
 
 class UserRecord(Base):
@@ -63,6 +65,7 @@ class ProcedureVersionRecord(Base):
     manifest: Mapped[dict[str, Any]]
     bpmn: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict[str, Any]]
+    decisions: Mapped[dict[str, Any]]
     published_at: Mapped[datetime]
 
 
@@ -101,6 +104,9 @@ class DossierRecord(Base):
     returned_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     workflow_state: Mapped[dict[str, Any]]
+    routes: Mapped[dict[str, Any]]
+    paused_at: Mapped[datetime | None]
+    fee_vnd: Mapped[int]
     version: Mapped[int]
 
 

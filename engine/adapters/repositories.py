@@ -40,26 +40,32 @@ class UnitRepository:
         record = self._s.get(UnitRecord, unit_id)
         return _unit(record) if record else None
 
-    def list(self, *, province_id: str | None = None, kind: str | None = None) -> list[Unit]:
+    def list(self, *, province_id: str | None = None, kind: str | None = None,
+             agency: str | None = None) -> list[Unit]:
         query = select(UnitRecord).order_by(UnitRecord.id)
+        if agency is not None:
+            query = query.where(UnitRecord.agency == agency)
         if province_id is not None:
             query = query.where((UnitRecord.province_id == province_id) | (UnitRecord.id == province_id))
         if kind is not None:
             query = query.where(UnitRecord.kind == kind)
         return [_unit(r) for r in self._s.scalars(query)]
 
-    def upsert(self, units: Iterable[Unit]) -> int:
-        count = 0
-        for unit in units:
-            self._s.merge(UnitRecord(id=unit.id, name=unit.name, kind=unit.kind.value,
-                                     province_id=unit.province_id, division_type=unit.division_type))
-            self._s.flush()  # parents first, so the province exists before its communes
-            count += 1
-        return count
+    def upsert(self, units: Iterable[Unit], *, batch: int = 1000) -> int:
+        """Insert or update units in batches; parents must come before the units that name them."""
+        rows = [{"id": u.id, "name": u.name, "kind": u.kind.value, "province_id": u.province_id,
+                 "division_type": u.division_type, "agency": u.agency, "parent_id": u.parent_id} for u in units]
+        insert = postgresql.insert if self._s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        for start in range(0, len(rows), batch):
+            statement = insert(UnitRecord).values(rows[start:start + batch])
+            columns = ("name", "kind", "province_id", "division_type", "agency", "parent_id")
+            self._s.execute(statement.on_conflict_do_update(
+                index_elements=["id"], set_={c: getattr(statement.excluded, c) for c in columns}))
+        return len(rows)
 
 
 def _unit(r: UnitRecord) -> Unit:
-    return Unit(r.id, r.name, UnitKind(r.kind), r.province_id, r.division_type)
+    return Unit(r.id, r.name, UnitKind(r.kind), r.province_id, r.division_type, r.agency, r.parent_id)
 
 
 class UserRepository:
@@ -112,7 +118,8 @@ class ProcedureRepository:
     def add(self, procedure: ProcedureVersion, *, published_at: datetime) -> int:
         record = ProcedureVersionRecord(code=procedure.code, version=procedure.version,
                                         checksum=procedure.checksum, manifest=procedure.manifest,
-                                        bpmn=procedure.bpmn, forms=procedure.forms, published_at=published_at)
+                                        bpmn=procedure.bpmn, forms=procedure.forms,
+                                        decisions=procedure.decisions, published_at=published_at)
         self._s.add(record)
         self._s.flush()
         return record.id
@@ -120,7 +127,7 @@ class ProcedureRepository:
 
 def _procedure(r: ProcedureVersionRecord) -> ProcedureVersion:
     return ProcedureVersion(code=r.code, version=r.version, manifest=r.manifest, bpmn=r.bpmn,
-                            forms=r.forms, id=r.id, checksum=r.checksum)
+                            forms=r.forms, decisions=r.decisions, id=r.id, checksum=r.checksum)
 
 
 _DOSSIER_FIELDS = [c.key for c in DossierRecord.__table__.columns if c.key not in ("id", "version")]
@@ -173,9 +180,10 @@ class DossierRepository:
         dossier.version += 1
 
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int) -> tuple[list[Dossier], int]:
-        """Dossiers the unit received, handles or returns, newest first, with the total count."""
+        """Dossiers the unit received, handles, returns or had a step of, newest first, with the total count."""
+        had_a_step = select(TaskRecord.dossier_id).where(TaskRecord.unit_id == unit_id)
         involved = ((DossierRecord.receiving_unit_id == unit_id) | (DossierRecord.competent_unit_id == unit_id)
-                    | (DossierRecord.return_unit_id == unit_id))
+                    | (DossierRecord.return_unit_id == unit_id) | DossierRecord.id.in_(had_a_step))
         query = select(DossierRecord).where(involved)
         if status is not None:
             query = query.where(DossierRecord.status == status)

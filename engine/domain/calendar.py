@@ -68,7 +68,10 @@ class WorkingCalendar:
         *,
         extra_days_off: Iterable[date] = (),
         extra_working_days: Iterable[date] = (),
+        version: str = "holidays-package",
     ) -> None:
+        self.version = version
+        """Which override file the due times were computed with; recorded on each received dossier."""
         self._days_off = frozenset(_as_date(d, "extra_days_off") for d in extra_days_off)
         self._working = frozenset(_as_date(d, "extra_working_days") for d in extra_working_days)
         clash = self._days_off & self._working
@@ -172,6 +175,17 @@ class WorkingCalendar:
             remaining -= session_end - current
             current, session_end = self._snap(session_end)
         return _to_aware(current + remaining)
+
+    def resume(self, due: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+        """The due time after the clock stopped from ``paused_at`` to ``resumed_at``: pushed back by the
+        office hours that passed meanwhile, so a pause never costs the agency (or the applicant) time."""
+        return self.extend(due, self.working_hours_between(paused_at, resumed_at))
+
+    def extend(self, due: datetime, hours: float) -> datetime:
+        """``due`` pushed back by ``hours`` office hours; unchanged for 0 (17:00 stays 17:00)."""
+        if hours <= 0:
+            return due
+        return self.add_working_hours(due, hours)
 
     def working_hours_between(self, start: datetime, end: datetime) -> float:
         """Office hours elapsed from ``start`` to ``end``; negative if reversed.

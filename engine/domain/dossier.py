@@ -55,19 +55,23 @@ class Dossier:
     result_ready_at: datetime | None = None
     returned_at: datetime | None = None
     idempotency_key: str | None = None
+    routes: dict[str, str] = field(default_factory=dict)
+    """Unit of each lane unit rule of the procedure (e.g. `agency:police`), resolved at reception."""
+    paused_at: datetime | None = None
+    """Set while the clock is stopped (waiting for the applicant's financial obligation)."""
+    fee_vnd: int = 0
     id: int | None = None
     version: int = 0
 
     def unit_for(self, unit_rule: str) -> str:
-        """The unit a lane bound to `unit_rule` (receiving_centre, competent_unit, return_centre) sends to."""
-        return {
-            "receiving_centre": self.receiving_unit_id,
-            "competent_unit": self.competent_unit_id,
-            "return_centre": self.return_unit_id,
-        }[unit_rule]
+        """The unit a lane bound to `unit_rule` sends its tasks to."""
+        own = {"receiving_centre": self.receiving_unit_id, "competent_unit": self.competent_unit_id,
+               "return_centre": self.return_unit_id}
+        return own[unit_rule] if unit_rule in own else self.routes[unit_rule]
 
     def involves(self, unit_id: str) -> bool:
-        return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id)
+        return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id,
+                           *self.routes.values())
 
 
 class TaskStatus(StrEnum):
@@ -101,6 +105,9 @@ class EventKind(StrEnum):
     TASK_COMPLETED = "task_completed"
     HANDED_OVER = "handed_over"
     STATUS_CHANGED = "status_changed"
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+    DEADLINE_EXTENDED = "deadline_extended"
 
 
 @dataclass

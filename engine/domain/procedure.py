@@ -19,6 +19,7 @@ from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import NotFoundError, ProcedureDefinitionError
 from engine.domain.forms import check_form, compile_form
 
+
 @dataclass(frozen=True)
 class LaneBinding:
     role: str

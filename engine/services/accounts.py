@@ -1,5 +1,5 @@
-"""Signing in and the demo set-up: the units of a province from the official map, their centres'
-officer accounts, and the procedures published from the processes/ folder.
+"""Signing in and the set-up: the units of the official map with their agencies, loaded idempotently,
+and demo officer accounts for one province.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ def _dummy_hash() -> str:
     return hash_password("not-a-password")
 
 
-DEMO_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.LEADER)
+DEMO_ROLES = {
+    UnitKind.COMMUNE: (Role.RECEPTION, Role.SPECIALIST, Role.LEADER),
+    UnitKind.AGENCY: (Role.SPECIALIST, Role.LEADER),
+    UnitKind.PROVINCE: (Role.SUPERVISOR, Role.ADMIN),
+}
 
 
 def authenticate(uow: Any, *, username: str, password: str) -> Actor:
@@ -46,17 +50,15 @@ def load_units(uow: Any, units: Iterable[Unit]) -> int:
     return count
 
 
-def create_demo_accounts(uow: Any, *, password: str, unit_ids: Iterable[str] | None = None) -> list[str]:
-    """One account per role at every commune centre (username `{role}.{unit id}`), plus a supervisor
-    and an admin at each province. Existing accounts are left alone. Returns the usernames created."""
+def create_demo_accounts(uow: Any, *, password: str, province_id: str) -> list[str]:
+    """Demo accounts for one province (username `{role}.{unit id}`): reception, specialist and leader at
+    each commune centre, specialist and leader at each agency, supervisor and admin at the province.
+    Existing accounts are left alone. Returns the usernames created."""
     created = []
     password_hash = hash_password(password)  # one hash for all: the demo accounts share a password
     with uow:
-        for unit in uow.units.list():
-            if unit_ids is not None and unit.id not in unit_ids:
-                continue
-            roles = DEMO_ROLES if unit.kind == UnitKind.COMMUNE else (Role.SUPERVISOR, Role.ADMIN)
-            for role in roles:
+        for unit in uow.units.list(province_id=province_id):
+            for role in DEMO_ROLES[unit.kind]:
                 username = f"{role.value}.{unit.id}"
                 if not uow.users.exists(username):
                     uow.users.add(username=username, password_hash=password_hash,
@@ -64,4 +66,3 @@ def create_demo_accounts(uow: Any, *, password: str, unit_ids: Iterable[str] | N
                     created.append(username)
         uow.commit()
     return created
-

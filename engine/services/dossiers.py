@@ -7,7 +7,7 @@ lookup secret, starts the workflow and completes the reception step, all in one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +16,14 @@ from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, new_lookup_secret
 from engine.domain.dossier import format_dossier_code as dossier_code
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.fees import fee_vnd
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
-from engine.domain.unit import Unit, UnitKind
+from engine.domain.unit import Unit
+from engine.services import routing
 from engine.services import tasks as task_service
 from engine.services.catalogue import Catalogue
-from engine.services.progress import log_event, record_progress
+from engine.services.progress import Completion, log_event, record_progress
 from engine.workflow import WorkflowInstance
 
 MAX_IDEMPOTENCY_KEY = 128  # the column's width
@@ -36,6 +38,8 @@ class Reception:
     return_unit_id: str | None = None
     channel: Channel = Channel.IN_PERSON
     idempotency_key: str | None = None
+    reception: dict[str, Any] = field(default_factory=dict)
+    """The counter officer's reception-step form (documents checked, notes)."""
 
 
 @dataclass(frozen=True)
@@ -64,27 +68,30 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
                 return existing, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
-        competent = _competent_unit(uow, procedure, reception.application, centre)
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
-        _same_province(centre, returning, "/return_unit_id")
-        code = dossier_code(centre.id, day, sequence)
+        routing.same_province(centre, returning, "/return_unit_id")
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
+        decided = instance.data.get(procedure.competence_rule.get("variable", ""))
+        routes = routing.route(uow, procedure, reception.application, centre, decided)
         dossier = Dossier(
-            code=code, secret=new_lookup_secret(), procedure_code=procedure.code,
+            code=dossier_code(centre.id, day, sequence), secret=new_lookup_secret(), procedure_code=procedure.code,
             procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
-            receiving_unit_id=centre.id, competent_unit_id=competent.id, return_unit_id=returning.id,
+            receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
             applicant_name=_applicant_name(procedure, reception.application), application=reception.application,
             received_at=now, due_at=procedure.time_limit.due(calendar, now), workflow_state={},
-            received_by=actor.user_id, idempotency_key=reception.idempotency_key)
+            received_by=actor.user_id, idempotency_key=reception.idempotency_key, routes=routes.routes,
+            fee_vnd=fee_vnd(procedure.manifest["fees"], lambda p: routing.resolve_pointer(reception.application, p)))
         uow.dossiers.add(dossier)
-        log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id,
-                  procedure=procedure.code, competent_unit=competent.id, due_at=dossier.due_at.isoformat())
+        log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
+                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
+                  calendar=calendar.version)
         record_progress(uow, dossier, instance, procedure, completed=None, actor_id=actor.user_id, now=now,
                         calendar=calendar)
         first = _reception_task(uow, dossier)
-        step = instance.complete(first.id, {})
-        record_progress(uow, dossier, instance, procedure, completed=(first, step), actor_id=actor.user_id,
-                        now=now, calendar=calendar)
+        procedure.check_form(first.form_id or "", reception.reception, prefix="/reception")
+        step = instance.complete(first.id, reception.reception)
+        record_progress(uow, dossier, instance, procedure, completed=Completion(first, step, reception.reception),
+                        actor_id=actor.user_id, now=now, calendar=calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
@@ -112,43 +119,9 @@ def _centre(uow: Any, unit_id: str | None, pointer: str) -> Unit:
     return unit
 
 
-def _same_province(centre: Unit, other: Unit, pointer: str) -> None:
-    if _province_of(centre) != _province_of(other):
-        raise ValidationFailedError("the unit is in another province",
-                                    [FieldError(pointer, f"is not in the province of {centre.name}")])
-
-
-def _province_of(unit: Unit) -> str:
-    return unit.province_id or unit.id
-
-
-def _competent_unit(uow: Any, procedure: ProcedureVersion, application: dict[str, Any], centre: Unit) -> Unit:
-    rule = procedure.competence_rule
-    if rule["rule"] == "receiving_unit":
-        return centre
-    pointer = rule["pointer"]
-    unit = uow.units.get(_resolve_pointer(application, pointer))
-    field = "/application" + pointer
-    if unit is None or unit.kind != UnitKind.COMMUNE:
-        raise ValidationFailedError("unknown commune of residence", [FieldError(field, "is not a known commune")])
-    _same_province(centre, unit, field)
-    if unit.id != centre.id and not procedure.cross_boundary:
-        raise ValidationFailedError(
-            f"procedure {procedure.code} is received only at the competent commune's centre",
-            [FieldError(field, f"is handled by {unit.name}; receive the dossier there")])
-    return unit
-
-
-def _resolve_pointer(document: Any, pointer: str) -> Any:
-    for part in pointer.strip("/").split("/"):
-        if not isinstance(document, dict):
-            return None
-        document = document.get(part)
-    return document
-
-
 def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
-    return str(_resolve_pointer(application, procedure.manifest.get("applicant_name", "/applicant/full_name")) or "")
+    pointer = procedure.manifest.get("applicant_name", "/applicant/full_name")
+    return str(routing.resolve_pointer(application, pointer) or "")
 
 
 def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, code: str) -> DossierDetail:

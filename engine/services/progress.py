@@ -1,10 +1,12 @@
 """What every command that moves a workflow does afterwards: index the new human tasks at the
 units their lanes are bound to, record completions and hand-overs between units, apply milestones,
-and store the workflow state on the dossier.
+stop and restart the clock around a financial-obligation wait, extend the deadline once for
+verification, and store the workflow state on the dossier.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,45 +16,96 @@ from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import MILESTONES, DossierStatus
 from engine.workflow import HumanTask, WorkflowInstance
 
+HOURS_PER_WORKING_DAY = 8
+# Task data an officer sets when the dossier needs verification (xác minh): the legal limit grows once.
+VERIFICATION_FLAG = "needs_verification"
+
+
+@dataclass(frozen=True)
+class Completion:
+    row: Task
+    step: HumanTask
+    data: dict[str, Any]
+
 
 def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
-                    completed: tuple[Task, HumanTask] | None, actor_id: int, now: datetime,
+                    completed: Completion | None, actor_id: int, now: datetime,
                     calendar: WorkingCalendar) -> None:
-    """Bring the task index, history and status in line with the workflow after a step."""
+    """Bring the task index, history, status and deadline in line with the workflow after a step."""
     assert dossier.id is not None
-    from_unit, completed_id = None, None
     if completed is not None:
-        row, step = completed
-        row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
-        uow.tasks.complete(row)
-        from_unit, completed_id = row.unit_id, row.id
-        log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
-        milestone = step.properties.get("milestone")
-        if milestone in MILESTONES:
-            _set_status(uow, dossier, MILESTONES[milestone], now, actor_id, row.unit_id)
-
+        _record_completion(uow, dossier, procedure, completed, actor_id, now, calendar)
     indexed = {t.id: t for t in uow.tasks.of_dossier(dossier.id)}
     ready = instance.ready_human_tasks()
     for human in ready:
-        if human.id in indexed:
-            continue
-        binding = procedure.lane(human.lane)
-        unit_id = dossier.unit_for(binding.unit)
-        hours = float(human.properties.get("allotted_hours", "0"))
-        uow.tasks.add(Task(id=human.id, dossier_id=dossier.id, dossier_code=dossier.code, step=human.step,
-                           name=human.name, lane=human.lane or "", role=binding.role, unit_id=unit_id,
-                           form_id=human.properties.get("form"), created_at=now,
-                           due_at=calendar.add_working_hours(now, hours)))
-        if from_unit is not None and unit_id != from_unit:
-            log_event(uow, dossier, EventKind.HANDED_OVER, now, actor_id, from_unit, from_unit=from_unit,
-                      to_unit=unit_id, step=human.step)
+        if human.id not in indexed:
+            task = _index(uow, dossier, procedure, human, now, calendar)
+            if completed is not None and task.unit_id != completed.row.unit_id:
+                log_event(uow, dossier, EventKind.HANDED_OVER, now, actor_id, completed.row.unit_id,
+                          from_unit=completed.row.unit_id, to_unit=task.unit_id, step=human.step)
+            _on_ready(uow, dossier, human, now, actor_id, task.unit_id)
     ready_ids = {h.id for h in ready}
+    done_now = completed.row.id if completed is not None else None  # the index row read above may be stale
     for row in indexed.values():
-        if row.status == TaskStatus.READY and row.id not in ready_ids and row.id != completed_id:
+        if row.status == TaskStatus.READY and row.id not in ready_ids and row.id != done_now:
             # Left behind by the process (another path was taken): no longer in anyone's inbox.
             row.status, row.completed_at = TaskStatus.CANCELLED, now
             uow.tasks.complete(row)
     dossier.workflow_state = instance.snapshot()
+
+
+def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
+                       actor_id: int, now: datetime, calendar: WorkingCalendar) -> None:
+    row, step = completed.row, completed.step
+    row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
+    uow.tasks.complete(row)
+    log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
+    if step.properties.get("pause") and dossier.paused_at is not None:
+        paused_at, dossier.paused_at = dossier.paused_at, None
+        dossier.due_at = calendar.resume(dossier.due_at, paused_at, now)
+        log_event(uow, dossier, EventKind.CLOCK_RESUMED, now, actor_id, row.unit_id,
+                  reason=step.properties["pause"], paused_hours=calendar.working_hours_between(paused_at, now),
+                  due_at=dossier.due_at.isoformat())
+        _set_status(uow, dossier, DossierStatus.PROCESSING, now, actor_id, row.unit_id)
+    if completed.data.get(VERIFICATION_FLAG) is True:
+        _extend_for_verification(uow, dossier, procedure, now, actor_id, row.unit_id, calendar)
+    milestone = step.properties.get("milestone")
+    if milestone in MILESTONES:
+        _set_status(uow, dossier, MILESTONES[milestone], now, actor_id, row.unit_id)
+
+
+def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVersion, now: datetime,
+                             actor_id: int, unit_id: str, calendar: WorkingCalendar) -> None:
+    extra_days = procedure.time_limit.verification_extra_days
+    assert dossier.id is not None
+    already = any(e.kind == EventKind.DEADLINE_EXTENDED and e.data.get("reason") == "verification"
+                  for e in uow.history.of_dossier(dossier.id))
+    if extra_days and not already:
+        dossier.due_at = calendar.extend(dossier.due_at, extra_days * HOURS_PER_WORKING_DAY)
+        log_event(uow, dossier, EventKind.DEADLINE_EXTENDED, now, actor_id, unit_id, reason="verification",
+                  working_days=extra_days, due_at=dossier.due_at.isoformat())
+
+
+def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: HumanTask, now: datetime,
+           calendar: WorkingCalendar) -> Task:
+    assert dossier.id is not None
+    binding = procedure.lane(human.lane)
+    hours = float(human.properties.get("allotted_hours", "0"))
+    task = Task(id=human.id, dossier_id=dossier.id, dossier_code=dossier.code, step=human.step, name=human.name,
+                lane=human.lane or "", role=binding.role, unit_id=dossier.unit_for(binding.unit),
+                form_id=human.properties.get("form"), created_at=now, due_at=calendar.add_working_hours(now, hours))
+    uow.tasks.add(task)
+    return task
+
+
+def _on_ready(uow: Any, dossier: Dossier, human: HumanTask, now: datetime, actor_id: int, unit_id: str) -> None:
+    if human.properties.get("pause") and dossier.paused_at is None:
+        dossier.paused_at = now
+        log_event(uow, dossier, EventKind.CLOCK_PAUSED, now, actor_id, unit_id, reason=human.properties["pause"])
+        _set_status(uow, dossier, DossierStatus.AWAITING_PAYMENT, now, actor_id, unit_id)
+    elif human.properties.get("milestone") == "returned" and dossier.status == DossierStatus.PROCESSING:
+        # Only the return is left (every parallel leg is done): the result is ready at the return centre.
+        _set_status(uow, dossier, DossierStatus.RESULT_READY, now, actor_id, unit_id)
 
 
 def _set_status(uow: Any, dossier: Dossier, status: DossierStatus, now: datetime, actor_id: int,
@@ -60,7 +113,7 @@ def _set_status(uow: Any, dossier: Dossier, status: DossierStatus, now: datetime
     if dossier.status == status:
         return
     log_event(uow, dossier, EventKind.STATUS_CHANGED, now, actor_id, unit_id,
-         status=status.value, previous=dossier.status.value)
+              status=status.value, previous=dossier.status.value)
     dossier.status = status
     if status == DossierStatus.RESULT_READY:
         dossier.result_ready_at = now

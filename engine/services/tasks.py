@@ -15,7 +15,7 @@ from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier, Task, TaskStatus
 from engine.domain.errors import ConflictError, NotFoundError
 from engine.services.catalogue import Catalogue
-from engine.services.progress import record_progress
+from engine.services.progress import Completion, record_progress
 from engine.workflow import WorkflowInstance
 
 
@@ -41,8 +41,8 @@ def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingC
             procedure.check_form(task.form_id, data)
         instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
         step = instance.complete(task.id, data)
-        record_progress(uow, dossier, instance, procedure, completed=(task, step), actor_id=actor.user_id,
-                        now=clock(), calendar=calendar)
+        record_progress(uow, dossier, instance, procedure, completed=Completion(task, step, data),
+                        actor_id=actor.user_id, now=clock(), calendar=calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier

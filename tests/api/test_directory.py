@@ -10,12 +10,20 @@ from tests.api.helpers import API
 from tests.conftest import HUE, PHU_XUAN, THUAN_HOA, VY_DA
 
 
-def test_units_of_hue_are_the_province_and_its_40_communes(client: Any) -> None:
+def test_units_of_hue_are_the_province_its_40_communes_and_their_agencies(client: Any) -> None:
     response = client.get(f"{API}/units", query_string={"province_id": str(HUE)})
     units = {u["id"]: u for u in response.get_json()}
 
     assert response.status_code == 200
-    assert len(units) == 41
+    agencies = [u for u in units.values() if u["kind"] == "agency"]
+    assert len(units) == 41 + len(agencies)
+    police = {u["parent_id"]: u for u in agencies if u["agency"] == "police"}
+    assert set(police) == {u["id"] for u in units.values() if u["kind"] == "commune"}
+    assert police[VY_DA]["name"] == "Công an Phường Vỹ Dạ"
+    branches = [u for u in agencies if u["agency"] == "land_branch"]
+    assert len(branches) == 8 and {b["parent_id"] for b in branches} == {"46-VPDK"}
+    assert {u["agency"] for u in agencies} == {"police", "land_branch", "land_office", "social_insurance",
+                                               "tax", "justice"}
     assert units["46"]["kind"] == "province"
     assert units["46"]["name"] == Province.from_code(ProvinceCode(HUE)).name
     communes = [u for u in units.values() if u["kind"] == "commune"]
@@ -28,10 +36,15 @@ def test_units_of_hue_are_the_province_and_its_40_communes(client: Any) -> None:
     assert units[THUAN_HOA]["name"] == "Phường Thuận Hóa"
 
 
-def test_units_filtered_by_kind(client: Any) -> None:
+def test_every_province_and_commune_of_the_2025_map_is_loaded(client: Any) -> None:
     provinces = client.get(f"{API}/units", query_string={"kind": "province"}).get_json()
-    assert [u["id"] for u in provinces] == ["46"]
+    communes = client.get(f"{API}/units", query_string={"kind": "commune"}).get_json()
+    assert len(provinces) == 34 and len(communes) == 3321
+    assert {u["id"] for u in communes} == {f"{w.code:05d}" for w in Ward.iter_all()}
+    social_insurance = client.get(f"{API}/units", query_string={"agency": "social_insurance"}).get_json()
+    assert {u["province_id"] for u in social_insurance} == {u["id"] for u in provinces}
     assert client.get(f"{API}/units", query_string={"kind": "planet"}).status_code == 422
+    assert client.get(f"{API}/units", query_string={"agency": "army"}).status_code == 422
 
 
 def test_procedures_list_birth_registration_in_both_languages(client: Any) -> None:
@@ -82,7 +95,7 @@ def test_healthz(client: Any) -> None:
     response = client.get(f"{API}/healthz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "provinces": 1}
+    assert response.get_json() == {"status": "ok", "provinces": 34}
 
 
 def test_home_page_renders_procedures(client: Any) -> None:

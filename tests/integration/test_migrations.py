@@ -17,9 +17,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+from api.settings import ROOT
 from api.wiring import build
 from engine.adapters.database import MIGRATIONS_DIR, make_engine, migrate
+from engine.adapters.definitions import read_procedures
 from engine.adapters.records import Base
+from engine.domain.unit import all_units
 from tests.conftest import HUE, POSTGRES_ENV, make_settings
 
 TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events"}
@@ -99,7 +102,8 @@ def test_a_migrated_empty_database_takes_a_full_setup(empty_engine: Engine) -> N
     wiring = build(make_settings(url), clock=lambda: datetime(2025, 7, 14, 2, 0, tzinfo=UTC))
     try:
         count, published, created = wiring.setup_demo(HUE)
-        assert count > 40 and published == ["1.001193"] and len(created) >= 120
+        codes = {p.code for p in read_procedures(ROOT / "processes", ROOT / "forms")}
+        assert count == len(list(all_units())) and set(published) == codes and len(created) >= 120
         # Idempotent: a second set-up adds nothing.
         assert wiring.setup_demo(HUE)[1:] == ([], [])
     finally:
