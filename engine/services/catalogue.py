@@ -43,5 +43,5 @@ class Catalogue:
     def spec(self, procedure: ProcedureVersion) -> WorkflowSpec:
         if procedure.id is None:
             raise ProcedureDefinitionError("an unpublished procedure has no cached spec")
-        return self._specs.get(procedure.id, lambda: parse_spec(procedure.bpmn, procedure.process_id,
-                                                                 source=f"{procedure.code}.bpmn"))
+        return self._specs.get(procedure.id, lambda: parse_spec(
+            procedure.bpmn, procedure.process_id, decisions=procedure.decisions, source=f"{procedure.code}.bpmn"))

@@ -1,0 +1,33 @@
+"""Every scenario of every procedure, driven through the API by the officers of the units its lanes
+are bound to: received at a centre, each step taken from that unit's inbox, the result returned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.procedures import SCENARIOS, Officers, complete_step, detail, load, receive_scenario
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_scenario_runs_through_the_api(client: Any, path: Path) -> None:
+    officers = Officers(client)
+    scenario = load(path)
+    receipt = receive_scenario(client, officers, path, scenario.get("centre", "19768"))
+    assert receipt["status"] == "processing"
+
+    for step in scenario["steps"][1:]:
+        dossier = complete_step(client, officers, receipt, step)
+
+    assert dossier["status"] == "returned"
+    final = detail(client, officers, receipt)
+    assert not [t for t in final["tasks"] if t["status"] == "ready"]
+    steps_done = [t["step"] for t in final["tasks"] if t["status"] == "completed"]
+    assert sorted(steps_done) == sorted(s["task"] for s in scenario["steps"])
+    kinds = [e["kind"] for e in final["history"]]
+    assert kinds[0] == "received" and kinds.count("task_completed") == len(scenario["steps"])
+    # Every change of unit between consecutive steps is a recorded hand-over.
+    for event in (e for e in final["history"] if e["kind"] == "handed_over"):
+        assert event["data"]["from_unit"] != event["data"]["to_unit"]
