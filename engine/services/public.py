@@ -57,10 +57,18 @@ def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str) -> Public
                              dossier.due_at, dossier.returned_at, timeline)
 
 
+_LABELS = {
+    EventKind.RECEIVED: "Tiếp nhận hồ sơ",
+    EventKind.CLOCK_PAUSED: "Chờ thực hiện nghĩa vụ tài chính (tạm dừng tính thời gian giải quyết)",
+    EventKind.CLOCK_RESUMED: "Đã thực hiện nghĩa vụ tài chính, tiếp tục giải quyết",
+    EventKind.DEADLINE_EXTENDED: "Gia hạn thời gian giải quyết do phải xác minh",
+}
+
+
 def _stage(event: HistoryEvent, unit_name: Any) -> Stage:
     data = event.data
-    if event.kind == EventKind.RECEIVED:
-        label = "Tiếp nhận hồ sơ"
+    if event.kind in _LABELS:
+        label = _LABELS[event.kind]
     elif event.kind == EventKind.TASK_COMPLETED:
         label = str(data.get("name", data.get("step", "")))
     elif event.kind == EventKind.HANDED_OVER:

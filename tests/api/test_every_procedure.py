@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.helpers import API
 from tests.api.procedures import SCENARIOS, Officers, complete_step, detail, load, receive_scenario
 
 
@@ -31,3 +32,19 @@ def test_scenario_runs_through_the_api(client: Any, path: Path) -> None:
     # Every change of unit between consecutive steps is a recorded hand-over.
     for event in (e for e in final["history"] if e["kind"] == "handed_over"):
         assert event["data"]["from_unit"] != event["data"]["to_unit"]
+
+    public = client.get(f"{API}/public/dossiers/{receipt['code']}", query_string={"secret": receipt["secret"]})
+    assert public.status_code == 200 and public.get_json()["status"] == "returned"
+    leaked = [v for v in _personal_values(scenario["application"]) if v in public.get_data(as_text=True)]
+    assert leaked == []
+
+
+def _personal_values(document: Any) -> list[str]:
+    """Names, addresses, ID and phone numbers: strings with a space, or long runs of digits."""
+    if isinstance(document, dict):
+        return [v for value in document.values() for v in _personal_values(value)]
+    if isinstance(document, list):
+        return [v for value in document for v in _personal_values(value)]
+    if isinstance(document, str) and (" " in document.strip() or (document.isdigit() and len(document) >= 9)):
+        return [document]
+    return []
