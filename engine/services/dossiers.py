@@ -73,28 +73,41 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
         decided = instance.data.get(procedure.competence_rule.get("variable", ""))
         routes = routing.route(uow, procedure, reception.application, centre, decided)
-        dossier = Dossier(
-            code=dossier_code(centre.id, day, sequence), secret=new_lookup_secret(), procedure_code=procedure.code,
-            procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
-            receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
-            applicant_name=_applicant_name(procedure, reception.application), application=reception.application,
-            received_at=now, due_at=procedure.time_limit.due(calendar, now), workflow_state={},
-            received_by=actor.user_id, idempotency_key=reception.idempotency_key, routes=routes.routes,
-            fee_vnd=fee_vnd(procedure.manifest["fees"], lambda p: routing.resolve_pointer(reception.application, p)))
+        dossier = _new_dossier(procedure, reception, code=dossier_code(centre.id, day, sequence), centre=centre,
+                               routes=routes, returning=returning, actor=actor, now=now, calendar=calendar)
         uow.dossiers.add(dossier)
         log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
-                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
-                  calendar=calendar.version)
-        record_progress(uow, dossier, instance, procedure, completed=None, actor_id=actor.user_id, now=now,
-                        calendar=calendar)
-        first = _reception_task(uow, dossier)
-        procedure.check_form(first.form_id or "", reception.reception, prefix="/reception")
-        step = instance.complete(first.id, reception.reception)
-        record_progress(uow, dossier, instance, procedure, completed=Completion(first, step, reception.reception),
-                        actor_id=actor.user_id, now=now, calendar=calendar)
+                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version)
+        _complete_reception_step(uow, dossier, instance, procedure, reception.reception, actor, now, calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str, centre: Unit,
+                 routes: routing.Routing, returning: Unit, actor: Actor, now: datetime,
+                 calendar: WorkingCalendar) -> Dossier:
+    application = reception.application
+    return Dossier(
+        code=code, secret=new_lookup_secret(), procedure_code=procedure.code,
+        procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
+        receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
+        applicant_name=_applicant_name(procedure, application), application=application, received_at=now,
+        due_at=procedure.time_limit.due(calendar, now), workflow_state={}, received_by=actor.user_id,
+        idempotency_key=reception.idempotency_key, routes=routes.routes,
+        fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
+
+
+def _complete_reception_step(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
+                             data: dict[str, Any], actor: Actor, now: datetime, calendar: WorkingCalendar) -> None:
+    """Index the first tasks, then complete the reception step with the counter officer's form."""
+    record_progress(uow, dossier, instance, procedure, completed=None, actor_id=actor.user_id, now=now,
+                    calendar=calendar)
+    first = _reception_task(uow, dossier)
+    procedure.check_form(first.form_id or "", data, prefix="/reception")
+    step = instance.complete(first.id, data)
+    record_progress(uow, dossier, instance, procedure, completed=Completion(first, step, data),
+                    actor_id=actor.user_id, now=now, calendar=calendar)
 
 
 def _check_idempotency_key(key: str | None) -> None:

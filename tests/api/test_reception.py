@@ -100,3 +100,15 @@ def test_without_key_each_post_is_a_new_dossier(client: Any) -> None:
     codes = {received(client, headers, application=application)["code"] for _ in range(2)}
 
     assert len(codes) == 2
+
+
+def test_the_reception_checklist_is_validated_and_kept(client: Any) -> None:
+    headers = sign_in(client, f"reception.{PHU_XUAN}")
+    bad = receive(client, headers, reception={"documents_checked": "yes"})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"][0]["pointer"] == "/reception/documents_checked"
+
+    receipt = received(client, headers, reception={"documents_checked": True, "note": "Đủ hồ sơ"})
+    detail = client.get(f"{API}/dossiers/{receipt['code']}", headers=headers).get_json()
+    done = [e for e in detail["history"] if e["kind"] == "task_completed"]
+    assert [e["data"]["step"] for e in done] == ["receive"]
