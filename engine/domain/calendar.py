@@ -19,6 +19,8 @@ SESSIONS: tuple[tuple[time, time], ...] = (
     (time(13, 0), time(17, 0)),
 )
 CLOSING = SESSIONS[-1][1]
+# Step allotments and extensions are counted in office hours: 8 hours = 1 working day.
+HOURS_PER_WORKING_DAY = 8
 # Same-day procedures received at or after this time roll to the next working day.
 SAME_DAY_CUTOFF = time(15, 0)
 

@@ -45,8 +45,6 @@ PROVINCIAL_AGENCIES = {
     "land_office": ("VPDK", "Văn phòng Đăng ký đất đai"),
     "justice": ("STP", "Sở Tư pháp"),
 }
-# Agencies with one unit per commune or per area of communes.
-LOCAL_AGENCIES = ("police", "land_branch")
 # Communes served by one land registration branch. The official service areas are not published as
 # data; consecutive commune codes follow the former districts, whose branches served about five.
 COMMUNES_PER_LAND_BRANCH = 5
@@ -91,8 +89,7 @@ def agency_id(kind: str, province: str, commune: str | None = None) -> str:
     if kind == "police":
         return f"{_require(commune, kind)}-CA"
     if kind == "land_branch":
-        communes = [commune_id(w.code) for w in _communes(int(province))]
-        position = communes.index(_require(commune, kind))
+        position = _positions(int(province))[_require(commune, kind)]
         return f"{agency_id('land_office', province)}-{_branch_number(position):02d}"
     return f"{province}-{PROVINCIAL_AGENCIES[kind][0]}"
 
@@ -105,6 +102,12 @@ def _require(commune: str | None, kind: str) -> str:
 
 def _branch_number(position: int) -> int:
     return position // COMMUNES_PER_LAND_BRANCH + 1
+
+
+@cache
+def _positions(code: int) -> dict[str, int]:
+    """Each commune's place in its province's code order, which decides its land branch."""
+    return {commune_id(w.code): n for n, w in enumerate(_communes(code))}
 
 
 @cache

@@ -8,13 +8,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from engine.domain.calendar import HOURS_PER_WORKING_DAY
 from engine.domain.errors import ProcedureDefinitionError
 from engine.domain.manifest import PAUSE_REASONS, TASK_PROPERTIES, check_manifest
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import MILESTONES
 from engine.workflow import StepInfo, WorkflowSpec, parse_spec
-
-HOURS_PER_WORKING_DAY = 8
 
 
 def check_procedure(procedure: ProcedureVersion) -> WorkflowSpec:

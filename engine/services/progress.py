@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.domain.calendar import WorkingCalendar
+from engine.domain.calendar import HOURS_PER_WORKING_DAY, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind, HistoryEvent, Task, TaskStatus
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import MILESTONES, DossierStatus
 from engine.workflow import HumanTask, WorkflowInstance
 
-HOURS_PER_WORKING_DAY = 8
 # Task data an officer sets when the dossier needs verification (xác minh): the legal limit grows once.
 VERIFICATION_FLAG = "needs_verification"
 

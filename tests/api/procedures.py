@@ -36,8 +36,10 @@ class Officers:
         return self._headers[username]
 
 
-def receive_scenario(client: Any, officers: Officers, path: Path, centre: str = PHU_XUAN) -> dict[str, Any]:
+def receive_scenario(client: Any, officers: Officers, path: Path, centre: str | None = None) -> dict[str, Any]:
+    """Receive the scenario's application at `centre`, else the scenario's own `centre`, else Phú Xuân."""
     scenario = load(path)
+    centre = centre or scenario.get("centre", PHU_XUAN)
     body = {"procedure_code": manifest(path.parent.parent.name)["code"], "application": scenario["application"],
             "reception": scenario["steps"][0]["data"]}
     response = client.post(f"{API}/dossiers", json=body, headers=officers(f"reception.{centre}"))

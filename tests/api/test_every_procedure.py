@@ -16,7 +16,7 @@ from tests.api.procedures import SCENARIOS, Officers, complete_step, detail, loa
 def test_scenario_runs_through_the_api(client: Any, path: Path) -> None:
     officers = Officers(client)
     scenario = load(path)
-    receipt = receive_scenario(client, officers, path, scenario.get("centre", "19768"))
+    receipt = receive_scenario(client, officers, path)
     assert receipt["status"] == "processing"
 
     for step in scenario["steps"][1:]:
