@@ -31,7 +31,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON,
+                                                     list[dict[str, Any]]: JSON}
 
 
 class UnitRecord(Base):
@@ -107,6 +108,10 @@ class DossierRecord(Base):
     routes: Mapped[dict[str, Any]]
     paused_at: Mapped[datetime | None]
     fee_vnd: Mapped[int]
+    deadline_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    notices: Mapped[list[dict[str, Any]]]
+    return_method: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int]
 
 
@@ -138,3 +143,17 @@ class HistoryEventRecord(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]]
+
+
+class JobRecord(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "run_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    run_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]

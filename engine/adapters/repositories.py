@@ -25,8 +25,9 @@ from engine.adapters.records import (
     UserRecord,
 )
 from engine.domain.actor import Actor
-from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, TaskStatus
 from engine.domain.errors import ConflictError
+from engine.domain.notice import Notice
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
 from engine.domain.unit import Unit, UnitKind
@@ -196,12 +197,16 @@ class DossierRepository:
 def _dossier_values(d: Dossier) -> dict[str, object]:
     values = {key: getattr(d, key) for key in _DOSSIER_FIELDS}
     values["status"], values["channel"] = d.status.value, d.channel.value
+    values["notices"] = [n.to_json() for n in d.notices]
+    values["return_method"] = d.return_method.value if d.return_method else None
     return values
 
 
 def _dossier(r: DossierRecord) -> Dossier:
     values = {key: getattr(r, key) for key in _DOSSIER_FIELDS}
     values["status"], values["channel"] = DossierStatus(r.status), Channel(r.channel)
+    values["notices"] = [Notice.from_json(n) for n in r.notices]
+    values["return_method"] = ReturnMethod(r.return_method) if r.return_method else None
     return Dossier(**values, id=r.id, version=r.version)
 
 
@@ -219,10 +224,10 @@ class TaskRepository:
         record = self._s.scalar(query)
         return _task(record) if record else None
 
-    def complete(self, task: Task) -> None:
+    def update(self, task: Task) -> None:
         self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id)
                         .values(status=task.status.value, completed_at=task.completed_at,
-                                completed_by=task.completed_by)
+                                completed_by=task.completed_by, due_at=task.due_at)
                         .execution_options(synchronize_session=False))
 
     def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,

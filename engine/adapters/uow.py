@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.adapters.jobs import JobRepository
 from engine.adapters.repositories import (
     DossierRepository,
     HistoryRepository,
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     dossiers: DossierRepository
     tasks: TaskRepository
     history: HistoryRepository
+    jobs: JobRepository
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._session_factory = session_factory
@@ -37,6 +39,7 @@ class SqlUnitOfWork:
         self.units, self.users = UnitRepository(session), UserRepository(session)
         self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
+        self.jobs = JobRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

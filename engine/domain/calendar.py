@@ -111,6 +111,13 @@ class WorkingCalendar:
             day += _ONE_DAY
         return day
 
+    def previous_working_day(self, day: date) -> date:
+        """Returns the last working day strictly before ``day``."""
+        day = _as_date(day, "day") - _ONE_DAY
+        while not self.is_working_day(day):
+            day -= _ONE_DAY
+        return day
+
     def _closing(self, day: date) -> datetime:
         return _to_aware(datetime.combine(day, CLOSING))
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from engine.domain.notice import Notice, NoticeKind
 from engine.domain.status import DossierStatus
 
 # Unambiguous letters and digits for the secret printed on the receipt (no 0/O, 1/I/L).
@@ -60,8 +61,31 @@ class Dossier:
     paused_at: datetime | None = None
     """Set while the clock is stopped (waiting for the applicant's financial obligation)."""
     fee_vnd: int = 0
+    deadline_at: datetime | None = None
+    """The appointment timeliness is judged against: `due_at` before any apology moved it (pauses for
+    the applicant and the verification extension move both; an apology only moves `due_at`)."""
+    finished_at: datetime | None = None
+    """End of processing (Decision 766): when the first end state was reached."""
+    notices: list[Notice] = field(default_factory=list)
+    return_method: ReturnMethod | None = None
     id: int | None = None
     version: int = 0
+
+    def __post_init__(self) -> None:
+        if self.deadline_at is None:
+            self.deadline_at = self.due_at
+
+    def notices_of(self, kind: NoticeKind) -> list[Notice]:
+        return [n for n in self.notices if n.kind == kind]
+
+    @property
+    def pending_supplement(self) -> Notice | None:
+        """The supplementation request the applicant has not answered yet."""
+        return next((n for n in self.notices_of(NoticeKind.SUPPLEMENT_REQUEST) if n.answered_at is None), None)
+
+    @property
+    def supplement_rounds(self) -> int:
+        return len(self.notices_of(NoticeKind.SUPPLEMENT_REQUEST))
 
     def unit_for(self, unit_rule: str) -> str:
         """The unit a lane bound to `unit_rule` sends its tasks to."""
@@ -72,6 +96,14 @@ class Dossier:
     def involves(self, unit_id: str) -> bool:
         return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id,
                            *self.routes.values())
+
+
+class ReturnMethod(StrEnum):
+    """How the result reached the applicant (DOMAIN.md §2.2, step 4)."""
+
+    COUNTER = "counter"
+    POST = "post"
+    ONLINE = "online"
 
 
 class TaskStatus(StrEnum):
@@ -108,6 +140,10 @@ class EventKind(StrEnum):
     CLOCK_PAUSED = "clock_paused"
     CLOCK_RESUMED = "clock_resumed"
     DEADLINE_EXTENDED = "deadline_extended"
+    NOTICE_ISSUED = "notice_issued"
+    SUPPLEMENTED = "supplemented"
+    NEAR_DUE = "near_due"
+    OVERDUE = "overdue"
 
 
 @dataclass

@@ -47,10 +47,3 @@ _LABELS_VI = {
     DossierStatus.RESULT_READY: "Đã xử lý xong",
     DossierStatus.RETURNED: "Đã trả kết quả",
 }
-
-# Task milestones (BPMN task property `milestone`) move the dossier to these statuses on completion.
-MILESTONES = {
-    "processing": DossierStatus.PROCESSING,
-    "result_ready": DossierStatus.RESULT_READY,
-    "returned": DossierStatus.RETURNED,
-}

@@ -23,7 +23,8 @@ from engine.domain.unit import Unit
 from engine.services import routing
 from engine.services import tasks as task_service
 from engine.services.catalogue import Catalogue
-from engine.services.progress import Completion, log_event, record_progress
+from engine.services.progress import Completion, record_progress
+from engine.services.transitions import log_event, watch_deadline
 from engine.workflow import WorkflowInstance
 
 MAX_IDEMPOTENCY_KEY = 128  # the column's width
@@ -79,6 +80,7 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                   competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version)
         _complete_reception_step(uow, dossier, instance, procedure, reception.reception, actor, now, calendar)
+        watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True

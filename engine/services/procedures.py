@@ -10,9 +10,9 @@ from typing import Any
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY
 from engine.domain.errors import ProcedureDefinitionError
+from engine.domain.lifecycle import MILESTONES
 from engine.domain.manifest import PAUSE_REASONS, TASK_PROPERTIES, check_manifest
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.status import MILESTONES
 from engine.workflow import StepInfo, WorkflowSpec, parse_spec
 
 

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY, WorkingCalendar
-from engine.domain.dossier import Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.domain.dossier import Dossier, EventKind, Task, TaskStatus
+from engine.domain.lifecycle import MILESTONES, Action, next_status
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.status import MILESTONES, DossierStatus
+from engine.domain.status import DossierStatus
+from engine.services.transitions import apply, log_event, pause_clock, resume_clock
 from engine.workflow import HumanTask, WorkflowInstance
 
 # Task data an officer sets when the dossier needs verification (xác minh): the legal limit grows once.
@@ -49,28 +51,25 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
         if row.status == TaskStatus.READY and row.id not in ready_ids and row.id != done_now:
             # Left behind by the process (another path was taken): no longer in anyone's inbox.
             row.status, row.completed_at = TaskStatus.CANCELLED, now
-            uow.tasks.complete(row)
+            uow.tasks.update(row)
     dossier.workflow_state = instance.snapshot()
 
 
 def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
                        actor_id: int, now: datetime, calendar: WorkingCalendar) -> None:
     row, step = completed.row, completed.step
+    next_status(Action.COMPLETE_STEP, dossier.status)
     row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
-    uow.tasks.complete(row)
+    uow.tasks.update(row)
     log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
-    if step.properties.get("pause") and dossier.paused_at is not None:
-        paused_at, dossier.paused_at = dossier.paused_at, None
-        dossier.due_at = calendar.resume(dossier.due_at, paused_at, now)
-        log_event(uow, dossier, EventKind.CLOCK_RESUMED, now, actor_id, row.unit_id,
-                  reason=step.properties["pause"], paused_hours=calendar.working_hours_between(paused_at, now),
-                  due_at=dossier.due_at.isoformat())
-        _set_status(uow, dossier, DossierStatus.PROCESSING, now, actor_id, row.unit_id)
+    if step.properties.get("pause") and dossier.status == DossierStatus.AWAITING_PAYMENT:
+        resume_clock(uow, dossier, now, actor_id, row.unit_id, calendar, reason=step.properties["pause"])
+        apply(uow, dossier, Action.RECORD_PAYMENT, now, actor_id, row.unit_id)
     if completed.data.get(VERIFICATION_FLAG) is True:
         _extend_for_verification(uow, dossier, procedure, now, actor_id, row.unit_id, calendar)
     milestone = step.properties.get("milestone")
     if milestone in MILESTONES:
-        _set_status(uow, dossier, MILESTONES[milestone], now, actor_id, row.unit_id)
+        apply(uow, dossier, MILESTONES[milestone], now, actor_id, row.unit_id)
 
 
 def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVersion, now: datetime,
@@ -81,6 +80,8 @@ def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVer
                   for e in uow.history.of_dossier(dossier.id))
     if extra_days and not already:
         dossier.due_at = calendar.extend(dossier.due_at, extra_days * HOURS_PER_WORKING_DAY)
+        dossier.deadline_at = calendar.extend(dossier.deadline_at or dossier.due_at,
+                                              extra_days * HOURS_PER_WORKING_DAY)
         log_event(uow, dossier, EventKind.DEADLINE_EXTENDED, now, actor_id, unit_id, reason="verification",
                   working_days=extra_days, due_at=dossier.due_at.isoformat())
 
@@ -99,27 +100,8 @@ def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: Human
 
 def _on_ready(uow: Any, dossier: Dossier, human: HumanTask, now: datetime, actor_id: int, unit_id: str) -> None:
     if human.properties.get("pause") and dossier.paused_at is None:
-        dossier.paused_at = now
-        log_event(uow, dossier, EventKind.CLOCK_PAUSED, now, actor_id, unit_id, reason=human.properties["pause"])
-        _set_status(uow, dossier, DossierStatus.AWAITING_PAYMENT, now, actor_id, unit_id)
+        apply(uow, dossier, Action.AWAIT_PAYMENT, now, actor_id, unit_id)
+        pause_clock(uow, dossier, now, actor_id, unit_id, reason=human.properties["pause"])
     elif human.properties.get("milestone") == "returned" and dossier.status == DossierStatus.PROCESSING:
         # Only the return is left (every parallel leg is done): the result is ready at the return centre.
-        _set_status(uow, dossier, DossierStatus.RESULT_READY, now, actor_id, unit_id)
-
-
-def _set_status(uow: Any, dossier: Dossier, status: DossierStatus, now: datetime, actor_id: int,
-                unit_id: str) -> None:
-    if dossier.status == status:
-        return
-    log_event(uow, dossier, EventKind.STATUS_CHANGED, now, actor_id, unit_id,
-              status=status.value, previous=dossier.status.value)
-    dossier.status = status
-    if status == DossierStatus.RESULT_READY:
-        dossier.result_ready_at = now
-    elif status == DossierStatus.RETURNED:
-        dossier.returned_at = now
-
-
-def log_event(uow: Any, dossier: Dossier, kind: EventKind, at: datetime, actor_id: int | None,
-              unit_id: str | None, **data: Any) -> None:
-    uow.history.append(HistoryEvent(kind, at, actor_id, unit_id, data, dossier_id=dossier.id))
+        apply(uow, dossier, Action.FINISH, now, actor_id, unit_id)

@@ -25,7 +25,8 @@ from engine.adapters.records import Base
 from engine.domain.unit import all_units
 from tests.conftest import HUE, POSTGRES_ENV, make_settings
 
-TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events"}
+TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events",
+          "jobs"}
 
 
 def _head() -> str:

@@ -1,0 +1,71 @@
+"""The one-stop lifecycle: one table of which action may move a dossier from which status to which.
+
+Every status change in the engine goes through `next_status`, so an action the table does not allow
+(returning a refused dossier, supplementing twice at once, stopping a returned one) is a 409 that
+names the current status, whichever endpoint, task or background job tried it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from engine.domain.errors import ConflictError
+from engine.domain.status import DossierStatus as S
+
+
+class Action(StrEnum):
+    START_PROCESSING = "start_processing"      # a `processing` milestone (the reception step is done)
+    COMPLETE_STEP = "complete_step"            # an officer completes a BPMN user task
+    REQUEST_SUPPLEMENT = "request_supplement"  # one written list of what is missing; the clock stops
+    SUPPLEMENT = "supplement"                  # the applicant brings it; the clock restarts
+    AWAIT_PAYMENT = "await_payment"            # a BPMN step waits for the financial obligation
+    RECORD_PAYMENT = "record_payment"          # the payment is recorded; the clock restarts
+    FINISH = "finish"                          # the result is ready at the return centre
+    RETURN = "return"                          # the result is handed to the applicant
+    REFUSE = "refuse"                          # refused at reception, or supplementation not made in time
+    WITHDRAW = "withdraw"                      # the applicant withdraws the dossier
+    STOP = "stop"                              # the handling unit finds the dossier ineligible
+    EXTEND = "extend"                          # apology and a new appointment, before the old one passes
+
+
+_IN_HAND = frozenset({S.RECEIVED, S.PROCESSING})
+_OPEN = _IN_HAND | {S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}
+
+# action -> (statuses it may start from, status it leads to; None keeps the status)
+TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
+    Action.START_PROCESSING: (_IN_HAND, S.PROCESSING),
+    Action.COMPLETE_STEP: (_IN_HAND | {S.AWAITING_PAYMENT, S.RESULT_READY}, None),
+    Action.REQUEST_SUPPLEMENT: (_IN_HAND, S.SUPPLEMENT_REQUESTED),
+    Action.SUPPLEMENT: (frozenset({S.SUPPLEMENT_REQUESTED}), S.PROCESSING),
+    Action.AWAIT_PAYMENT: (_IN_HAND, S.AWAITING_PAYMENT),
+    Action.RECORD_PAYMENT: (frozenset({S.AWAITING_PAYMENT}), S.PROCESSING),
+    Action.FINISH: (_IN_HAND, S.RESULT_READY),
+    Action.RETURN: (frozenset({S.RESULT_READY}), S.RETURNED),
+    Action.REFUSE: (_IN_HAND | {S.SUPPLEMENT_REQUESTED}, S.REFUSED),
+    Action.WITHDRAW: (_OPEN, S.WITHDRAWN),
+    Action.STOP: (_OPEN, S.STOPPED),
+    Action.EXTEND: (_IN_HAND | {S.AWAITING_PAYMENT}, None),
+}
+
+# Task milestones (BPMN task property `milestone`): completing such a task takes this action.
+MILESTONES = {
+    "processing": Action.START_PROCESSING,
+    "result_ready": Action.FINISH,
+    "returned": Action.RETURN,
+}
+
+# Statuses in which the dossier's processing has ended (Decision 766: the first end state reached).
+PROCESSING_ENDS = frozenset({S.RESULT_READY, S.RETURNED, S.REFUSED, S.WITHDRAWN, S.STOPPED})
+
+
+def next_status(action: Action, current: S) -> S:
+    """The status `action` leads to from `current`; ConflictError (409) if the table does not allow it."""
+    allowed, target = TRANSITIONS[action]
+    if current not in allowed:
+        raise ConflictError(f"cannot {action.value.replace('_', ' ')} a dossier that is {current.value} "
+                            f"({current.label_vi})", status=current.value)
+    return current if target is None else target
+
+
+def allows(action: Action, current: S) -> bool:
+    return current in TRANSITIONS[action][0]

@@ -1,0 +1,93 @@
+"""Before time / on time / late, by the Decision 766 method (DOMAIN.md §4.3).
+
+A finished dossier is judged by its end of processing against its deadline. Time the applicant spent
+supplementing or paying is already added to the deadline when the clock restarts, which is the same
+as subtracting it from the processing time. More than one supplementation round is late whatever the
+times; so is a dossier whose appointment had to be moved by an apology (its deadline is the one before
+the apology). A dossier still in process is judged against `now`, or against the moment its clock
+stopped while it waits for the applicant. Each step is judged the same way against its own allotment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
+from engine.domain.dossier import Dossier, Task, TaskStatus
+
+# Less than one working day of office hours left: the dossier is near due (sắp đến hạn).
+NEAR_DUE_HOURS = HOURS_PER_WORKING_DAY
+
+
+class Timeliness(StrEnum):
+    BEFORE_TIME = "before_time"   # finished on a day before the deadline's day
+    ON_TIME = "on_time"           # finished on the deadline's day, by the deadline
+    LATE = "late"                 # finished after the deadline (or a second supplementation round)
+    IN_TIME = "in_time"           # in process, more than NEAR_DUE_HOURS left
+    NEAR_DUE = "near_due"         # in process, NEAR_DUE_HOURS or less left
+    OVERDUE = "overdue"           # in process, past the deadline
+
+    @property
+    def label_vi(self) -> str:
+        return _LABELS_VI[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Timeliness.BEFORE_TIME, Timeliness.ON_TIME, Timeliness.LATE)
+
+
+_LABELS_VI = {
+    Timeliness.BEFORE_TIME: "Trước hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Trễ hạn",
+    Timeliness.IN_TIME: "Trong hạn",
+    Timeliness.NEAR_DUE: "Sắp đến hạn",
+    Timeliness.OVERDUE: "Quá hạn",
+}
+
+
+def classify_finished(finished_at: datetime, deadline: datetime) -> Timeliness:
+    if finished_at > deadline:
+        return Timeliness.LATE
+    if finished_at.astimezone(VN_TZ).date() < deadline.astimezone(VN_TZ).date():
+        return Timeliness.BEFORE_TIME
+    return Timeliness.ON_TIME
+
+
+def classify_open(now: datetime, deadline: datetime, calendar: WorkingCalendar) -> Timeliness:
+    if now > deadline:
+        return Timeliness.OVERDUE
+    if calendar.working_hours_between(now, deadline) <= NEAR_DUE_HOURS:
+        return Timeliness.NEAR_DUE
+    return Timeliness.IN_TIME
+
+
+def near_due_at(deadline: datetime, calendar: WorkingCalendar) -> datetime:
+    """When a dossier due at `deadline` becomes near due: the same time one working day earlier, which
+    is NEAR_DUE_HOURS office hours before it (deadlines always fall within office hours)."""
+    local = deadline.astimezone(VN_TZ)
+    day = calendar.previous_working_day(local.date())
+    return datetime.combine(day, local.time(), tzinfo=VN_TZ)
+
+
+def of_dossier(dossier: Dossier, now: datetime, calendar: WorkingCalendar) -> Timeliness:
+    """The dossier's class: final once processing has ended, otherwise as of `now`."""
+    deadline = dossier.deadline_at or dossier.due_at
+    if dossier.finished_at is not None:
+        if dossier.supplement_rounds > 1:
+            return Timeliness.LATE
+        return classify_finished(dossier.finished_at, deadline)
+    if dossier.supplement_rounds > 1:
+        return Timeliness.OVERDUE
+    # While the clock is stopped the deadline does not come closer: judge it at the moment it stopped.
+    return classify_open(min(now, dossier.paused_at or now), deadline, calendar)
+
+
+def of_step(task: Task, now: datetime, calendar: WorkingCalendar) -> Timeliness | None:
+    """A step against its own allotment; None for a step with no allotment or one that was cancelled."""
+    if task.due_at <= task.created_at or task.status == TaskStatus.CANCELLED:
+        return None
+    if task.completed_at is not None:
+        return classify_finished(task.completed_at, task.due_at)
+    return classify_open(now, task.due_at, calendar)
