@@ -164,6 +164,12 @@ class DossierRepository:
         record = self._s.scalar(query)
         return _dossier(record) if record else None
 
+    def get_by_id(self, dossier_id: int, *, lock: bool = False) -> Dossier | None:
+        query = (select(DossierRecord).where(DossierRecord.id == dossier_id)
+                 .execution_options(populate_existing=True))
+        record = self._s.scalar(query.with_for_update() if lock else query)
+        return _dossier(record) if record else None
+
     def by_idempotency_key(self, unit_id: str, key: str) -> Dossier | None:
         record = self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
                                                             DossierRecord.idempotency_key == key))
