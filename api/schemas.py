@@ -11,8 +11,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from engine.domain.calendar import VN_TZ
-from engine.domain.dossier import Channel, TaskStatus
-from engine.domain.manifest import AGENCY_KINDS
+from engine.domain.dossier import Channel, ReturnMethod, TaskStatus
+from engine.domain.manifest import AGENCY_KINDS, DOCUMENT_FORMS
 from engine.domain.status import DossierStatus
 
 
@@ -111,6 +111,10 @@ class DossierReadSchema(Schema):
     paused_at = LocalDateTime(allow_none=True)
     fee_vnd = fields.Integer()
     routes = fields.Dict(keys=fields.String(), values=fields.String())
+    deadline_at = LocalDateTime()
+    finished_at = LocalDateTime(allow_none=True)
+    return_method = fields.Function(lambda d: d.return_method.value if d.return_method else None)
+    supplement_rounds = fields.Integer()
     version = fields.Integer()
 
 
@@ -135,6 +139,24 @@ class TaskReadSchema(Schema):
     completed_at = LocalDateTime(allow_none=True)
 
 
+class NoticeReadSchema(Schema):
+    kind = fields.Function(lambda n: n.kind.value)
+    number = fields.Integer()
+    issued_at = LocalDateTime()
+    unit_id = fields.String()
+    officer_id = fields.Integer(allow_none=True)
+    reasons = fields.String()
+    items = fields.Function(lambda n: [vars(item) for item in n.items])
+    reply_by = LocalDateTime(allow_none=True)
+    answered_at = LocalDateTime(allow_none=True)
+    due_before = LocalDateTime(allow_none=True)
+    due_after = LocalDateTime(allow_none=True)
+
+
+def _timeliness(value: Any) -> dict[str, str] | None:
+    return {"class": value.value, "label": value.label_vi} if value is not None else None
+
+
 class HistoryEventReadSchema(Schema):
     kind = fields.Function(lambda e: e.kind.value)
     at = LocalDateTime()
@@ -147,8 +169,47 @@ class DossierDetailSchema(Schema):
     dossier = fields.Nested(DossierReadSchema)
     procedure_name = fields.Function(lambda d: d.procedure.manifest["name"])
     application = fields.Function(lambda d: d.dossier.application)
-    tasks = fields.List(fields.Nested(TaskReadSchema))
+    timeliness = fields.Function(lambda d: _timeliness(d.timeliness))
+    notices = fields.Function(lambda d: NoticeReadSchema(many=True).dump(d.dossier.notices))
+    tasks = fields.Method("_tasks", metadata={"description": "each step, with its timeliness against its allotment"})
+
+    def _tasks(self, detail: Any) -> list[dict[str, Any]]:
+        return [TaskReadSchema().dump(task) | {"timeliness": _timeliness(detail.step_timeliness.get(task.id))}
+                for task in detail.tasks]
     history = fields.List(fields.Nested(HistoryEventReadSchema))
+
+
+_REASONS = fields.String(required=True, validate=validate.Length(1, 2000), metadata={
+    "description": "the written reasons printed on the slip"})
+
+
+class MissingItemSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 300))
+    form = fields.String(load_default="original", validate=validate.OneOf(DOCUMENT_FORMS))
+    copies = fields.Integer(load_default=1, validate=validate.Range(1, 50))
+
+
+class SupplementRequestSchema(Schema):
+    reasons = _REASONS
+    items = fields.List(fields.Nested(MissingItemSchema), required=True, validate=validate.Length(1, 50))
+
+
+class SupplementSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(0, 1000))
+
+
+class ReasonsSchema(Schema):
+    reasons = _REASONS
+
+
+class ExtendSchema(Schema):
+    reasons = _REASONS
+    new_due_at = fields.AwareDateTime(required=True, metadata={"description": "the new appointment"})
+
+
+class ReturnSchema(Schema):
+    method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER)
+    data = fields.Dict(load_default=dict, metadata={"description": "the return step's form: who collected it"})
 
 
 class TaskQuery(PageQuery):

@@ -82,6 +82,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             ],
         },
         "cross_boundary": {"type": "boolean"},
+        "supplement_days": {"type": "integer", "minimum": 1, "maximum": 30},
         "lanes": {"type": "object", "minProperties": 1, "additionalProperties": {
             "type": "object", "required": ["role", "unit"], "additionalProperties": False,
             "properties": {"role": {"enum": ["reception", "specialist", "leader"]},

@@ -46,6 +46,7 @@ class Notice:
     answered_at: datetime | None = None
     """Supplementation: when the items arrived."""
     answered_by: int | None = None
+    answer_note: str = ""
     due_before: datetime | None = None
     due_after: datetime | None = None
     """Appointment before and after this notice (apology; supplementation once answered)."""

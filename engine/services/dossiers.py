@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine.domain import timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, new_lookup_secret
@@ -19,9 +20,9 @@ from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotF
 from engine.domain.fees import fee_vnd
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
 from engine.services import routing
-from engine.services import tasks as task_service
 from engine.services.catalogue import Catalogue
 from engine.services.progress import Completion, record_progress
 from engine.services.transitions import log_event, watch_deadline
@@ -49,6 +50,8 @@ class DossierDetail:
     procedure: ProcedureVersion
     tasks: list[Task]
     history: list[HistoryEvent]
+    timeliness: Timeliness
+    step_timeliness: dict[str, Timeliness | None]
 
 
 def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
@@ -139,12 +142,16 @@ def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) ->
     return str(routing.resolve_pointer(application, pointer) or "")
 
 
-def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, code: str) -> DossierDetail:
+def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+           clock: Callable[[], datetime], code: str) -> DossierDetail:
     with uow:
-        dossier = _visible(uow, actor, code)
+        dossier, now = _visible(uow, actor, code), clock()
         assert dossier.id is not None
         procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
-        return DossierDetail(dossier, procedure, uow.tasks.of_dossier(dossier.id), uow.history.of_dossier(dossier.id))
+        tasks = uow.tasks.of_dossier(dossier.id)
+        return DossierDetail(dossier, procedure, tasks, uow.history.of_dossier(dossier.id),
+                             timeliness.of_dossier(dossier, now, calendar),
+                             {t.id: timeliness.of_step(t, now, calendar) for t in tasks})
 
 
 def _visible(uow: Any, actor: Actor, code: str) -> Dossier:
@@ -161,18 +168,3 @@ def list_for_unit(uow: Any, *, actor: Actor, status: DossierStatus | None, limit
     with uow:
         return uow.dossiers.list(unit_id=actor.unit_id, status=status.value if status else None,
                                  limit=limit, offset=offset)
-
-
-def return_result(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-                  clock: Callable[[], datetime], code: str, data: dict[str, Any]) -> Dossier:
-    """Hand the result to the citizen: complete the dossier's ready `returned` milestone step."""
-    with uow:
-        dossier = _visible(uow, actor, code)
-        procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
-        instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
-        steps = [t for t in instance.ready_human_tasks() if t.properties.get("milestone") == "returned"]
-    if not steps:
-        raise ConflictError(f"dossier {code} has no result waiting to be returned ({dossier.status.value})",
-                            status=dossier.status.value)
-    return task_service.complete(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock,
-                                 task_id=steps[0].id, data=data)

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind, Task, TaskStatus
-from engine.domain.lifecycle import MILESTONES, Action, next_status
+from engine.domain.lifecycle import MILESTONES, Action
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
 from engine.services.transitions import apply, log_event, pause_clock, resume_clock
@@ -58,7 +58,6 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
 def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
                        actor_id: int, now: datetime, calendar: WorkingCalendar) -> None:
     row, step = completed.row, completed.step
-    next_status(Action.COMPLETE_STEP, dossier.status)
     row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
     uow.tasks.update(row)
     log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)

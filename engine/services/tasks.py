@@ -14,6 +14,7 @@ from engine.domain.actor import Actor
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier, Task, TaskStatus
 from engine.domain.errors import ConflictError, NotFoundError
+from engine.domain.lifecycle import Action, next_status
 from engine.services.catalogue import Catalogue
 from engine.services.progress import Completion, record_progress
 from engine.workflow import WorkflowInstance
@@ -32,17 +33,36 @@ def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingC
         if task is None:
             raise NotFoundError(f"task {task_id} does not exist")
         dossier = uow.dossiers.get(task.dossier_code, lock=True)
-        task = uow.tasks.get(task_id)  # re-read under the dossier lock: another officer may have just completed it
-        if task.status != TaskStatus.READY:
-            raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
-        actor.require(task.role, task.unit_id)
-        procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
-        if task.form_id:
-            procedure.check_form(task.form_id, data)
-        instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
-        step = instance.complete(task.id, data)
-        record_progress(uow, dossier, instance, procedure, completed=Completion(task, step, data),
-                        actor_id=actor.user_id, now=clock(), calendar=calendar)
+        complete_locked(uow, dossier, task_id, actor=actor, catalogue=catalogue, calendar=calendar, now=clock(),
+                        data=data)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier
+
+
+def complete_locked(uow: Any, dossier: Dossier, task_id: str, *, actor: Actor, catalogue: Catalogue,
+                    calendar: WorkingCalendar, now: datetime, data: dict[str, Any]) -> None:
+    """Complete a task of a dossier the caller has locked, inside the caller's transaction."""
+    next_status(Action.COMPLETE_STEP, dossier.status)  # no step moves while the dossier waits or has ended
+    task = uow.tasks.get(task_id)  # re-read under the dossier lock: another officer may have just completed it
+    if task.status != TaskStatus.READY:
+        raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
+    actor.require(task.role, task.unit_id)
+    procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+    if task.form_id:
+        procedure.check_form(task.form_id, data)
+    instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+    step = instance.complete(task.id, data)
+    record_progress(uow, dossier, instance, procedure, completed=Completion(task, step, data),
+                    actor_id=actor.user_id, now=now, calendar=calendar)
+
+
+def returning_step(uow: Any, catalogue: Catalogue, dossier: Dossier) -> str:
+    """The id of the dossier's ready step marked `milestone: returned` (handing the result over)."""
+    procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+    instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+    steps = [t.id for t in instance.ready_human_tasks() if t.properties.get("milestone") == "returned"]
+    if not steps:
+        raise ConflictError(f"dossier {dossier.code} has no result waiting to be returned ({dossier.status.value})",
+                            status=dossier.status.value)
+    return steps[0]
