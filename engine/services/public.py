@@ -52,27 +52,51 @@ def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str) -> Public
                 names[unit_id] = unit.name if unit else None
             return names.get(unit_id) if unit_id else None
 
-        timeline = [_stage(e, unit_name) for e in uow.history.of_dossier(dossier.id)]
+        timeline = _timeline(uow.history.of_dossier(dossier.id), unit_name)
         return PublicDossier(dossier.code, procedure.code, procedure.name_vi, dossier.status, dossier.received_at,
                              dossier.due_at, dossier.returned_at, timeline)
 
 
 _LABELS = {
     EventKind.RECEIVED: "Tiếp nhận hồ sơ",
-    EventKind.CLOCK_PAUSED: "Chờ thực hiện nghĩa vụ tài chính (tạm dừng tính thời gian giải quyết)",
-    EventKind.CLOCK_RESUMED: "Đã thực hiện nghĩa vụ tài chính, tiếp tục giải quyết",
-    EventKind.DEADLINE_EXTENDED: "Gia hạn thời gian giải quyết do phải xác minh",
+    EventKind.SUPPLEMENTED: "Đã nhận thành phần hồ sơ bổ sung, tiếp tục giải quyết",
 }
+# Labels that depend on the event's reason or notice kind (never on its text, which may name people).
+_BY_DETAIL = {
+    (EventKind.CLOCK_PAUSED, "financial_obligation"):
+        "Chờ thực hiện nghĩa vụ tài chính (tạm dừng tính thời gian giải quyết)",
+    (EventKind.CLOCK_PAUSED, "supplementation"): "Chờ bổ sung hồ sơ (tạm dừng tính thời gian giải quyết)",
+    (EventKind.CLOCK_RESUMED, "financial_obligation"): "Đã thực hiện nghĩa vụ tài chính, tiếp tục giải quyết",
+    (EventKind.DEADLINE_EXTENDED, "verification"): "Gia hạn thời gian giải quyết do phải xác minh",
+    (EventKind.DEADLINE_EXTENDED, "apology"): "Xin lỗi và hẹn lại ngày trả kết quả",
+    (EventKind.NOTICE_ISSUED, "supplement_request"): "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+    (EventKind.NOTICE_ISSUED, "refusal"): "Từ chối tiếp nhận giải quyết hồ sơ",
+    (EventKind.NOTICE_ISSUED, "stop"): "Thông báo dừng giải quyết hồ sơ",
+    (EventKind.NOTICE_ISSUED, "withdrawal"): "Rút hồ sơ theo đề nghị của người nộp",
+    (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và hẹn lại ngày trả kết quả",
+}
+# Internal bookkeeping the citizen's timeline leaves out.
+_HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED}
+
+
+def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:
+    return [_stage(e, unit_name) for e in events
+            if e.kind not in _HIDDEN or (e.kind, e.data.get("reason")) in _BY_DETAIL]
 
 
 def _stage(event: HistoryEvent, unit_name: Any) -> Stage:
     data = event.data
+    detail = (event.kind, data.get("reason", data.get("notice")))
     if event.kind in _LABELS:
         label = _LABELS[event.kind]
+    elif detail in _BY_DETAIL:
+        label = _BY_DETAIL[detail]
     elif event.kind == EventKind.TASK_COMPLETED:
         label = str(data.get("name", data.get("step", "")))
     elif event.kind == EventKind.HANDED_OVER:
         label = f"Chuyển hồ sơ đến {unit_name(data.get('to_unit')) or data.get('to_unit')}"
-    else:
+    elif "status" in data:
         label = DossierStatus(data["status"]).label_vi
+    else:
+        label = event.kind.value
     return Stage(event.at, event.kind.value, label, unit_name(event.unit_id))

@@ -1,0 +1,250 @@
+"""The one-stop lifecycle through the API: each action's status, national code, clock effect, notice
+and history event; who may take it; and 409 for every action its status does not allow.
+
+Birth registration (same day) received at Phú Xuân for a family in Vỹ Dạ: Vỹ Dạ reviews and signs,
+Phú Xuân returns. Times are Huế wall-clock times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import (
+    API,
+    complete,
+    drive_to_result,
+    local,
+    received,
+    return_result,
+    sign_in,
+    step_data,
+    task_of,
+)
+from tests.conftest import PHU_XUAN, VY_DA, Clock
+
+ITEMS = [{"name": "Giấy chứng sinh (bản chính)", "form": "original", "copies": 1}]
+
+
+def act(client: Any, headers: dict[str, str], code: str, action: str, **body: Any) -> Any:
+    return client.post(f"{API}/dossiers/{code}/{action}", json=body, headers=headers)
+
+
+def get(client: Any, headers: dict[str, str], code: str) -> dict[str, Any]:
+    response = client.get(f"{API}/dossiers/{code}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def kinds(detail: dict[str, Any]) -> list[str]:
+    return [e["kind"] for e in detail["history"]]
+
+
+@pytest.fixture
+def counter(client: Any) -> dict[str, str]:
+    return sign_in(client, f"reception.{PHU_XUAN}")
+
+
+@pytest.fixture
+def code(client: Any, clock: Clock, counter: dict[str, str]) -> str:
+    clock.now = local(2025, 7, 14, 9, 0)  # Monday 09:00: due 17:00 the same day
+    return str(received(client, counter)["code"])
+
+
+def test_supplementation_stops_the_clock_and_moves_the_appointment_by_the_wait(
+        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+    clock.now = local(2025, 7, 14, 10, 0)
+    asked = act(client, counter, code, "supplement-request", reasons="Thiếu giấy chứng sinh", items=ITEMS)
+    assert asked.status_code == 200, asked.get_json()
+    assert asked.get_json()["status_info"]["national_code"] == 5
+    assert asked.get_json()["paused_at"] == "2025-07-14T10:00:00+07:00"
+    # While the applicant supplements, no step moves.
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    review = task_of(client, specialist, code, "review")
+    assert review is not None
+    blocked = complete(client, specialist, review["id"], step_data("review"))
+    assert blocked.status_code == 409 and blocked.get_json()["current_status"] == "supplement_requested"
+
+    clock.now = local(2025, 7, 15, 10, 0)  # paused Mon 10:00-11:30, 13:00-17:00, Tue 07:30-10:00: 8 office hours
+    answered = act(client, counter, code, "supplement", note="Đã nộp bản chính")
+    assert answered.status_code == 200, answered.get_json()
+    dossier = answered.get_json()
+    assert (dossier["status"], dossier["paused_at"]) == ("processing", None)
+    assert dossier["due_at"] == dossier["deadline_at"] == "2025-07-15T17:00:00+07:00"
+    detail = get(client, counter, code)
+    notice = detail["notices"][0]
+    assert (notice["kind"], notice["number"], notice["items"]) == ("supplement_request", 1, ITEMS)
+    assert notice["due_before"] == "2025-07-14T17:00:00+07:00"
+    assert notice["due_after"] == "2025-07-15T17:00:00+07:00"
+    assert notice["answered_at"] == "2025-07-15T10:00:00+07:00"
+    assert {"notice_issued", "clock_paused", "clock_resumed", "supplemented"} <= set(kinds(detail))
+    # The open step's own due time moved with the dossier's.
+    assert next(t for t in detail["tasks"] if t["step"] == "review")["due_at"] > review["due_at"]
+
+
+def test_a_pause_over_national_day_costs_only_office_hours_and_finishing_after_the_moved_deadline_is_late(
+        client: Any, clock: Clock, counter: dict[str, str]) -> None:
+    clock.now = local(2025, 8, 29, 14, 0)  # Friday: due 17:00 that day
+    code = received(client, counter)["code"]
+    clock.now = local(2025, 8, 29, 16, 0)
+    assert act(client, counter, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
+    clock.now = local(2025, 9, 3, 8, 30)  # Sat, Sun, 1-2 Sep off: 1 office hour on Friday + 1 on Wednesday
+    assert act(client, counter, code, "supplement").get_json()["due_at"] == "2025-09-03T09:30:00+07:00"
+
+    clock.now = local(2025, 9, 3, 9, 45)
+    drive_to_result(client, code)
+    detail = get(client, counter, code)
+    assert detail["dossier"]["finished_at"] == "2025-09-03T09:45:00+07:00"
+    assert detail["timeliness"] == {"class": "late", "label": "Trễ hạn"}
+
+
+def test_a_second_supplementation_round_is_allowed_but_the_dossier_counts_as_late(
+        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+    for hour in (10, 11):
+        clock.now = local(2025, 7, 14, hour, 0)
+        assert act(client, counter, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
+        clock.now = local(2025, 7, 14, hour, 15)
+        assert act(client, counter, code, "supplement").status_code == 200
+    assert get(client, counter, code)["dossier"]["supplement_rounds"] == 2
+
+    clock.now = local(2025, 7, 14, 13, 30)  # long before the appointment
+    drive_to_result(client, code)
+    assert get(client, counter, code)["timeliness"]["class"] == "late"
+
+
+def test_finished_before_the_appointment_day_is_before_time(client: Any, clock: Clock,
+                                                            counter: dict[str, str]) -> None:
+    clock.now = local(2025, 7, 14, 15, 30)  # after the 15:00 cut-off: due Tuesday 17:00
+    code = received(client, counter)["code"]
+    clock.now = local(2025, 7, 14, 16, 30)
+    drive_to_result(client, code)
+    detail = get(client, counter, code)
+    assert (detail["dossier"]["due_at"], detail["timeliness"]["class"]) == ("2025-07-15T17:00:00+07:00",
+                                                                            "before_time")
+    steps = {t["step"]: t for t in detail["tasks"]}
+    # The review's 4 office hours run from 15:30 to Tuesday 10:00 (1.5 + 2.5); done on Monday, a day early.
+    assert steps["review"]["due_at"] == "2025-07-15T10:00:00+07:00"
+    assert steps["review"]["timeliness"]["class"] == "before_time"
+
+
+def test_refusal_at_reception_ends_the_dossier_with_written_reasons(
+        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    assert act(client, specialist, code, "refuse", reasons="Không thuộc thẩm quyền").status_code == 403
+    assert act(client, counter, code, "refuse", reasons="  ").status_code == 422
+
+    clock.now = local(2025, 7, 14, 9, 20)
+    refused = act(client, counter, code, "refuse", reasons="Hồ sơ không thuộc phạm vi giải quyết")
+    assert refused.status_code == 200, refused.get_json()
+    assert refused.get_json()["status_info"] == {"status": "refused", "national_code": 3,
+                                                 "label": "Không được tiếp nhận"}
+    assert refused.get_json()["finished_at"] == "2025-07-14T09:20:00+07:00"
+    assert task_of(client, specialist, code, "review") is None  # gone from the inbox
+    detail = get(client, counter, code)
+    assert detail["notices"][0]["reasons"] == "Hồ sơ không thuộc phạm vi giải quyết"
+    # The history says a refusal notice was issued, never its reasons.
+    assert {"notice": "refusal", "number": 1} in [e["data"] for e in detail["history"]]
+    assert "phạm vi" not in str(detail["history"])
+
+
+def test_withdrawal_at_the_applicants_request(client: Any, counter: dict[str, str], code: str) -> None:
+    withdrawn = act(client, counter, code, "withdraw", reasons="Người nộp xin rút hồ sơ")
+    assert withdrawn.status_code == 200
+    assert withdrawn.get_json()["status_info"]["national_code"] == 7
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    assert task_of(client, specialist, code, "review") is None
+
+
+def test_only_the_handling_unit_stops_a_dossier(client: Any, counter: dict[str, str], code: str) -> None:
+    assert act(client, counter, code, "stop", reasons="Không đủ điều kiện").status_code == 403
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    stopped = act(client, specialist, code, "stop", reasons="Không đủ điều kiện đăng ký")
+    assert stopped.status_code == 200, stopped.get_json()
+    assert stopped.get_json()["status_info"]["national_code"] == 8
+    assert get(client, counter, code)["notices"][0]["unit_id"] == VY_DA
+
+
+def test_apology_moves_the_appointment_once_and_only_before_it_passes(
+        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    clock.now = local(2025, 7, 14, 16, 0)
+    new = "2025-07-16T17:00:00+07:00"
+    assert act(client, counter, code, "extend", reasons="Chờ xác minh", new_due_at=new).status_code == 403
+    saturday = act(client, specialist, code, "extend", reasons="Chờ", new_due_at="2025-07-19T10:00:00+07:00")
+    assert saturday.status_code == 422 and saturday.get_json()["errors"][0]["pointer"] == "/new_due_at"
+    earlier = act(client, specialist, code, "extend", reasons="Chờ", new_due_at="2025-07-14T16:30:00+07:00")
+    assert earlier.status_code == 422
+
+    moved = act(client, specialist, code, "extend", reasons="Chờ kết quả xác minh", new_due_at=new)
+    assert moved.status_code == 200, moved.get_json()
+    assert (moved.get_json()["due_at"], moved.get_json()["deadline_at"]) == (new, "2025-07-14T17:00:00+07:00")
+    again = act(client, specialist, code, "extend", reasons="Lần nữa", new_due_at="2025-07-17T17:00:00+07:00")
+    assert again.status_code == 409
+    apology = get(client, counter, code)["notices"][0]
+    assert (apology["kind"], apology["due_before"], apology["due_after"]) == ("apology",
+                                                                              "2025-07-14T17:00:00+07:00", new)
+
+
+def test_no_apology_once_the_appointment_has_passed(client: Any, clock: Clock, code: str) -> None:
+    clock.now = local(2025, 7, 14, 17, 1)
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    late = act(client, specialist, code, "extend", reasons="Chậm", new_due_at="2025-07-16T17:00:00+07:00")
+    assert late.status_code == 409 and "passed" in late.get_json()["detail"]
+
+
+def test_return_records_the_method(client: Any, counter: dict[str, str], code: str) -> None:
+    drive_to_result(client, code)
+    returned = client.post(f"{API}/dossiers/{code}/return", headers=counter,
+                           json={"method": "post", "data": {"collected_by": "Bưu điện Huế"}})
+    assert returned.status_code == 200, returned.get_json()
+    assert (returned.get_json()["status_info"]["national_code"], returned.get_json()["return_method"]) == (10, "post")
+    bad = client.post(f"{API}/dossiers/{code}/return", headers=counter, json={"method": "pigeon"})
+    assert bad.status_code == 422
+
+
+ACTIONS = {  # action -> who takes it, with what body
+    "supplement-request": ("reception", {"reasons": "Thiếu", "items": ITEMS}),
+    "supplement": ("reception", {}),
+    "refuse": ("reception", {"reasons": "Từ chối"}),
+    "withdraw": ("reception", {"reasons": "Rút"}),
+    "stop": ("specialist", {"reasons": "Dừng"}),
+    "extend": ("specialist", {"reasons": "Chậm", "new_due_at": "2025-07-18T17:00:00+07:00"}),
+}
+
+
+def test_every_action_on_a_returned_dossier_is_a_conflict_naming_its_status(
+        client: Any, counter: dict[str, str], code: str) -> None:
+    drive_to_result(client, code)
+    assert return_result(client, counter, code).status_code == 200
+    for action, (_, body) in ACTIONS.items():
+        response = act(client, counter, code, action, **body)
+        # Stop and extend belong to a handling unit, and no step is waiting any more: forbidden first.
+        assert response.status_code in (403, 409) if action in ("stop", "extend") else response.status_code == 409
+        if response.status_code == 409:
+            assert response.get_json()["current_status"] == "returned", action
+
+
+def test_a_withdrawn_dossier_accepts_no_action_and_no_step(client: Any, counter: dict[str, str], code: str) -> None:
+    specialist = sign_in(client, f"specialist.{VY_DA}")
+    review = task_of(client, specialist, code, "review")
+    assert review is not None
+    assert act(client, counter, code, "withdraw", reasons="Rút").status_code == 200
+    for action in ("supplement-request", "supplement", "refuse", "withdraw"):
+        response = act(client, counter, code, action, **ACTIONS[action][1])
+        assert (response.status_code, response.get_json()["current_status"]) == (409, "withdrawn"), action
+    late_step = complete(client, specialist, review["id"], step_data("review"))
+    assert (late_step.status_code, late_step.get_json()["current_status"]) == (409, "withdrawn")
+
+
+def test_the_citizen_sees_the_supplementation_stage_but_never_its_reasons(
+        client: Any, clock: Clock, counter: dict[str, str]) -> None:
+    receipt = received(client, counter)
+    reasons = "Thiếu giấy chứng sinh của cháu Nguyễn Văn Bình"
+    act(client, counter, receipt["code"], "supplement-request", reasons=reasons, items=ITEMS)
+    public = client.get(f"{API}/public/dossiers/{receipt['code']}", query_string={"secret": receipt["secret"]})
+    assert public.status_code == 200
+    body = public.get_json()
+    assert body["status_info"]["national_code"] == 5
+    assert "Chờ bổ sung hồ sơ (tạm dừng tính thời gian giải quyết)" in [s["label"] for s in body["timeline"]]
+    assert "Bình" not in str(body) and "chứng sinh" not in str(body)
