@@ -13,8 +13,11 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The background worker (timers, near-due and overdue marks, supplementation expiry) runs alongside
+# the server and stops with it.
 run: $(BIN)/.installed
 	$(BIN)/flask --app api setup-demo
+	$(BIN)/flask --app api worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/flask --app api run --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed

@@ -1,15 +1,24 @@
 """Command-line set-up: `flask --app api setup-demo` migrates the database, loads every unit of the
 2025 map with its agencies, publishes the procedures in processes/ and prints one province's demo
-accounts; `load-units` reloads the map alone. All commands are idempotent.
+accounts; `load-units` reloads the map alone. All set-up commands are idempotent. `worker` runs the
+background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from api.wiring import wiring
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
+from engine.services import worker as background
 
 
 @click.command("setup-demo")
@@ -48,7 +57,37 @@ def migrate() -> None:
     click.echo("database is at the newest revision")
 
 
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="run the jobs due now, then exit")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="seconds to wait when no job is due")
+def worker(once: bool, interval: float) -> None:
+    """Run due background jobs; stops cleanly (after the job in hand) on SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    w = wiring()
+    deps: dict[str, Any] = {"handlers": background.HANDLERS, "clock": w.clock, "calendar": w.calendar,
+                            "catalogue": w.catalogue}
+    if once:
+        total = 0
+        while ran := background.run_due(w.uow, **deps):
+            total += ran
+        click.echo(f"{total} jobs run")
+        return
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()  # the job in hand finishes (or rolls back) first
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    click.echo(f"worker: running due jobs, looking again every {interval:g}s when idle")
+    total = background.run_forever(w.uow, interval_seconds=interval, stop_event=stop, **deps)
+    click.echo(f"worker: stopped after {total} jobs")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_demo)
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)
+    app.cli.add_command(worker)

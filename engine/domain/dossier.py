@@ -144,6 +144,7 @@ class EventKind(StrEnum):
     SUPPLEMENTED = "supplemented"
     NEAR_DUE = "near_due"
     OVERDUE = "overdue"
+    TIMER_FIRED = "timer_fired"  # a BPMN timer event fired (data: the BPMN ids of the timers)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from engine.domain.dossier import Dossier, EventKind, Task, TaskStatus
 from engine.domain.lifecycle import MILESTONES, Action
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.services.schedule import schedule_timers
 from engine.services.transitions import apply, log_event, pause_clock, resume_clock
 from engine.workflow import HumanTask, WorkflowInstance
 
@@ -30,7 +31,7 @@ class Completion:
 
 
 def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
-                    completed: Completion | None, actor_id: int, now: datetime,
+                    completed: Completion | None, actor_id: int | None, now: datetime,
                     calendar: WorkingCalendar) -> None:
     """Bring the task index, history, status and deadline in line with the workflow after a step."""
     assert dossier.id is not None
@@ -52,11 +53,12 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
             # Left behind by the process (another path was taken): no longer in anyone's inbox.
             row.status, row.completed_at = TaskStatus.CANCELLED, now
             uow.tasks.update(row)
+    schedule_timers(uow, dossier, instance, now=now)  # arms the timers reached, so before the snapshot
     dossier.workflow_state = instance.snapshot()
 
 
 def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
-                       actor_id: int, now: datetime, calendar: WorkingCalendar) -> None:
+                       actor_id: int | None, now: datetime, calendar: WorkingCalendar) -> None:
     row, step = completed.row, completed.step
     row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
     uow.tasks.update(row)
@@ -72,7 +74,7 @@ def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, 
 
 
 def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVersion, now: datetime,
-                             actor_id: int, unit_id: str, calendar: WorkingCalendar) -> None:
+                             actor_id: int | None, unit_id: str, calendar: WorkingCalendar) -> None:
     extra_days = procedure.time_limit.verification_extra_days
     assert dossier.id is not None
     already = any(e.kind == EventKind.DEADLINE_EXTENDED and e.data.get("reason") == "verification"
@@ -97,7 +99,8 @@ def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: Human
     return task
 
 
-def _on_ready(uow: Any, dossier: Dossier, human: HumanTask, now: datetime, actor_id: int, unit_id: str) -> None:
+def _on_ready(uow: Any, dossier: Dossier, human: HumanTask, now: datetime, actor_id: int | None,
+              unit_id: str) -> None:
     if human.properties.get("pause") and dossier.paused_at is None:
         apply(uow, dossier, Action.AWAIT_PAYMENT, now, actor_id, unit_id)
         pause_clock(uow, dossier, now, actor_id, unit_id, reason=human.properties["pause"])

@@ -76,7 +76,7 @@ _BY_DETAIL = {
     (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và hẹn lại ngày trả kết quả",
 }
 # Internal bookkeeping the citizen's timeline leaves out.
-_HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED}
+_HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED}
 
 
 def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:

@@ -1,10 +1,12 @@
 """The only package that imports SpiffWorkflow: parsing and caching specs, running instances,
 a restricted script engine, and the versioned state format.
 
-Callers see WorkflowSpec, WorkflowInstance and HumanTask; never a SpiffWorkflow class.
+Callers see WorkflowSpec, WorkflowInstance, HumanTask and WaitingTimer; never a SpiffWorkflow class.
 """
 
 from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
 from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, parse_spec
+from engine.workflow.timers import WaitingTimer
 
-__all__ = ["HumanTask", "SpecCache", "StepInfo", "WorkflowError", "WorkflowInstance", "WorkflowSpec", "parse_spec"]
+__all__ = ["HumanTask", "SpecCache", "StepInfo", "WaitingTimer", "WorkflowError", "WorkflowInstance", "WorkflowSpec",
+           "parse_spec"]

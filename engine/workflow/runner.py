@@ -1,4 +1,5 @@
-"""A running workflow behind a small façade: start, list ready human tasks, complete one, snapshot.
+"""A running workflow behind a small façade: start, list ready human tasks, complete one, snapshot,
+and its BPMN timers on the engine's clock (arm, list, fire; see engine/workflow/timers.py).
 
 SpiffWorkflow's task is imported as SpiffTask so it never clashes with the engine's own Task.
 Failures inside the process (a script error, a condition on missing data) raise WorkflowError.
@@ -6,7 +7,10 @@ Failures inside the process (a script error, a condition on missing data) raise 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +23,7 @@ from engine.domain.errors import DomainError
 from engine.workflow import state
 from engine.workflow.script_engine import RestrictedScriptEngine
 from engine.workflow.specs import WorkflowSpec
+from engine.workflow.timers import ENGINE_TIMERS, WaitingTimer, clock_at
 
 
 class WorkflowError(DomainError):
@@ -98,6 +103,40 @@ class WorkflowInstance:
         self._run_engine_steps()
         return _describe(task)
 
+    def arm_timers(self, now: datetime) -> None:
+        """Give every timer the process has just reached its fire time, counting from `now`."""
+        with clock_at(now), _failing_as("a timer could not be set"):
+            for task in self._timer_tasks():
+                task.task_spec.event_definition.arm(task)
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        """The armed timers the process waits on, with when each fires next, earliest first."""
+        timers = []
+        for task in self._timer_tasks():
+            fires_at = task.task_spec.event_definition.next_fire(task)
+            if fires_at is not None:
+                spec = task.task_spec
+                timers.append(WaitingTimer(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, fires_at))
+        return sorted(timers, key=lambda t: t.fires_at)
+
+    def fire_due_timers(self, now: datetime) -> list[str]:
+        """Fire every timer due at `now`, run the automatic steps after them, and return the BPMN ids
+        of the timers that fired (none if nothing was due)."""
+        self.arm_timers(now)
+        fired = [t.step for t in self.waiting_timers() if t.fires_at <= now]
+        if fired:
+            with clock_at(now), _failing_as("a timer could not fire"):
+                self._workflow.refresh_timers()
+                self._workflow.do_engine_steps()
+                # A cycle's last firing completes the event itself only at the refresh ending the
+                # steps above; run it now rather than leave it to the dossier's next command.
+                self._workflow.do_engine_steps()
+        return fired
+
+    def _timer_tasks(self) -> list[SpiffTask]:
+        manager = self._workflow.event_manager
+        return [t for t in manager.tasks.values() if isinstance(t.task_spec.event_definition, ENGINE_TIMERS)]
+
     def _ready_task(self, task_id: str) -> SpiffTask:
         try:
             task = self._workflow.get_task_from_id(UUID(task_id))
@@ -112,6 +151,15 @@ class WorkflowInstance:
             self._workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             raise WorkflowError(f"the process stopped: {exc}") from exc
+
+
+@contextmanager
+def _failing_as(failure: str) -> Iterator[None]:
+    """Report a failure inside the process (a script, a bad timer expression) as a WorkflowError."""
+    try:
+        yield
+    except (SpiffWorkflowException, ValueError) as exc:
+        raise WorkflowError(f"{failure}: {exc}") from exc
 
 
 def _describe(task: SpiffTask) -> HumanTask:

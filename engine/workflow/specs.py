@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.domain.errors import ProcedureDefinitionError
 from engine.workflow.script_engine import ScriptRejectedError, check_script
+from engine.workflow.timers import use_engine_clock
 
 # A procedure is one BPMN file; refuse anything large enough to be an attack on the parser.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -59,6 +60,7 @@ def parse_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | No
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
         raise ProcedureDefinitionError(f"{source} is not a valid process '{process_id}': {exc}") from exc
+    use_engine_clock(_all_task_specs(spec, subprocess_specs))
     steps = []
     for task_spec in _all_task_specs(spec, subprocess_specs):
         if isinstance(task_spec, ScriptTask):
