@@ -13,7 +13,7 @@ from flask_smorest import Api
 
 from api import cli, errors, guards
 from api.settings import Settings, from_environment
-from api.views import auth, directory, dossiers, health, public, tasks
+from api.views import auth, directory, dossiers, health, public, slips, tasks
 from api.wiring import build
 
 
@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["onestop"] = build(settings, **test_config.get("WIRING", {}))
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, directory, dossiers, tasks, public, health):
+    for module in (auth, directory, dossiers, tasks, public, health, slips):
         api.register_blueprint(module.blp)
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies
     guards.init_app(app)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.jobs import JobRepository
+from engine.adapters.print_queries import PrintQueries
 from engine.adapters.repositories import (
     DossierRepository,
     HistoryRepository,
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     history: HistoryRepository
     jobs: JobRepository
+    printing: PrintQueries
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._session_factory = session_factory
@@ -39,7 +41,7 @@ class SqlUnitOfWork:
         self.units, self.users = UnitRepository(session), UserRepository(session)
         self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
-        self.jobs = JobRepository(session)
+        self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,91 @@
+"""The official printed forms: a dossier's slips (Mẫu 01–06) and a centre's tracking register (Mẫu 07),
+as HTML to print from the browser, as A4 PDF, and the register also as CSV for Excel.
+
+Slips carry personal data: responses are never cached, and nothing here logs their content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import current_actor
+from api.wiring import wiring
+from engine.adapters import printing
+from engine.domain.errors import NotFoundError
+from engine.domain.slip import SlipKind
+from engine.services import registers, slips
+
+blp = Blueprint("slips", __name__, url_prefix="/api/v1", description="Printed slips and the tracking register")
+
+_MIMETYPES = {"html": "text/html", "pdf": "application/pdf", "csv": "text/csv"}
+
+
+class SlipQuery(Schema):
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+    number = fields.Integer(validate=validate.Range(1, 999), metadata={
+        "description": "which notice of the kind (the supplementation round); the latest by default"})
+
+
+class RegisterQuery(Schema):
+    start = fields.Date(required=True, data_key="from", metadata={"description": "first day, YYYY-MM-DD"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "last day (included), YYYY-MM-DD"})
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf", "csv"]))
+
+
+@blp.get("/dossiers/<code>/slips/<kind>")
+@blp.arguments(SlipQuery, location="query")
+@blp.response(200, content_type="text/html", description="The slip as HTML, or as PDF with format=pdf")
+def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
+    """A dossier's slip: `receipt` (Mẫu 01), `supplement_request` (02), `refusal` (03), `apology` (04),
+    `stop_notice` (05) or `control_sheet` (06); 404 when the dossier never received that notice."""
+    w = wiring()
+    slip = slips.gather(w.uow(), actor=current_actor(), code=code, kind=_kind(kind),
+                        number=query.get("number"), **w.deps())
+    lookup_url = url_for("health.home", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)
+    html = printing.slip_html(_templates(), slip, site_url=url_for("health.home", _external=True),
+                              lookup_url=lookup_url)
+    return _document(html, query["format"], f"{kind}-{code}")
+
+
+@blp.get("/units/<unit_id>/register")
+@blp.arguments(RegisterQuery, location="query")
+@blp.response(200, content_type="text/html", description="The register as HTML, or PDF/CSV with format=pdf|csv")
+def get_register(query: dict[str, Any], unit_id: str) -> Response:
+    """The centre's tracking register (Mẫu 07) of the dossiers it received from `from` to `to`."""
+    w = wiring()
+    register = registers.read(w.uow(), actor=current_actor(), unit_id=unit_id,
+                              start=query["start"], end=query["end"], **w.deps())
+    name = f"register-{unit_id}-{query['start']:%Y%m%d}-{query['end']:%Y%m%d}"
+    if query["format"] == "csv":
+        return _download(printing.register_csv(register.rows), "csv", name, attachment=True)
+    return _document(printing.register_html(_templates(), register), query["format"], name)
+
+
+def _kind(kind: str) -> SlipKind:
+    if kind not in slips.DOSSIER_SLIPS:
+        raise NotFoundError(f"there is no slip '{kind}'; a dossier's slips are: {', '.join(slips.DOSSIER_SLIPS)}")
+    return SlipKind(kind)
+
+
+def _templates() -> Path:
+    return wiring().settings.forms_dir / "slips"
+
+
+def _document(html: str, kind: str, name: str) -> Response:
+    if kind == "pdf":
+        return _download(printing.html_to_pdf(html, _templates()), "pdf", name, attachment=False)
+    return _download(html.encode("utf-8"), "html", name, attachment=False)
+
+
+def _download(body: bytes, kind: str, name: str, *, attachment: bool) -> Response:
+    response = Response(body, mimetype=_MIMETYPES[kind])
+    if kind != "html":
+        disposition = "attachment" if attachment else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copies in shared caches
+    return response

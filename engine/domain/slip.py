@@ -1,0 +1,168 @@
+"""The official printed forms (biểu mẫu, Circular 03/2025/TT-VPCP Annex I, DOMAIN.md §3): which form each
+slip follows, its title and number suffix, and the pieces every slip prints — the issuing body as the
+top-left block names it, and the applicant's contact details wherever a procedure's application keeps them.
+
+Pure Python: no templates, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from engine.domain.notice import NoticeKind
+from engine.domain.unit import Unit, UnitKind
+
+CIRCULAR = "Thông tư số 03/2025/TT-VPCP"
+
+
+class SlipKind(StrEnum):
+    RECEIPT = "receipt"
+    SUPPLEMENT_REQUEST = "supplement_request"
+    REFUSAL = "refusal"
+    APOLOGY = "apology"
+    STOP_NOTICE = "stop_notice"
+    CONTROL_SHEET = "control_sheet"
+    REGISTER = "register"
+
+
+@dataclass(frozen=True)
+class SlipForm:
+    number: str
+    """The form's number in Annex I ("01" … "07")."""
+    title: str
+    suffix: str | None = None
+    """What follows the slash in the slip's number (Số: 125/TNHS)."""
+    notice: NoticeKind | None = None
+    """The written notice the slip prints, if it prints one."""
+    by_centre: bool = True
+    """Issued by the one-stop centre (else by the unit that wrote the notice, as itself)."""
+
+    @property
+    def reference(self) -> str:
+        return f"Mẫu số {self.number}, Phụ lục I, {CIRCULAR}"
+
+
+FORMS: dict[SlipKind, SlipForm] = {
+    SlipKind.RECEIPT: SlipForm("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "TNHS"),
+    SlipKind.SUPPLEMENT_REQUEST: SlipForm("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "HDHS",
+                                          NoticeKind.SUPPLEMENT_REQUEST),
+    SlipKind.REFUSAL: SlipForm("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ", "TCHS", NoticeKind.REFUSAL),
+    SlipKind.APOLOGY: SlipForm("04", "Văn bản xin lỗi và hẹn lại ngày trả kết quả", "XLHS", NoticeKind.APOLOGY,
+                               by_centre=False),
+    SlipKind.STOP_NOTICE: SlipForm("05", "Thông báo dừng giải quyết hồ sơ", "TB", NoticeKind.STOP,
+                                   by_centre=False),
+    SlipKind.CONTROL_SHEET: SlipForm("06", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+    SlipKind.REGISTER: SlipForm("07", "Sổ theo dõi hồ sơ"),
+}
+
+DOCUMENT_FORM_LABELS = {
+    "original": "Bản chính",
+    "certified_copy": "Bản sao có chứng thực",
+    "photocopy": "Bản chụp",
+    "electronic": "Bản điện tử",
+}
+
+_NAME_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ")
+CENTRE_NAME = "Trung tâm Phục vụ hành chính công"
+
+
+def full_name(unit: Unit) -> str:
+    """The unit's name with its kind, as a heading prints it ("Tỉnh Nghệ An", "Phường Phú Xuân")."""
+    return f"Tỉnh {unit.name}" if unit.division_type == "tỉnh" else unit.name
+
+
+def in_sentence(name: str) -> str:
+    """A unit name as running text writes it: the kind in lower case ("phường Phú Xuân")."""
+    prefix = next((p for p in _NAME_PREFIXES if name.startswith(p)), "")
+    return prefix.lower() + name[len(prefix):]
+
+
+def centre_name(unit: Unit) -> str:
+    """"Trung tâm Phục vụ hành chính công phường Phú Xuân"."""
+    return f"{CENTRE_NAME} {in_sentence(full_name(unit))}"
+
+
+def short_name(unit: Unit) -> str:
+    """The place name a date line starts with ("Phú Xuân, ngày …")."""
+    return next((unit.name[len(p):] for p in _NAME_PREFIXES if unit.name.startswith(p)), unit.name)
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The top-left block of a slip (governing body, issuing body), the issuing body's name as a sentence
+    writes it, and the place of issue the date line starts with."""
+
+    authority: str
+    name: str
+    title: str
+    place: str
+
+
+def issuer(unit: Unit, *, as_centre: bool, parent: Unit | None = None, province: Unit | None = None) -> Issuer:
+    """Who a slip comes from.
+
+    Args:
+        unit: the unit issuing the slip.
+        as_centre: print the unit's one-stop centre (receipts, guidance, refusals, registers).
+        parent: an agency's parent unit (the commune a police station serves, the land office of a branch).
+        province: the unit's province, for agencies and their place of issue.
+    """
+    home = province or unit
+    if unit.kind != UnitKind.AGENCY:
+        if as_centre:
+            return Issuer(f"UBND {full_name(unit)}".upper(), CENTRE_NAME.upper(), centre_name(unit), short_name(unit))
+        return Issuer("ỦY BAN NHÂN DÂN", full_name(unit).upper(), f"Ủy ban nhân dân {in_sentence(full_name(unit))}",
+                      short_name(unit))
+    authority = {
+        "police": f"Công an {full_name(home)}",
+        "land_branch": parent.name if parent else f"Văn phòng Đăng ký đất đai {full_name(home)}",
+        "social_insurance": "Bảo hiểm xã hội Việt Nam",
+        "tax": "Cục Thuế",
+    }.get(unit.agency or "", f"UBND {full_name(home)}")
+    place = parent if unit.agency == "police" and parent is not None else home
+    return Issuer(authority.upper(), unit.name.upper(), unit.name, short_name(place))
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who the slip is addressed to; a missing detail prints as a dotted blank line, as on paper."""
+
+    name: str
+    id_number: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def applicant(name: str, application: Mapping[str, Any], place_name: Callable[[str], str | None]) -> Applicant:
+    """The applicant's details from the usual places of an application: `/applicant/{id_number, tax_code,
+    phone, email, address}`, else the residence (`/residence/address` and the name of `/residence/unit_id`).
+
+    Args:
+        name: the applicant's name as the dossier stored it.
+        application: the application document.
+        place_name: the full name of a unit id (None if unknown).
+    """
+    person = _object(application.get("applicant"))
+    address = _text(person.get("address")) or _residence(_object(application.get("residence")), place_name)
+    return Applicant(name=name, id_number=_text(person.get("id_number")) or _text(person.get("tax_code")),
+                     address=address, phone=_text(person.get("phone")), email=_text(person.get("email")))
+
+
+def _residence(residence: Mapping[str, Any], place_name: Callable[[str], str | None]) -> str | None:
+    unit_id = _text(residence.get("unit_id"))
+    parts = [_text(residence.get("address")), place_name(unit_id) if unit_id else None]
+    return ", ".join(p for p in parts if p) or None
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None

@@ -1,0 +1,264 @@
+"""What each printed slip of a dossier says (Mẫu 01–06): gathered from the database into one plain
+`Slip`, for a template to lay out. Only officers of a unit the dossier involves may print its slips;
+slips carry personal data, so nothing here logs.
+
+No templates and no rendering here (engine/adapters/printing.py does that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from engine.domain.actor import Actor
+from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.dossier import Dossier, EventKind
+from engine.domain.errors import ForbiddenError, NotFoundError
+from engine.domain.notice import Notice, NoticeKind
+from engine.domain.slip import (
+    DOCUMENT_FORM_LABELS,
+    FORMS,
+    Applicant,
+    Issuer,
+    SlipForm,
+    SlipKind,
+    applicant,
+    centre_name,
+    issuer,
+)
+from engine.domain.timeliness import of_dossier
+from engine.domain.unit import Unit
+from engine.services.catalogue import Catalogue
+from engine.services.control_sheets import HandOver, hand_overs, result_label
+
+DOSSIER_SLIPS = tuple(kind for kind in SlipKind if kind != SlipKind.REGISTER)
+
+_MISSING = {
+    NoticeKind.SUPPLEMENT_REQUEST: "no supplementation was requested for dossier {code}",
+    NoticeKind.REFUSAL: "dossier {code} was not refused",
+    NoticeKind.APOLOGY: "no apology with a new appointment was issued for dossier {code}",
+    NoticeKind.STOP: "the handling of dossier {code} was not stopped",
+}
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A row of a slip's document table: the receipt's components, or an item to supplement."""
+
+    name: str
+    form: str
+    form_label: str
+    copies: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Slip:
+    kind: SlipKind
+    form: SlipForm
+    number: str | None
+    """Số: … of the slip, e.g. 125/TNHS (the dossier's place in its centre's register book, then the suffix)."""
+    issuer: Issuer
+    issued_at: datetime
+    dossier: Dossier
+    procedure_name: str
+    time_limit: str
+    applicant: Applicant
+    officer: str | None
+    """Who signs for the issuer (the receiving officer, the officer who wrote the notice)."""
+    units: dict[str, str]
+    """Names as slips print them: `receiving`, `competent`, `returning` (unit names), `receiving_centre`,
+    `returning_centre` (their one-stop centres), `competent_body` (who handles it, as a sentence names it)
+    and `co_handling` (the other units its lanes route to, comma-separated)."""
+    register_book: int
+    register_ordinal: int
+    appointment: datetime
+    """The appointment the receipt gave (before any apology moved it)."""
+    notice: Notice | None = None
+    documents: list[DocumentRow] = field(default_factory=list)
+    hand_overs: list[HandOver] = field(default_factory=list)
+    timeliness: str | None = None
+
+
+def gather(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+           clock: Callable[[], datetime], code: str, kind: SlipKind, number: int | None = None) -> Slip:
+    """The content of slip `kind` of dossier `code`, as of now.
+
+    Args:
+        uow: a unit of work with the print queries (`uow.printing`).
+        actor: the officer printing; must work at a unit the dossier involves.
+        catalogue: the procedure catalogue.
+        calendar: the working calendar (for timeliness).
+        clock: the current time.
+        code: the dossier code.
+        kind: which slip (any but the register, which belongs to a centre).
+        number: which notice of the kind (the supplementation round); the latest when None.
+
+    Raises:
+        NotFoundError: unknown dossier, or the dossier never received the notice the slip prints.
+        ForbiddenError: the actor's unit has nothing to do with the dossier.
+    """
+    form = FORMS[kind]
+    with uow:
+        dossier = _dossier(uow, actor, code)
+        notice = _notice(dossier, form.notice, number) if form.notice else None
+        slip = _compose(uow, catalogue, dossier, kind, notice, clock())
+        if kind == SlipKind.CONTROL_SHEET:
+            return _with_control_rows(uow, slip, calendar)
+        return slip
+
+
+def _compose(uow: Any, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,
+             now: datetime) -> Slip:
+    form, units = FORMS[kind], _Units(uow)
+    procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+    book, ordinal = _register_place(uow, dossier)
+    issuing = units.issuing(notice.unit_id if notice else dossier.receiving_unit_id, form, dossier)
+    own_number = ordinal if issuing.id == dossier.receiving_unit_id else None
+    officer_id = notice.officer_id if notice else (dossier.received_by if kind == SlipKind.RECEIPT else None)
+    issued_at = notice.issued_at if notice else (dossier.received_at if kind == SlipKind.RECEIPT else now)
+    return Slip(
+        kind=kind, form=form, number=_number(form, own_number, notice), issuer=units.issuer(issuing),
+        issued_at=issued_at, dossier=dossier, procedure_name=procedure.name_vi,
+        time_limit=str(procedure.manifest["time_limit"].get("description", {}).get("vi", "")),
+        applicant=applicant(dossier.applicant_name, dossier.application, units.name_or_none),
+        officer=uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None,
+        units=units.of_dossier(dossier), register_book=book, register_ordinal=ordinal,
+        appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice))
+
+
+def _dossier(uow: Any, actor: Actor, code: str) -> Dossier:
+    dossier: Dossier | None = uow.dossiers.get(code)
+    if dossier is None:
+        raise NotFoundError(f"dossier {code} does not exist")
+    if not dossier.involves(actor.unit_id):
+        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
+    return dossier
+
+
+def _notice(dossier: Dossier, kind: NoticeKind, number: int | None) -> Notice:
+    notices = dossier.notices_of(kind)
+    if not notices:
+        raise NotFoundError(_MISSING[kind].format(code=dossier.code))
+    if number is None:
+        return max(notices, key=lambda n: n.number)
+    found = next((n for n in notices if n.number == number), None)
+    if found is None:
+        raise NotFoundError(f"dossier {dossier.code} has no {kind.value.replace('_', ' ')} number {number} "
+                            f"(it has {len(notices)})")
+    return found
+
+
+def _register_place(uow: Any, dossier: Dossier) -> tuple[int, int]:
+    """The centre's register book (one per calendar year) and the dossier's ordinal in it."""
+    year = dossier.received_at.astimezone(VN_TZ).year
+    opened = datetime(year, 1, 1, tzinfo=VN_TZ)
+    return year, uow.printing.ordinal(dossier, opened)
+
+
+def _number(form: SlipForm, ordinal: int | None, notice: Notice | None) -> str | None:
+    """The receiving centre numbers its slips by the dossier's place in its register (and the round of a
+    supplementation request). Another unit's letter takes a number from that unit's own register of
+    outgoing documents, which the engine does not keep: the number is left blank to write in."""
+    if form.suffix is None:
+        return None
+    if ordinal is None:
+        return f"……/{form.suffix}"
+    if notice is not None and notice.kind == NoticeKind.SUPPLEMENT_REQUEST:
+        return f"{ordinal}-{notice.number}/{form.suffix}"
+    return f"{ordinal}/{form.suffix}"
+
+
+def _appointment(uow: Any, dossier: Dossier) -> datetime:
+    """The appointment written on the receipt: the due time recorded when the dossier was received."""
+    received = next((e for e in uow.history.of_dossier(dossier.id) if e.kind == EventKind.RECEIVED), None)
+    if received is not None and received.data.get("due_at"):
+        return datetime.fromisoformat(received.data["due_at"])
+    return dossier.due_at
+
+
+def _documents(manifest: dict[str, Any], notice: Notice | None) -> list[DocumentRow]:
+    """The items a supplementation notice asks for; otherwise the procedure's dossier components, where an
+    optional one has its count left blank for the officer to fill in."""
+    if notice is not None:
+        return [DocumentRow(i.name, i.form, DOCUMENT_FORM_LABELS.get(i.form, i.form), i.copies) for i in notice.items]
+    rows = []
+    for document in manifest.get("documents", []):
+        form = str(document.get("form", "original"))
+        note = str(document.get("note", {}).get("vi", ""))
+        rows.append(DocumentRow(str(document["name"]["vi"]), form, DOCUMENT_FORM_LABELS.get(form, form),
+                                int(document["copies"]) if document.get("required") else None,
+                                note if document.get("required") else (note or "Nếu có")))
+    return rows
+
+
+def _with_control_rows(uow: Any, slip: Slip, calendar: WorkingCalendar) -> Slip:
+    """The control sheet adds its hand-over rows and the dossier's timeliness as of printing."""
+    dossier, now = slip.dossier, slip.issued_at
+    tasks, history = uow.tasks.of_dossier(dossier.id), uow.history.of_dossier(dossier.id)
+    names = uow.printing.display_names([t.completed_by for t in tasks] + [e.actor_id for e in history])
+    rows = hand_overs(dossier, tasks, history, unit_name=_Units(uow).name,
+                      officer=lambda i: names.get(i) if i else None, now=now, calendar=calendar)
+    return replace(slip, hand_overs=rows, timeliness=result_label(of_dossier(dossier, now, calendar)),
+                   documents=[])
+
+
+@dataclass(frozen=True)
+class _Issuing:
+    unit: Unit
+    as_centre: bool
+
+    @property
+    def id(self) -> str:
+        return self.unit.id
+
+
+class _Units:
+    """Unit names and issuers, each unit read once per slip."""
+
+    def __init__(self, uow: Any):
+        self._uow = uow
+        self._cache: dict[str, Unit | None] = {}
+
+    def get(self, unit_id: str) -> Unit | None:
+        if unit_id not in self._cache:
+            self._cache[unit_id] = self._uow.units.get(unit_id)
+        return self._cache[unit_id]
+
+    def name_or_none(self, unit_id: str) -> str | None:
+        unit = self.get(unit_id)
+        return unit.name if unit else None
+
+    def name(self, unit_id: str) -> str:
+        return self.name_or_none(unit_id) or unit_id
+
+    def issuing(self, unit_id: str, form: SlipForm, dossier: Dossier) -> _Issuing:
+        """The unit that wrote the slip; a centre's form written by an agency goes out from the dossier's
+        receiving centre, which informs the applicant (Decree 118)."""
+        unit = self.get(unit_id)
+        if unit is not None and form.by_centre and not unit.has_centre:
+            unit = self.get(dossier.receiving_unit_id)
+        if unit is None:
+            raise NotFoundError(f"unit {unit_id} does not exist")
+        return _Issuing(unit, as_centre=form.by_centre and unit.has_centre)
+
+    def issuer(self, issuing: _Issuing) -> Issuer:
+        unit = issuing.unit
+        parent = self.get(unit.parent_id) if unit.parent_id else None
+        province = self.get(unit.province_id) if unit.province_id else None
+        return issuer(unit, as_centre=issuing.as_centre, parent=parent, province=province)
+
+    def of_dossier(self, dossier: Dossier) -> dict[str, str]:
+        own = {"receiving": dossier.receiving_unit_id, "competent": dossier.competent_unit_id,
+               "returning": dossier.return_unit_id}
+        names = {role: self.name(unit_id) for role, unit_id in own.items()}
+        for role in ("receiving", "returning"):
+            unit = self.get(own[role])
+            names[f"{role}_centre"] = centre_name(unit) if unit else names[role]
+        competent = self.get(dossier.competent_unit_id)
+        names["competent_body"] = self.issuer(_Issuing(competent, False)).title if competent else names["competent"]
+        others = sorted(set(dossier.routes.values()) - set(own.values()))
+        names["co_handling"] = ", ".join(self.name(unit_id) for unit_id in others)
+        return names

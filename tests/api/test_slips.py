@@ -1,0 +1,197 @@
+"""GET /dossiers/{code}/slips/{kind}: what a counter officer prints (Mẫu 01–06), as HTML and PDF.
+
+Each slip is checked for the facts the paper form carries, in Vietnam time, and for refusing to
+print a notice the dossier never received.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from engine.adapters.printing import qr_svg
+from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
+from tests.api.printed import pdf_words, slip, words
+from tests.conftest import Clock
+
+A4 = (595, 842)  # points, portrait
+REASONS = "Giấy chứng sinh là bản chụp, không có bản chính."
+
+
+def act(client: Any, headers: dict[str, str], code: str, action: str, body: dict[str, Any]) -> None:
+    response = client.post(f"{API}/dossiers/{code}/{action}", json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.fixture
+def counter(client: Any) -> dict[str, str]:
+    return sign_in(client, "reception.19768")
+
+
+def test_receipt_prints_code_secret_applicant_and_times_in_vietnam_time(client: Any, counter: dict[str, str]) -> None:
+    receipt = received(client, counter)
+    response = slip(client, counter, receipt["code"], "receipt")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Cache-Control"] == "no-store"
+    text = words(response.get_data(as_text=True))
+    for expected in ("Mẫu số 01, Phụ lục I, Thông tư số 03/2025/TT-VPCP", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                     "Độc lập - Tự do - Hạnh phúc", "UBND PHƯỜNG PHÚ XUÂN", "Phú Xuân, ngày 14 tháng 7 năm 2025",
+                     "Số: 1/TNHS", f"Mã hồ sơ: {receipt['code']}", f"Mã tra cứu: {receipt['secret']}",
+                     "Ông/Bà Nguyễn Văn An", "046190000123", "0912345678", "Số 12 đường Lê Lợi, tổ 5, Phường Vỹ Dạ",
+                     "Đăng ký khai sinh (mã thủ tục 1.001193)", "Giấy chứng sinh", "Bản sao có chứng thực",
+                     "4. Thời gian nhận hồ sơ: 09 giờ 00 phút, ngày 14 tháng 7 năm 2025",
+                     "5. Thời gian trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, ngày 14 tháng 7 năm 2025",
+                     "Vào Sổ theo dõi hồ sơ, Quyển số: 2025, Số thứ tự: 1", "Người tiếp nhận hồ sơ"):
+        assert expected in text, expected
+    assert "02 giờ 00 phút" not in text  # the UTC hour never shows
+    assert "Email: …" in text  # a detail the application lacks is a line to write on
+
+
+def test_receipt_qr_code_opens_the_public_look_up_with_code_and_secret(client: Any, counter: dict[str, str]) -> None:
+    receipt = received(client, counter)
+    page = slip(client, counter, receipt["code"], "receipt").get_data(as_text=True)
+    url = f"http://localhost/?code={receipt['code']}&secret={receipt['secret']}"
+    assert str(qr_svg(url)) in page  # the QR code encodes exactly this address
+    query = parse_qs(urlsplit(url).query)
+    assert client.get("/", query_string=query).status_code == 200
+    found = client.get(f"{API}/public/dossiers/{query['code'][0]}", query_string={"secret": query["secret"][0]})
+    assert found.status_code == 200 and found.get_json()["code"] == receipt["code"]
+
+
+def test_receipt_pdf_is_one_a4_page_with_the_vietnamese_text(client: Any, counter: dict[str, str]) -> None:
+    receipt = received(client, counter)
+    response = slip(client, counter, receipt["code"], "receipt", format="pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"] == f'inline; filename="receipt-{receipt["code"]}.pdf"'
+    text, reader = pdf_words(response.data)
+    assert len(reader.pages) == 1
+    assert tuple(round(float(v)) for v in reader.pages[0].mediabox[2:]) == A4
+    for expected in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", receipt["code"], receipt["secret"],
+                     "Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Phú Xuân",
+                     "17 giờ 00 phút, ngày 14 tháng 7 năm 2025", "Mẫu số 01"):
+        assert expected in text, expected
+
+
+def test_supplement_slip_prints_the_round_asked_for_and_the_latest_by_default(client: Any,
+                                                                              counter: dict[str, str]) -> None:
+    code = received(client, counter)["code"]
+    assert slip(client, counter, code, "supplement_request").status_code == 404
+    act(client, counter, code, "supplement-request", {"reasons": REASONS, "items": [
+        {"name": "Giấy chứng sinh", "form": "original", "copies": 1},
+        {"name": "Căn cước của người đi đăng ký", "form": "photocopy", "copies": 2}]})
+    act(client, counter, code, "supplement", {"note": "Đã nộp bản chính"})
+    act(client, counter, code, "supplement-request", {"reasons": "Thiếu chữ ký trên tờ khai.",
+                                                      "items": [{"name": "Tờ khai có chữ ký"}]})
+    first = words(slip(client, counter, code, "supplement_request", number=1).get_data(as_text=True))
+    latest = words(slip(client, counter, code, "supplement_request").get_data(as_text=True))
+    assert "Mẫu số 02" in first and "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in first.upper()
+    assert "Số: 1-1/HDHS" in first and f"Lý do: {REASONS}" in first
+    assert "1 Giấy chứng sinh 1" in first and "2 Căn cước của người đi đăng ký 2" in first
+    assert "Số: 1-2/HDHS" in latest and "Thiếu chữ ký trên tờ khai." in latest and REASONS not in latest
+    missing = slip(client, counter, code, "supplement_request", number=3)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert "number 3 (it has 2)" in missing.get_json()["detail"]
+
+
+def test_refusal_slip_exists_only_once_the_dossier_is_refused(client: Any, counter: dict[str, str]) -> None:
+    code = received(client, counter)["code"]
+    before = slip(client, counter, code, "refusal", format="pdf")
+    assert before.status_code == 404 and before.mimetype == "application/problem+json"
+    assert before.get_json()["detail"] == f"dossier {code} was not refused"
+    act(client, counter, code, "refuse", {"reasons": "Đã được đăng ký khai sinh tại phường Thuận Hóa."})
+    text, reader = pdf_words(slip(client, counter, code, "refusal", format="pdf").data)
+    assert len(reader.pages) == 1
+    for expected in ("Mẫu số 03", "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Số: 1/TCHS",
+                     "Đã được đăng ký khai sinh tại phường Thuận Hóa.", "Nguyễn Văn An", code):
+        assert expected in text, expected
+
+
+def test_apology_quotes_the_receipt_and_both_appointments(client: Any, counter: dict[str, str]) -> None:
+    code = received(client, counter)["code"]
+    assert slip(client, counter, code, "apology").status_code == 404
+    handler = sign_in(client, "specialist.19777")
+    act(client, handler, code, "extend", {"reasons": "Cần xác minh nơi cư trú của người mẹ.",
+                                          "new_due_at": local(2025, 7, 15, 16, 30).isoformat()})
+    text = words(slip(client, handler, code, "apology").get_data(as_text=True))
+    for expected in ("Mẫu số 04", "ỦY BAN NHÂN DÂN PHƯỜNG VỸ DẠ", "Số: ……/XLHS", "Vỹ Dạ, ngày 14 tháng 7 năm 2025",
+                     "Kính gửi: Ông/Bà Nguyễn Văn An", "số biên nhận 1/TNHS",
+                     "Thời gian hẹn trả kết quả: 17 giờ 00 phút, ngày 14 tháng 7 năm 2025",
+                     "Thời gian hẹn trả kết quả lại: 16 giờ 30 phút, ngày 15 tháng 7 năm 2025",
+                     "Lý do: Cần xác minh nơi cư trú của người mẹ.", "Ủy ban nhân dân phường Vỹ Dạ trân trọng xin lỗi"):
+        assert expected in text, expected
+
+
+def test_stop_notice_comes_from_the_handling_unit(client: Any, counter: dict[str, str], clock: Clock) -> None:
+    code = received(client, counter)["code"]
+    clock.now += timedelta(hours=1, minutes=30)
+    act(client, sign_in(client, "specialist.19777"), code, "stop", {"reasons": "Cha, mẹ không cư trú tại phường."})
+    text, _ = pdf_words(slip(client, counter, code, "stop_notice", format="pdf").data)
+    for expected in ("Mẫu số 05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "PHƯỜNG VỸ DẠ", "Số: ……/TB",
+                     "kể từ 10 giờ 30 phút, ngày 14 tháng 7 năm 2025", "Cha, mẹ không cư trú tại phường."):
+        assert expected in text, expected
+
+
+def control_rows(markup: str) -> list[str]:
+    body = markup.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [words(row) for row in body.split("<tr>")[1:]]
+
+
+def test_control_sheet_has_a_row_per_hand_over_judged_against_each_step(client: Any, counter: dict[str, str],
+                                                                         clock: Clock) -> None:
+    code = received(client, counter)["code"]
+    assert control_rows(slip(client, counter, code, "control_sheet").get_data(as_text=True))[0].startswith(
+        "1. Giao: Phường Phú Xuân")
+    clock.now = local(2025, 7, 15, 10, 15)  # review had 4 office hours from 09:00 yesterday: late
+    drive_to_result(client, code)
+    clock.now = local(2025, 7, 15, 10, 45)
+    assert return_result(client, counter, code).status_code == 200
+    rows = control_rows(slip(client, counter, code, "control_sheet").get_data(as_text=True))
+    assert len(rows) == 3
+    assert rows[0].startswith("1. Giao: Phường Phú Xuân") and "Nhận: Phường Vỹ Dạ" in rows[0]
+    assert "09 giờ 00 phút, ngày 14 tháng 7 năm 2025 Đúng hạn" in rows[0]
+    assert rows[1].startswith("2. Giao: Phường Vỹ Dạ") and "Nhận: Phường Phú Xuân" in rows[1]
+    assert "10 giờ 15 phút, ngày 15 tháng 7 năm 2025 Quá hạn" in rows[1]
+    assert rows[2].startswith("3. Giao: Phường Phú Xuân") and "Tổ chức, cá nhân: Nguyễn Văn An" in rows[2]
+    assert "Quá hạn Đã trả kết quả" in rows[2]  # returned a day after the same-day appointment
+
+
+def test_control_sheet_on_time_when_every_step_keeps_its_allotment(client: Any, counter: dict[str, str],
+                                                                    clock: Clock) -> None:
+    code = received(client, counter)["code"]
+    clock.now = local(2025, 7, 14, 10, 0)
+    drive_to_result(client, code)
+    clock.now = local(2025, 7, 14, 10, 30)
+    assert return_result(client, counter, code).status_code == 200
+    rows = control_rows(slip(client, counter, code, "control_sheet").get_data(as_text=True))
+    assert [("Đúng hạn" in row, "Quá hạn" in row) for row in rows] == [(True, False)] * 3
+    text, reader = pdf_words(slip(client, counter, code, "control_sheet", format="pdf").data)
+    assert len(reader.pages) == 1 and "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
+    assert "Đã trả kết quả (Đúng hạn)" in text
+
+
+def test_slips_are_for_units_the_dossier_involves(client: Any, counter: dict[str, str]) -> None:
+    code = received(client, counter)["code"]
+    assert slip(client, sign_in(client, "specialist.19777"), code, "receipt").status_code == 200
+    stranger = slip(client, sign_in(client, "reception.19786"), code, "receipt")
+    assert stranger.status_code == 403 and stranger.mimetype == "application/problem+json"
+    assert slip(client, {}, code, "receipt").status_code == 401
+    unknown = slip(client, counter, code, "register")
+    assert unknown.status_code == 404 and "receipt, supplement_request" in unknown.get_json()["detail"]
+    assert slip(client, counter, "19768-250714-9999", "receipt").status_code == 404
+    assert slip(client, counter, code, "receipt", format="docx").status_code == 422
+
+
+def test_printing_never_logs_personal_data(client: Any, counter: dict[str, str],
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    code = received(client, counter)["code"]
+    with caplog.at_level(logging.DEBUG):
+        for kind in ("receipt", "control_sheet"):
+            assert slip(client, counter, code, kind, format="pdf").status_code == 200
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    for personal in ("Nguyễn Văn An", "046190000123", "0912345678", "Lê Lợi"):
+        assert personal not in logged
