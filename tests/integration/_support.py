@@ -3,12 +3,14 @@ complete its steps, and count rows straight from the tables (no Flask anywhere).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
+from api.settings import ROOT
 from api.wiring import Wiring
 from engine.adapters.records import DossierRecord, HistoryEventRecord, TaskRecord
 from engine.domain.actor import Actor
@@ -46,6 +48,16 @@ def receive(wiring: Wiring, actor: Actor, application: dict[str, Any] | None = N
     reception = Reception(procedure_code=BIRTH, application=application or birth_application(VY_DA))
     dossier, created = dossiers.receive(wiring.uow(), actor=actor, reception=reception, **wiring.deps())
     assert created
+    return dossier
+
+
+def receive_group(wiring: Wiring, actors: Actors) -> Dossier:
+    """The birth group's straight scenario (3 working days), received at Phú Xuân."""
+    scenario = json.loads((ROOT / "processes" / "birth_group" / "scenarios" / "straight.json").read_text("utf-8"))
+    reception = Reception(procedure_code="3.000722", application=scenario["application"],
+                          reception=scenario["steps"][0]["data"])
+    dossier, _ = dossiers.receive(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), reception=reception,
+                                  **wiring.deps())
     return dossier
 
 

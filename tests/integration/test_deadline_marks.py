@@ -3,32 +3,15 @@ hours before the deadline, then just after it), once each, and following the dea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from api.settings import ROOT
 from api.wiring import Wiring
-from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.notice import MissingItem
-from engine.services import dossiers, lifecycle, worker
-from engine.services.dossiers import Reception
-from tests.api.procedures import load as load_json
+from engine.services import lifecycle, worker
+from tests.api.helpers import local
 from tests.conftest import PHU_XUAN, Clock
-from tests.integration._support import Actors, history_of
-
-
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=VN_TZ).astimezone(UTC)  # type: ignore[misc]
-
-
-def receive_group(wiring: Wiring, actors: Actors) -> Dossier:
-    """Birth group, 3 working days: received Monday 14 July 2025 09:00, due Thursday 17 July 17:00."""
-    scenario = load_json(ROOT / "processes" / "birth_group" / "scenarios" / "straight.json")
-    reception = Reception(procedure_code="3.000722", application=scenario["application"],
-                          reception=scenario["steps"][0]["data"])
-    dossier, _ = dossiers.receive(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), reception=reception,
-                                  **wiring.deps())
-    return dossier
+from tests.integration._support import Actors, history_of, receive_group
 
 
 def marks(wiring: Wiring, dossier: Dossier) -> list[tuple[str, datetime]]:
@@ -43,45 +26,46 @@ def run_at(wiring: Wiring, clock: Clock, now: datetime) -> None:
 
 
 def test_a_dossier_is_marked_near_due_then_overdue_once_each(wiring: Wiring, clock: Clock) -> None:
-    clock.now = at(2025, 7, 14, 9, 0)
+    clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, Actors(wiring))
-    assert dossier.due_at == at(2025, 7, 17, 17, 0)
+    assert dossier.due_at == local(2025, 7, 17, 17, 0)
 
-    run_at(wiring, clock, at(2025, 7, 16, 16, 59))
+    run_at(wiring, clock, local(2025, 7, 16, 16, 59))
     assert marks(wiring, dossier) == []
-    run_at(wiring, clock, at(2025, 7, 16, 17, 0))  # Wednesday close: Thursday's 8 office hours are left
-    assert marks(wiring, dossier) == [("near_due", at(2025, 7, 16, 17, 0))]
-    run_at(wiring, clock, at(2025, 7, 17, 17, 0))  # the deadline itself is still on time
-    run_at(wiring, clock, at(2025, 7, 17, 17, 0, 1))
-    run_at(wiring, clock, at(2025, 7, 21, 9, 0))
-    assert marks(wiring, dossier) == [("near_due", at(2025, 7, 16, 17, 0)), ("overdue", at(2025, 7, 17, 17, 0, 1))]
+    run_at(wiring, clock, local(2025, 7, 16, 17, 0))  # Wednesday close: Thursday's 8 office hours are left
+    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 16, 17, 0))]
+    run_at(wiring, clock, local(2025, 7, 17, 17, 0))  # the deadline itself is still on time
+    run_at(wiring, clock, local(2025, 7, 17, 17, 0, 1))
+    run_at(wiring, clock, local(2025, 7, 21, 9, 0))
+    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 16, 17, 0)),
+                                      ("overdue", local(2025, 7, 17, 17, 0, 1))]
 
 
 def test_the_marks_follow_a_deadline_moved_by_supplementation(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
-    clock.now = at(2025, 7, 14, 9, 0)
+    clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     centre = actors(f"reception.{PHU_XUAN}")
-    clock.now = at(2025, 7, 15, 9, 0)
+    clock.now = local(2025, 7, 15, 9, 0)
     lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu",
                                  items=[MissingItem("Giấy chứng sinh")], **wiring.deps())
-    run_at(wiring, clock, at(2025, 7, 16, 17, 0))  # waiting for the applicant: no mark
+    run_at(wiring, clock, local(2025, 7, 16, 17, 0))  # waiting for the applicant: no mark
     assert marks(wiring, dossier) == []
 
-    clock.now = at(2025, 7, 17, 9, 0)  # paused two working days: due Monday 21 July 17:00
+    clock.now = local(2025, 7, 17, 9, 0)  # paused two working days: due Monday 21 July 17:00
     moved = lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, **wiring.deps())
-    assert moved.due_at == at(2025, 7, 21, 17, 0)
-    run_at(wiring, clock, at(2025, 7, 17, 17, 0))
+    assert moved.due_at == local(2025, 7, 21, 17, 0)
+    run_at(wiring, clock, local(2025, 7, 17, 17, 0))
     assert marks(wiring, dossier) == []
-    run_at(wiring, clock, at(2025, 7, 18, 17, 0))
-    assert marks(wiring, dossier) == [("near_due", at(2025, 7, 18, 17, 0))]
+    run_at(wiring, clock, local(2025, 7, 18, 17, 0))
+    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 18, 17, 0))]
 
 
 def test_a_finished_dossier_is_never_marked(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
-    clock.now = at(2025, 7, 14, 9, 0)
+    clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     lifecycle.withdraw(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code, reasons="Rút",
                        **wiring.deps())
-    run_at(wiring, clock, at(2025, 7, 30, 9, 0))
+    run_at(wiring, clock, local(2025, 7, 30, 9, 0))
     assert marks(wiring, dossier) == []

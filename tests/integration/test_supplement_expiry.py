@@ -3,39 +3,23 @@ engine (the background job `supplement_expiry`). Answered requests leave the job
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from api.settings import ROOT
 from api.wiring import Wiring
 from engine.adapters.records import JobRecord
-from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, TaskStatus
 from engine.domain.job import Job, JobKind
 from engine.domain.notice import MissingItem, NoticeKind
 from engine.domain.status import DossierStatus
-from engine.services import dossiers, lifecycle
-from engine.services.dossiers import Reception
-from tests.api.procedures import load as load_json
+from engine.services import lifecycle
+from tests.api.helpers import local
 from tests.conftest import PHU_XUAN, Clock
-from tests.integration._support import Actors, load, tasks_of
+from tests.integration._support import Actors, load, receive, receive_group, tasks_of
 
 ITEMS = [MissingItem("Giấy chứng sinh (bản chụp)", "photocopy")]
-
-
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=VN_TZ).astimezone(UTC)  # type: ignore[misc]
-
-
-def receive_group(wiring: Wiring, actors: Actors) -> Dossier:
-    scenario = load_json(ROOT / "processes" / "birth_group" / "scenarios" / "straight.json")
-    reception = Reception(procedure_code="3.000722", application=scenario["application"],
-                          reception=scenario["steps"][0]["data"])
-    dossier, _ = dossiers.receive(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), reception=reception,
-                                  **wiring.deps())
-    return dossier
 
 
 def expiry_jobs(wiring: Wiring, dossier: Dossier) -> list[tuple[datetime, dict[str, Any]]]:
@@ -56,43 +40,42 @@ def run_expiry(wiring: Wiring, dossier: Dossier, now: datetime, number: int = 1)
 
 def test_an_unanswered_request_is_refused_after_seven_working_days(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
-    clock.now = at(2025, 7, 14, 9, 0)
+    clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
-    clock.now = at(2025, 7, 14, 10, 0)
+    clock.now = local(2025, 7, 14, 10, 0)
     lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
                                  reasons="Thiếu giấy chứng sinh", items=ITEMS, **wiring.deps())
     request = load(wiring, dossier.code).notices[0]
-    assert request.reply_by == at(2025, 7, 23, 17, 0)  # 7 working days after Monday 14 July
+    assert request.reply_by == local(2025, 7, 23, 17, 0)  # 7 working days after Monday 14 July
     assert expiry_jobs(wiring, dossier) == [(request.reply_by, {"number": 1})]
 
-    run_expiry(wiring, dossier, at(2025, 7, 23, 17, 1))
+    run_expiry(wiring, dossier, local(2025, 7, 23, 17, 1))
 
     refused = load(wiring, dossier.code)
     assert refused.status == DossierStatus.REFUSED
     refusal = refused.notices_of(NoticeKind.REFUSAL)[0]
     assert refusal.officer_id is None and "số 1" in refusal.reasons and refusal.unit_id == PHU_XUAN
     # Decision 766: still waiting for the applicant when it ended, so processing ended at the request.
-    assert refused.finished_at == at(2025, 7, 14, 10, 0) and refused.paused_at is None
+    assert refused.finished_at == local(2025, 7, 14, 10, 0) and refused.paused_at is None
     assert {t.status for t in tasks_of(wiring, refused)} <= {TaskStatus.COMPLETED, TaskStatus.CANCELLED}
 
 
 def test_an_answered_request_is_not_refused(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
-    clock.now = at(2025, 7, 14, 9, 0)
+    clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     centre = actors(f"reception.{PHU_XUAN}")
     lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu", items=ITEMS,
                                  **wiring.deps())
-    clock.now = at(2025, 7, 16, 9, 0)
+    clock.now = local(2025, 7, 16, 9, 0)
     lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, **wiring.deps())
 
-    run_expiry(wiring, dossier, at(2025, 7, 23, 17, 1))
+    run_expiry(wiring, dossier, local(2025, 7, 23, 17, 1))
 
     assert load(wiring, dossier.code).status == DossierStatus.PROCESSING
 
 
 def test_procedures_outside_the_groups_have_no_automatic_refusal(wiring: Wiring, clock: Clock) -> None:
-    from tests.integration._support import receive
     actors = Actors(wiring)
     dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))
     lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
