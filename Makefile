@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
+# Browser libraries (bpmn-js for the modeler) come from npm at the versions the lock file pins.
+ASSETS := api/static/node_modules/.installed
+
 .PHONY: run test lint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -13,9 +16,13 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(ASSETS): api/static/package.json api/static/package-lock.json
+	npm ci --prefix api/static --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The background worker (timers, near-due and overdue marks, supplementation expiry) runs alongside
 # the server and stops with it.
-run: $(BIN)/.installed
+run: $(BIN)/.installed $(ASSETS)
 	$(BIN)/flask --app api setup-demo
 	$(BIN)/flask --app api worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/flask --app api run --host $(HOST) --port $(PORT)
@@ -25,5 +32,5 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy engine api
 	$(BIN)/lint-imports
 
-test: lint
+test: lint $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -11,9 +11,9 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from api import cli, errors, guards
+from api import cli, errors, guards, pages
 from api.settings import Settings, from_environment
-from api.views import auth, directory, dossiers, health, public, slips, tasks
+from api.views import auth, directory, dossiers, health, process_models, public, slips, tasks
 from api.wiring import build
 
 
@@ -30,15 +30,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SECRET_KEY=settings.secret_key,
+        PERMANENT_SESSION_LIFETIME=settings.token_max_age,
     )
     app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["onestop"] = build(settings, **test_config.get("WIRING", {}))
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, directory, dossiers, tasks, public, health, slips):
+    for module in (auth, directory, dossiers, tasks, public, health, slips, process_models):
         api.register_blueprint(module.blp)
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies
     guards.init_app(app)
     cli.init_app(app)
+    pages.init_app(app)
     return app

@@ -1,16 +1,24 @@
-"""Bearer tokens: signed, expiring user ids (itsdangerous). The actor is loaded per request."""
+"""Who is calling: a bearer token (API clients) or the pages' session cookie (officers in a browser).
+
+Tokens are signed, expiring user ids (itsdangerous). A cookie-authenticated request that changes
+anything must also carry the session's CSRF token, as a form field or the X-CSRF-Token header.
+"""
 
 from __future__ import annotations
 
-from flask import request
+import hmac
+import secrets
+
+from flask import request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.wiring import wiring
 from engine.domain.actor import Actor
-from engine.domain.errors import AuthenticationError
+from engine.domain.errors import AuthenticationError, ForbiddenError
 from engine.services import accounts
 
 _SALT = "api-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def issue_token(actor: Actor) -> str:
@@ -18,8 +26,11 @@ def issue_token(actor: Actor) -> str:
 
 
 def current_actor() -> Actor:
-    """The actor behind the request's bearer token, or AuthenticationError (401)."""
+    """The actor behind the request's bearer token or session, or AuthenticationError (401)."""
     header = request.headers.get("Authorization", "")
+    if not header and "uid" in session:
+        check_csrf()
+        return accounts.actor_by_id(wiring().uow(), int(session["uid"]))
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("send a bearer token in the Authorization header (POST /api/v1/auth/token)")
@@ -32,3 +43,25 @@ def current_actor() -> Actor:
     except BadSignature as exc:
         raise AuthenticationError("the token is not valid") from exc
     return accounts.actor_by_id(w.uow(), int(payload["uid"]))
+
+
+def start_session(actor: Actor) -> None:
+    """Sign the browser in: a fresh session (no fixation) with its own CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["uid"] = actor.user_id
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def check_csrf() -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    if not sent or not hmac.compare_digest(sent.encode(), str(session.get("csrf", "")).encode()):
+        raise ForbiddenError("the form's CSRF token is missing or stale; reload the page and try again")

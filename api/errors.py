@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, has_request_context, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.domain.errors import (
@@ -37,6 +37,10 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    if has_request_context() and not request.path.startswith("/api/"):
+        # A person at a browser gets a page in their language, with the way back, not a JSON body.
+        page = render_template("pages/error.html", status=status, title=title, detail=detail)
+        return Response(page, status=status, mimetype="text/html")
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
@@ -52,6 +56,8 @@ def _domain_error(error: DomainError) -> Response:
                 extra["errors"] = [{"pointer": e.pointer, "detail": e.message} for e in error.errors]
             if isinstance(error, ConflictError) and error.status:
                 extra["current_status"] = error.status
+            if isinstance(error, ProcedureDefinitionError) and error.problems:
+                extra["problems"] = [{"element_id": p.element_id, "message": p.message} for p in error.problems]
             return problem(status, title, str(error), **extra)
     log.error("unmapped domain error %s", type(error).__name__)
     return problem(500, "Internal Server Error", "the server could not complete the request")

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Channel, ReturnMethod, TaskStatus
 from engine.domain.manifest import AGENCY_KINDS, DOCUMENT_FORMS
+from engine.domain.rating import COMMENT_MAX, Criterion, SatisfactionLevel
 from engine.domain.status import DossierStatus
 
 
@@ -86,6 +87,8 @@ class DossierCreateSchema(Schema):
     application = fields.Dict(required=True)
     return_unit_id = fields.String(validate=validate.Length(1, 32))
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.IN_PERSON)
+    return_method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER, metadata={
+        "description": "how the applicant asked to get the result (the return records how it went)"})
     reception = fields.Dict(load_default=dict, metadata={
         "description": "the reception step's form: documents checked at the counter, notes"})
 
@@ -231,6 +234,33 @@ class StageReadSchema(Schema):
     unit_name = fields.String(allow_none=True)
 
 
+def _level(level: SatisfactionLevel | None) -> dict[str, str] | None:
+    return {"level": level.value, "label": level.label_vi} if level is not None else None
+
+
+class RatingCreateSchema(PublicQuery):
+    """The citizen's rating, opened with the receipt's secret (the same field as the look-up's)."""
+
+    level = fields.Enum(SatisfactionLevel, by_value=True, required=True)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, COMMENT_MAX))
+    criteria = fields.Dict(keys=fields.Enum(Criterion, by_value=True),
+                           values=fields.Enum(SatisfactionLevel, by_value=True), load_default=dict,
+                           metadata={"description": "optional level per criterion"})
+
+
+class RatingReadSchema(Schema):
+    """The rating as stored, without the comment (it may name people)."""
+
+    level = fields.Function(lambda r: r.level.value)
+    label = fields.Function(lambda r: r.level.label_vi)
+    rated_at = LocalDateTime()
+    criteria = fields.Method("_criteria", metadata={"description": "the levels given per criterion"})
+
+    def _criteria(self, rating: Any) -> list[dict[str, str]]:
+        return [{"criterion": c.value, "criterion_label": c.label_vi, "level": rating.criteria[c].value,
+                 "label": rating.criteria[c].label_vi} for c in Criterion if c in rating.criteria]
+
+
 class PublicDossierSchema(Schema):
     code = fields.String()
     procedure_code = fields.String()
@@ -241,6 +271,8 @@ class PublicDossierSchema(Schema):
     due_at = LocalDateTime()
     returned_at = LocalDateTime(allow_none=True)
     timeline = fields.List(fields.Nested(StageReadSchema))
+    can_rate = fields.Boolean(metadata={"description": "returned and not rated yet"})
+    rating = fields.Function(lambda d: _level(d.rating), metadata={"description": "{level, label} or null"})
 
 
 def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:
@@ -251,3 +283,51 @@ def page_schema(item: type[Schema]) -> type[Schema]:
     return Schema.from_dict({"items": fields.List(fields.Nested(item)), "total": fields.Integer(),
                              "limit": fields.Integer(), "offset": fields.Integer()},
                             name=f"{item.__name__.removesuffix('Schema')}PageSchema")
+
+
+class ProcessModelDraftSchema(Schema):
+    """A draft from the BPMN modeler: the diagram, and optionally the whole forms dict and the manifest."""
+
+    bpmn = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "BPMN 2.0 XML"})
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=None, allow_none=True,
+                        metadata={"description": "JSON Schemas by form id; replaces all forms of the latest version"})
+    manifest = fields.Dict(load_default=None, allow_none=True,
+                           metadata={"description": "procedure.json; replaces the latest version's manifest"})
+
+
+class ProcessModelPublishSchema(ProcessModelDraftSchema):
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1), metadata={
+        "description": "the version the draft was made from; 409 when a newer one was published since"})
+
+
+class DraftProblemReadSchema(Schema):
+    element_id = fields.String(allow_none=True, metadata={"description": "the BPMN element it is on, or null"})
+    message = fields.String()
+
+
+class DraftCheckReadSchema(Schema):
+    valid = fields.Boolean()
+    problems = fields.List(fields.Nested(DraftProblemReadSchema))
+
+
+class ProcessModelVersionReadSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    published_at = LocalDateTime()
+    checksum = fields.String()
+
+
+class ProcessModelSummaryReadSchema(Schema):
+    code = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    latest_version = fields.Function(lambda m: m.versions[-1].version)
+    versions = fields.List(fields.Nested(ProcessModelVersionReadSchema))
+
+
+class ProcessModelReadSchema(ProcessModelVersionReadSchema):
+    name = fields.Function(lambda m: m.manifest.get("name"))
+    manifest = fields.Dict()
+    bpmn = fields.String()
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict())
+    decisions = fields.Dict(keys=fields.String(), values=fields.String())
+    versions = fields.List(fields.Nested(ProcessModelVersionReadSchema))

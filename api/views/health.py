@@ -1,10 +1,9 @@
-"""GET /healthz for load balancers, and the minimal home page."""
+"""GET /healthz for load balancers (the home page is the citizen's look-up, in api/pages)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
 from flask_smorest import Blueprint
 
 from api.wiring import wiring
@@ -17,13 +16,3 @@ def healthz() -> Any:
     with wiring().uow() as uow:  # reading the province list proves the database answers and is seeded
         provinces = len(uow.units.list(kind="province"))
     return {"status": "ok", "provinces": provinces}
-
-
-@blp.get("/")
-@blp.doc(hide=True)
-def home() -> Any:
-    w = wiring()
-    with w.uow() as uow:
-        procedures = [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
-        communes = uow.units.list(kind="commune")
-    return render_template("home.html", procedures=procedures, communes=communes)

@@ -1,4 +1,4 @@
-"""The citizen's look-up: no token, no personal data."""
+"""The citizen's look-up and rating: no token, no personal data; the receipt's code and secret open both."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.schemas import PublicDossierSchema, PublicQuery
+from api.schemas import PublicDossierSchema, PublicQuery, RatingCreateSchema, RatingReadSchema
 from api.wiring import wiring
-from engine.services import public
+from engine.services import public, ratings
 
-blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizen look-up")
+blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizen look-up and rating")
 
 
 @blp.get("/dossiers/<code>")
@@ -19,3 +19,12 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Ci
 def look_up(query: dict[str, Any], code: str) -> Any:
     w = wiring()
     return public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=query["secret"])
+
+
+@blp.post("/dossiers/<code>/rating")
+@blp.arguments(RatingCreateSchema)
+@blp.response(201, RatingReadSchema)
+def rate(body: dict[str, Any], code: str) -> Any:
+    """Rate the service once the result is returned: once per dossier (409 before the return or after)."""
+    w = wiring()
+    return ratings.rate(w.uow(), code=code, clock=w.clock, **body)

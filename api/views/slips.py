@@ -46,8 +46,8 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
     w = wiring()
     slip = slips.gather(w.uow(), actor=current_actor(), code=code, kind=_kind(kind),
                         number=query.get("number"), **w.deps())
-    lookup_url = url_for("health.home", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)
-    html = printing.slip_html(_templates(), slip, site_url=url_for("health.home", _external=True),
+    lookup_url = url_for("track_pages.track", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)
+    html = printing.slip_html(_templates(), slip, site_url=url_for("track_pages.track", _external=True),
                               lookup_url=lookup_url)
     return _document(html, query["format"], f"{kind}-{code}")
 

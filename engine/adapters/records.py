@@ -157,3 +157,15 @@ class JobRecord(Base):
     attempts: Mapped[int]
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
+
+
+class RatingRecord(Base):
+    """The citizen's rating; the unique dossier_id is what makes a second, concurrent rating fail."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    level: Mapped[str] = mapped_column(String(16))
+    criteria: Mapped[dict[str, Any]]
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime]

@@ -20,6 +20,7 @@ from engine.adapters.records import (
     DossierSequenceRecord,
     HistoryEventRecord,
     ProcedureVersionRecord,
+    RatingRecord,
     TaskRecord,
     UnitRecord,
     UserRecord,
@@ -29,6 +30,7 @@ from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Ret
 from engine.domain.errors import ConflictError
 from engine.domain.notice import Notice
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.rating import Criterion, Rating, SatisfactionLevel
 from engine.domain.status import DossierStatus
 from engine.domain.unit import Unit, UnitKind
 
@@ -116,13 +118,27 @@ class ProcedureRepository:
                  .order_by(ProcedureVersionRecord.code))
         return list(self._s.scalars(query))
 
+    def versions(self, code: str | None = None) -> list[tuple[int, str, int, datetime, str]]:
+        """(id, code, version, published_at, checksum) of each stored version, by code and version, without
+        the content; of one procedure when `code` is given."""
+        r = ProcedureVersionRecord
+        query = select(r.id, r.code, r.version, r.published_at, r.checksum).order_by(r.code, r.version)
+        if code is not None:
+            query = query.where(r.code == code)
+        return [(row.id, row.code, row.version, row.published_at, row.checksum) for row in self._s.execute(query)]
+
     def add(self, procedure: ProcedureVersion, *, published_at: datetime) -> int:
+        """Store a new version; ConflictError when its number was taken by a concurrent publication."""
         record = ProcedureVersionRecord(code=procedure.code, version=procedure.version,
                                         checksum=procedure.checksum, manifest=procedure.manifest,
                                         bpmn=procedure.bpmn, forms=procedure.forms,
                                         decisions=procedure.decisions, published_at=published_at)
         self._s.add(record)
-        self._s.flush()
+        try:
+            self._s.flush()
+        except IntegrityError as error:
+            raise ConflictError(f"version {procedure.version} of procedure {procedure.code} was published by "
+                                "someone else meanwhile; reload it and try again") from error
         return record.id
 
 
@@ -270,3 +286,26 @@ class HistoryRepository:
                  .order_by(HistoryEventRecord.id))
         return [HistoryEvent(EventKind(r.kind), r.at, r.actor_id, r.unit_id, r.data, r.dossier_id, r.id)
                 for r in self._s.scalars(query)]
+
+
+class RatingRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def add(self, rating: Rating) -> None:
+        """Store the dossier's one rating; one stored meanwhile by a concurrent request is a ConflictError."""
+        record = RatingRecord(dossier_id=rating.dossier_id, level=rating.level.value, comment=rating.comment,
+                              criteria={c.value: v.value for c, v in rating.criteria.items()}, rated_at=rating.rated_at)
+        self._s.add(record)
+        try:
+            self._s.flush()
+        except IntegrityError as error:
+            raise ConflictError("this dossier has been rated already") from error
+        rating.id = record.id
+
+    def get_for_dossier(self, dossier_id: int) -> Rating | None:
+        r = self._s.scalar(select(RatingRecord).where(RatingRecord.dossier_id == dossier_id))
+        if r is None:
+            return None
+        criteria = {Criterion(c): SatisfactionLevel(v) for c, v in r.criteria.items()}
+        return Rating(SatisfactionLevel(r.level), r.rated_at, r.comment, criteria, r.dossier_id, r.id)

@@ -15,6 +15,7 @@ from engine.adapters.repositories import (
     DossierRepository,
     HistoryRepository,
     ProcedureRepository,
+    RatingRepository,
     TaskRepository,
     UnitRepository,
     UserRepository,
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     history: HistoryRepository
     jobs: JobRepository
     printing: PrintQueries
+    ratings: RatingRepository
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._session_factory = session_factory
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
+        self.ratings = RatingRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -145,6 +145,7 @@ class EventKind(StrEnum):
     NEAR_DUE = "near_due"
     OVERDUE = "overdue"
     TIMER_FIRED = "timer_fired"  # a BPMN timer event fired (data: the BPMN ids of the timers)
+    RATED = "rated"  # the citizen rated the service (data: the level only, never the comment)
 
 
 @dataclass

@@ -5,6 +5,7 @@ Messages are written for the officer reading them and never contain personal dat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -38,6 +39,8 @@ class FieldError:
 
     pointer: str
     message: str
+    rule: str = ""
+    """The JSON Schema keyword that failed (`required`, `pattern`...), so pages can word it themselves."""
 
 
 class ValidationFailedError(DomainError):
@@ -48,5 +51,21 @@ class ValidationFailedError(DomainError):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a procedure definition, on the BPMN element (task, lane, sequence flow...)
+    it concerns so a modeler can mark it; `element_id` is None for the manifest, forms or the whole file."""
+
+    element_id: str | None
+    message: str
+
+
 class ProcedureDefinitionError(DomainError):
-    """A procedure's manifest, BPMN or forms are inconsistent (raised while loading or publishing)."""
+    """A procedure's manifest, BPMN or forms are inconsistent (raised while loading or publishing).
+
+    `problems` lists everything found when the definition was checked as a whole; it may be empty.
+    """
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()):
+        super().__init__(message)
+        self.problems = list(problems)

@@ -33,7 +33,7 @@ def _field_error(error: ValidationError, prefix: str) -> FieldError:
         message = error.message
         path.append(message.split("'")[1] if "'" in message else "")
     pointer = prefix + "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
-    return FieldError(pointer or "/", _describe(error))
+    return FieldError(pointer or "/", _describe(error), str(error.validator))
 
 
 def _describe(error: ValidationError) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from engine.domain import timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Task, new_lookup_secret
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, new_lookup_secret
 from engine.domain.dossier import format_dossier_code as dossier_code
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.fees import fee_vnd
@@ -39,6 +39,8 @@ class Reception:
     application: dict[str, Any]
     return_unit_id: str | None = None
     channel: Channel = Channel.IN_PERSON
+    return_method: ReturnMethod = ReturnMethod.COUNTER
+    """How the applicant asked to get the result; the return step records how it actually went."""
     idempotency_key: str | None = None
     reception: dict[str, Any] = field(default_factory=dict)
     """The counter officer's reception-step form (documents checked, notes)."""
@@ -99,7 +101,7 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
         applicant_name=_applicant_name(procedure, application), application=application, received_at=now,
         due_at=procedure.time_limit.due(calendar, now), workflow_state={}, received_by=actor.user_id,
-        idempotency_key=reception.idempotency_key, routes=routes.routes,
+        idempotency_key=reception.idempotency_key, routes=routes.routes, return_method=reception.return_method,
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Dossier, EventKind, ReturnMethod, TaskStatus
+from engine.domain.dossier import Dossier, EventKind, ReturnMethod, Task, TaskStatus
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.job import Job, JobKind
-from engine.domain.lifecycle import Action, next_status
+from engine.domain.lifecycle import Action, allows, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.services.catalogue import Catalogue
 from engine.services.tasks import complete_locked, returning_step
@@ -184,17 +184,25 @@ def _locked(uow: Any, actor: Actor, code: str) -> Dossier:
     return dossier
 
 
-def _require_centre(actor: Actor, dossier: Dossier) -> None:
+def _is_centre(actor: Actor, dossier: Dossier) -> bool:
     """A counter officer of the centre that received the dossier or will return it."""
-    if not any(actor.has(Role.RECEPTION.value, unit) for unit in (dossier.receiving_unit_id, dossier.return_unit_id)):
+    return any(actor.has(Role.RECEPTION.value, unit) for unit in (dossier.receiving_unit_id, dossier.return_unit_id))
+
+
+def _is_handler(actor: Actor, tasks: list[Task]) -> bool:
+    """An officer with a step of this dossier waiting in their unit's inbox for one of their roles."""
+    return any(t.status == TaskStatus.READY and actor.has(t.role, t.unit_id) and t.role != Role.RECEPTION.value
+               for t in tasks)
+
+
+def _require_centre(actor: Actor, dossier: Dossier) -> None:
+    if not _is_centre(actor, dossier):
         raise ForbiddenError("this action belongs to the reception counter of the receiving or returning centre")
 
 
 def _require_handler(uow: Any, actor: Actor, dossier: Dossier) -> None:
-    """An officer with a step of this dossier waiting in their unit's inbox for one of their roles."""
     assert dossier.id is not None
-    if not any(t.status == TaskStatus.READY and actor.has(t.role, t.unit_id) and t.role != Role.RECEPTION.value
-               for t in uow.tasks.of_dossier(dossier.id)):
+    if not _is_handler(actor, uow.tasks.of_dossier(dossier.id)):
         raise ForbiddenError("this action belongs to the unit handling the dossier's current step")
 
 
@@ -202,6 +210,22 @@ def _require_centre_or_handler(uow: Any, actor: Actor, dossier: Dossier) -> None
     if actor.has(Role.RECEPTION.value, dossier.receiving_unit_id):
         return
     _require_handler(uow, actor, dossier)
+
+
+def available_actions(dossier: Dossier, tasks: list[Task], actor: Actor) -> list[Action]:
+    """The lifecycle actions `actor` may take on the dossier now, by the same rules the commands check,
+    so a page offers exactly the buttons that would succeed."""
+    receiving = actor.has(Role.RECEPTION.value, dossier.receiving_unit_id)
+    who = {
+        Action.REQUEST_SUPPLEMENT: receiving or _is_handler(actor, tasks),
+        Action.SUPPLEMENT: _is_centre(actor, dossier),
+        Action.REFUSE: receiving,
+        Action.WITHDRAW: _is_centre(actor, dossier),
+        Action.STOP: _is_handler(actor, tasks),
+        Action.EXTEND: _is_handler(actor, tasks) and not dossier.notices_of(NoticeKind.APOLOGY),
+        Action.RETURN: actor.has(Role.RECEPTION.value, dossier.return_unit_id),
+    }
+    return [action for action, allowed in who.items() if allowed and allows(action, dossier.status)]
 
 
 def _save(uow: Any, dossier: Dossier) -> Dossier:

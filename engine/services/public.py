@@ -1,6 +1,6 @@
-"""The citizen's look-up by dossier code and the secret printed on the receipt.
-
-Returns the procedure, status, times and a timeline of stages; never a name, ID number, phone or address.
+"""The citizen's look-up by dossier code and the secret printed on the receipt, and the check both the
+look-up and the rating make. Returns the procedure, status, times, a timeline of stages and the rating's
+level; never a name, ID number, phone, address or the rating's comment.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.domain.dossier import EventKind, HistoryEvent
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.errors import NotFoundError
+from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
 from engine.services.catalogue import Catalogue
 
@@ -34,14 +35,23 @@ class PublicDossier:
     due_at: datetime
     returned_at: datetime | None
     timeline: list[Stage]
+    can_rate: bool
+    rating: SatisfactionLevel | None
+    """Only the level: the comment may name people."""
+
+
+def citizen_dossier(uow: Any, code: str, secret: str) -> Dossier:
+    """The dossier the receipt's code and secret open, inside the caller's unit of work."""
+    dossier: Dossier | None = uow.dossiers.get(code)
+    # One answer for an unknown code and a wrong secret, so codes cannot be probed.
+    if dossier is None or not hmac.compare_digest(dossier.secret.encode(), secret.upper().encode()):
+        raise NotFoundError("no dossier matches this code and secret")
+    return dossier
 
 
 def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str) -> PublicDossier:
     with uow:
-        dossier = uow.dossiers.get(code)
-        # One answer for an unknown code and a wrong secret, so codes cannot be probed.
-        if dossier is None or not hmac.compare_digest(dossier.secret.encode(), secret.upper().encode()):
-            raise NotFoundError("no dossier matches this code and secret")
+        dossier = citizen_dossier(uow, code, secret)
         assert dossier.id is not None
         procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
         names: dict[str, str | None] = {}
@@ -53,8 +63,10 @@ def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str) -> Public
             return names.get(unit_id) if unit_id else None
 
         timeline = _timeline(uow.history.of_dossier(dossier.id), unit_name)
+        rating = uow.ratings.get_for_dossier(dossier.id)
         return PublicDossier(dossier.code, procedure.code, procedure.name_vi, dossier.status, dossier.received_at,
-                             dossier.due_at, dossier.returned_at, timeline)
+                             dossier.due_at, dossier.returned_at, timeline, can_rate(dossier.status, rating),
+                             rating.level if rating else None)
 
 
 _LABELS = {
@@ -93,6 +105,8 @@ def _stage(event: HistoryEvent, unit_name: Any) -> Stage:
         label = _BY_DETAIL[detail]
     elif event.kind == EventKind.TASK_COMPLETED:
         label = str(data.get("name", data.get("step", "")))
+    elif event.kind == EventKind.RATED:
+        label = f"Đánh giá mức độ hài lòng: {SatisfactionLevel(data['level']).label_vi}"
     elif event.kind == EventKind.HANDED_OVER:
         label = f"Chuyển hồ sơ đến {unit_name(data.get('to_unit')) or data.get('to_unit')}"
     elif "status" in data:

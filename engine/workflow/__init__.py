@@ -5,8 +5,8 @@ Callers see WorkflowSpec, WorkflowInstance, HumanTask and WaitingTimer; never a 
 """
 
 from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
-from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, parse_spec
+from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, inspect_spec, parse_spec
 from engine.workflow.timers import WaitingTimer
 
 __all__ = ["HumanTask", "SpecCache", "StepInfo", "WaitingTimer", "WorkflowError", "WorkflowInstance", "WorkflowSpec",
-           "parse_spec"]
+           "inspect_spec", "parse_spec"]

@@ -1,6 +1,7 @@
 """Parsing BPMN into a workflow spec, once per procedure version, and describing what it contains.
 
-Malformed or unsupported BPMN raises ProcedureDefinitionError with the parser's message.
+inspect_spec collects every problem of an admin's upload with the element it is on; parse_spec raises
+ProcedureDefinitionError on any of them.
 """
 
 from __future__ import annotations
@@ -8,19 +9,16 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.domain.errors import ProcedureDefinitionError
-from engine.workflow.script_engine import ScriptRejectedError, check_script
-from engine.workflow.timers import use_engine_clock
+from engine.domain.errors import Problem, ProcedureDefinitionError
+from engine.workflow.spec_checks import condition_problems, script_problems, timer_problems
 
 # A procedure is one BPMN file; refuse anything large enough to be an attack on the parser.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -45,35 +43,82 @@ class WorkflowSpec:
     lanes: frozenset[str]
     longest_path_hours: float
     """The largest sum of `allotted_hours` along any path from start to end (parallel legs overlap)."""
+    longest_path: tuple[str, ...] = ()
+    """The element ids of the user tasks with allotted hours on that path, in order."""
+    lane_ids: dict[str, str] = field(default_factory=dict)
+    """The element id of each lane by its name (the manifest binds lanes by name)."""
 
 
 def parse_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | None = None,
                source: str = "procedure.bpmn") -> WorkflowSpec:
     """Parse and validate BPMN text (and the DMN files it uses, by file name); reject scripts the
-    restricted engine would refuse."""
+    restricted engine would refuse.
+
+    Raises:
+        ProcedureDefinitionError: The first problem inspect_spec finds, carrying all of them.
+    """
+    spec, problems = inspect_spec(bpmn_xml, process_id, decisions=decisions, source=source)
+    if problems or spec is None:
+        raise ProcedureDefinitionError(problems[0].message, problems)
+    return spec
+
+
+def inspect_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | None = None,
+                 source: str = "procedure.bpmn") -> tuple[WorkflowSpec | None, list[Problem]]:
+    """Parse BPMN text like parse_spec, but collect every problem instead of stopping at the first.
+
+    Returns:
+        The spec (None when the text cannot be parsed into process `process_id`) and the problems,
+        each on the BPMN element it concerns when that is known.
+    """
     try:
-        parser = SpiffBpmnParser(validator=VALIDATOR)
-        parser.add_bpmn_xml(_xml(bpmn_xml, source), filename=source)
-        for name, dmn_xml in (decisions or {}).items():
-            parser.add_dmn_xml(_xml(dmn_xml, name), filename=name)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
-        raise ProcedureDefinitionError(f"{source} is not a valid process '{process_id}': {exc}") from exc
-    use_engine_clock(_all_task_specs(spec, subprocess_specs))
-    steps = []
-    for task_spec in _all_task_specs(spec, subprocess_specs):
-        if isinstance(task_spec, ScriptTask):
-            try:
-                check_script(task_spec.script)
-            except ScriptRejectedError as exc:
-                raise ProcedureDefinitionError(f"script of step {task_spec.bpmn_id}: {exc}") from exc
-        if isinstance(task_spec, UserTask):
-            props = dict(task_spec.extensions.get("properties", {}))
-            steps.append(StepInfo(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
-                                  task_spec.lane, props))
+        root = _xml(bpmn_xml, source)
+        dmn_roots = {name: _xml(text, name) for name, text in (decisions or {}).items()}
+    except ProcedureDefinitionError as exc:
+        return None, [Problem(None, str(exc))]
+    problems = condition_problems(root)
+    try:
+        spec, subprocess_specs = _parse(root, dmn_roots, process_id, source)
+    # The parser is third-party code fed an admin's upload: whatever it trips over is a problem of the
+    # upload to report, never a server error.
+    except Exception as exc:
+        # SpiffWorkflow's exceptions end their text with ". " and any notes.
+        message = f"{source} is not a valid process '{process_id}': {str(exc).removesuffix('. ')}"
+        return None, [Problem(_element_of(exc, root), message), *problems]
+    task_specs = _all_task_specs(spec, subprocess_specs)
+    allotments = _allotment_problems(task_specs)
+    problems += timer_problems(task_specs) + script_problems(task_specs) + allotments
+    steps = tuple(StepInfo(t.bpmn_id, t.bpmn_name or t.bpmn_id, t.lane, dict(t.extensions.get("properties", {})))
+                  for t in task_specs if isinstance(t, UserTask))
+    hours, path = (0.0, ()) if allotments else _longest_path(spec)
     lanes = frozenset(s.lane for s in steps if s.lane)
-    return WorkflowSpec(process_id, spec, subprocess_specs, tuple(steps), lanes, _longest_path_hours(spec))
+    return WorkflowSpec(process_id, spec, subprocess_specs, steps, lanes, hours, path, _lane_ids(root)), problems
+
+
+def _parse(root: Any, dmn_roots: dict[str, Any], process_id: str, source: str) -> tuple[Any, dict[str, Any]]:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_xml(root, filename=source)
+    for name, dmn_root in dmn_roots.items():
+        parser.add_dmn_xml(dmn_root, filename=name)
+    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+
+
+def _element_of(exc: Exception, root: Any) -> str | None:
+    """The id of the element the parser blames: named by the error, else the innermost element with an id
+    around the error's line (schema validation errors give only a line)."""
+    element_id = getattr(exc, "id", None) or getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+    if element_id:
+        return str(element_id)
+    line = getattr(exc, "line_number", None)
+    element = next((e for e in root.iter(etree.Element) if e.sourceline == line), None) if line else None
+    while element is not None and element is not root and not element.get("id"):
+        element = element.getparent()
+    return element.get("id") if element is not None and element is not root else None
+
+
+def _lane_ids(root: Any) -> dict[str, str]:
+    return {lane.get("name"): lane.get("id") for lane in root.iter(f"{{{BPMN_MODEL_NS}}}lane")
+            if lane.get("name") and lane.get("id")}
 
 
 def _xml(text: str, source: str) -> Any:
@@ -97,23 +142,32 @@ def allotted_hours(task_spec: Any) -> float:
     return hours
 
 
-def _longest_path_hours(spec: Any) -> float:
-    """Longest path by allotted hours through the process graph; a flow back to a task already on the
-    path (a rework loop) is not followed, so each step counts once."""
-    memo: dict[str, float] = {}
+def _allotment_problems(task_specs: list[Any]) -> list[Problem]:
+    problems = []
+    for task_spec in task_specs:
+        try:
+            allotted_hours(task_spec)
+        except ValueError:
+            problems.append(Problem(task_spec.bpmn_id, f"allotted_hours of {task_spec.bpmn_id} must be a number >= 0"))
+    return problems
 
-    def walk(task_spec: Any, on_path: frozenset[str]) -> float:
+
+def _longest_path(spec: Any) -> tuple[float, tuple[str, ...]]:
+    """Longest path by allotted hours through the process graph, with the tasks that have hours on it;
+    a flow back to a task already on the path (a rework loop) is not followed, so each step counts once."""
+    memo: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    def walk(task_spec: Any, on_path: frozenset[str]) -> tuple[float, tuple[str, ...]]:
         if task_spec.name in memo:
             return memo[task_spec.name]
         on_path = on_path | {task_spec.name}
-        ahead = [walk(nxt, on_path) for nxt in task_spec.outputs if nxt.name not in on_path]
-        memo[task_spec.name] = allotted_hours(task_spec) + max(ahead, default=0.0)
+        ahead = max((walk(nxt, on_path) for nxt in task_spec.outputs if nxt.name not in on_path),
+                    key=lambda found: found[0], default=(0.0, ()))
+        hours = allotted_hours(task_spec)
+        memo[task_spec.name] = (hours + ahead[0], ((task_spec.bpmn_id,) if hours else ()) + ahead[1])
         return memo[task_spec.name]
 
-    try:
-        return walk(spec.start, frozenset())
-    except ValueError as exc:
-        raise ProcedureDefinitionError(str(exc)) from exc
+    return walk(spec.start, frozenset())
 
 
 def _all_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[Any]:

@@ -1,0 +1,47 @@
+"""The web pages: server-rendered on the same app and the same services as the JSON API.
+
+Officers sign in with a session cookie (CSRF-checked); citizens need only the receipt's code and secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+
+from api.auth import csrf_token
+from api.pages import admin_pages, counter_pages, dossier_pages, i18n, inbox_pages, session_pages, track_pages
+from api.pages.web import local_date, local_time, unit_name
+from engine.domain.status import DossierStatus
+from engine.domain.timeliness import Timeliness
+
+BLUEPRINTS = (session_pages, counter_pages, inbox_pages, dossier_pages, track_pages, admin_pages)
+
+
+def init_app(app: Flask) -> None:
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.jinja_env.globals.update(
+        t=i18n.t, lang=i18n.lang, localized=i18n.localized, status_label=i18n.status_label,
+        timeliness_label=i18n.timeliness_label, event_label=i18n.event_label, citizen_status=i18n.citizen_status,
+        csrf_token=csrf_token, unit_name=unit_name, messages=i18n.MESSAGES)
+    app.jinja_env.filters.update(local=local_time, local_date=local_date, status=DossierStatus,
+                                 timeliness=Timeliness, merge=_merge)
+    app.after_request(_security_headers)
+
+    @app.before_request
+    def _no_actor_yet() -> None:
+        g.actor = None
+
+
+def _merge(mapping: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**mapping, **changes}
+
+
+def _security_headers(response: Any) -> Any:
+    """Pages must not be framed (clickjacking at a counter PC) nor sniffed into another type."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,71 @@
+"""The admin's pages: procedures with their versions, the BPMN modeler (bpmn-js, talking to the
+process-model API), and editing a procedure's forms (JSON Schemas) as a new version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+
+from api.auth import csrf_token
+from api.pages.i18n import t
+from api.pages.web import actor, explain, officer_page, render
+from api.wiring import wiring
+from engine.domain.actor import Role
+from engine.domain.errors import DomainError, ValidationFailedError
+from engine.domain.procedure import ProcedureVersion
+from engine.services import procedure_drafts
+
+bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
+
+
+def _latest(code: str) -> ProcedureVersion:
+    if Role.ADMIN.value not in actor().roles:
+        abort(403)
+    w = wiring()
+    with w.uow() as uow:
+        return w.catalogue.latest(uow.procedures, code)
+
+
+@bp.get("/procedures")
+@officer_page
+def procedures() -> Any:
+    models = procedure_drafts.list_models(wiring().uow(), actor=actor())
+    return render("pages/admin_procedures.html", models=sorted(models, key=lambda m: m.code))
+
+
+@bp.get("/procedures/<code>/diagram")
+@officer_page
+def diagram(code: str) -> Any:
+    return render("pages/admin_modeler.html", procedure=_latest(code), csrf=csrf_token())
+
+
+@bp.route("/procedures/<code>/forms", methods=["GET", "POST"])
+@officer_page
+def forms(code: str) -> Any:
+    procedure = _latest(code)
+    form_id = request.values.get("form_id") or procedure.application_form
+    if form_id not in procedure.forms:
+        abort(404)
+    text = json.dumps(procedure.forms[form_id], ensure_ascii=False, indent=2)
+    problems: list[str] = []
+    if request.method == "POST":
+        text = request.form.get("schema", "")
+        try:
+            edited = json.loads(text)
+            w = wiring()
+            published = procedure_drafts.publish_draft(
+                w.uow(), actor=actor(), code=code, bpmn=procedure.bpmn,
+                forms={**procedure.forms, form_id: edited}, clock=w.clock)
+        except json.JSONDecodeError as error:
+            problems = [f"JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
+        except ValidationFailedError as error:
+            problems = [e.message for e in error.errors] or [str(error)]
+        except DomainError as error:
+            problems = [explain(error)]
+        else:
+            flash(f"{t('admin.published_ok')} {published.version}", "success")
+            return redirect(url_for("admin_pages.forms", code=code, form_id=form_id))
+    return render("pages/admin_forms.html", procedure=procedure, form_id=form_id, text=text,
+                  problems=problems), 422 if problems else 200

@@ -1,0 +1,110 @@
+"""The counter: find a procedure, fill its application from the JSON Schema, tick the documents the
+applicant brought, choose where and how the result is returned, receive, and print the receipt."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from api.pages import schema_form
+from api.pages.i18n import localized, t
+from api.pages.web import actor, field_errors, officer_page, render
+from api.wiring import wiring
+from engine.domain.dossier import ReturnMethod
+from engine.domain.errors import FieldError, ValidationFailedError
+from engine.domain.procedure import ProcedureVersion
+from engine.domain.unit import Unit
+from engine.services import dossiers
+from engine.services.dossiers import Reception
+
+bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
+
+
+@bp.get("")
+@officer_page
+def choose() -> Any:
+    query = request.args.get("q", "").strip().casefold()
+    found = [p for p in _procedures() if not query or query in
+             f"{p.code} {p.name_vi} {p.name_en}".casefold()]
+    return render("pages/counter_choose.html", procedures=found, q=request.args.get("q", ""))
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+@officer_page
+def receive(code: str) -> Any:
+    w = wiring()
+    with w.uow() as uow:
+        procedure = w.catalogue.latest(uow.procedures, code)
+    if request.method == "GET":
+        return _form(procedure, {}, {})
+    application = schema_form.read_form(procedure.forms[procedure.application_form], "/application", request.form)
+    ticked = {int(i) for i in request.form.getlist("document") if i.isdigit()}
+    try:
+        reception = Reception(
+            procedure_code=code, application=application, return_unit_id=request.form.get("return_unit_id") or None,
+            return_method=_return_method(request.form.get("return_method") or ReturnMethod.COUNTER.value),
+            idempotency_key=request.form.get("idempotency_key") or None,
+            reception=_reception_data(procedure, ticked))
+        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, **w.deps())
+    except ValidationFailedError as error:
+        flash(t("counter.fix"), "error")
+        return _form(procedure, request.form, field_errors(error), application=application, ticked=ticked), 422
+    missing = [localized(d["name"]) for i, d in enumerate(procedure.manifest["documents"])
+               if d.get("required") and i not in ticked]
+    return redirect(url_for("dossier_pages.show", code=dossier.code, received=1, missing=missing))
+
+
+def _return_method(raw: str) -> ReturnMethod:
+    try:
+        return ReturnMethod(raw)
+    except ValueError:
+        raise ValidationFailedError("unknown return method", [FieldError("/return_method", "is not one of the methods",
+                                                                         "enum")]) from None
+
+
+def _reception_data(procedure: ProcedureVersion, ticked: set[int]) -> dict[str, Any]:
+    """The reception step's form: its own fields, with `documents_checked` from the checklist."""
+    schema = procedure.forms.get(_reception_form(procedure), {})
+    data = schema_form.read_form(schema, "/reception", request.form)
+    if "documents_checked" in schema.get("properties", {}):
+        required = [i for i, d in enumerate(procedure.manifest["documents"]) if d.get("required")]
+        data["documents_checked"] = all(i in ticked for i in required)
+    return data
+
+
+def _reception_form(procedure: ProcedureVersion) -> str:
+    """By convention the first step's form sits beside the application: `<procedure folder>/receive`."""
+    return f"{procedure.application_form.split('/')[0]}/receive"
+
+
+def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *,
+          application: dict[str, Any] | None = None, ticked: set[int] | None = None) -> str:
+    reception_schema = dict(procedure.forms.get(_reception_form(procedure), {}))
+    reception_schema["properties"] = {k: v for k, v in reception_schema.get("properties", {}).items()
+                                      if k != "documents_checked"}
+    return render(
+        "pages/counter_receive.html", procedure=procedure, errors=errors,
+        application=schema_form.fields_of(procedure.forms[procedure.application_form], "/application",
+                                          application, errors),
+        reception=schema_form.fields_of(reception_schema, "/reception", None, errors),
+        documents=procedure.manifest["documents"], ticked=ticked or set(), centres=_centres(),
+        return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
+        return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
+        idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)
+
+
+def _procedures() -> list[ProcedureVersion]:
+    w = wiring()
+    with w.uow() as uow:
+        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
+                      key=lambda p: p.name_vi)
+
+
+def _centres() -> list[Unit]:
+    """The one-stop centres of the officer's province: a result can be returned at any of them."""
+    with wiring().uow() as uow:
+        own = uow.units.get(actor().unit_id)
+        province = own.province_id or own.id if own else None
+        return [u for u in uow.units.list(province_id=province) if u.has_centre]

@@ -1,0 +1,73 @@
+"""The inbox (steps waiting for the officer's unit and roles, near-due and overdue first to the eye)
+and the list of the unit's dossiers, both filtered and paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from api.pages.web import actor, officer_page, render
+from api.wiring import wiring
+from engine.domain import timeliness
+from engine.domain.dossier import Task, TaskStatus
+from engine.domain.status import DossierStatus
+from engine.services import dossiers, tasks
+
+bp = Blueprint("inbox_pages", __name__)
+
+PAGE_SIZE = 50
+URGENT = {timeliness.Timeliness.NEAR_DUE, timeliness.Timeliness.OVERDUE}
+
+
+@bp.get("/inbox")
+@officer_page
+def inbox() -> Any:
+    w = wiring()
+    status = TaskStatus.COMPLETED if request.args.get("status") == "completed" else TaskStatus.READY
+    offset = _offset()
+    found, total = tasks.inbox(w.uow(), actor=actor(), status=status, limit=PAGE_SIZE, offset=offset)
+    now = w.clock()
+    rows = [(task, timeliness.of_step(task, now, w.calendar)) for task in found]
+    if request.args.get("urgent"):
+        rows = [(task, mark) for task, mark in rows if mark in URGENT]
+    return render("pages/inbox.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
+                  status=status.value, urgent=bool(request.args.get("urgent")), procedures=_procedure_names(found))
+
+
+@bp.get("/dossiers", endpoint="dossiers")
+@officer_page
+def dossiers_list() -> Any:
+    w = wiring()
+    chosen = request.args.get("status", "")
+    status = DossierStatus(chosen) if chosen in DossierStatus.__members__.values() else None
+    offset = _offset()
+    found, total = dossiers.list_for_unit(w.uow(), actor=actor(), status=status, limit=PAGE_SIZE, offset=offset)
+    now = w.clock()
+    rows = [(d, timeliness.of_dossier(d, now, w.calendar)) for d in found]
+    return render("pages/dossiers.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
+                  status=chosen, statuses=list(DossierStatus), names=_names())
+
+
+def _offset() -> int:
+    raw = request.args.get("offset", "0")
+    return max(int(raw), 0) if raw.isdigit() else 0
+
+
+def _names() -> dict[str, str]:
+    w = wiring()
+    with w.uow() as uow:
+        latest = [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
+    return {p.code: p.name_vi for p in latest}
+
+
+def _procedure_names(found: list[Task]) -> dict[str, str]:
+    """Dossier code → procedure name for one page of the inbox (one read per dossier on the page)."""
+    w = wiring()
+    names = {}
+    with w.uow() as uow:
+        for code in {t.dossier_code for t in found}:
+            dossier = uow.dossiers.get(code)
+            if dossier is not None:
+                names[code] = w.catalogue.version(uow.procedures, dossier.procedure_version_id).name_vi
+    return names

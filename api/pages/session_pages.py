@@ -1,0 +1,56 @@
+"""Signing officers in and out of the pages, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+
+from api.auth import check_csrf, start_session
+from api.pages.i18n import LANGUAGES, t
+from api.pages.web import render, safe_next
+from api.wiring import wiring
+from engine.domain.actor import Actor, Role
+from engine.domain.errors import AuthenticationError, ForbiddenError
+from engine.services import accounts
+
+bp = Blueprint("session_pages", __name__)
+
+
+def home_of(actor: Actor) -> str:
+    """Where an officer starts the day: the counter, the inbox, or the procedures."""
+    if Role.RECEPTION.value in actor.roles:
+        return url_for("counter_pages.choose")
+    if Role.ADMIN.value in actor.roles:
+        return url_for("admin_pages.procedures")
+    return url_for("inbox_pages.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render("pages/login.html", next=request.args.get("next", ""))
+    try:
+        check_csrf()
+        officer = accounts.authenticate(wiring().uow(), username=request.form.get("username", ""),
+                                        password=request.form.get("password", ""))
+    except (AuthenticationError, ForbiddenError) as error:
+        flash(t("login.failed") if isinstance(error, AuthenticationError) else t("csrf"), "error")
+        return render("pages/login.html", next=request.form.get("next", ""),
+                      username=request.form.get("username", "")), 401
+    start_session(officer)
+    return redirect(safe_next(request.form.get("next"), home_of(officer)))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()  # no CSRF check: signing out is harmless, and a stale form must not keep anyone signed in
+    return redirect(url_for("session_pages.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> Any:
+    response = redirect(safe_next(request.args.get("next"), "/"))
+    if code in LANGUAGES:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

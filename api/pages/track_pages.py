@@ -1,0 +1,57 @@
+"""The citizen's pages: look a dossier up with the code and secret from the receipt (or its QR code),
+follow its stages, and rate the service once the result is returned. Nothing personal is shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from api.pages.i18n import t
+from api.pages.web import render
+from api.wiring import wiring
+from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from engine.domain.rating import SatisfactionLevel
+from engine.services import public, ratings
+
+bp = Blueprint("track_pages", __name__)
+
+MAX_CODE = 40
+
+
+@bp.get("/")
+def track() -> Any:
+    code = request.args.get("code", "").strip()[:MAX_CODE]
+    secret = request.args.get("secret", "").strip()[:16]
+    found, missing = None, False
+    if code and secret:
+        w = wiring()
+        try:
+            found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret)
+        except NotFoundError:
+            missing = True
+    return render("pages/track.html", code=code, secret=secret, found=found, missing=missing,
+                  levels=list(SatisfactionLevel), procedures=_procedures()), 404 if missing else 200
+
+
+@bp.post("/rate")
+def rate() -> Any:
+    code, secret = request.form.get("code", "")[:MAX_CODE], request.form.get("secret", "")[:16]
+    w = wiring()
+    try:
+        level = SatisfactionLevel(request.form.get("level", ""))
+        ratings.rate(w.uow(), code=code, secret=secret, level=level,
+                     comment=request.form.get("comment", "").strip()[:1000], clock=w.clock)
+        flash(t("track.thanks"), "success")
+    except ValueError:
+        flash(t("track.rate") + ": " + t("error.title"), "error")
+    except (ConflictError, NotFoundError, ValidationFailedError) as error:
+        flash(f"{t('error.title')}: {error}", "error")
+    return redirect(url_for("track_pages.track", code=code, secret=secret))
+
+
+def _procedures() -> list[Any]:
+    w = wiring()
+    with w.uow() as uow:
+        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
+                      key=lambda p: p.name_vi)

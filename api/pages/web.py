@@ -1,0 +1,121 @@
+"""What every page shares: the signed-in officer, rendering with the layout's context, and turning a
+service's domain error into a message on the page instead of an error body.
+
+Pages call the same services as the JSON API, with the same arguments; no business rule lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from marshmallow import Schema
+from marshmallow import ValidationError as EnvelopeError
+
+from api.auth import current_actor
+from api.pages.i18n import rule_message, status_label, t
+from api.wiring import wiring
+from engine.domain.actor import Actor
+from engine.domain.calendar import VN_TZ
+from engine.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    FieldError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from engine.domain.status import DossierStatus
+
+
+def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages for signed-in officers: anyone else is sent to the sign-in page and brought back after."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "uid" not in session:
+            return redirect(url_for("session_pages.login", next=request.full_path))
+        try:
+            g.actor = current_actor()  # also checks the CSRF token of a POST
+        except AuthenticationError:
+            session.clear()
+            return redirect(url_for("session_pages.login", next=request.full_path))
+        except ForbiddenError:  # a stale or forged form: nothing was done; back to the page it came from
+            flash(t("csrf"), "error")
+            came_from = urlsplit(request.referrer or "")
+            return redirect(came_from.path if came_from.netloc == request.host else "/")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def actor() -> Actor:
+    return g.actor
+
+
+def render(template: str, **context: Any) -> str:
+    return render_template(template, **context)
+
+
+def unit_name(unit_id: str | None) -> str:
+    if not unit_id:
+        return ""
+    cache = g.setdefault("unit_names", {})
+    if unit_id not in cache:
+        with wiring().uow() as uow:
+            unit = uow.units.get(unit_id)
+        cache[unit_id] = unit.name if unit else unit_id
+    return str(cache[unit_id])
+
+
+def local_time(moment: datetime | None, with_date: bool = True) -> str:
+    if moment is None:
+        return ""
+    shown = moment.astimezone(VN_TZ)
+    return shown.strftime("%H:%M %d/%m/%Y" if with_date else "%H:%M")
+
+
+def local_date(iso: str) -> str:
+    """A form's `YYYY-MM-DD` the Vietnamese way (dd/mm/yyyy); anything else as it was typed."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(iso)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site, so the sign-in page cannot bounce an officer to another site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def load(schema: Schema, raw: dict[str, Any]) -> dict[str, Any]:
+    """An action's fields checked by the same marshmallow schema the JSON API uses."""
+    try:
+        return schema.load(raw)
+    except EnvelopeError as error:
+        messages = error.normalized_messages()
+        raise ValidationFailedError("the form has errors", [
+            FieldError(f"/{name}", "; ".join(map(str, text)) if isinstance(text, list) else str(text))
+            for name, text in messages.items()]) from error
+
+
+def field_errors(error: ValidationFailedError) -> dict[str, str]:
+    """Pointer → message in the page's language, for the form to show beside each field."""
+    return {e.pointer: rule_message(e.rule, e.message) for e in error.errors}
+
+
+def explain(error: DomainError) -> str:
+    """One sentence for an officer; the detail (English, never personal data) follows it."""
+    if isinstance(error, ConflictError) and error.status:
+        return f"{t('error.title')}: {status_label(DossierStatus(error.status))}. {error}"
+    if isinstance(error, (ForbiddenError, NotFoundError, ConflictError, ValidationFailedError)):
+        return f"{t('error.title')}: {error}"
+    return str(error)

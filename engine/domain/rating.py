@@ -1,0 +1,102 @@
+"""The citizen's rating of the service once the result is returned: one per dossier, pure Python.
+
+Three satisfaction levels, as the national and provincial portals ask them ("Rất hài lòng / Hài lòng /
+Không hài lòng"); "dissatisfied" is the "dislike" that indicator 5.4 of Decision 766 subtracts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.status import DossierStatus
+
+COMMENT_MAX = 1000
+ALREADY_RATED = "this dossier has been rated already; a rating cannot be changed"
+
+
+class SatisfactionLevel(StrEnum):
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"
+
+    @property
+    def label_vi(self) -> str:
+        return _LEVEL_LABELS[self]
+
+    @property
+    def is_dislike(self) -> bool:
+        """Counts against indicator 5.4 (satisfaction in receiving and handling procedures)."""
+        return self == SatisfactionLevel.DISSATISFIED
+
+
+_LEVEL_LABELS = {
+    SatisfactionLevel.VERY_SATISFIED: "Rất hài lòng",
+    SatisfactionLevel.SATISFIED: "Hài lòng",
+    SatisfactionLevel.DISSATISFIED: "Không hài lòng",
+}
+
+
+class Criterion(StrEnum):
+    """The satisfaction criteria provincial portals publish (DOMAIN.md §2.6) that take a level; the
+    counts there (contacts, agencies) and feedback handling are not asked of one dossier."""
+
+    CONVENIENCE = "convenience"
+    TIMELINESS = "timeliness"
+    STAFF_ATTITUDE = "staff_attitude"
+    PROCESSING_TIME = "processing_time"
+    ORGANISATION = "organisation"
+    PUBLICITY = "publicity"
+
+    @property
+    def label_vi(self) -> str:
+        return _CRITERION_LABELS[self]
+
+
+_CRITERION_LABELS = {
+    Criterion.CONVENIENCE: "Sự thuận tiện",
+    Criterion.TIMELINESS: "Tính kịp thời",
+    Criterion.STAFF_ATTITUDE: "Thái độ của cán bộ, công chức",
+    Criterion.PROCESSING_TIME: "Thời gian giải quyết so với quy định",
+    Criterion.ORGANISATION: "Tổ chức bộ phận một cửa",
+    Criterion.PUBLICITY: "Công khai thủ tục hành chính",
+}
+
+
+@dataclass
+class Rating:
+    """The overall level, optional levels per criterion, and an optional comment. The comment may name
+    people, so it stays on this row: never in the history log, never in a public answer."""
+
+    level: SatisfactionLevel
+    rated_at: datetime
+    comment: str | None = None
+    criteria: dict[Criterion, SatisfactionLevel] = field(default_factory=dict)
+    dossier_id: int | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.rated_at.tzinfo is None:
+            raise ValueError("a rating's time must carry a time zone")
+        self.comment = (self.comment or "").strip() or None
+        if self.comment is not None and len(self.comment) > COMMENT_MAX:
+            raise ValidationFailedError("the comment is too long",
+                                        [FieldError("/comment", f"must be at most {COMMENT_MAX} characters")])
+
+    @property
+    def is_dislike(self) -> bool:
+        return self.level.is_dislike
+
+
+def can_rate(status: DossierStatus, existing: Rating | None) -> bool:
+    return status == DossierStatus.RETURNED and existing is None
+
+
+def check_can_rate(status: DossierStatus, existing: Rating | None) -> None:
+    """Raise ConflictError (409 with the current status) unless the dossier may be rated now."""
+    if status != DossierStatus.RETURNED:
+        raise ConflictError("the service can be rated once the result has been returned", status=status.value)
+    if existing is not None:
+        raise ConflictError(ALREADY_RATED, status=status.value)
