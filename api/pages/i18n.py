@@ -54,6 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inbox.ready": ("Đang chờ", "Waiting"),
     "dossiers.title": ("Hồ sơ của đơn vị", "The unit's dossiers"),
     "col.code": ("Mã hồ sơ", "Dossier code"),
+    "col.procedure_code": ("Mã thủ tục", "Procedure code"),
     "col.procedure": ("Thủ tục", "Procedure"),
     "col.applicant": ("Người nộp", "Applicant"),
     "col.received": ("Ngày nhận", "Received"),
