@@ -13,7 +13,7 @@ from api.pages.i18n import t
 from api.pages.web import actor, explain, officer_page, render
 from api.wiring import wiring
 from engine.domain.actor import Role
-from engine.domain.errors import DomainError, ValidationFailedError
+from engine.domain.errors import DomainError, ProcedureDefinitionError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
 from engine.services import procedure_drafts
 
@@ -57,15 +57,24 @@ def forms(code: str) -> Any:
             w = wiring()
             published = procedure_drafts.publish_draft(
                 w.uow(), actor=actor(), code=code, bpmn=procedure.bpmn,
-                forms={**procedure.forms, form_id: edited}, clock=w.clock)
+                forms={**procedure.forms, form_id: edited}, base_version=_base_version(), clock=w.clock)
         except json.JSONDecodeError as error:
             problems = [f"JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
         except ValidationFailedError as error:
             problems = [e.message for e in error.errors] or [str(error)]
+        except ProcedureDefinitionError as error:
+            problems = [p.message for p in error.problems] or [str(error)]
         except DomainError as error:
             problems = [explain(error)]
         else:
             flash(f"{t('admin.published_ok')} {published.version}", "success")
             return redirect(url_for("admin_pages.forms", code=code, form_id=form_id))
-    return render("pages/admin_forms.html", procedure=procedure, form_id=form_id, text=text,
+    return render("pages/admin_forms.html", base_version=request.form.get("base_version", procedure.version),
+                  procedure=procedure, form_id=form_id, text=text,
                   problems=problems), 422 if problems else 200
+
+
+def _base_version() -> int | None:
+    """The version the admin opened: publishing over a newer one is refused rather than undoing it."""
+    raw = request.form.get("base_version", "")
+    return int(raw) if raw.isdigit() else None

@@ -82,7 +82,9 @@
   }
 
   async function publish() {
-    const result = await call("/versions", await draft());
+    // base_version: if another admin published meanwhile, the server refuses rather than overwrite it.
+    const base = Number(document.getElementById("version").textContent);
+    const result = await call("/versions", { ...(await draft()), base_version: base });
     if (result.status === 201) {
       clearMarks();
       say(`${root.dataset.published} ${result.payload.version}`, "success");

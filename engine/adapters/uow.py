@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.jobs import JobRepository
 from engine.adapters.print_queries import PrintQueries
+from engine.adapters.ratings import RatingRepository
 from engine.adapters.repositories import (
     DossierRepository,
     HistoryRepository,
     ProcedureRepository,
-    RatingRepository,
     TaskRepository,
     UnitRepository,
     UserRepository,

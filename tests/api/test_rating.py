@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.adapters.repositories import RatingRepository
+from engine.adapters.ratings import RatingRepository
 from tests.api.helpers import API, drive_to_result, received, return_result, sign_in
 from tests.conftest import PHU_XUAN, Clock
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from api.wiring import Wiring
-from engine.adapters.repositories import RatingRepository
+from engine.adapters.ratings import RatingRepository
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.errors import ConflictError
 from engine.domain.rating import Rating, SatisfactionLevel
