@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import localized, t
-from api.pages.web import actor, field_errors, officer_page, render
+from api.pages.web import actor, field_errors, latest_procedures, officer_page, render
 from api.wiring import wiring
 from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import FieldError, ValidationFailedError
@@ -26,7 +26,7 @@ bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
 @officer_page
 def choose() -> Any:
     query = request.args.get("q", "").strip().casefold()
-    found = [p for p in _procedures() if not query or query in
+    found = [p for p in latest_procedures() if not query or query in
              f"{p.code} {p.name_vi} {p.name_en}".casefold()]
     return render("pages/counter_choose.html", procedures=found, q=request.args.get("q", ""))
 
@@ -93,13 +93,6 @@ def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)
-
-
-def _procedures() -> list[ProcedureVersion]:
-    w = wiring()
-    with w.uow() as uow:
-        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
-                      key=lambda p: p.name_vi)
 
 
 def _centres() -> list[Unit]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from api.pages.web import actor, officer_page, render
+from api.pages.web import actor, latest_procedures, officer_page, render
 from api.wiring import wiring
 from engine.domain import timeliness
 from engine.domain.dossier import Task, TaskStatus
@@ -55,10 +55,7 @@ def _offset() -> int:
 
 
 def _names() -> dict[str, str]:
-    w = wiring()
-    with w.uow() as uow:
-        latest = [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
-    return {p.code: p.name_vi for p in latest}
+    return {p.code: p.name_vi for p in latest_procedures()}
 
 
 def _procedure_names(found: list[Task]) -> dict[str, str]:

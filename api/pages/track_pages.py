@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 
 from api.pages.i18n import t
-from api.pages.web import render
+from api.pages.web import latest_procedures, render
 from api.wiring import wiring
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from engine.domain.rating import SatisfactionLevel
@@ -31,7 +31,7 @@ def track() -> Any:
         except NotFoundError:
             missing = True
     return render("pages/track.html", code=code, secret=secret, found=found, missing=missing,
-                  levels=list(SatisfactionLevel), procedures=_procedures()), 404 if missing else 200
+                  levels=list(SatisfactionLevel), procedures=latest_procedures()), 404 if missing else 200
 
 
 @bp.post("/rate")
@@ -48,10 +48,3 @@ def rate() -> Any:
     except (ConflictError, NotFoundError, ValidationFailedError) as error:
         flash(f"{t('error.title')}: {error}", "error")
     return redirect(url_for("track_pages.track", code=code, secret=secret))
-
-
-def _procedures() -> list[Any]:
-    w = wiring()
-    with w.uow() as uow:
-        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
-                      key=lambda p: p.name_vi)

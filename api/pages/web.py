@@ -30,6 +30,7 @@ from engine.domain.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
 
 
@@ -69,6 +70,14 @@ def unit_name(unit_id: str | None) -> str:
             unit = uow.units.get(unit_id)
         cache[unit_id] = unit.name if unit else unit_id
     return str(cache[unit_id])
+
+
+def latest_procedures() -> list[ProcedureVersion]:
+    """The latest version of every procedure, by Vietnamese name."""
+    w = wiring()
+    with w.uow() as uow:
+        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
+                      key=lambda p: p.name_vi)
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:
