@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from api.auth import csrf_token
 from api.pages.i18n import t
-from api.pages.web import actor, explain, officer_page, render
+from api.pages.web import actor, explain, officer_page
 from api.wiring import wiring
 from engine.domain.actor import Role
 from engine.domain.errors import DomainError, ProcedureDefinitionError, ValidationFailedError
@@ -32,13 +32,13 @@ def _latest(code: str) -> ProcedureVersion:
 @officer_page
 def procedures() -> Any:
     models = procedure_drafts.list_models(wiring().uow(), actor=actor())
-    return render("pages/admin_procedures.html", models=sorted(models, key=lambda m: m.code))
+    return render_template("pages/admin_procedures.html", models=sorted(models, key=lambda m: m.code))
 
 
 @bp.get("/procedures/<code>/diagram")
 @officer_page
 def diagram(code: str) -> Any:
-    return render("pages/admin_modeler.html", procedure=_latest(code), csrf=csrf_token())
+    return render_template("pages/admin_modeler.html", procedure=_latest(code), csrf=csrf_token())
 
 
 @bp.route("/procedures/<code>/forms", methods=["GET", "POST"])
@@ -69,7 +69,7 @@ def forms(code: str) -> Any:
         else:
             flash(f"{t('admin.published_ok')} {published.version}", "success")
             return redirect(url_for("admin_pages.forms", code=code, form_id=form_id))
-    return render("pages/admin_forms.html", base_version=request.form.get("base_version", procedure.version),
+    return render_template("pages/admin_forms.html", base_version=request.form.get("base_version", procedure.version),
                   procedure=procedure, form_id=form_id, text=text,
                   problems=problems), 422 if problems else 200
 

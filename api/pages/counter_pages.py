@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import localized, t
-from api.pages.web import actor, field_errors, latest_procedures, officer_page, render
+from api.pages.web import actor, field_errors, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import FieldError, ValidationFailedError
@@ -28,7 +28,7 @@ def choose() -> Any:
     query = request.args.get("q", "").strip().casefold()
     found = [p for p in latest_procedures() if not query or query in
              f"{p.code} {p.name_vi} {p.name_en}".casefold()]
-    return render("pages/counter_choose.html", procedures=found, q=request.args.get("q", ""))
+    return render_template("pages/counter_choose.html", procedures=found, q=request.args.get("q", ""))
 
 
 @bp.route("/<code>", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *
     reception_schema = dict(procedure.forms.get(_reception_form(procedure), {}))
     reception_schema["properties"] = {k: v for k, v in reception_schema.get("properties", {}).items()
                                       if k != "documents_checked"}
-    return render(
+    return render_template(
         "pages/counter_receive.html", procedure=procedure, errors=errors,
         application=schema_form.fields_of(procedure.forms[procedure.application_form], "/application",
                                           application, errors),

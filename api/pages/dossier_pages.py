@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import t
-from api.pages.web import actor, explain, field_errors, load, officer_page, render
+from api.pages.web import actor, explain, field_errors, load, officer_page
 from api.schemas import ExtendSchema, ReasonsSchema, ReturnSchema, SupplementRequestSchema, SupplementSchema
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
@@ -120,7 +120,7 @@ def _page(code: str, *, task_values: dict[str, Any] | None = None,
                                             "/return" if returning else f"/tasks/{task.id}",
                                             (task_values or {}).get(task.id), task_errors)
              for task in mine}
-    return render("pages/dossier.html", detail=detail, d=detail.dossier, procedure=detail.procedure,
+    return render_template("pages/dossier.html", detail=detail, d=detail.dossier, procedure=detail.procedure,
                   actions=actions, mine=mine, forms=forms, returning=returning,
                   application=schema_form.fields_of(detail.procedure.forms[detail.procedure.application_form],
                                                     "/application", detail.dossier.application),

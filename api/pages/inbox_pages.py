@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, render_template, request
 
-from api.pages.web import actor, latest_procedures, officer_page, render
+from api.pages.web import actor, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain import timeliness
 from engine.domain.dossier import Task, TaskStatus
@@ -31,7 +31,7 @@ def inbox() -> Any:
     rows = [(task, timeliness.of_step(task, now, w.calendar)) for task in found]
     if request.args.get("urgent"):
         rows = [(task, mark) for task, mark in rows if mark in URGENT]
-    return render("pages/inbox.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
+    return render_template("pages/inbox.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
                   status=status.value, urgent=bool(request.args.get("urgent")), procedures=_procedure_names(found))
 
 
@@ -45,7 +45,7 @@ def dossiers_list() -> Any:
     found, total = dossiers.list_for_unit(w.uow(), actor=actor(), status=status, limit=PAGE_SIZE, offset=offset)
     now = w.clock()
     rows = [(d, timeliness.of_dossier(d, now, w.calendar)) for d in found]
-    return render("pages/dossiers.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
+    return render_template("pages/dossiers.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
                   status=chosen, statuses=list(DossierStatus), names=_names())
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from api.auth import check_csrf, start_session
 from api.pages.i18n import LANGUAGES, t
-from api.pages.web import render, safe_next
+from api.pages.web import safe_next
 from api.wiring import wiring
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import AuthenticationError, ForbiddenError
@@ -29,14 +29,14 @@ def home_of(actor: Actor) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":
-        return render("pages/login.html", next=request.args.get("next", ""))
+        return render_template("pages/login.html", next=request.args.get("next", ""))
     try:
         check_csrf()
         officer = accounts.authenticate(wiring().uow(), username=request.form.get("username", ""),
                                         password=request.form.get("password", ""))
     except (AuthenticationError, ForbiddenError) as error:
         flash(t("login.failed") if isinstance(error, AuthenticationError) else t("csrf"), "error")
-        return render("pages/login.html", next=request.form.get("next", ""),
+        return render_template("pages/login.html", next=request.form.get("next", ""),
                       username=request.form.get("username", "")), 401
     start_session(officer)
     return redirect(safe_next(request.form.get("next"), home_of(officer)))

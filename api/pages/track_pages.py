@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages.i18n import t
-from api.pages.web import latest_procedures, render
+from api.pages.web import latest_procedures
 from api.wiring import wiring
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from engine.domain.rating import SatisfactionLevel
@@ -30,7 +30,7 @@ def track() -> Any:
             found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret)
         except NotFoundError:
             missing = True
-    return render("pages/track.html", code=code, secret=secret, found=found, missing=missing,
+    return render_template("pages/track.html", code=code, secret=secret, found=found, missing=missing,
                   levels=list(SatisfactionLevel), procedures=latest_procedures()), 404 if missing else 200
 
 

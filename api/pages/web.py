@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from marshmallow import Schema
 from marshmallow import ValidationError as EnvelopeError
 
@@ -55,10 +55,6 @@ def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def actor() -> Actor:
     return g.actor
-
-
-def render(template: str, **context: Any) -> str:
-    return render_template(template, **context)
 
 
 def unit_name(unit_id: str | None) -> str:
