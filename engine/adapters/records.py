@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -169,3 +169,36 @@ class RatingRecord(Base):
     criteria: Mapped[dict[str, Any]]
     comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime]
+
+
+class StatSpanRecord(Base):
+    """One snapshot of a dossier as the statistics see it, and the time it held (engine/domain/stat_spans.py).
+
+    Written in the same transaction as the history event that starts it; the receipt's facts are copied
+    onto every row so the figures for a period are one indexed read without a join.
+    """
+
+    __tablename__ = "stat_spans"
+    __table_args__ = (
+        Index("ix_stat_spans_receiving", "receiving_unit_id", "received_at"),
+        Index("ix_stat_spans_competent", "competent_unit_id", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(32))
+    deadline_at: Mapped[datetime]
+    paused_at: Mapped[datetime | None]
+    supplement_rounds: Mapped[int]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    electronic_result: Mapped[bool] = mapped_column(Boolean)
+    receiving_unit_id: Mapped[str] = mapped_column(String(32))
+    competent_unit_id: Mapped[str] = mapped_column(String(32))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    received_day: Mapped[date] = mapped_column(Date)
+    """The local (Asia/Ho_Chi_Minh) day of receipt, for the trend by day."""
+    digitisation: Mapped[str] = mapped_column(String(8))

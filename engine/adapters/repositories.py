@@ -24,6 +24,7 @@ from engine.adapters.records import (
     UnitRecord,
     UserRecord,
 )
+from engine.adapters.stat_spans import StatSpans
 from engine.domain.actor import Actor
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, TaskStatus
 from engine.domain.errors import ConflictError
@@ -274,10 +275,13 @@ def _task(r: TaskRecord) -> Task:
 class HistoryRepository:
     def __init__(self, session: Session):
         self._s = session
+        self._spans = StatSpans(session)
 
     def append(self, event: HistoryEvent) -> None:
+        """Append the event and, in the same transaction, fold it into the dossier's statistics span."""
         self._s.add(HistoryEventRecord(dossier_id=event.dossier_id, kind=event.kind.value, at=event.at,
                                        actor_id=event.actor_id, unit_id=event.unit_id, data=event.data))
+        self._spans.record(event)
 
     def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
         query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)

@@ -19,6 +19,7 @@ from engine.domain.dossier import format_dossier_code as dossier_code
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.fees import fee_vnd
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
@@ -44,6 +45,8 @@ class Reception:
     idempotency_key: str | None = None
     reception: dict[str, Any] = field(default_factory=dict)
     """The counter officer's reception-step form (documents checked, notes)."""
+    digitised_documents: list[int] = field(default_factory=list)
+    """Positions in the procedure's document list of the components scanned at the counter."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
                 return existing, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
+        digitised = _digitisation(procedure, reception)
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         routing.same_province(centre, returning, "/return_unit_id")
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
@@ -83,12 +87,28 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
                                routes=routes, returning=returning, actor=actor, now=now, calendar=calendar)
         uow.dossiers.add(dossier)
         log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
-                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version)
+                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version,
+                  deadline_at=dossier.due_at.isoformat(), channel=dossier.channel.value,
+                  digitised=digitised.value)
         _complete_reception_step(uow, dossier, instance, procedure, reception.reception, actor, now, calendar)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _digitisation(procedure: ProcedureVersion, reception: Reception) -> Digitisation:
+    documents = procedure.manifest["documents"]
+    scanned = set(reception.digitised_documents)
+    unknown = sorted(i for i in scanned if not 0 <= i < len(documents))
+    if unknown:
+        raise ValidationFailedError("the digitised documents are not in the procedure's list", [
+            FieldError(f"/digitised_documents/{reception.digitised_documents.index(i)}",
+                       f"must be a document position from 0 to {len(documents) - 1}") for i in unknown])
+    required = {i for i, document in enumerate(documents) if document["required"]}
+    if reception.channel == Channel.ONLINE or (scanned and required <= scanned):
+        return Digitisation.ALL
+    return Digitisation.SOME if scanned else Digitisation.NONE
 
 
 def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str, centre: Unit,

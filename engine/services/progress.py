@@ -84,7 +84,8 @@ def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVer
         dossier.deadline_at = calendar.extend(dossier.deadline_at or dossier.due_at,
                                               extra_days * HOURS_PER_WORKING_DAY)
         log_event(uow, dossier, EventKind.DEADLINE_EXTENDED, now, actor_id, unit_id, reason="verification",
-                  working_days=extra_days, due_at=dossier.due_at.isoformat())
+                  working_days=extra_days, due_at=dossier.due_at.isoformat(),
+                  deadline_at=dossier.deadline_at.isoformat())
 
 
 def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: HumanTask, now: datetime,

@@ -24,15 +24,19 @@ def apply(uow: Any, dossier: Dossier, action: Action, now: datetime, actor_id: i
     status = next_status(action, dossier.status)
     if status == dossier.status:
         return
-    log_event(uow, dossier, EventKind.STATUS_CHANGED, now, actor_id, unit_id,
-              status=status.value, previous=dossier.status.value, action=action.value)
-    dossier.status = status
+    previous, dossier.status = dossier.status, status
+    # The statistics fold these facts from the history (engine/domain/stat_spans.py).
+    facts: dict[str, Any] = {}
     if status == DossierStatus.RESULT_READY:
         dossier.result_ready_at = now
     elif status == DossierStatus.RETURNED:
         dossier.returned_at = now
-    if status in PROCESSING_ENDS and dossier.finished_at is None:
-        dossier.finished_at = now
+        facts["method"] = dossier.return_method.value if dossier.return_method else None
+    if status in PROCESSING_ENDS:
+        dossier.finished_at = dossier.finished_at or now
+        facts["finished_at"] = dossier.finished_at.isoformat()
+    log_event(uow, dossier, EventKind.STATUS_CHANGED, now, actor_id, unit_id,
+              status=status.value, previous=previous.value, action=action.value, **facts)
 
 
 def pause_clock(uow: Any, dossier: Dossier, now: datetime, actor_id: int | None, unit_id: str | None,
@@ -56,7 +60,8 @@ def resume_clock(uow: Any, dossier: Dossier, now: datetime, actor_id: int | None
             task.due_at = calendar.resume(task.due_at, paused_at, now)
             uow.tasks.update(task)
     log_event(uow, dossier, EventKind.CLOCK_RESUMED, now, actor_id, unit_id, reason=reason,
-              paused_hours=calendar.working_hours_between(paused_at, now), due_at=dossier.due_at.isoformat())
+              paused_hours=calendar.working_hours_between(paused_at, now), due_at=dossier.due_at.isoformat(),
+              deadline_at=dossier.deadline_at.isoformat())
     watch_deadline(uow, dossier, calendar)
 
 

@@ -1,0 +1,48 @@
+"""statistics snapshots: one row per dossier state with the time it held, folded from the history
+
+Revision ID: 0005
+Revises: 0004
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'stat_spans',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('dossier_id', sa.Integer(), nullable=False),
+        sa.Column('since', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('status', sa.String(length=32), nullable=False),
+        sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('supplement_rounds', sa.Integer(), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('outcome', sa.String(length=16), nullable=True),
+        sa.Column('electronic_result', sa.Boolean(), nullable=False),
+        sa.Column('receiving_unit_id', sa.String(length=32), nullable=False),
+        sa.Column('competent_unit_id', sa.String(length=32), nullable=False),
+        sa.Column('procedure_code', sa.String(length=32), nullable=False),
+        sa.Column('channel', sa.String(length=16), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('received_day', sa.Date(), nullable=False),
+        sa.Column('digitisation', sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_stat_spans_dossier_id', 'stat_spans', ['dossier_id'])
+    op.create_index('ix_stat_spans_receiving', 'stat_spans', ['receiving_unit_id', 'received_at'])
+    op.create_index('ix_stat_spans_competent', 'stat_spans', ['competent_unit_id', 'received_at'])
+    # Dossiers received before this revision get their rows from their history.
+    from engine.adapters.stat_spans import rebuild
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table('stat_spans')
