@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.adapters.records import HistoryEventRecord, StatSpanRecord
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import EventKind, HistoryEvent
-from engine.domain.stat_spans import TRACKED, Origin, Snapshot, Span, advance, origin_of, spans_of
+from engine.domain.stat_spans import TRACKED, Origin, Snapshot, advance, origin_of, spans_of
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
@@ -108,11 +108,10 @@ def stored_rows(connection: Connection) -> list[dict[str, Any]]:
 
 def rebuild(connection: Connection, *, batch: int = 5000) -> int:
     """Replace the whole table by the fold of the history (after a migration, or to repair it)."""
-    table = StatSpanRecord.__table__
-    connection.execute(delete(table))
+    connection.execute(delete(StatSpanRecord))
     written = 0
     for chunk in _chunks(recomputed_rows(connection), batch):
-        connection.execute(insert(table), chunk)
+        connection.execute(insert(StatSpanRecord), chunk)
         written += len(chunk)
     return written
 

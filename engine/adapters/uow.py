@@ -20,6 +20,7 @@ from engine.adapters.repositories import (
     UnitRepository,
     UserRepository,
 )
+from engine.adapters.stat_queries import StatQueries
 from engine.domain.errors import ConflictError
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     jobs: JobRepository
     printing: PrintQueries
     ratings: RatingRepository
+    stats: StatQueries
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._session_factory = session_factory
@@ -44,7 +46,7 @@ class SqlUnitOfWork:
         self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
-        self.ratings = RatingRepository(session)
+        self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,104 @@
+"""The figures a province is judged on, for one group of dossiers (a centre, a unit, a procedure).
+
+A group's dossiers are those received in the period, each as it stood at the period's end (or now, if
+the period has not ended): resolved (result ready or returned) before time, on time or late; still in
+process within or past the deadline; suspended (supplementation, payment, stopped); refused; withdrawn.
+Rates follow Decision 766 (DOMAIN.md §4.3, §6): a dossier is timely when it was finished by its deadline
+or is still within it, and the on-time rate is timely ÷ received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which dossiers: received at one of `units` from `start` to `end` (excluded), or, with
+    `either_side`, also handled by one of them; judged as they stood at `as_of`."""
+
+    units: list[str]
+    start: datetime
+    end: datetime
+    as_of: datetime
+    procedure_code: str | None = None
+    either_side: bool = False
+
+
+@dataclass(frozen=True)
+class Figures:
+    received: int = 0
+    resolved: int = 0
+    resolved_before_time: int = 0
+    resolved_on_time: int = 0
+    resolved_late: int = 0
+    in_process_on_time: int = 0
+    in_process_overdue: int = 0
+    suspended: int = 0
+    refused: int = 0
+    withdrawn: int = 0
+    timely: int = 0
+    """Finished by the deadline, or still within it (whatever the status)."""
+    online: int = 0
+    """Received online (KenhThucHien 2)."""
+    digitised: int = 0
+    """Every required component digitised at receipt."""
+    partly_digitised: int = 0
+    returned: int = 0
+    electronic_results: int = 0
+    """Returned online, as an electronic result."""
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return _rate(self.resolved, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.timely, self.received)
+
+    @property
+    def late(self) -> int:
+        """Finished late or still in process past the deadline (Gia Lai's late count)."""
+        return self.received - self.timely
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Group(Generic[K]):
+    key: K
+    figures: Figures
+    rank: int | None = None
+    """Place among the centres of the province; None when nothing was received there."""
+
+
+def total(groups: list[Group[K]]) -> Figures:
+    result = Figures()
+    for group in groups:
+        result += group.figures
+    return result
+
+
+def ranked(groups: list[Group[K]]) -> list[Group[K]]:
+    """Best first: resolution rate, then on-time rate, then the number received; tied centres share a place.
+
+    Centres that received nothing in the period come last, unranked.
+    """
+    def merit(g: Group[K]) -> tuple[float, float, int]:
+        return (g.figures.resolution_rate or 0.0, g.figures.on_time_rate or 0.0, g.figures.received)
+
+    active = sorted((g for g in groups if g.figures.received), key=merit, reverse=True)
+    result: list[Group[K]] = []
+    for position, group in enumerate(active, start=1):
+        tied = result and merit(result[-1]) == merit(group)
+        result.append(Group(group.key, group.figures, result[-1].rank if tied else position))
+    return result + [g for g in groups if not g.figures.received]

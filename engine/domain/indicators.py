@@ -1,0 +1,75 @@
+"""The Decision 766 indicators our data supports (DOMAIN.md §6), each with its method written down.
+
+Each is a numerator over a denominator from the period's figures and ratings. `full_marks_at` is the
+rate at which the decision gives the indicator full points. Indicators that need data we do not hold
+(publication of procedures, DVCQG sync, online payment, re-use of data, feedback handling) are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.domain.figures import Figures
+from engine.domain.rating import SatisfactionLevel
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    very_satisfied: int = 0
+    satisfied: int = 0
+    dissatisfied: int = 0
+
+    @classmethod
+    def of(cls, levels: dict[str, int]) -> Satisfaction:
+        return cls(**{level.value: levels.get(level.value, 0) for level in SatisfactionLevel})
+
+    @property
+    def ratings(self) -> int:
+        return self.very_satisfied + self.satisfied + self.dissatisfied
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    """The indicator's number in Decision 766 (group.item)."""
+    name_vi: str
+    name_en: str
+    numerator: int
+    denominator: int
+    method: str
+    full_marks_at: float | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+def indicators_of(figures: Figures, satisfaction: Satisfaction) -> list[Indicator]:
+    f, s = figures, satisfaction
+    return [
+        Indicator("2.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", f.timely, f.received,
+                  "Dossiers received in the period that were finished by their deadline (result ready, "
+                  "refused, withdrawn or stopped) or, at the period's end, were still within it, over all "
+                  "dossiers received in the period. Waiting for the applicant's supplement or payment is not "
+                  "counted; a second supplementation round counts as late (DOMAIN.md §4.3)."),
+        Indicator("3.3", "Tỷ lệ hồ sơ trực tuyến", "Online dossier rate", f.online, f.received,
+                  "Dossiers received online (KenhThucHien 2) over all dossiers received in the period.",
+                  full_marks_at=0.5),
+        Indicator("4.1", "Tỷ lệ cấp kết quả điện tử", "Electronic results", f.electronic_results, f.returned,
+                  "Results returned online, as an electronic result, over all results returned to applicants, "
+                  "among the dossiers received in the period."),
+        Indicator("4.2", "Tỷ lệ số hóa hồ sơ", "Digitised dossiers", f.digitised, f.received,
+                  "Dossiers whose required components were all digitised at receipt (an online dossier "
+                  "arrives digitised) over all dossiers received in the period; partly digitised ones are "
+                  "counted apart.", full_marks_at=0.8),
+        Indicator("5.4", "Mức độ hài lòng trong tiếp nhận, giải quyết TTHC",
+                  "Satisfaction in receiving and handling procedures",
+                  max(f.received - f.late - s.dissatisfied, 0), f.received,
+                  "100% minus the late-dossier rate (finished late or still in process past the deadline) minus "
+                  "the rate of dossiers rated 'Không hài lòng', both over the dossiers received in the period.",
+                  full_marks_at=0.9),
+        Indicator("5.x", "Tỷ lệ đánh giá hài lòng", "Satisfied ratings", s.very_satisfied + s.satisfied,
+                  s.ratings, "Ratings 'Rất hài lòng' or 'Hài lòng' over all ratings given by the period's end "
+                  "for dossiers received in the period (the portals' satisfaction figure; not a 766 item)."),
+    ]
+

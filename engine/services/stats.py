@@ -1,0 +1,141 @@
+"""Resolution rates per centre and the Decision 766 indicators, for a province or one unit and a period.
+
+Supervisors and admins of a province read the whole province and any unit in it; other officers read
+their own unit. A unit's figures cover the dossiers it received and those it handled for other centres.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engine.domain.actor import Actor, Role
+from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.figures import Figures, Group, Scope, ranked, total
+from engine.domain.indicators import Indicator, Satisfaction, indicators_of
+from engine.domain.unit import Unit
+from engine.services.catalogue import Catalogue
+
+MAX_PERIOD = timedelta(days=366)
+_READERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+
+
+@dataclass(frozen=True)
+class Named:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CentreReport:
+    scope: Named
+    start: datetime
+    end: datetime
+    as_of: datetime
+    """The moment the dossiers are judged at: the period's end, or now if it has not ended."""
+    procedure_code: str | None
+    centres: list[Group[Named]]
+    """Receiving centres, ranked; for a province every centre, including those that received nothing."""
+    competent_units: list[Group[Named]]
+    procedures: list[Group[Named]]
+    days: list[Group[date]]
+    totals: Figures
+    satisfaction: Satisfaction
+    indicators: list[Indicator]
+
+
+def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,
+            end: datetime, unit_id: str | None = None, procedure_code: str | None = None) -> CentreReport:
+    """The figures of the dossiers received from `start` to `end` (excluded) as they stood at `end` or now.
+
+    `unit_id` names a province (every centre of it) or one unit; by default the actor's province for a
+    supervisor or admin, the actor's own unit otherwise.
+
+    Raises:
+        ValidationFailedError: the period is reversed, longer than MAX_PERIOD or without a time zone.
+        NotFoundError: no such unit.
+        ForbiddenError: the actor may not read that unit.
+    """
+    _check_period(start, end)
+    with uow:
+        scope_unit = _unit(uow, unit_id or actor.unit_id)
+        _check_reader(actor, scope_unit)
+        province_id = scope_unit.province_id or scope_unit.id
+        units = {u.id: u for u in uow.units.list(province_id=province_id)}
+        is_province = scope_unit.id == province_id
+        scope = Scope(list(units) if is_province else [scope_unit.id], start, end, min(end, clock()),
+                      procedure_code, either_side=not is_province)
+        rows = uow.stats.by_units_and_procedure(scope)
+        days = [Group(day, figures) for day, figures in uow.stats.by_day(scope)]
+        satisfaction = _satisfaction(uow.stats.ratings(scope))
+        names = _procedure_names(uow, catalogue, {r[2] for r in rows})
+    centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
+    by_centre = _grouped(((r[0], r[3]) for r in rows), centre_ids)
+    totals = total(by_centre)
+    return CentreReport(
+        scope=Named(scope_unit.id, scope_unit.name), start=start, end=end, as_of=scope.as_of,
+        procedure_code=procedure_code,
+        centres=ranked([_named(g, units) for g in by_centre]),
+        competent_units=[_named(g, units) for g in _grouped((r[1], r[3]) for r in rows)],
+        procedures=[Group(Named(g.key, names.get(g.key, g.key)), g.figures)
+                    for g in _grouped((r[2], r[3]) for r in rows)],
+        days=days, totals=totals, satisfaction=satisfaction, indicators=indicators_of(totals, satisfaction))
+
+
+def _grouped(pairs: Iterable[tuple[str, Figures]], keys: Iterable[str] = ()) -> list[Group[str]]:
+    sums: dict[str, Figures] = {key: Figures() for key in keys}
+    for key, figures in pairs:
+        sums[key] = sums.get(key, Figures()) + figures
+    return [Group(key, figures) for key, figures in sums.items()]
+
+
+def _named(group: Group[str], units: dict[str, Unit]) -> Group[Named]:
+    unit = units.get(group.key)
+    return Group(Named(group.key, unit.name if unit else group.key), group.figures, group.rank)
+
+
+def _satisfaction(rows: Iterable[tuple[str, str, str, str, int]]) -> Satisfaction:
+    levels: dict[str, int] = defaultdict(int)
+    for *_, level, count in rows:
+        levels[level] += count
+    return Satisfaction.of(levels)
+
+
+def _procedure_names(uow: Any, catalogue: Catalogue, codes: set[str]) -> dict[str, str]:
+    names = {}
+    for code in codes:
+        version_id = uow.procedures.latest_id(code)
+        if version_id is not None:
+            names[code] = catalogue.version(uow.procedures, version_id).name_vi
+    return names
+
+
+def _unit(uow: Any, unit_id: str) -> Unit:
+    unit = uow.units.get(unit_id)
+    if unit is None:
+        raise NotFoundError(f"there is no unit {unit_id}")
+    return unit
+
+
+def _check_reader(actor: Actor, unit: Unit) -> None:
+    if actor.unit_id == unit.id:
+        return
+    if actor.roles & _READERS and actor.unit_id == (unit.province_id or unit.id):
+        return
+    raise ForbiddenError(f"you may read the figures of your own unit{' and province' if actor.roles & _READERS else ''}"
+                         f", not those of {unit.id}")
+
+
+def _check_period(start: datetime, end: datetime) -> None:
+    problems = []
+    if start.tzinfo is None or end.tzinfo is None:
+        problems.append(FieldError("/from", "must carry a time zone"))
+    elif end <= start:
+        problems.append(FieldError("/to", "must be later than the start of the period"))
+    elif end - start > MAX_PERIOD:
+        problems.append(FieldError("/to", f"the period may not be longer than {MAX_PERIOD.days} days"))
+    if problems:
+        raise ValidationFailedError("the period is not usable", problems)

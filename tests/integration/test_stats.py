@@ -1,0 +1,199 @@
+"""The per-centre figures against cases computed by hand, on SQLite and PostgreSQL.
+
+Twelve birth registrations (same-day procedure: due 17:00, or 17:00 the next working day when received
+after 15:00) between Monday 25 August and Friday 5 September 2025, around the National Day holiday
+(Saturday 30 August to Tuesday 2 September off). Most are received at Phú Xuân for families living in
+Vỹ Dạ, so Vỹ Dạ handles them. The period is 25 August 00:00 to 8 September 00:00, local time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from api.wiring import Wiring
+from engine.adapters.records import StatSpanRecord
+from engine.adapters.stat_spans import rebuild, recomputed_rows, stored_rows
+from engine.domain.dossier import Dossier
+from engine.domain.figures import Figures
+from engine.domain.notice import MissingItem
+from engine.domain.timeliness import of_dossier
+from engine.services import lifecycle, stats
+from engine.services.stats import CentreReport
+from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
+from tests.integration._support import Actors, complete_step, receive
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+START, END = datetime(2025, 8, 25, tzinfo=VN), datetime(2025, 9, 8, tzinfo=VN)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 8) -> datetime:
+    return datetime(2025, month, day, hour, minute, tzinfo=VN)
+
+
+class Story:
+    """Moves the clock and acts as the officer each step needs."""
+
+    def __init__(self, wiring: Wiring, clock: Clock):
+        self.wiring, self.clock, self.actors = wiring, clock, Actors(wiring)
+
+    def receive(self, when: datetime, centre: str = PHU_XUAN, residence: str = VY_DA) -> Dossier:
+        self.clock.now = when
+        return receive(self.wiring, self.actors(f"reception.{centre}"), birth_application(residence))
+
+    def resolve(self, dossier: Dossier, when: datetime, *, handler: str = VY_DA) -> None:
+        self.clock.now = when
+        for step, user in (("review", f"specialist.{handler}"), ("sign", f"leader.{handler}")):
+            complete_step(self.wiring, _By(self.actors, user), dossier, step)
+
+    def hand_over(self, dossier: Dossier, when: datetime) -> None:
+        self.clock.now = when
+        complete_step(self.wiring, _By(self.actors, f"reception.{dossier.return_unit_id}"), dossier, "hand_over")
+
+    def act(self, action: str, dossier: Dossier, when: datetime, user: str, **kwargs: object) -> None:
+        self.clock.now = when
+        getattr(lifecycle, action)(self.wiring.uow(), actor=self.actors(user), code=dossier.code,
+                                   **self.wiring.deps(), **kwargs)
+
+
+class _By:
+    """An Actors look-alike that always answers with one officer (for a dossier handled elsewhere)."""
+
+    def __init__(self, actors: Actors, username: str):
+        self._actors, self._username = actors, username
+
+    def __call__(self, _username: str) -> object:
+        return self._actors(self._username)
+
+
+@pytest.fixture
+def story(wiring: Wiring, clock: Clock) -> Story:
+    s = Story(wiring, clock)
+    px = f"reception.{PHU_XUAN}"
+    holiday = s.receive(at(29, 15, 30))            # after 15:00 on the Friday before the holiday: due Wed 3 Sep
+    s.resolve(holiday, at(3, 10, month=9))          # on time, thanks to the holiday
+    s.hand_over(holiday, at(4, 8, month=9))
+    late = s.receive(at(25, 9))                     # due 25 Aug 17:00
+    s.resolve(late, at(26, 9))                      # late
+    paused = s.receive(at(26, 9))                   # due 26 Aug 17:00
+    s.act("request_supplement", paused, at(26, 10), f"specialist.{VY_DA}", reasons="Thiếu giấy chứng sinh",
+          items=[MissingItem("Giấy chứng sinh")])
+    s.act("supplement", paused, at(28, 10), px)     # two working days stopped: due 28 Aug 17:00
+    s.resolve(paused, at(28, 16))                   # on time, thanks to the pause
+    early = s.receive(at(25, 15, 30))               # due Tue 26 Aug 17:00
+    s.resolve(early, at(25, 16, 30))                # before time
+    s.receive(at(27, 9), residence=PHU_XUAN)        # handled at Phú Xuân itself, never done: overdue
+    after_end = s.receive(at(5, 9, month=9))        # due 5 Sep 17:00, done after the period: overdue then
+    s.resolve(after_end, at(8, 9, month=9))
+    refused = s.receive(at(4, 9, month=9))
+    s.act("refuse", refused, at(4, 9, 10, month=9), px, reasons="Không thuộc thẩm quyền")
+    withdrawn = s.receive(at(4, 10, month=9))
+    s.act("withdraw", withdrawn, at(4, 11, month=9), px, reasons="Người nộp rút hồ sơ")
+    s.receive(at(5, 15, 30, month=9))               # due Mon 8 Sep 17:00: in process, on time
+    waiting = s.receive(at(4, 9, 30, month=9))      # still waiting for the supplement: suspended, timely
+    s.act("request_supplement", waiting, at(4, 10, month=9), f"specialist.{VY_DA}", reasons="Thiếu tờ khai",
+          items=[MissingItem("Tờ khai")])
+    own = s.receive(at(4, 9, month=9), centre=VY_DA)  # Vỹ Dạ's own: on time, returned
+    s.resolve(own, at(4, 10, month=9))
+    s.hand_over(own, at(4, 11, month=9))
+    s.receive(at(22, 9))                            # before the period: not counted
+    s.clock.now = at(10, 9, month=9)
+    return s
+
+
+def report(s: Story, user: str = "supervisor.46", **kwargs: object) -> CentreReport:
+    return stats.centres(s.wiring.uow(), actor=s.actors(user), catalogue=s.wiring.catalogue, clock=s.clock,
+                         start=kwargs.pop("start", START), end=kwargs.pop("end", END), **kwargs)  # type: ignore[arg-type]
+
+
+def test_each_centre_matches_the_hand_count(story: Story) -> None:
+    r = report(story)
+    centres = {g.key.id: g for g in r.centres}
+    assert centres[PHU_XUAN].figures == Figures(
+        received=10, resolved=4, resolved_before_time=1, resolved_on_time=2, resolved_late=1,
+        in_process_on_time=1, in_process_overdue=2, suspended=1, refused=1, withdrawn=1, timely=7,
+        returned=1)
+    assert centres[VY_DA].figures == Figures(received=1, resolved=1, resolved_on_time=1, timely=1, returned=1)
+    assert centres[PHU_XUAN].figures.resolution_rate == pytest.approx(0.4)
+    assert centres[PHU_XUAN].figures.on_time_rate == pytest.approx(0.7)
+    assert [(g.key.id, g.rank) for g in r.centres[:2]] == [(VY_DA, 1), (PHU_XUAN, 2)]
+    assert all(g.rank is None and g.figures == Figures() for g in r.centres[2:])
+    assert len(r.centres) == 41  # every centre of Huế (40 communes and the province's), idle ones included
+    assert r.totals.received == 11 and r.totals.resolved == 5 and r.totals.timely == 8
+    assert r.as_of == END
+
+
+def test_grouped_by_competent_unit_and_procedure(story: Story) -> None:
+    r = report(story)
+    competent = {g.key.id: g.figures.received for g in r.competent_units}
+    assert competent == {VY_DA: 10, PHU_XUAN: 1}
+    assert [(g.key.id, g.key.name, g.figures.received) for g in r.procedures] == [
+        ("1.001193", "Đăng ký khai sinh", 11)]
+
+
+def test_a_unit_sees_what_it_received_and_what_it_handled(story: Story) -> None:
+    r = report(story, user=f"leader.{VY_DA}")
+    assert r.scope.id == VY_DA
+    assert r.totals.received == 10  # nine handled for Phú Xuân and its own one
+    assert {g.key.id for g in r.centres} == {PHU_XUAN, VY_DA}
+
+
+def test_the_period_end_is_the_moment_judged(story: Story) -> None:
+    # Judged now (10 September) instead, the dossier finished on 8 September is resolved late, and the
+    # one due on 8 September at 17:00 has become overdue.
+    r = report(story, end=at(10, 9, month=9))
+    px = next(g for g in r.centres if g.key.id == PHU_XUAN).figures
+    assert (px.resolved, px.resolved_late, px.in_process_overdue, px.in_process_on_time) == (5, 2, 2, 0)
+    # A period that has not ended yet is judged now.
+    assert report(story, end=at(30, 0, month=9)).as_of == story.clock.now
+
+
+def test_by_day_follows_the_local_day_of_receipt(story: Story) -> None:
+    days = {g.key.isoformat(): g.figures.received for g in report(story).days}
+    assert days == {"2025-08-25": 2, "2025-08-26": 1, "2025-08-27": 1, "2025-08-29": 1, "2025-09-04": 4,
+                    "2025-09-05": 2}
+
+
+def test_the_figures_agree_with_each_dossier_page(story: Story, wiring: Wiring) -> None:
+    """The open span of every dossier is the dossier as its page shows it now."""
+    with wiring.uow() as uow:
+        session = uow._session
+        assert session is not None
+        spans = session.scalars(select(StatSpanRecord).where(StatSpanRecord.until.is_(None))).all()
+        for span in spans:
+            dossier = uow.dossiers.get_by_id(span.dossier_id)
+            assert dossier is not None
+            assert (span.status, span.deadline_at, span.finished_at, span.supplement_rounds) == (
+                dossier.status.value, dossier.deadline_at, dossier.finished_at, dossier.supplement_rounds)
+            shown = of_dossier(dossier, story.clock.now, wiring.calendar)
+            if span.outcome:
+                assert span.outcome == shown.value
+    assert len(spans) == 12
+
+
+def test_the_table_equals_its_recomputation_from_raw_events(story: Story, wiring: Wiring) -> None:
+    with wiring.engine.connect() as connection:
+        stored = stored_rows(connection)
+        recomputed = sorted(recomputed_rows(connection), key=lambda r: (r["dossier_id"], r["since"]))
+    assert stored == recomputed
+    assert len(stored) > 12  # more than one span per dossier: the history is really folded
+    with wiring.engine.begin() as connection:
+        assert rebuild(connection) == len(stored)
+    with wiring.engine.connect() as connection:
+        assert stored_rows(connection) == stored
+
+
+def test_readers_are_limited_to_their_unit_or_province(story: Story) -> None:
+    from engine.domain.errors import ForbiddenError, NotFoundError, ValidationFailedError
+    with pytest.raises(ForbiddenError):
+        report(story, user=f"leader.{VY_DA}", unit_id=PHU_XUAN)
+    with pytest.raises(ForbiddenError):
+        report(story, user=f"reception.{PHU_XUAN}", unit_id="46")
+    with pytest.raises(NotFoundError):
+        report(story, unit_id="nowhere")
+    with pytest.raises(ValidationFailedError):
+        report(story, end=START - timedelta(minutes=1))
+    assert report(story, unit_id=PHU_XUAN).totals.received == 10  # a supervisor reads any unit of the province
