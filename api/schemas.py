@@ -91,6 +91,8 @@ class DossierCreateSchema(Schema):
         "description": "how the applicant asked to get the result (the return records how it went)"})
     reception = fields.Dict(load_default=dict, metadata={
         "description": "the reception step's form: documents checked at the counter, notes"})
+    digitised_documents = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50), metadata={
+        "description": "positions (from 0) in the procedure's document list of the components scanned at the counter"})
 
 
 class DossierQuery(PageQuery):

@@ -1,0 +1,138 @@
+"""Resolution rates per centre and the Decision 766 indicators, for a province or one unit and a period
+given down to the minute. Times without a zone are read as Vietnam's time. No personal data here."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, post_load, validate
+
+from api import exports
+from api.auth import current_actor
+from api.schemas import LocalDateTime
+from api.wiring import wiring
+from engine.domain.calendar import VN_TZ
+from engine.domain.figures import Figures
+from engine.services import stats
+from engine.services.stats import CentreReport
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Figures per centre and indicators")
+
+_DOWNLOADS = {"csv": ("text/csv", exports.csv_bytes),
+              "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.xlsx_bytes)}
+
+
+class StatsQuery(Schema):
+    unit_id = fields.String(data_key="unit", validate=validate.Length(1, 32), metadata={
+        "description": "a province (every centre in it) or one unit; by default the reader's province "
+                       "(supervisors, admins) or unit"})
+    start = fields.NaiveDateTime(data_key="from", metadata={
+        "description": "start of the period, e.g. 2025-07-01T00:00 (Vietnam's time); the month's first day by default"})
+    end = fields.NaiveDateTime(data_key="to", metadata={
+        "description": "end of the period, excluded; the next month's first day by default"})
+    procedure_code = fields.String(data_key="procedure", validate=validate.Regexp(r"^[0-9]\.[0-9]{6}$"))
+
+    @post_load
+    def localise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        month = datetime.now(VN_TZ).date().replace(day=1)
+        start = data.get("start") or datetime.combine(month, time())
+        end = data.get("end") or datetime.combine((month + timedelta(days=32)).replace(day=1), time())
+        data["start"], data["end"] = (t.replace(tzinfo=VN_TZ) if t.tzinfo is None else t for t in (start, end))
+        return data
+
+
+class CentresQuery(StatsQuery):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+FiguresSchema = Schema.from_dict({
+    **{name: fields.Integer() for name in Figures.__dataclass_fields__},
+    "late": fields.Integer(metadata={"description": "finished late or still in process past the deadline"}),
+    "resolution_rate": fields.Float(allow_none=True, metadata={"description": "resolved ÷ received"}),
+    "on_time_rate": fields.Float(allow_none=True, metadata={"description": "timely ÷ received (Decision 766)"}),
+}, name="Figures")
+
+
+class GroupSchema(Schema):
+    id = fields.Function(lambda g: g.key.id)
+    name = fields.Function(lambda g: g.key.name)
+    rank = fields.Integer(allow_none=True)
+    figures = fields.Nested(FiguresSchema)
+
+
+class DaySchema(Schema):
+    day = fields.Function(lambda g: g.key.isoformat())
+    figures = fields.Nested(FiguresSchema)
+
+
+class SatisfactionSchema(Schema):
+    very_satisfied = fields.Integer()
+    satisfied = fields.Integer()
+    dissatisfied = fields.Integer()
+    ratings = fields.Integer()
+
+
+class IndicatorSchema(Schema):
+    id = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    numerator = fields.Integer()
+    denominator = fields.Integer()
+    value = fields.Float(allow_none=True)
+    full_marks_at = fields.Float(allow_none=True)
+    method = fields.String()
+
+
+class _PeriodSchema(Schema):
+    scope = fields.Function(lambda r: {"id": r.scope.id, "name": r.scope.name})
+    start = LocalDateTime(data_key="from")
+    end = LocalDateTime(data_key="to")
+    as_of = LocalDateTime(metadata={"description": "when the dossiers are judged: the period's end, or now"})
+    procedure_code = fields.String(allow_none=True)
+    satisfaction = fields.Nested(SatisfactionSchema)
+
+
+class CentresReportSchema(_PeriodSchema):
+    totals = fields.Nested(FiguresSchema)
+    centres = fields.List(fields.Nested(GroupSchema), metadata={"description": "ranked, best first"})
+    competent_units = fields.List(fields.Nested(GroupSchema))
+    procedures = fields.List(fields.Nested(GroupSchema))
+    days = fields.List(fields.Nested(DaySchema))
+
+
+class IndicatorsReportSchema(_PeriodSchema):
+    indicators = fields.List(fields.Nested(IndicatorSchema))
+
+
+def _report(query: dict[str, Any]) -> CentreReport:
+    w = wiring()
+    return stats.centres(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
+                         start=query["start"], end=query["end"], unit_id=query.get("unit_id"),
+                         procedure_code=query.get("procedure_code"))
+
+
+@blp.get("/centres")
+@blp.arguments(CentresQuery, location="query")
+@blp.response(200, CentresReportSchema, description="JSON, or a download with format=csv|xlsx")
+def get_centres(query: dict[str, Any]) -> Any:
+    """Per receiving centre (ranked), per competent unit, per procedure and per day: the dossiers received
+    in the period as they stood at its end (resolved before time / on time / late, in process within or
+    past the deadline, suspended, refused, withdrawn), with resolution and on-time rates and the totals."""
+    report = _report(query)
+    if query["format"] == "json":
+        return report
+    mimetype, render = _DOWNLOADS[query["format"]]
+    name = f"figures-{report.scope.id}-{report.start.astimezone(VN_TZ):%Y%m%d%H%M}"
+    return Response(render(report), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{query["format"]}"'})
+
+
+@blp.get("/indicators")
+@blp.arguments(StatsQuery, location="query")
+@blp.response(200, IndicatorsReportSchema)
+def get_indicators(query: dict[str, Any]) -> CentreReport:
+    """The Decision 766 indicators our data supports, each with its numerator, denominator and method."""
+    return _report(query)

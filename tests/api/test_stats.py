@@ -1,0 +1,91 @@
+"""The figures endpoints: who may read what, the period, and the downloads (the figures themselves are
+checked against hand-computed cases in tests/integration/test_stats.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
+from tests.conftest import PHU_XUAN, VY_DA, Clock
+
+PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
+
+
+def _two_dossiers(client: Any, clock: Clock) -> None:
+    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    returned = received(client, counter, channel="online")
+    received(client, counter, digitised_documents=[0, 1])
+    drive_to_result(client, returned["code"])
+    assert return_result(client, counter, returned["code"]).status_code == 200
+    clock.now = local(2025, 7, 14, 18, 0)
+
+
+def test_a_supervisor_reads_every_centre_ranked(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    response = client.get(f"{API}/stats/centres", query_string=PERIOD, headers=sign_in(client, "supervisor.46"))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["scope"] == {"id": "46", "name": "Thành phố Huế"}
+    assert body["from"].startswith("2025-07-14T00:00:00+07:00") and body["as_of"].startswith("2025-07-14T18:00")
+    first = body["centres"][0]
+    assert (first["id"], first["rank"]) == (PHU_XUAN, 1)
+    figures = first["figures"]
+    assert (figures["received"], figures["resolved"], figures["in_process_overdue"], figures["online"],
+            figures["digitised"], figures["electronic_results"]) == (2, 1, 1, 1, 2, 0)
+    assert figures["resolution_rate"] == 0.5 and figures["on_time_rate"] == 0.5
+    assert body["centres"][1]["rank"] is None
+    assert [g["id"] for g in body["competent_units"]] == [VY_DA]
+    assert body["days"] == [{"day": "2025-07-14", "figures": figures}]
+
+
+def test_indicators_give_their_method(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    response = client.get(f"{API}/stats/indicators", query_string=PERIOD, headers=sign_in(client, "supervisor.46"))
+    indicators = {i["id"]: i for i in response.get_json()["indicators"]}
+    assert (indicators["2.1"]["numerator"], indicators["2.1"]["denominator"]) == (1, 2)
+    assert indicators["3.3"]["value"] == 0.5 and indicators["3.3"]["full_marks_at"] == 0.5
+    assert indicators["4.2"]["value"] == 1.0  # one online, one with both required components scanned
+    assert all(i["method"] for i in indicators.values())
+
+
+def test_an_officer_reads_only_their_unit(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    leader = sign_in(client, f"leader.{VY_DA}")
+    own = client.get(f"{API}/stats/centres", query_string=PERIOD, headers=leader)
+    assert own.status_code == 200 and own.get_json()["totals"]["received"] == 2  # handled for Phú Xuân
+    other = client.get(f"{API}/stats/centres", query_string={**PERIOD, "unit": PHU_XUAN}, headers=leader)
+    assert other.status_code == 403
+    assert client.get(f"{API}/stats/centres", query_string=PERIOD).status_code == 401
+
+
+def test_a_bad_period_is_a_422_naming_the_field(client: Any) -> None:
+    headers = sign_in(client, "supervisor.46")
+    reversed_ = client.get(f"{API}/stats/centres", query_string={"from": "2025-07-15T00:00", "to": "2025-07-14T00:00"},
+                           headers=headers)
+    assert reversed_.status_code == 422 and "/to" in str(reversed_.get_json())
+    garbled = client.get(f"{API}/stats/centres", query_string={"from": "yesterday"}, headers=headers)
+    assert garbled.status_code == 422 and "from" in str(garbled.get_json())
+    unknown = client.get(f"{API}/stats/centres", query_string={**PERIOD, "unit": "nowhere"}, headers=headers)
+    assert unknown.status_code == 404
+
+
+def test_csv_and_spreadsheet_downloads(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    headers = sign_in(client, "supervisor.46")
+    response = client.get(f"{API}/stats/centres", query_string={**PERIOD, "format": "csv"}, headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][:4] == ["Hạng", "Mã", "Trung tâm", "Tiếp nhận"]
+    assert rows[2][:4] == ["1", PHU_XUAN, "Phường Phú Xuân", "2"] and rows[2][-2:] == ["50.0%", "50.0%"]
+    assert rows[-1][2:4] == ["Tổng cộng", "2"]
+    sheet = client.get(f"{API}/stats/centres", query_string={**PERIOD, "format": "xlsx"}, headers=headers)
+    assert sheet.status_code == 200
+    assert 'filename="figures-46-202507140000.xlsx"' in sheet.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(sheet.data)) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        strings = book.read("xl/sharedStrings.xml").decode("utf-8")
+        titles = book.read("xl/workbook.xml").decode("utf-8")
+    assert len(sheets) == 3 and "Theo thủ tục" in titles and "Phường Phú Xuân" in strings
