@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import request
 
+from api.pages.stats_words import STATS_MESSAGES
+
 LANGUAGES = ("vi", "en")
 
 # key -> (Vietnamese, English)
@@ -164,6 +166,8 @@ RULES: dict[str, tuple[str, str]] = {
     "minimum": ("Nhỏ hơn mức tối thiểu.", "Below the minimum."),
     "maximum": ("Lớn hơn mức tối đa.", "Above the maximum."),
 }
+
+MESSAGES.update(STATS_MESSAGES)
 
 STATUS_EN = {
     "submitted": "Submitted", "received": "Received", "refused": "Refused", "processing": "Processing",

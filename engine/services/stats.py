@@ -20,7 +20,7 @@ from engine.domain.unit import Unit
 from engine.services.catalogue import Catalogue
 
 MAX_PERIOD = timedelta(days=366)
-_READERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+PROVINCE_READERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,10 @@ def _unit(uow: Any, unit_id: str) -> Unit:
 def _check_reader(actor: Actor, unit: Unit) -> None:
     if actor.unit_id == unit.id:
         return
-    if actor.roles & _READERS and actor.unit_id == (unit.province_id or unit.id):
+    if actor.roles & PROVINCE_READERS and actor.unit_id == (unit.province_id or unit.id):
         return
-    raise ForbiddenError(f"you may read the figures of your own unit{' and province' if actor.roles & _READERS else ''}"
-                         f", not those of {unit.id}")
+    yours = "your own unit and province" if actor.roles & PROVINCE_READERS else "your own unit"
+    raise ForbiddenError(f"you may read the figures of {yours}, not those of {unit.id}")
 
 
 def _check_period(start: datetime, end: datetime) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import zipfile
 from typing import Any
 
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
-from tests.conftest import PHU_XUAN, VY_DA, Clock
+from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock
 
 PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
 
@@ -89,3 +91,37 @@ def test_csv_and_spreadsheet_downloads(client: Any, clock: Clock) -> None:
         strings = book.read("xl/sharedStrings.xml").decode("utf-8")
         titles = book.read("xl/workbook.xml").decode("utf-8")
     assert len(sheets) == 3 and "Theo thủ tục" in titles and "Phường Phú Xuân" in strings
+
+
+def _log_in(client: Any, username: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)})
+
+
+def test_the_dashboard_shows_the_ranking_charts_and_downloads(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    _log_in(client, "supervisor.46")
+    page = client.get("/stats", query_string={"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', text, re.S)[1])
+    assert data["centres"] == ["Phường Phú Xuân"] and data["received"] == [2] and data["resolved"] == [1]
+    assert data["days"] == ["14/07"] and data["day_late"] == [1]
+    assert "chart.umd.min.js" in text and "dashboard.js" in text
+    assert "/api/v1/units/19768/register?from=2025-07-14&amp;to=2025-07-14" in text
+    assert "format=csv" in text and "format=xlsx" in text
+    assert "50,0%" in text  # Phú Xuân's resolution rate, with the Vietnamese decimal comma
+    # The downloads work with the page's session (a GET needs no CSRF token).
+    assert client.get("/api/v1/stats/centres?from=2025-07-14T00:00&to=2025-07-15T00:00&format=csv").status_code == 200
+
+
+def test_the_dashboard_of_an_officer_is_their_unit_and_refuses_another(client: Any, clock: Clock) -> None:
+    _two_dossiers(client, clock)
+    _log_in(client, f"leader.{VY_DA}")
+    own = client.get("/stats", query_string={"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"})
+    assert "Phường Vỹ Dạ" in own.get_data(as_text=True) and own.status_code == 200
+    other = client.get("/stats", query_string={"unit": PHU_XUAN})
+    assert other.status_code == 200 and "flash error" in other.get_data(as_text=True)
+    assert 'id="stats-data"' not in other.get_data(as_text=True)

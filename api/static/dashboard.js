@@ -1,0 +1,22 @@
+// Draws the dashboard's two charts with Chart.js from the figures the page embeds (#stats-data).
+(function () {
+  const data = JSON.parse(document.getElementById('stats-data').textContent);
+  const colours = { received: '#6b7f99', resolved: '#1d6b3a', timely: '#4fa36b', late: '#a3231b' };
+  const common = { responsive: true, maintainAspectRatio: false, animation: false,
+    plugins: { legend: { position: 'top' } } };
+  new Chart(document.getElementById('centres-chart'), {
+    type: 'bar',
+    data: { labels: data.centres, datasets: ['received', 'resolved', 'timely'].map((key) => ({
+      label: data.labels[key], data: data[key], backgroundColor: colours[key] })) },
+    options: { ...common, indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+  new Chart(document.getElementById('days-chart'), {
+    type: 'line',
+    data: { labels: data.days, datasets: [
+      { label: data.labels.received, data: data.day_received, borderColor: colours.received, backgroundColor: colours.received },
+      { label: data.labels.resolved, data: data.day_resolved, borderColor: colours.resolved, backgroundColor: colours.resolved },
+      { label: data.labels.late, data: data.day_late, borderColor: colours.late, backgroundColor: colours.late },
+    ] },
+    options: { ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+})();
