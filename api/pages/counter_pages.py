@@ -41,16 +41,18 @@ def receive(code: str) -> Any:
         return _form(procedure, {}, {})
     application = schema_form.read_form(procedure.forms[procedure.application_form], "/application", request.form)
     ticked = {int(i) for i in request.form.getlist("document") if i.isdigit()}
+    scanned = {int(i) for i in request.form.getlist("digitised") if i.isdigit()}
     try:
         reception = Reception(
             procedure_code=code, application=application, return_unit_id=request.form.get("return_unit_id") or None,
             return_method=_return_method(request.form.get("return_method") or ReturnMethod.COUNTER.value),
             idempotency_key=request.form.get("idempotency_key") or None,
-            reception=_reception_data(procedure, ticked))
+            reception=_reception_data(procedure, ticked), digitised_documents=sorted(scanned))
         dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, **w.deps())
     except ValidationFailedError as error:
         flash(t("counter.fix"), "error")
-        return _form(procedure, request.form, field_errors(error), application=application, ticked=ticked), 422
+        return _form(procedure, request.form, field_errors(error), application=application, ticked=ticked,
+                     scanned=scanned), 422
     missing = [localized(d["name"]) for i, d in enumerate(procedure.manifest["documents"])
                if d.get("required") and i not in ticked]
     return redirect(url_for("dossier_pages.show", code=dossier.code, received=1, missing=missing))
@@ -80,7 +82,8 @@ def _reception_form(procedure: ProcedureVersion) -> str:
 
 
 def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *,
-          application: dict[str, Any] | None = None, ticked: set[int] | None = None) -> str:
+          application: dict[str, Any] | None = None, ticked: set[int] | None = None,
+          scanned: set[int] | None = None) -> str:
     reception_schema = dict(procedure.forms.get(_reception_form(procedure), {}))
     reception_schema["properties"] = {k: v for k, v in reception_schema.get("properties", {}).items()
                                       if k != "documents_checked"}
@@ -89,7 +92,8 @@ def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *
         application=schema_form.fields_of(procedure.forms[procedure.application_form], "/application",
                                           application, errors),
         reception=schema_form.fields_of(reception_schema, "/reception", None, errors),
-        documents=procedure.manifest["documents"], ticked=ticked or set(), centres=_centres(),
+        documents=procedure.manifest["documents"], ticked=ticked or set(), scanned=scanned or set(),
+        centres=_centres(),
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.application": ("Tờ khai", "Application"),
     "counter.documents": ("Thành phần hồ sơ", "Documents"),
     "counter.required": ("bắt buộc", "required"),
+    "counter.digitised": ("đã số hóa", "scanned"),
     "counter.reception": ("Tiếp nhận", "Reception"),
     "counter.return_unit": ("Nơi trả kết quả", "Return the result at"),
     "counter.submit": ("Tiếp nhận và in phiếu hẹn", "Receive and print the receipt"),

@@ -11,7 +11,7 @@ import zipfile
 from typing import Any
 
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
-from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock
+from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock, birth_application
 
 PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
 
@@ -125,3 +125,11 @@ def test_the_dashboard_of_an_officer_is_their_unit_and_refuses_another(client: A
     other = client.get("/stats", query_string={"unit": PHU_XUAN})
     assert other.status_code == 200 and "flash error" in other.get_data(as_text=True)
     assert 'id="stats-data"' not in other.get_data(as_text=True)
+
+
+def test_a_digitised_document_outside_the_list_is_a_422(client: Any) -> None:
+    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    response = client.post(f"{API}/dossiers", headers=counter, json={
+        "procedure_code": "1.001193", "application": birth_application(VY_DA), "digitised_documents": [1, 7]})
+    assert response.status_code == 422
+    assert "/digitised_documents/1" in str(response.get_json())
