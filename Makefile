@@ -22,8 +22,11 @@ $(ASSETS): api/static/package.json api/static/package-lock.json
 
 # The background worker (timers, near-due and overdue marks, supplementation expiry) runs alongside
 # the server and stops with it.
+# On a new database, `simulate` first fills the last five working days of Huế's centres with dossiers
+# driven through the services (about 40 s), so the inboxes and the dashboard have lifelike data.
 run: $(BIN)/.installed $(ASSETS)
 	$(BIN)/flask --app api setup-demo
+	$(BIN)/flask --app api simulate --if-empty
 	$(BIN)/flask --app api worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/flask --app api run --host $(HOST) --port $(PORT)
 

@@ -2,13 +2,18 @@
 2025 map with its agencies, publishes the procedures in processes/ and prints one province's demo
 accounts; `load-units` reloads the map alone. All set-up commands are idempotent. `worker` runs the
 background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
+`simulate` fills the database with demo data: past working days of one province's centres, driven
+through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+from datetime import date
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -16,8 +21,9 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from api.wiring import wiring
+from api.wiring import Wiring, wiring
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
+from engine.services import simulation
 from engine.services import worker as background
 
 
@@ -86,8 +92,65 @@ def worker(once: bool, interval: float) -> None:
     click.echo(f"worker: stopped after {total} jobs")
 
 
+@click.command("simulate")
+@with_appcontext
+@click.option("--days", default=5, show_default=True, type=click.IntRange(1, 60),
+              help="past working days to simulate, ending now")
+@click.option("--per-centre", default=3.0, show_default=True, type=click.FloatRange(min=0),
+              help="dossiers per commune centre per day, on average")
+@click.option("--seed", default=1, show_default=True, help="the same seed plans the same days")
+@click.option("--province", default=HUE_PROVINCE_CODE, show_default=True, help="province code")
+@click.option("--if-empty", is_flag=True, help="do nothing if the province's centres have dossiers already")
+def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: bool) -> None:
+    """Simulate past working days at a province's centres so the pages show lifelike data."""
+    w = wiring()
+    w.migrate()
+    with w.uow() as uow:
+        ready = uow.users.exists(f"admin.{province:02d}")
+    if ready:
+        w.publish_procedures()  # a no-op unless processes/ changed
+    else:
+        click.echo("Setting up the demo first (units, procedures, accounts)...")
+        w.setup_demo(province)
+    if if_empty and _has_dossiers(w, province):
+        click.echo("The province's centres have dossiers already: nothing simulated.")
+        return
+
+    def progress(day: date, totals: simulation.Summary) -> None:
+        click.echo(f"{day:%a %d/%m/%Y}: {totals.received} received, {totals.tasks_completed} steps done, "
+                   f"{totals.returned} returned so far")
+
+    summary = simulation.simulate(w.uow, catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
+                                  scenarios=read_scenarios(w.settings.processes_dir), province=province,
+                                  days=days, per_centre=per_centre, seed=seed, on_day=progress)
+    click.echo(f"Simulated {days} working days in {summary.elapsed_seconds:.1f}s: {summary.received} dossiers "
+               f"received, {summary.tasks_completed} steps completed, {summary.supplementations} "
+               f"supplementations, {summary.returned} returned, {summary.refused} refused, {summary.withdrawn} "
+               f"withdrawn, {summary.still_open} still open; {summary.jobs_run} background jobs run.")
+    if summary.errors:
+        click.echo("Actions the services refused: "
+                   + ", ".join(f"{kind} {count}" for kind, count in sorted(summary.errors.items())))
+
+
+def _has_dossiers(w: Wiring, province: int) -> bool:
+    with w.uow() as uow:
+        communes = uow.units.list(province_id=f"{province:02d}", kind=UnitKind.COMMUNE.value)
+        return any(uow.dossiers.list(unit_id=u.id, status=None, limit=1, offset=0)[1] for u in communes)
+
+
+def read_scenarios(processes_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The scenarios of each procedure in processes/ (`<folder>/scenarios/*.json`), by procedure code."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for manifest in sorted(processes_dir.glob("*/procedure.json")):
+        code = json.loads(manifest.read_text(encoding="utf-8"))["code"]
+        found[code] = [json.loads(path.read_text(encoding="utf-8"))
+                       for path in sorted((manifest.parent / "scenarios").glob("*.json"))]
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_demo)
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)
     app.cli.add_command(worker)
+    app.cli.add_command(simulate)
