@@ -8,12 +8,10 @@ through the services (each run adds dossiers; `--if-empty` does nothing once the
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 from datetime import date
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -22,6 +20,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from api.wiring import Wiring, wiring
+from engine.adapters.definitions import read_scenarios
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
 from engine.services import simulation
 from engine.services import worker as background
@@ -136,16 +135,6 @@ def _has_dossiers(w: Wiring, province: int) -> bool:
     with w.uow() as uow:
         communes = uow.units.list(province_id=f"{province:02d}", kind=UnitKind.COMMUNE.value)
         return any(uow.dossiers.list(unit_id=u.id, status=None, limit=1, offset=0)[1] for u in communes)
-
-
-def read_scenarios(processes_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """The scenarios of each procedure in processes/ (`<folder>/scenarios/*.json`), by procedure code."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for manifest in sorted(processes_dir.glob("*/procedure.json")):
-        code = json.loads(manifest.read_text(encoding="utf-8"))["code"]
-        found[code] = [json.loads(path.read_text(encoding="utf-8"))
-                       for path in sorted((manifest.parent / "scenarios").glob("*.json"))]
-    return found
 
 
 def init_app(app: Flask) -> None:

@@ -51,5 +51,5 @@ STATS_MESSAGES: dict[str, tuple[str, str]] = {
     "stats.by_procedure": ("Theo thủ tục", "By procedure"),
     "stats.download": ("Tải về", "Download"),
     "stats.nothing": ("Chưa có hồ sơ nào được tiếp nhận trong kỳ này.", "No dossier was received in this period."),
-    "stats.no_rate": ("—", "—"),
+    "stats.idle": ("trung tâm chưa tiếp nhận hồ sơ nào trong kỳ", "centres received nothing in the period"),
 }

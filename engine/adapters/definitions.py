@@ -59,3 +59,13 @@ def read_calendar(path: Path) -> WorkingCalendar:
             version=str(overrides["version"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ProcedureDefinitionError(f"{path} is not a calendar override file: {exc}") from exc
+
+
+def read_scenarios(processes_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The scenarios of each procedure in processes/ (`<folder>/scenarios/*.json`), by procedure code."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for manifest in sorted(processes_dir.glob("*/procedure.json")):
+        code = json.loads(manifest.read_text(encoding="utf-8"))["code"]
+        found[code] = [json.loads(path.read_text(encoding="utf-8"))
+                       for path in sorted((manifest.parent / "scenarios").glob("*.json"))]
+    return found

@@ -54,11 +54,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     database = tmp_path_factory.mktemp("e2e") / "e2e.db"
     settings = replace(make_settings(f"sqlite:///{database}"), demo_password=PASSWORD)
     app = create_app({"SETTINGS": settings})
     app.extensions["onestop"].setup_demo(46)
+    return app
+
+
+@pytest.fixture(scope="session")
+def server(app: Any) -> Iterator[str]:
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

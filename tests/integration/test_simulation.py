@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import time
 from typing import Any
 
-from api.cli import read_scenarios
 from api.settings import ROOT
 from api.wiring import Wiring
+from engine.adapters.definitions import read_scenarios
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, EventKind, TaskStatus
 from engine.domain.notice import NoticeKind

@@ -1,0 +1,48 @@
+"""The supervisor's dashboard on simulated days: the headline figures, both charts drawn by Chart.js,
+the ranking with its registers, the indicators, and the spreadsheet download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from engine.adapters.definitions import read_scenarios
+from engine.services import simulation
+from tests.e2e.conftest import sign_in
+
+CENTRES = ["19768", "19777", "19786", "19810", "19813", "19815"]
+
+
+def test_a_supervisor_reads_the_province_at_a_glance(app: Any, server: str, browser: Any, shots: Any) -> None:
+    w = app.extensions["onestop"]
+    summary = simulation.simulate(w.uow, catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
+                                  scenarios=read_scenarios(w.settings.processes_dir), days=3, per_centre=4,
+                                  centres=CENTRES, seed=7)
+    assert summary.received > 20
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+    sign_in(page, server, "supervisor.46")
+    page.get_by_role("link", name="Thống kê").click()
+    page.get_by_role("link", name="Năm nay").click()
+    expect(page.get_by_role("heading", name="Kết quả giải quyết hồ sơ — Thành phố Huế")).to_be_visible()
+    # Both charts are drawn (a canvas Chart.js has drawn on has a chart instance).
+    for chart in ("centres-chart", "days-chart"):
+        assert page.evaluate(f"() => !!Chart.getChart(document.getElementById('{chart}'))")
+    drawn = page.evaluate("() => Chart.getChart(document.getElementById('centres-chart')).data.datasets[0].data")
+    assert sum(drawn) >= summary.received  # this year's dossiers, the simulated ones among them
+    ranking = page.locator("table.figures").first
+    expect(ranking.locator("tbody tr").first.locator("td").first).to_have_text("1")
+    expect(ranking.get_by_role("link", name="Sổ theo dõi").first).to_be_visible()
+    expect(page.get_by_text("Tỷ lệ hồ sơ giải quyết đúng hạn")).to_be_visible()
+    shots(page, "dashboard-year")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel (.xlsx)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.select_option("#unit", "19768")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("heading", name="Kết quả giải quyết hồ sơ — Phường Phú Xuân")).to_be_visible()
+    shots(page, "dashboard-one-centre")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways scroll on a phone
+    shots(page, "dashboard-phone")
