@@ -125,7 +125,8 @@ def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: b
     click.echo(f"Simulated {days} working days in {summary.elapsed_seconds:.1f}s: {summary.received} dossiers "
                f"received, {summary.tasks_completed} steps completed, {summary.supplementations} "
                f"supplementations, {summary.returned} returned, {summary.refused} refused, {summary.withdrawn} "
-               f"withdrawn, {summary.still_open} still open; {summary.jobs_run} background jobs run.")
+               f"withdrawn, {summary.still_open} still open, {summary.rated} rated; {summary.jobs_run} background "
+               "jobs run.")
     if summary.errors:
         click.echo("Actions the services refused: "
                    + ", ".join(f"{kind} {count}" for kind, count in sorted(summary.errors.items())))

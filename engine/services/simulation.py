@@ -31,7 +31,7 @@ from engine.domain.errors import DomainError, NotFoundError
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
-from engine.services import dossiers, lifecycle, tasks, worker
+from engine.services import dossiers, lifecycle, ratings, tasks, worker
 from engine.services import simulation_cases as model
 from engine.services.catalogue import Catalogue
 from engine.services.dossiers import Reception
@@ -52,6 +52,7 @@ class Summary:
     refused: int = 0
     withdrawn: int = 0
     still_open: int = 0
+    rated: int = 0
     jobs_run: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     """Domain errors by class name: actions the services refused (counted, never fatal)."""
@@ -63,6 +64,7 @@ class _Dossier:
     case: Case
     code: str
     id: int
+    secret: str
     generation: int = 0
     """Bumped when the dossier starts waiting for the applicant: completions planned before are dropped."""
     planned: set[str] = field(default_factory=set)  # ready steps with a completion planned
@@ -182,7 +184,7 @@ class _Run:
         received, _ = dossiers.receive(self.uow_factory(), actor=centre, reception=reception, **self._deps())
         assert received.id is not None
         self.summary.received += 1
-        dossier = _Dossier(case, received.code, received.id)
+        dossier = _Dossier(case, received.code, received.id, received.secret)
         self.dossiers.append(dossier)
         if case.fate == Fate.REFUSE:  # the counter finds it ineligible once the receipt is written
             lifecycle.refuse(self.uow_factory(), actor=centre, code=dossier.code, **self._deps(),
@@ -225,6 +227,8 @@ class _Run:
                                     method=dossier.case.return_method, data=data, **self._deps())
             dossier.ended = True
             self.summary.returned += 1
+            if self.rng.random() < self.rates.rating:
+                self._later(self.rng.uniform(0.1, 8), partial(self._rate, dossier))
         else:
             tasks.complete(self.uow_factory(), actor=actor, task_id=task.id, data=data, **self._deps())
         self.summary.tasks_completed += 1
@@ -246,6 +250,16 @@ class _Run:
         lifecycle.supplement(self.uow_factory(), actor=self._actor(Role.RECEPTION.value, dossier.case.centre),
                              code=dossier.code, note="Đã nộp đủ giấy tờ bổ sung.", **self._deps())
         self._plan_ready(dossier)
+
+    def _rate(self, dossier: _Dossier) -> None:
+        """The citizen rates the service with the receipt's code and secret, less kindly when it was late."""
+        with self.uow_factory() as uow:
+            found = uow.dossiers.get(dossier.code)
+        late = found is not None and found.finished_at is not None and found.finished_at > (found.deadline_at
+                                                                                            or found.due_at)
+        ratings.rate(self.uow_factory(), code=dossier.code, secret=dossier.secret,
+                     level=model.rating_level(self.rng, late=late), clock=self.clock)
+        self.summary.rated += 1
 
     def _withdraw(self, dossier: _Dossier) -> None:
         with self.uow_factory() as uow:

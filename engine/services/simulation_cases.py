@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, ReturnMethod
+from engine.domain.rating import SatisfactionLevel
 
 # When citizens stand at the counters (local time); mornings are busier.
 ARRIVAL_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
@@ -70,6 +71,7 @@ class Rates:
     online: float = 0.5           # submitted online (KenhThucHien 2), received at the centre
     scanned: float = 0.8          # an in-person dossier whose every component is scanned at the counter
     online_result: float = 0.4    # an online dossier whose result is returned online (an electronic result)
+    rating: float = 0.3           # the citizen rates the service after the return
 
 
 class Fate(StrEnum):
@@ -249,6 +251,12 @@ def collection_hours(rng: random.Random, rates: Rates) -> float:
 def supplement_hours(rng: random.Random) -> float:
     """Office hours the applicant takes to bring the missing papers: one to four working days."""
     return rng.uniform(8, 32)
+
+
+def rating_level(rng: random.Random, *, late: bool) -> SatisfactionLevel:
+    """Mostly satisfied; a late result makes "Không hài lòng" far likelier."""
+    weights = (2, 3, 5) if late else (6, 3, 1)
+    return rng.choices(list(SatisfactionLevel), weights)[0]
 
 
 def withdraw_hours(rng: random.Random) -> float:
