@@ -73,9 +73,15 @@ def generate(admin_url: str, url: str, count: int) -> None:
         copies = {table: io.StringIO() for table in ("dossiers", "history_events", "stat_spans", "tasks", "ratings")}
         sizes = dict.fromkeys(copies, 0)
         for batch_start in range(0, count, 50_000):
-            for table, line in world.rows(range(batch_start + 1, min(batch_start + 50_000, count) + 1)):
-                copies[table].write(line)
+            spans: list[tuple[datetime, str]] = []
+            for table, line in world.rows(range(batch_start + 1, min(batch_start + 50_000, count) + 1), count):
+                if isinstance(line, tuple):
+                    spans.append(line)
+                else:
+                    copies[table].write(line)
                 sizes[table] += 1
+            # Spans are written when their state begins, so the table holds them roughly in time order.
+            copies["stat_spans"].writelines(line for _, line in sorted(spans, key=lambda s: s[0]))
             _flush(conn, copies)
             print(f"  {min(batch_start + 50_000, count):>9,} dossiers written ({time.perf_counter() - started:.0f} s)",
                   file=sys.stderr)
@@ -124,16 +130,17 @@ class _World:
         self.procedures = dict(conn.execute(
             "SELECT code, max(id) FROM procedure_versions GROUP BY code ORDER BY code").fetchall())
         self.users = dict(conn.execute("SELECT username, id FROM users").fetchall())
-        self.days = [d for d in (EPOCH.date() - timedelta(days=i) for i in range(365)) if d.weekday() < 5]
+        self.days = [d for d in (EPOCH.date() - timedelta(days=i) for i in range(364, -1, -1)) if d.weekday() < 5]
 
-    def rows(self, ids: range) -> Iterator[tuple[str, str]]:
+    def rows(self, ids: range, count: int) -> Iterator[tuple[str, Any]]:
+        """Dossier `i` of `count` is received on the i-th share of the year: ids follow the calendar."""
         rng = self.rng
         codes = list(self.procedures)
         for dossier_id in ids:
             centre = rng.choices(self.centres, self.weights)[0]
             competent = rng.choice(self.centres) if rng.random() < 0.2 else centre
             procedure = rng.choice(codes)
-            day = rng.choice(self.days)
+            day = self.days[(dossier_id - 1) * len(self.days) // count]
             received = datetime.combine(day, datetime.min.time(), VN) + timedelta(hours=7.5 + rng.random() * 9.5)
             due = received + timedelta(days=rng.choice((0, 0, 0, 3, 10)))
             due = due.replace(hour=17, minute=0, second=0, microsecond=0)
@@ -160,13 +167,15 @@ class _World:
                 yield "history_events", event
             origin = (centre, competent, procedure, channel, received, received.astimezone(VN).date(),
                       "all" if channel == "online" else rng.choice(("all", "some", "none")))
-            for span in self._spans(dossier_id, received, finished, returned, due, outcome, origin):
-                yield "stat_spans", span
+            for since, span in self._spans(dossier_id, received, finished, returned, due, outcome, origin):
+                yield "stat_spans", (since, span)
             for task in self._tasks(dossier_id, code, received, finished, returned, due, centre, competent):
                 yield "tasks", task
             if returned and rng.random() < 0.33:
                 level = rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (6, 3, 1))[0]
                 yield "ratings", _line(dossier_id, level, "{}", None, returned + HOUR)
+                yield "history_events", _line(dossier_id, "rated", returned + HOUR, None, None,
+                                              json.dumps({"level": level}))
 
     def _events(self, dossier_id: int, received: datetime, finished: datetime | None, returned: datetime | None,
                 supplemented: bool, centre: str, competent: str, reception: int, specialist: int) -> list[str]:
@@ -191,10 +200,10 @@ class _World:
         return steps
 
     def _spans(self, dossier_id: int, received: datetime, finished: datetime | None, returned: datetime | None,
-               due: datetime, outcome: str | None, origin: tuple[Any, ...]) -> Iterator[str]:
+               due: datetime, outcome: str | None, origin: tuple[Any, ...]) -> Iterator[tuple[datetime, str]]:
         def span(since: datetime, until: datetime | None, status: str, done: datetime | None,
-                 end: str | None) -> str:
-            return _line(dossier_id, since, until, status, due, None, 0, done, end, False, *origin)
+                 end: str | None) -> tuple[datetime, str]:
+            return since, _line(dossier_id, since, until, status, due, None, 0, done, end, False, *origin)
 
         yield span(received, finished, "processing", None, None)
         if finished:

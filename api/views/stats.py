@@ -53,6 +53,9 @@ FiguresSchema = Schema.from_dict({
     "late": fields.Integer(metadata={"description": "finished late or still in process past the deadline"}),
     "resolution_rate": fields.Float(allow_none=True, metadata={"description": "resolved ÷ received"}),
     "on_time_rate": fields.Float(allow_none=True, metadata={"description": "timely ÷ received (Decision 766)"}),
+    "ratings": fields.Integer(),
+    "satisfaction_rate": fields.Float(allow_none=True, metadata={
+        "description": "ratings 'very satisfied' or 'satisfied' ÷ all ratings"}),
 }, name="Figures")
 
 
@@ -68,13 +71,6 @@ class DaySchema(Schema):
     figures = fields.Nested(FiguresSchema)
 
 
-class SatisfactionSchema(Schema):
-    very_satisfied = fields.Integer()
-    satisfied = fields.Integer()
-    dissatisfied = fields.Integer()
-    ratings = fields.Integer()
-
-
 class IndicatorSchema(Schema):
     id = fields.String()
     name_vi = fields.String()
@@ -86,25 +82,21 @@ class IndicatorSchema(Schema):
     method = fields.String()
 
 
-class _PeriodSchema(Schema):
+class IndicatorsReportSchema(Schema):
     scope = fields.Function(lambda r: {"id": r.scope.id, "name": r.scope.name})
     start = LocalDateTime(data_key="from")
     end = LocalDateTime(data_key="to")
     as_of = LocalDateTime(metadata={"description": "when the dossiers are judged: the period's end, or now"})
     procedure_code = fields.String(allow_none=True)
-    satisfaction = fields.Nested(SatisfactionSchema)
-
-
-class CentresReportSchema(_PeriodSchema):
     totals = fields.Nested(FiguresSchema)
+    indicators = fields.List(fields.Nested(IndicatorSchema))
+
+
+class CentresReportSchema(IndicatorsReportSchema):
     centres = fields.List(fields.Nested(GroupSchema), metadata={"description": "ranked, best first"})
     competent_units = fields.List(fields.Nested(GroupSchema))
     procedures = fields.List(fields.Nested(GroupSchema))
     days = fields.List(fields.Nested(DaySchema))
-
-
-class IndicatorsReportSchema(_PeriodSchema):
-    indicators = fields.List(fields.Nested(IndicatorSchema))
 
 
 def _report(query: dict[str, Any]) -> CentreReport:

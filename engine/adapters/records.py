@@ -117,7 +117,8 @@ class DossierRecord(Base):
 
 class TaskRecord(Base):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_inbox", "unit_id", "status", "role"),)
+    # The inbox reads a unit's steps of one status and role in due order: the index gives that order.
+    __table_args__ = (Index("ix_tasks_inbox", "unit_id", "status", "role", "due_at", "created_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     dossier_code: Mapped[str] = mapped_column(String(48))

@@ -6,14 +6,15 @@ or now); every count is a conditional sum over those rows, grouped as the caller
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import RatingRecord, StatSpanRecord
 from engine.domain.figures import Figures, Scope
+from engine.domain.rating import SatisfactionLevel
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus as S
 from engine.domain.timeliness import Timeliness
@@ -32,66 +33,74 @@ def _where(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _counts(as_of: datetime) -> dict[str, ColumnElement[Any]]:
+def _counts(c: Any, as_of: datetime) -> dict[str, ColumnElement[Any]]:
+    """Every figure as a conditional sum over the columns `c` of the dossiers as they stood at `as_of`."""
     def count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.sum(case((condition, 1), else_=0))
 
-    resolved = s.status.in_([S.RESULT_READY.value, S.RETURNED.value])
-    in_process = s.status.in_([S.SUBMITTED.value, S.RECEIVED.value, S.PROCESSING.value])
-    open_ = s.outcome.is_(None)
+    resolved = c.status.in_([S.RESULT_READY.value, S.RETURNED.value])
+    in_process = c.status.in_([S.SUBMITTED.value, S.RECEIVED.value, S.PROCESSING.value])
+    open_ = c.outcome.is_(None)
     # Every branch is NOT NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
-    overdue = and_(open_, or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
-                              and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
+    overdue = and_(open_, or_(c.supplement_rounds > 1, and_(c.paused_at.is_(None), c.deadline_at < as_of),
+                              and_(c.paused_at.is_not(None), c.paused_at > c.deadline_at)))
     return {
         "received": func.count(),
         "resolved": count(resolved),
-        "resolved_before_time": count(and_(resolved, s.outcome == Timeliness.BEFORE_TIME.value)),
-        "resolved_on_time": count(and_(resolved, s.outcome == Timeliness.ON_TIME.value)),
-        "resolved_late": count(and_(resolved, s.outcome == Timeliness.LATE.value)),
+        "resolved_before_time": count(and_(resolved, c.outcome == Timeliness.BEFORE_TIME.value)),
+        "resolved_on_time": count(and_(resolved, c.outcome == Timeliness.ON_TIME.value)),
+        "resolved_late": count(and_(resolved, c.outcome == Timeliness.LATE.value)),
         "in_process_on_time": count(and_(in_process, ~overdue)),
         "in_process_overdue": count(and_(in_process, overdue)),
-        "suspended": count(s.status.in_([S.SUPPLEMENT_REQUESTED.value, S.AWAITING_PAYMENT.value,
+        "suspended": count(c.status.in_([S.SUPPLEMENT_REQUESTED.value, S.AWAITING_PAYMENT.value,
                                          S.STOPPED.value])),
-        "refused": count(s.status == S.REFUSED.value),
-        "withdrawn": count(s.status == S.WITHDRAWN.value),
-        "timely": count(or_(s.outcome.in_([Timeliness.BEFORE_TIME.value, Timeliness.ON_TIME.value]),
+        "refused": count(c.status == S.REFUSED.value),
+        "withdrawn": count(c.status == S.WITHDRAWN.value),
+        "timely": count(or_(c.outcome.in_([Timeliness.BEFORE_TIME.value, Timeliness.ON_TIME.value]),
                             and_(open_, ~overdue))),
-        "online": count(s.channel == "online"),
-        "digitised": count(s.digitisation == Digitisation.ALL.value),
-        "partly_digitised": count(s.digitisation == Digitisation.SOME.value),
-        "returned": count(s.status == S.RETURNED.value),
-        "electronic_results": count(s.electronic_result.is_(True)),
+        "online": count(c.channel == "online"),
+        "digitised": count(c.digitisation == Digitisation.ALL.value),
+        "partly_digitised": count(c.digitisation == Digitisation.SOME.value),
+        "returned": count(c.status == S.RETURNED.value),
+        "electronic_results": count(c.electronic_result.is_(True)),
+        **{level.value: count(c.level == level.value) for level in SatisfactionLevel},
     }
+
+
+# The groupings summed in one statement: name → the column of the dossiers as they stood that keys it.
+GROUPINGS = ("centre", "competent_unit", "procedure", "day", "total")
 
 
 class StatQueries:
     def __init__(self, session: Session):
         self._s = session
 
-    def by_units_and_procedure(self, scope: Scope) -> list[tuple[str, str, str, Figures]]:
-        """(receiving unit, competent unit, procedure, figures) for every combination that has dossiers."""
-        keys = (s.receiving_unit_id, s.competent_unit_id, s.procedure_code)
-        rows = self._aggregate(scope, keys)
-        return [(r[0], r[1], r[2], _figures(r)) for r in rows]
-
-    def by_day(self, scope: Scope) -> list[tuple[date, Figures]]:
-        """Figures of the dossiers received on each local day of the period."""
-        return [(r[0], _figures(r)) for r in self._aggregate(scope, (s.received_day,))]
-
-    def ratings(self, scope: Scope) -> list[tuple[str, str, str, str, int]]:
-        """(receiving unit, competent unit, procedure, level, count) of the ratings given by `as_of`."""
-        level = RatingRecord.level
-        query = (select(s.receiving_unit_id, s.competent_unit_id, s.procedure_code, level, func.count())
-                 .join(RatingRecord, RatingRecord.dossier_id == s.dossier_id)
-                 .where(*_where(scope), RatingRecord.rated_at <= scope.as_of)
-                 .group_by(s.receiving_unit_id, s.competent_unit_id, s.procedure_code, level))
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in self._s.execute(query)]
-
-    def _aggregate(self, scope: Scope, keys: tuple[Any, ...]) -> list[Any]:
-        counts = _counts(scope.as_of)
-        query = (select(*keys, *[c.label(name) for name, c in counts.items()])
-                 .where(*_where(scope)).group_by(*keys).order_by(*keys))
-        return list(self._s.execute(query))
+    def figures(self, scope: Scope) -> dict[str, list[tuple[str, Figures]]]:
+        """For each of GROUPINGS, (key, figures) of every key that has dossiers: the receiving centre, the
+        competent unit, the procedure code, the local day of receipt (YYYY-MM-DD) and the total ("").
+        One statement: the spans that held at `as_of`, joined to the ratings given by then, read once
+        and summed five ways."""
+        rating = RatingRecord
+        at_end = (select(s.receiving_unit_id, s.competent_unit_id, s.procedure_code,
+                         cast(s.received_day, String).label("received_day"), s.status, s.outcome,
+                         s.supplement_rounds, s.paused_at, s.deadline_at, s.channel, s.digitisation,
+                         s.electronic_result, rating.level)
+                  .outerjoin(rating, and_(rating.dossier_id == s.dossier_id, rating.rated_at <= scope.as_of))
+                  .where(*_where(scope)).cte("at_end"))
+        c = at_end.c
+        counts = [v.label(k) for k, v in _counts(c, scope.as_of).items()]
+        keys: dict[str, ColumnElement[Any]] = {
+            "centre": c.receiving_unit_id, "competent_unit": c.competent_unit_id, "procedure": c.procedure_code,
+            "day": c.received_day, "total": literal("")}
+        parts = []
+        for name, key in keys.items():
+            part = select(literal(name).label("grouping"), key.label("key"), *counts)
+            parts.append(part if name == "total" else part.group_by(key))
+        found: dict[str, list[tuple[str, Figures]]] = {name: [] for name in GROUPINGS}
+        for row in self._s.execute(union_all(*parts)):
+            if row.received:  # the total of an empty period is a row of zeros
+                found[row.grouping].append((row.key, _figures(row)))
+        return {name: sorted(rows, key=lambda r: r[0]) for name, rows in found.items()}
 
 
 def _figures(row: Any) -> Figures:

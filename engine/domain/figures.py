@@ -51,6 +51,10 @@ class Figures:
     returned: int = 0
     electronic_results: int = 0
     """Returned online, as an electronic result."""
+    very_satisfied: int = 0
+    """The citizens' ratings given by the period's end, by level."""
+    satisfied: int = 0
+    dissatisfied: int = 0
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -62,6 +66,15 @@ class Figures:
     @property
     def on_time_rate(self) -> float | None:
         return _rate(self.timely, self.received)
+
+    @property
+    def ratings(self) -> int:
+        return self.very_satisfied + self.satisfied + self.dissatisfied
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """Ratings 'very satisfied' or 'satisfied' over all ratings."""
+        return _rate(self.very_satisfied + self.satisfied, self.ratings)
 
     @property
     def late(self) -> int:

@@ -10,22 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.domain.figures import Figures
-from engine.domain.rating import SatisfactionLevel
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    very_satisfied: int = 0
-    satisfied: int = 0
-    dissatisfied: int = 0
-
-    @classmethod
-    def of(cls, levels: dict[str, int]) -> Satisfaction:
-        return cls(**{level.value: levels.get(level.value, 0) for level in SatisfactionLevel})
-
-    @property
-    def ratings(self) -> int:
-        return self.very_satisfied + self.satisfied + self.dissatisfied
 
 
 @dataclass(frozen=True)
@@ -44,8 +28,7 @@ class Indicator:
         return self.numerator / self.denominator if self.denominator else None
 
 
-def indicators_of(figures: Figures, satisfaction: Satisfaction) -> list[Indicator]:
-    f, s = figures, satisfaction
+def indicators_of(f: Figures) -> list[Indicator]:
     return [
         Indicator("2.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", f.timely, f.received,
                   "Dossiers received in the period that were finished by their deadline (result ready, "
@@ -64,12 +47,12 @@ def indicators_of(figures: Figures, satisfaction: Satisfaction) -> list[Indicato
                   "counted apart.", full_marks_at=0.8),
         Indicator("5.4", "Mức độ hài lòng trong tiếp nhận, giải quyết TTHC",
                   "Satisfaction in receiving and handling procedures",
-                  max(f.received - f.late - s.dissatisfied, 0), f.received,
+                  max(f.received - f.late - f.dissatisfied, 0), f.received,
                   "100% minus the late-dossier rate (finished late or still in process past the deadline) minus "
                   "the rate of dossiers rated 'Không hài lòng', both over the dossiers received in the period.",
                   full_marks_at=0.9),
-        Indicator("5.x", "Tỷ lệ đánh giá hài lòng", "Satisfied ratings", s.very_satisfied + s.satisfied,
-                  s.ratings, "Ratings 'Rất hài lòng' or 'Hài lòng' over all ratings given by the period's end "
+        Indicator("5.x", "Tỷ lệ đánh giá hài lòng", "Satisfied ratings", f.very_satisfied + f.satisfied,
+                  f.ratings, "Ratings 'Rất hài lòng' or 'Hài lòng' over all ratings given by the period's end "
                   "for dossiers received in the period (the portals' satisfaction figure; not a 766 item)."),
     ]
 

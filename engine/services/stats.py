@@ -6,16 +6,15 @@ their own unit. A unit's figures cover the dossiers it received and those it han
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
-from engine.domain.figures import Figures, Group, Scope, ranked, total
-from engine.domain.indicators import Indicator, Satisfaction, indicators_of
+from engine.domain.figures import Figures, Group, Scope, ranked
+from engine.domain.indicators import Indicator, indicators_of
 from engine.domain.unit import Unit
 from engine.services.catalogue import Catalogue
 
@@ -43,7 +42,6 @@ class CentreReport:
     procedures: list[Group[Named]]
     days: list[Group[date]]
     totals: Figures
-    satisfaction: Satisfaction
     indicators: list[Indicator]
 
 
@@ -68,28 +66,19 @@ def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[],
         is_province = scope_unit.id == province_id
         scope = Scope(list(units) if is_province else [scope_unit.id], start, end, min(end, clock()),
                       procedure_code, either_side=not is_province)
-        rows = uow.stats.by_units_and_procedure(scope)
-        days = [Group(day, figures) for day, figures in uow.stats.by_day(scope)]
-        satisfaction = _satisfaction(uow.stats.ratings(scope))
-        names = _procedure_names(uow, catalogue, {r[2] for r in rows})
+        found = uow.stats.figures(scope)
+        names = _procedure_names(uow, catalogue)
     centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
-    by_centre = _grouped(((r[0], r[3]) for r in rows), centre_ids)
-    totals = total(by_centre)
+    centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
+    totals = found["total"][0][1] if found["total"] else Figures()
     return CentreReport(
         scope=Named(scope_unit.id, scope_unit.name), start=start, end=end, as_of=scope.as_of,
         procedure_code=procedure_code,
-        centres=ranked([_named(g, units) for g in by_centre]),
-        competent_units=[_named(g, units) for g in _grouped((r[1], r[3]) for r in rows)],
-        procedures=[Group(Named(g.key, names.get(g.key, g.key)), g.figures)
-                    for g in _grouped((r[2], r[3]) for r in rows)],
-        days=days, totals=totals, satisfaction=satisfaction, indicators=indicators_of(totals, satisfaction))
-
-
-def _grouped(pairs: Iterable[tuple[str, Figures]], keys: Iterable[str] = ()) -> list[Group[str]]:
-    sums: dict[str, Figures] = {key: Figures() for key in keys}
-    for key, figures in pairs:
-        sums[key] = sums.get(key, Figures()) + figures
-    return [Group(key, figures) for key, figures in sums.items()]
+        centres=ranked([_named(Group(key, figures), units) for key, figures in centres.items()]),
+        competent_units=[_named(Group(key, figures), units) for key, figures in found["competent_unit"]],
+        procedures=[Group(Named(code, names.get(code, code)), figures) for code, figures in found["procedure"]],
+        days=[Group(date.fromisoformat(day), figures) for day, figures in found["day"]],
+        totals=totals, indicators=indicators_of(totals))
 
 
 def _named(group: Group[str], units: dict[str, Unit]) -> Group[Named]:
@@ -97,20 +86,10 @@ def _named(group: Group[str], units: dict[str, Unit]) -> Group[Named]:
     return Group(Named(group.key, unit.name if unit else group.key), group.figures, group.rank)
 
 
-def _satisfaction(rows: Iterable[tuple[str, str, str, str, int]]) -> Satisfaction:
-    levels: dict[str, int] = defaultdict(int)
-    for *_, level, count in rows:
-        levels[level] += count
-    return Satisfaction.of(levels)
-
-
-def _procedure_names(uow: Any, catalogue: Catalogue, codes: set[str]) -> dict[str, str]:
-    names = {}
-    for code in codes:
-        version_id = uow.procedures.latest_id(code)
-        if version_id is not None:
-            names[code] = catalogue.version(uow.procedures, version_id).name_vi
-    return names
+def _procedure_names(uow: Any, catalogue: Catalogue) -> dict[str, str]:
+    """Each procedure's name as its latest version gives it (one read; the versions are cached)."""
+    latest = (catalogue.version(uow.procedures, version_id) for version_id in uow.procedures.latest_ids())
+    return {procedure.code: procedure.name_vi for procedure in latest}
 
 
 def _unit(uow: Any, unit_id: str) -> Unit:

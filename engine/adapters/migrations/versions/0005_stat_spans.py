@@ -1,4 +1,5 @@
-"""statistics snapshots: one row per dossier state with the time it held, folded from the history
+"""statistics snapshots: one row per dossier state with the time it held, folded from the history;
+the inbox index also orders by due time
 
 Revision ID: 0005
 Revises: 0004
@@ -39,10 +40,14 @@ def upgrade() -> None:
     op.create_index('ix_stat_spans_dossier_id', 'stat_spans', ['dossier_id'])
     op.create_index('ix_stat_spans_receiving', 'stat_spans', ['receiving_unit_id', 'received_at'])
     op.create_index('ix_stat_spans_competent', 'stat_spans', ['competent_unit_id', 'received_at'])
+    op.drop_index('ix_tasks_inbox', table_name='tasks')
+    op.create_index('ix_tasks_inbox', 'tasks', ['unit_id', 'status', 'role', 'due_at', 'created_at'])
     # Dossiers received before this revision get their rows from their history.
     from engine.adapters.stat_spans import rebuild
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tasks_inbox', table_name='tasks')
+    op.create_index('ix_tasks_inbox', 'tasks', ['unit_id', 'status', 'role'])
     op.drop_table('stat_spans')
