@@ -108,7 +108,7 @@ COLUMNS = {
                  "routes", "fee_vnd", "deadline_at", "finished_at", "notices", "return_method", "version"],
     "history_events": ["dossier_id", "kind", "at", "actor_id", "unit_id", "data"],
     "stat_spans": ["dossier_id", "since", "until", "status", "deadline_at", "paused_at", "supplement_rounds",
-                   "finished_at", "outcome", "electronic_result", "receiving_unit_id", "competent_unit_id",
+                   "finished_at", "outcome", "electronic_result", "rating", "receiving_unit_id", "competent_unit_id",
                    "procedure_code", "channel", "received_at", "received_day", "digitisation"],
     "tasks": ["id", "dossier_id", "dossier_code", "step", "name", "lane", "role", "unit_id", "form_id",
               "status", "created_at", "due_at", "completed_at", "completed_by"],
@@ -167,12 +167,13 @@ class _World:
                 yield "history_events", event
             origin = (centre, competent, procedure, channel, received, received.astimezone(VN).date(),
                       "all" if channel == "online" else rng.choice(("all", "some", "none")))
-            for since, span in self._spans(dossier_id, received, finished, returned, due, outcome, origin):
+            level = (rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (6, 3, 1))[0]
+                     if returned and rng.random() < 0.33 else None)
+            for since, span in self._spans(dossier_id, received, finished, returned, due, outcome, level, origin):
                 yield "stat_spans", (since, span)
             for task in self._tasks(dossier_id, code, received, finished, returned, due, centre, competent):
                 yield "tasks", task
-            if returned and rng.random() < 0.33:
-                level = rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (6, 3, 1))[0]
+            if returned and level:
                 yield "ratings", _line(dossier_id, level, "{}", None, returned + HOUR)
                 yield "history_events", _line(dossier_id, "rated", returned + HOUR, None, None,
                                               json.dumps({"level": level}))
@@ -200,16 +201,20 @@ class _World:
         return steps
 
     def _spans(self, dossier_id: int, received: datetime, finished: datetime | None, returned: datetime | None,
-               due: datetime, outcome: str | None, origin: tuple[Any, ...]) -> Iterator[tuple[datetime, str]]:
+               due: datetime, outcome: str | None, level: str | None,
+               origin: tuple[Any, ...]) -> Iterator[tuple[datetime, str]]:
         def span(since: datetime, until: datetime | None, status: str, done: datetime | None,
-                 end: str | None) -> tuple[datetime, str]:
-            return since, _line(dossier_id, since, until, status, due, None, 0, done, end, False, *origin)
+                 end: str | None, rating: str | None = None) -> tuple[datetime, str]:
+            return since, _line(dossier_id, since, until, status, due, None, 0, done, end, False, rating, *origin)
 
         yield span(received, finished, "processing", None, None)
         if finished:
             yield span(finished, returned, "result_ready", finished, outcome)
         if returned:
-            yield span(returned, None, "returned", finished, outcome)
+            rated = returned + HOUR if level else None
+            yield span(returned, rated, "returned", finished, outcome)
+            if rated:
+                yield span(rated, None, "returned", finished, outcome, level)
 
     def _tasks(self, dossier_id: int, code: str, received: datetime, finished: datetime | None,
                returned: datetime | None, due: datetime, centre: str, competent: str) -> Iterator[str]:

@@ -195,6 +195,7 @@ class StatSpanRecord(Base):
     finished_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
     electronic_result: Mapped[bool] = mapped_column(Boolean)
+    rating: Mapped[str | None] = mapped_column(String(16))
     receiving_unit_id: Mapped[str] = mapped_column(String(32))
     competent_unit_id: Mapped[str] = mapped_column(String(32))
     procedure_code: Mapped[str] = mapped_column(String(32))

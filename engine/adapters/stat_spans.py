@@ -61,13 +61,14 @@ class StatSpans:
 
 def _snapshot(r: StatSpanRecord) -> Snapshot:
     return Snapshot(DossierStatus(r.status), r.deadline_at, r.paused_at, r.supplement_rounds, r.finished_at,
-                    Timeliness(r.outcome) if r.outcome else None, r.electronic_result)
+                    Timeliness(r.outcome) if r.outcome else None, r.electronic_result, r.rating)
 
 
 def _snapshot_values(s: Snapshot) -> dict[str, Any]:
     return {"status": s.status.value, "deadline_at": s.deadline_at, "paused_at": s.paused_at,
             "supplement_rounds": s.supplement_rounds, "finished_at": s.finished_at,
-            "outcome": s.outcome.value if s.outcome else None, "electronic_result": s.electronic_result}
+            "outcome": s.outcome.value if s.outcome else None, "electronic_result": s.electronic_result,
+            "rating": s.rating}
 
 
 def _origin_values(o: Origin) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from engine.domain.timeliness import Timeliness, classify_finished
 
 # The only events that change a snapshot; the others never touch the table.
 TRACKED = frozenset({EventKind.RECEIVED, EventKind.STATUS_CHANGED, EventKind.CLOCK_PAUSED,
-                     EventKind.CLOCK_RESUMED, EventKind.DEADLINE_EXTENDED, EventKind.NOTICE_ISSUED})
+                     EventKind.CLOCK_RESUMED, EventKind.DEADLINE_EXTENDED, EventKind.NOTICE_ISSUED,
+                     EventKind.RATED})
 
 
 class Digitisation(StrEnum):
@@ -55,6 +56,8 @@ class Snapshot:
     """Before time, on time or late, fixed when processing ends (Decision 766)."""
     electronic_result: bool = False
     """The result was returned online (Decision 766 indicator 4.1)."""
+    rating: str | None = None
+    """The citizen's satisfaction level, once rated (after the return)."""
 
     def overdue_at(self, moment: datetime) -> bool:
         """Still in process at `moment` and past the deadline (a stopped clock judged when it stopped)."""
@@ -82,8 +85,10 @@ def advance(current: Snapshot | None, event: HistoryEvent) -> Snapshot | None:
     data, kind = event.data, event.kind
     if kind == EventKind.RECEIVED:
         return Snapshot(DossierStatus.RECEIVED, _deadline(data))
+    if kind == EventKind.RATED and current is not None:
+        return replace(current, rating=data["level"])
     if current is None or (current.outcome is not None and kind != EventKind.STATUS_CHANGED):
-        return None  # after processing ended only the status still moves (result ready → returned)
+        return None  # after processing ended only the status and the rating still move
     if kind == EventKind.STATUS_CHANGED:
         return _status_changed(current, event)
     if kind == EventKind.CLOCK_PAUSED:

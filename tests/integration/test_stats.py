@@ -20,8 +20,9 @@ from engine.adapters.stat_spans import rebuild, recomputed_rows, stored_rows
 from engine.domain.dossier import Dossier
 from engine.domain.figures import Figures
 from engine.domain.notice import MissingItem
+from engine.domain.rating import SatisfactionLevel
 from engine.domain.timeliness import of_dossier
-from engine.services import lifecycle, stats
+from engine.services import lifecycle, ratings, stats
 from engine.services.stats import CentreReport
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
 from tests.integration._support import Actors, complete_step, receive
@@ -52,6 +53,10 @@ class Story:
     def hand_over(self, dossier: Dossier, when: datetime) -> None:
         self.clock.now = when
         complete_step(self.wiring, _By(self.actors, f"reception.{dossier.return_unit_id}"), dossier, "hand_over")
+
+    def rate(self, dossier: Dossier, when: datetime, level: SatisfactionLevel) -> None:
+        self.clock.now = when
+        ratings.rate(self.wiring.uow(), code=dossier.code, secret=dossier.secret, level=level, clock=self.clock)
 
     def act(self, action: str, dossier: Dossier, when: datetime, user: str, **kwargs: object) -> None:
         self.clock.now = when
@@ -100,6 +105,8 @@ def story(wiring: Wiring, clock: Clock) -> Story:
     s.resolve(own, at(4, 10, month=9))
     s.hand_over(own, at(4, 11, month=9))
     s.receive(at(22, 9))                            # before the period: not counted
+    s.rate(holiday, at(5, 9, month=9), SatisfactionLevel.DISSATISFIED)
+    s.rate(own, at(9, 9, month=9), SatisfactionLevel.VERY_SATISFIED)  # after the period's end
     s.clock.now = at(10, 9, month=9)
     return s
 
@@ -115,7 +122,7 @@ def test_each_centre_matches_the_hand_count(story: Story) -> None:
     assert centres[PHU_XUAN].figures == Figures(
         received=10, resolved=4, resolved_before_time=1, resolved_on_time=2, resolved_late=1,
         in_process_on_time=1, in_process_overdue=2, suspended=1, refused=1, withdrawn=1, timely=7,
-        returned=1)
+        returned=1, dissatisfied=1)
     assert centres[VY_DA].figures == Figures(received=1, resolved=1, resolved_on_time=1, timely=1, returned=1)
     assert centres[PHU_XUAN].figures.resolution_rate == pytest.approx(0.4)
     assert centres[PHU_XUAN].figures.on_time_rate == pytest.approx(0.7)
@@ -123,6 +130,9 @@ def test_each_centre_matches_the_hand_count(story: Story) -> None:
     assert all(g.rank is None and g.figures == Figures() for g in r.centres[2:])
     assert len(r.centres) == 41  # every centre of Huế (40 communes and the province's), idle ones included
     assert r.totals.received == 11 and r.totals.resolved == 5 and r.totals.timely == 8
+    assert (r.totals.ratings, r.totals.satisfaction_rate) == (1, 0.0)  # Vỹ Dạ's came after the period
+    indicators = {i.id: i for i in r.indicators}
+    assert (indicators["5.4"].numerator, indicators["5.4"].denominator) == (11 - 3 - 1, 11)
     assert r.as_of == END
 
 
@@ -147,6 +157,7 @@ def test_the_period_end_is_the_moment_judged(story: Story) -> None:
     r = report(story, end=at(10, 9, month=9))
     px = next(g for g in r.centres if g.key.id == PHU_XUAN).figures
     assert (px.resolved, px.resolved_late, px.in_process_overdue, px.in_process_on_time) == (5, 2, 2, 0)
+    assert r.totals.ratings == 2
     # A period that has not ended yet is judged now.
     assert report(story, end=at(30, 0, month=9)).as_of == story.clock.now
 

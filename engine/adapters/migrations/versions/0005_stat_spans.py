@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('outcome', sa.String(length=16), nullable=True),
         sa.Column('electronic_result', sa.Boolean(), nullable=False),
+        sa.Column('rating', sa.String(length=16), nullable=True),
         sa.Column('receiving_unit_id', sa.String(length=32), nullable=False),
         sa.Column('competent_unit_id', sa.String(length=32), nullable=False),
         sa.Column('procedure_code', sa.String(length=32), nullable=False),
