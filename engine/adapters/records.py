@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -180,8 +180,13 @@ class StatSpanRecord(Base):
     """
 
     __tablename__ = "stat_spans"
+    # A period's figures read the spans that held at its end: the open ones, and the closed ones that
+    # closed after it (checked inside the second index). Together they make a BitmapOr on PostgreSQL.
     __table_args__ = (
-        Index("ix_stat_spans_receiving", "receiving_unit_id", "received_at"),
+        Index("ix_stat_spans_open", "receiving_unit_id", "received_at",
+              postgresql_where=text("until IS NULL"), sqlite_where=text("until IS NULL")),
+        Index("ix_stat_spans_closed", "receiving_unit_id", "received_at", "until",
+              postgresql_where=text("until IS NOT NULL"), sqlite_where=text("until IS NOT NULL")),
         Index("ix_stat_spans_competent", "competent_unit_id", "received_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,7 +1,7 @@
 """The figures for a period, summed in the database from stat_spans.
 
 Each dossier received in the period is counted once, in the span that held at `as_of` (the period's end,
-or now); every count is a conditional sum over those rows, grouped as the caller asks.
+or now); every figure is a count of those rows that meet its condition (`_flags`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import StatSpanRecord
@@ -41,8 +54,7 @@ def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
     # Every branch is NOT NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
     overdue = and_(open_, or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
                               and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
-    return {
-        "resolved": resolved,
+    return {  # `resolved` is the sum of its three outcomes, and the total the sum of the centres
         "resolved_before_time": and_(resolved, s.outcome == Timeliness.BEFORE_TIME.value),
         "resolved_on_time": and_(resolved, s.outcome == Timeliness.ON_TIME.value),
         "resolved_late": and_(resolved, s.outcome == Timeliness.LATE.value),
@@ -61,8 +73,9 @@ def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
     }
 
 
-# The groupings summed in one statement: name → the column of the dossiers as they stood that keys it.
-GROUPINGS = ("centre", "competent_unit", "procedure", "day", "total")
+# Each grouping: the span column that keys it.
+GROUPINGS: dict[str, Any] = {"centre": s.receiving_unit_id, "competent_unit": s.competent_unit_id,
+                             "procedure": s.procedure_code, "day": s.received_day}
 
 
 class StatQueries:
@@ -71,35 +84,44 @@ class StatQueries:
 
     def figures(self, scope: Scope) -> dict[str, list[tuple[str, Figures]]]:
         """For each of GROUPINGS, (key, figures) of every key that has dossiers: the receiving centre, the
-        competent unit, the procedure code, the local day of receipt (YYYY-MM-DD) and the total ("").
+        competent unit, the procedure code and the local day of receipt (YYYY-MM-DD).
 
-        One statement: each dossier's span that held at `as_of` is read once and turned into 0/1 flags,
-        which are then summed five ways."""
-        flags = _flags(scope.as_of)
-        at_end = (select(s.receiving_unit_id, s.competent_unit_id, s.procedure_code,
-                         cast(s.received_day, String).label("received_day"),
-                         *[case((condition, 1), else_=0).label(name) for name, condition in flags.items()])
-                  .where(*_where(scope)).cte("at_end"))
-        c = at_end.c
-        sums = [func.count().label("received"), *[func.sum(c[name]).label(name) for name in flags]]
-        keys: dict[str, ColumnElement[Any]] = {
-            "centre": c.receiving_unit_id, "competent_unit": c.competent_unit_id, "procedure": c.procedure_code,
-            "day": c.received_day, "total": literal("")}
-        parts = []
-        for name, key in keys.items():
-            part = select(literal(name).label("grouping"), key.label("key"), *sums)
-            parts.append(part if name == "total" else part.group_by(key))
-        if self._s.get_bind().dialect.name == "postgresql":
-            # One aggregate over ~100k rows: compiling it (JIT) costs more than it saves, and the
-            # materialised rows fit in memory instead of spilling to disk.
+        One statement over each dossier's span that held at `as_of`: on PostgreSQL one pass with
+        GROUPING SETS; SQLite, which has none, counts once per grouping."""
+        counts = [func.count().label("received"),
+                  *[func.count().filter(condition).label(name) for name, condition in _flags(scope.as_of).items()]]
+        keys = dict(GROUPINGS)
+        postgres = self._s.get_bind().dialect.name == "postgresql"
+        query = (_grouping_sets if postgres else _union)(keys, counts, _where(scope))
+        if postgres:
+            # One aggregate over ~100k rows: compiling it (JIT) costs more than it saves, and the five
+            # hash tables of the grouping sets fit in memory instead of spilling to disk.
             self._s.execute(text("SET LOCAL jit = off"))
             self._s.execute(text("SET LOCAL work_mem = '64MB'"))
         found: dict[str, list[tuple[str, Figures]]] = {name: [] for name in GROUPINGS}
-        for row in self._s.execute(union_all(*parts)):
-            if row.received:  # the total of an empty period is a row of zeros
-                found[row.grouping].append((row.key, _figures(row)))
+        for row in self._s.execute(query):
+            found[row.grouping].append((str(row.key), _figures(row)))
         return {name: sorted(rows, key=lambda r: r[0]) for name, rows in found.items()}
 
 
+def _grouping_sets(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bool]]) -> Any:
+    columns = list(keys.values())
+    # GROUPING() sets a bit, first column highest, for each column a row is NOT grouped by.
+    everything = (1 << len(columns)) - 1
+    grouping = case(*[(func.grouping(*columns) == everything ^ (1 << (len(columns) - 1 - i)), name)
+                      for i, name in enumerate(keys)])
+    key = func.coalesce(*[cast(column, String) for column in columns])
+    return (select(grouping.label("grouping"), key.label("key"), *counts).where(*where)
+            .group_by(func.grouping_sets(*[tuple_(column) for column in columns])))
+
+
+def _union(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bool]]) -> Any:
+    """SQLite has no GROUPING SETS: the same counts once per grouping, glued by UNION ALL."""
+    return union_all(*[select(literal(name).label("grouping"), cast(column, String).label("key"), *counts)
+                       .where(*where).group_by(column) for name, column in keys.items()])
+
+
 def _figures(row: Any) -> Figures:
-    return Figures(**{name: int(getattr(row, name) or 0) for name in Figures.__dataclass_fields__})
+    counts = {name: int(getattr(row, name) or 0) for name in Figures.__dataclass_fields__ if name != "resolved"}
+    resolved = counts["resolved_before_time"] + counts["resolved_on_time"] + counts["resolved_late"]
+    return Figures(resolved=resolved, **counts)

@@ -70,7 +70,7 @@ def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[],
         names = _procedure_names(uow, catalogue)
     centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
-    totals = found["total"][0][1] if found["total"] else Figures()
+    totals = sum((figures for _, figures in found["centre"]), Figures())  # each dossier has one centre
     return CentreReport(
         scope=Named(scope_unit.id, scope_unit.name), start=start, end=end, as_of=scope.as_of,
         procedure_code=procedure_code,

@@ -39,7 +39,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_stat_spans_dossier_id', 'stat_spans', ['dossier_id'])
-    op.create_index('ix_stat_spans_receiving', 'stat_spans', ['receiving_unit_id', 'received_at'])
+    # The spans that held at a period's end: the open ones, and the closed ones closed after it.
+    op.create_index('ix_stat_spans_open', 'stat_spans', ['receiving_unit_id', 'received_at'],
+                    postgresql_where=sa.text('until IS NULL'), sqlite_where=sa.text('until IS NULL'))
+    op.create_index('ix_stat_spans_closed', 'stat_spans', ['receiving_unit_id', 'received_at', 'until'],
+                    postgresql_where=sa.text('until IS NOT NULL'), sqlite_where=sa.text('until IS NOT NULL'))
     op.create_index('ix_stat_spans_competent', 'stat_spans', ['competent_unit_id', 'received_at'])
     op.drop_index('ix_tasks_inbox', table_name='tasks')
     op.create_index('ix_tasks_inbox', 'tasks', ['unit_id', 'status', 'role', 'due_at', 'created_at'])
