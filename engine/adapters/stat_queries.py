@@ -36,11 +36,14 @@ s = StatSpanRecord
 
 
 def _where(scope: Scope) -> list[ColumnElement[bool]]:
-    at_units: ColumnElement[bool] = s.receiving_unit_id.in_(scope.units)
+    """The spans that held at `as_of` of the dossiers in scope, written as an OR of plain conjunctions so
+    that each arm is one index: open spans received at the units, closed spans received there that closed
+    after `as_of`, and (for a unit) spans of dossiers it handled (ix_stat_spans_competent)."""
+    received_here = s.receiving_unit_id.in_(scope.units)
+    arms = [and_(received_here, s.until.is_(None)), and_(received_here, s.until > scope.as_of)]
     if scope.either_side:
-        at_units = or_(at_units, s.competent_unit_id.in_(scope.units))
-    conditions = [at_units, s.received_at >= scope.start, s.received_at < scope.end,
-                  s.since <= scope.as_of, or_(s.until.is_(None), s.until > scope.as_of)]
+        arms.append(and_(s.competent_unit_id.in_(scope.units), or_(s.until.is_(None), s.until > scope.as_of)))
+    conditions = [or_(*arms), s.received_at >= scope.start, s.received_at < scope.end, s.since <= scope.as_of]
     if scope.procedure_code:
         conditions.append(s.procedure_code == scope.procedure_code)
     return conditions
