@@ -54,7 +54,7 @@ def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
     resolved = s.status.in_([S.RESULT_READY.value, S.RETURNED.value])
     in_process = s.status.in_([S.SUBMITTED.value, S.RECEIVED.value, S.PROCESSING.value])
     open_ = s.outcome.is_(None)
-    # Every branch is NOT NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
+    # Each branch is NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
     overdue = and_(open_, or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
                               and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
     return {  # `resolved` is the sum of its three outcomes, and the total the sum of the centres
@@ -93,11 +93,10 @@ class StatQueries:
         GROUPING SETS; SQLite, which has none, counts once per grouping."""
         counts = [func.count().label("received"),
                   *[func.count().filter(condition).label(name) for name, condition in _flags(scope.as_of).items()]]
-        keys = dict(GROUPINGS)
         postgres = self._s.get_bind().dialect.name == "postgresql"
-        query = (_grouping_sets if postgres else _union)(keys, counts, _where(scope))
+        query = (_grouping_sets if postgres else _union)(GROUPINGS, counts, _where(scope))
         if postgres:
-            # One aggregate over ~100k rows: compiling it (JIT) costs more than it saves, and the five
+            # One aggregate over ~100k rows: compiling it (JIT) costs more than it saves, and the four
             # hash tables of the grouping sets fit in memory instead of spilling to disk.
             self._s.execute(text("SET LOCAL jit = off"))
             self._s.execute(text("SET LOCAL work_mem = '64MB'"))
