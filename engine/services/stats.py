@@ -64,11 +64,12 @@ def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[],
         province_id = scope_unit.province_id or scope_unit.id
         units = {u.id: u for u in uow.units.list(province_id=province_id)}
         is_province = scope_unit.id == province_id
-        scope = Scope(list(units) if is_province else [scope_unit.id], start, end, min(end, clock()),
-                      procedure_code, either_side=not is_province)
+        # Only a centre receives dossiers, so a province's figures are those of its centres.
+        centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
+        scope = Scope(centre_ids or [scope_unit.id], start, end, min(end, clock()), procedure_code,
+                      either_side=not is_province)
         found = uow.stats.figures(scope)
         names = _procedure_names(uow, catalogue)
-    centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
     totals = sum((figures for _, figures in found["centre"]), Figures())  # each dossier has one centre
     return CentreReport(
