@@ -3,7 +3,7 @@ period, a unit and a procedure; the same report as the JSON API, with its CSV an
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, render_template, request
@@ -24,7 +24,7 @@ _INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 @officer_page
 def dashboard() -> Any:
     w = wiring()
-    start, end = _period()
+    start, end = _period(w.clock())
     unit_id = request.args.get("unit") or None
     procedure = request.args.get("procedure") or None
     report: CentreReport | None = None
@@ -45,16 +45,13 @@ def dashboard() -> Any:
                            province_reader=bool(actor().roles & stats.PROVINCE_READERS))
 
 
-def _period() -> tuple[datetime, datetime]:
+def _period(now: datetime) -> tuple[datetime, datetime]:
     """The period asked for, in Vietnam's time; this month by default (also for input that does not parse)."""
-    month = datetime.now(VN_TZ).date().replace(day=1)
-    default = (datetime.combine(month, time(), VN_TZ),
-               datetime.combine((month + timedelta(days=32)).replace(day=1), time(), VN_TZ))
     try:
         return tuple(datetime.strptime(request.args[k], _INPUT).replace(tzinfo=VN_TZ)  # type: ignore[return-value]
                      for k in ("from", "to"))
     except (KeyError, ValueError):
-        return default
+        return stats.month_of(now)
 
 
 def _register_days(start: datetime, end: datetime) -> dict[str, str]:
@@ -65,16 +62,15 @@ def _register_days(start: datetime, end: datetime) -> dict[str, str]:
 
 def _presets(now: datetime) -> list[tuple[str, datetime, datetime]]:
     today = now.astimezone(VN_TZ).date()
-    month = today.replace(day=1)
-    previous = (month - timedelta(days=1)).replace(day=1)
+    this_month = stats.month_of(now)
+    last_month = stats.month_of(this_month[0] - timedelta(days=1))
 
-    def day(d: Any) -> datetime:
+    def day(d: date) -> datetime:
         return datetime.combine(d, time(), VN_TZ)
 
     return [("stats.today", day(today), day(today + timedelta(days=1))),
             ("stats.week", day(today - timedelta(days=today.weekday())), day(today + timedelta(days=1))),
-            ("stats.this_month", day(month), day((month + timedelta(days=32)).replace(day=1))),
-            ("stats.last_month", day(previous), day(month)),
+            ("stats.this_month", *this_month), ("stats.last_month", *last_month),
             ("stats.this_year", day(today.replace(month=1, day=1)), day(today.replace(year=today.year + 1, month=1,
                                                                                       day=1)))]
 

@@ -3,7 +3,6 @@ given down to the minute. Times without a zone are read as Vietnam's time. No pe
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Response
@@ -37,10 +36,9 @@ class StatsQuery(Schema):
 
     @post_load
     def localise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        month = datetime.now(VN_TZ).date().replace(day=1)
-        start = data.get("start") or datetime.combine(month, time())
-        end = data.get("end") or datetime.combine((month + timedelta(days=32)).replace(day=1), time())
-        data["start"], data["end"] = (t.replace(tzinfo=VN_TZ) if t.tzinfo is None else t for t in (start, end))
+        this_month = stats.month_of(wiring().clock())
+        for key, default in zip(("start", "end"), this_month, strict=True):
+            data[key] = data[key].replace(tzinfo=VN_TZ) if data.get(key) else default
         return data
 
 

@@ -41,7 +41,7 @@ class StatSpans:
         current = self._open.get(event.dossier_id) or self._s.scalars(
             select(StatSpanRecord).where(StatSpanRecord.dossier_id == event.dossier_id,
                                          StatSpanRecord.until.is_(None))).first()
-        following = advance(_snapshot(current), event) if current is not None else None
+        following = advance(snapshot_of(current), event) if current is not None else None
         if current is None or following is None:
             return
         if current.since == event.at:  # same instant: one span, not an empty one
@@ -59,7 +59,7 @@ class StatSpans:
         self._open[dossier_id] = record
 
 
-def _snapshot(r: StatSpanRecord) -> Snapshot:
+def snapshot_of(r: StatSpanRecord) -> Snapshot:
     return Snapshot(DossierStatus(r.status), r.deadline_at, r.paused_at, r.supplement_rounds, r.finished_at,
                     Timeliness(r.outcome) if r.outcome else None, r.electronic_result, r.rating)
 

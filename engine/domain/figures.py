@@ -94,13 +94,6 @@ class Group(Generic[K]):
     """Place among the centres of the province; None when nothing was received there."""
 
 
-def total(groups: list[Group[K]]) -> Figures:
-    result = Figures()
-    for group in groups:
-        result += group.figures
-    return result
-
-
 def ranked(groups: list[Group[K]]) -> list[Group[K]]:
     """Best first: resolution rate, then on-time rate, then the number received; tied centres share a place.
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from engine.domain.actor import Actor, Role
+from engine.domain.calendar import VN_TZ
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.figures import Figures, Group, Scope, ranked
 from engine.domain.indicators import Indicator, indicators_of
@@ -43,6 +44,13 @@ class CentreReport:
     days: list[Group[date]]
     totals: Figures
     indicators: list[Indicator]
+
+
+def month_of(moment: datetime) -> tuple[datetime, datetime]:
+    """The local (Vietnam) calendar month holding `moment`: its first midnight and the next month's."""
+    first = moment.astimezone(VN_TZ).date().replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return datetime.combine(first, time(), VN_TZ), datetime.combine(following, time(), VN_TZ)
 
 
 def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,

@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from api.wiring import Wiring
 from engine.adapters.records import StatSpanRecord
-from engine.adapters.stat_spans import rebuild, recomputed_rows, stored_rows
+from engine.adapters.stat_spans import rebuild, recomputed_rows, snapshot_of, stored_rows
 from engine.domain.dossier import Dossier
 from engine.domain.figures import Figures
 from engine.domain.notice import MissingItem
 from engine.domain.rating import SatisfactionLevel
-from engine.domain.timeliness import of_dossier
+from engine.domain.timeliness import Timeliness, of_dossier
 from engine.services import lifecycle, ratings, stats
 from engine.services.stats import CentreReport
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
@@ -182,6 +182,8 @@ def test_the_figures_agree_with_each_dossier_page(story: Story, wiring: Wiring) 
             shown = of_dossier(dossier, story.clock.now, wiring.calendar)
             if span.outcome:
                 assert span.outcome == shown.value
+            else:  # the rule the figures' SQL counts by, stated once in the domain, agrees with the page
+                assert snapshot_of(span).overdue_at(story.clock.now) == (shown == Timeliness.OVERDUE)
     assert len(spans) == 12
 
 
