@@ -1,56 +1,72 @@
 """Who is calling: a bearer token (API clients) or the pages' session cookie (officers in a browser).
 
-Tokens are signed, expiring user ids (itsdangerous). A cookie-authenticated request that changes
-anything must also carry the session's CSRF token, as a form field or the X-CSRF-Token header.
+Both are access tokens kept server-side (engine/services/accounts.py), so signing out, disabling an account
+or expiry ends them at once. The cookie is signed and holds only the session's token. A cookie-authenticated
+request that changes anything must also carry the session's CSRF token, as a form field or the
+X-CSRF-Token header.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import UTC, datetime
 
 from flask import request, session
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.wiring import wiring
 from engine.domain.actor import Actor
 from engine.domain.errors import AuthenticationError, ForbiddenError
 from engine.services import accounts
 
-_SALT = "api-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def issue_token(actor: Actor) -> str:
-    return URLSafeTimedSerializer(wiring().settings.secret_key, salt=_SALT).dumps({"uid": actor.user_id})
+def wall_clock() -> datetime:
+    """Tokens expire in real time, even when the engine's clock is simulated (tests, the simulator)."""
+    return datetime.now(UTC)
+
+
+def bearer_token() -> str | None:
+    """The token of the Authorization header; None when the header is absent, 401 when it is garbled."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("send a bearer token in the Authorization header (POST /api/v1/auth/token)")
+    return token.strip()
 
 
 def current_actor() -> Actor:
     """The actor behind the request's bearer token or session, or AuthenticationError (401)."""
-    header = request.headers.get("Authorization", "")
-    if not header and "uid" in session:
+    token = bearer_token()
+    if token is None and "token" in session:
         check_csrf()
-        return accounts.actor_by_id(wiring().uow(), int(session["uid"]))
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+        token = str(session["token"])
+    if token is None:
         raise AuthenticationError("send a bearer token in the Authorization header (POST /api/v1/auth/token)")
+    return accounts.actor_of(wiring().uow(), token=token, now=wall_clock())
+
+
+def sign_in(username: str, password: str, kind: accounts.TokenKind) -> tuple[Actor, str]:
     w = wiring()
-    try:
-        payload = URLSafeTimedSerializer(w.settings.secret_key, salt=_SALT).loads(
-            token.strip(), max_age=w.settings.token_max_age)
-    except SignatureExpired as exc:
-        raise AuthenticationError("the token has expired; sign in again") from exc
-    except BadSignature as exc:
-        raise AuthenticationError("the token is not valid") from exc
-    return accounts.actor_by_id(w.uow(), int(payload["uid"]))
+    return accounts.sign_in(w.uow(), username=username, password=password, kind=kind, now=wall_clock(),
+                            max_age=w.settings.token_max_age)
 
 
-def start_session(actor: Actor) -> None:
+def start_session(token: str) -> None:
     """Sign the browser in: a fresh session (no fixation) with its own CSRF token."""
     session.clear()
     session.permanent = True
-    session["uid"] = actor.user_id
+    session["token"] = token
     session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session() -> None:
+    if "token" in session:
+        accounts.sign_out(wiring().uow(), token=str(session["token"]), now=wall_clock())
+    session.clear()
 
 
 def csrf_token() -> str:

@@ -19,6 +19,11 @@ class Settings:
     forms_dir: Path
     calendar_file: Path
     demo_password: str
+    rate_limit_storage: str = "memory://"
+    public_rate_limit: str = "30 per minute"
+    sign_in_rate_limit: str = "10 per minute"
+    proxy_count: int = 0
+    secure_cookies: bool = False
 
 
 def from_environment(instance_path: Path) -> Settings:
@@ -30,6 +35,11 @@ def from_environment(instance_path: Path) -> Settings:
         forms_dir=Path(os.environ.get("ONESTOP_FORMS_DIR", ROOT / "forms")),
         calendar_file=Path(os.environ.get("ONESTOP_CALENDAR_FILE", ROOT / "processes" / "calendar.json")),
         demo_password=os.environ.get("ONESTOP_DEMO_PASSWORD", "demo-2025"),
+        rate_limit_storage=os.environ.get("ONESTOP_RATE_LIMIT_STORAGE", "memory://"),
+        public_rate_limit=os.environ.get("ONESTOP_PUBLIC_RATE_LIMIT", "30 per minute"),
+        sign_in_rate_limit=os.environ.get("ONESTOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
+        proxy_count=int(os.environ.get("ONESTOP_PROXY_COUNT", "0")),
+        secure_cookies=os.environ.get("ONESTOP_SECURE_COOKIES", "") == "1",
     )
 
 

@@ -30,7 +30,6 @@ BLUEPRINTS = (session_pages, counter_pages, inbox_pages, dossier_pages, track_pa
 def init_app(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.jinja_env.globals.update(
         t=i18n.t, lang=i18n.lang, localized=i18n.localized, status_label=i18n.status_label,
         timeliness_label=i18n.timeliness_label, event_label=i18n.event_label, citizen_status=i18n.citizen_status,

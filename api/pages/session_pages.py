@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.auth import check_csrf, start_session
+from api.auth import check_csrf, end_session, sign_in, start_session
 from api.pages.i18n import LANGUAGES, t
 from api.pages.web import safe_next
-from api.wiring import wiring
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import AuthenticationError, ForbiddenError
-from engine.services import accounts
+from engine.services.accounts import TokenKind
 
 bp = Blueprint("session_pages", __name__)
 
@@ -32,19 +31,19 @@ def login() -> Any:
         return render_template("pages/login.html", next=request.args.get("next", ""))
     try:
         check_csrf()
-        officer = accounts.authenticate(wiring().uow(), username=request.form.get("username", ""),
-                                        password=request.form.get("password", ""))
+        officer, token = sign_in(request.form.get("username", ""), request.form.get("password", ""),
+                                 TokenKind.SESSION)
     except (AuthenticationError, ForbiddenError) as error:
         flash(t("login.failed") if isinstance(error, AuthenticationError) else t("csrf"), "error")
         return render_template("pages/login.html", next=request.form.get("next", ""),
                       username=request.form.get("username", "")), 401
-    start_session(officer)
+    start_session(token)
     return redirect(safe_next(request.form.get("next"), home_of(officer)))
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()  # no CSRF check: signing out is harmless, and a stale form must not keep anyone signed in
+    end_session()  # no CSRF check: signing out is harmless, and a stale form must not keep anyone signed in
     return redirect(url_for("session_pages.login"))
 
 

@@ -38,7 +38,7 @@ def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Pages for signed-in officers: anyone else is sent to the sign-in page and brought back after."""
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if "uid" not in session:
+        if "token" not in session:
             return redirect(url_for("session_pages.login", next=request.full_path))
         try:
             g.actor = current_actor()  # also checks the CSRF token of a POST

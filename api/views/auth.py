@@ -1,4 +1,4 @@
-"""POST /auth/token: username and password in, bearer token out."""
+"""POST /auth/token: username and password in, bearer token out. DELETE /auth/token: revoke the token sent."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.auth import issue_token
+from api.auth import bearer_token, current_actor, sign_in, wall_clock
 from api.schemas import TokenCreateSchema, TokenReadSchema
 from api.wiring import wiring
 from engine.services import accounts
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in")
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in and out")
 
 
 @blp.post("/token")
 @blp.arguments(TokenCreateSchema)
 @blp.response(200, TokenReadSchema)
 def create_token(body: dict[str, Any]) -> dict[str, Any]:
-    w = wiring()
-    actor = accounts.authenticate(w.uow(), username=body["username"], password=body["password"])
-    return {"access_token": issue_token(actor), "token_type": "Bearer", "expires_in": w.settings.token_max_age,
+    actor, token = sign_in(body["username"], body["password"], accounts.TokenKind.BEARER)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": wiring().settings.token_max_age,
             "username": actor.username, "unit_id": actor.unit_id, "roles": sorted(actor.roles)}
+
+
+@blp.delete("/token")
+@blp.response(204)
+def revoke_token() -> None:
+    """Sign out: the bearer token sent stops working at once."""
+    current_actor()  # only a live token can revoke itself; anything else is a 401
+    token = bearer_token()
+    if token is not None:
+        accounts.sign_out(wiring().uow(), token=token, now=wall_clock())

@@ -54,6 +54,19 @@ class UserRecord(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
     roles: Mapped[list[str]]
+    disabled_at: Mapped[datetime | None]
+
+
+class AccessTokenRecord(Base):
+    """A bearer token or browser session, stored only as the SHA-256 of its random value."""
+
+    __tablename__ = "access_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class ProcedureVersionRecord(Base):

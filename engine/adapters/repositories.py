@@ -5,7 +5,7 @@ They never commit; the unit of work does. Row-to-object conversion lives here an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -22,10 +22,8 @@ from engine.adapters.records import (
     ProcedureVersionRecord,
     TaskRecord,
     UnitRecord,
-    UserRecord,
 )
 from engine.adapters.stat_spans import StatSpans
-from engine.domain.actor import Actor
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, TaskStatus
 from engine.domain.errors import ConflictError
 from engine.domain.notice import Notice
@@ -68,31 +66,6 @@ class UnitRepository:
 
 def _unit(r: UnitRecord) -> Unit:
     return Unit(r.id, r.name, UnitKind(r.kind), r.province_id, r.division_type, r.agency, r.parent_id)
-
-
-class UserRepository:
-    def __init__(self, session: Session):
-        self._s = session
-
-    def credentials(self, username: str) -> tuple[Actor, str] | None:
-        record = self._s.scalar(select(UserRecord).where(UserRecord.username == username))
-        return (_actor(record), record.password_hash) if record else None
-
-    def get(self, user_id: int) -> Actor | None:
-        record = self._s.get(UserRecord, user_id)
-        return _actor(record) if record else None
-
-    def add(self, *, username: str, password_hash: str, display_name: str, unit_id: str,
-            roles: Sequence[str]) -> None:
-        self._s.add(UserRecord(username=username, password_hash=password_hash, display_name=display_name,
-                               unit_id=unit_id, roles=list(roles)))
-
-    def exists(self, username: str) -> bool:
-        return (self._s.scalar(select(func.count()).where(UserRecord.username == username)) or 0) > 0
-
-
-def _actor(r: UserRecord) -> Actor:
-    return Actor(r.id, r.username, r.unit_id, frozenset(r.roles))
 
 
 class ProcedureRepository:

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.adapters.accounts import TokenRepository, UserRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.print_queries import PrintQueries
 from engine.adapters.ratings import RatingRepository
@@ -18,7 +19,6 @@ from engine.adapters.repositories import (
     ProcedureRepository,
     TaskRepository,
     UnitRepository,
-    UserRepository,
 )
 from engine.adapters.stat_queries import StatQueries
 from engine.domain.errors import ConflictError
@@ -27,6 +27,7 @@ from engine.domain.errors import ConflictError
 class SqlUnitOfWork:
     units: UnitRepository
     users: UserRepository
+    tokens: TokenRepository
     procedures: ProcedureRepository
     dossiers: DossierRepository
     tasks: TaskRepository
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
+        self.tokens = TokenRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,13 +1,7 @@
-"""Who is acting: an officer's identity, unit and roles, and the password hashing for accounts.
-
-Pure Python (hashlib's scrypt); no web or database imports.
-"""
+"""Who is acting: an officer's identity, unit and roles. No web or database imports."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,22 +35,12 @@ class Actor:
             raise ForbiddenError(f"this action belongs to unit {unit_id}, not to your unit {self.unit_id}")
 
 
-# scrypt parameters: ~16 MiB and a few tens of ms per check; slow enough for guessing, fast at a counter.
-_N, _R, _P = 2**14, 8, 1
+@dataclass(frozen=True)
+class Account:
+    """An officer's account as an admin manages it: no password hash."""
 
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-    return hmac.compare_digest(candidate.hex(), digest)
+    username: str
+    display_name: str
+    unit_id: str
+    roles: tuple[str, ...]
+    disabled: bool

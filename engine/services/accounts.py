@@ -1,22 +1,27 @@
-"""Signing in and the set-up: the units of the official map with their agencies, loaded idempotently,
-and demo officer accounts for one province.
+"""Signing in and out: passwords checked, access tokens issued, resolved and revoked; and the set-up:
+the units of the official map, loaded idempotently, and demo officer accounts for one province.
+
+A token is a random value shown to its holder once; the database keeps only its SHA-256.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
-from functools import cache
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from engine.domain.actor import Actor, Role, hash_password, verify_password
+from engine.domain.actor import Actor, Role
 from engine.domain.errors import AuthenticationError
+from engine.domain.password import dummy_hash, hash_password, needs_rehash, verify_password
 from engine.domain.unit import Unit, UnitKind
 
 
-@cache
-def _dummy_hash() -> str:
-    """A hash to check against when the username is unknown, so both failures take the same time."""
-    return hash_password("not-a-password")
+class TokenKind(StrEnum):
+    BEARER = "bearer"
+    SESSION = "session"
 
 
 DEMO_ROLES = {
@@ -27,20 +32,51 @@ DEMO_ROLES = {
 
 
 def authenticate(uow: Any, *, username: str, password: str) -> Actor:
+    """The enabled account with this username and password; a stale hash is upgraded on the way."""
     with uow:
         found = uow.users.credentials(username)
-    stored = found[1] if found else _dummy_hash()
+    stored = found[1] if found else dummy_hash()  # unknown names cost the same time as wrong passwords
     if not verify_password(password, stored) or found is None:
         raise AuthenticationError("wrong username or password")
+    if needs_rehash(stored):
+        with uow:
+            uow.users.set_password_hash(found[0].user_id, hash_password(password))
+            uow.commit()
     return found[0]
 
 
-def actor_by_id(uow: Any, user_id: int) -> Actor:
+def sign_in(uow: Any, *, username: str, password: str, kind: TokenKind, now: datetime,
+            max_age: int) -> tuple[Actor, str]:
+    """Check the password and issue a token valid for `max_age` seconds; returns the officer and the token."""
+    actor = authenticate(uow, username=username, password=password)
+    token = secrets.token_urlsafe(32)
     with uow:
-        actor = uow.users.get(user_id)
+        uow.tokens.prune(actor.user_id, now)
+        uow.tokens.add(digest=_digest(token), user_id=actor.user_id, kind=kind.value, issued_at=now,
+                       expires_at=now + timedelta(seconds=max_age))
+        uow.commit()
+    return actor, token
+
+
+def actor_of(uow: Any, *, token: str, now: datetime) -> Actor:
+    """The officer behind a live token, or AuthenticationError."""
+    with uow:
+        actor = uow.tokens.actor(_digest(token), now)
     if actor is None:
-        raise AuthenticationError("the account of this token no longer exists")
+        raise AuthenticationError("the token is not valid, has expired or was revoked; sign in again")
     return actor
+
+
+def sign_out(uow: Any, *, token: str, now: datetime) -> None:
+    """Revoke the token at once (idempotent: an already revoked token stays revoked)."""
+    with uow:
+        uow.tokens.revoke(_digest(token), now)
+        uow.commit()
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash suffices: there is nothing to guess.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def load_units(uow: Any, units: Iterable[Unit]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,20 @@ def sign_in(client: Any, username: str) -> dict[str, str]:
     response = client.post(f"{API}/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def csrf_of(client: Any, path: str = "/login") -> str:
+    """The CSRF token of the form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in_page(client: Any, username: str) -> None:
+    """Sign a browser (test client) in through the sign-in page, keeping the session cookie."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                            "csrf_token": csrf_of(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def local(*parts: int) -> datetime:

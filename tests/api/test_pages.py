@@ -9,19 +9,10 @@ import json
 import re
 from typing import Any
 
+from tests.api.helpers import csrf_of as _csrf
 from tests.api.helpers import received, sign_in, step_data, task_of
+from tests.api.helpers import sign_in_page as _log_in
 from tests.conftest import PASSWORD, VY_DA, birth_application
-
-
-def _csrf(client: Any, path: str = "/login") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def _log_in(client: Any, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": _csrf(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def _flat(values: dict[str, Any], prefix: str = "/application") -> dict[str, str]:

@@ -1,0 +1,75 @@
+"""What every response and request goes through for safety: security headers, cookie flags, the client
+address behind trusted proxies, rate limits on the citizen look-up and on signing in (Flask-Limiter), and
+the masking of personal data in logs.
+
+A rate limit counts per client address. Its storage is in memory by default (per process); several
+workers share one through ONESTOP_RATE_LIMIT_STORAGE (e.g. redis://...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import log_privacy
+from api.settings import Settings
+
+# Scripts only from our own origin (no inline script); styles may be inline (bars, bpmn-js); no framing.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # The citizen's look-up URL carries the receipt's secret: never send it on to another site.
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+PUBLIC_ENDPOINTS = ("public.look_up", "public.rate", "track_pages.rate")
+SIGN_IN_ENDPOINTS = ("auth.create_token", "session_pages.login")
+
+
+def _secure_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        # Dossiers, inboxes and look-ups hold personal data: no shared or back-button caches keep them.
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _limit(app: Flask, settings: Settings) -> None:
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True)
+
+    def wrap(endpoint: str, decorator: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        # Flask-Limiter checks a decorated limit inside the wrapper, so the registered view is replaced.
+        app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
+
+    for endpoint in PUBLIC_ENDPOINTS:
+        wrap(endpoint, limiter.shared_limit(settings.public_rate_limit, scope="public-look-up"))
+    # The citizen's page counts only when it looks a dossier up; the empty form is free.
+    wrap("track_pages.track", limiter.shared_limit(settings.public_rate_limit, scope="public-look-up",
+                                                   exempt_when=lambda: not request.args.get("code")))
+    for endpoint in SIGN_IN_ENDPOINTS:
+        wrap(endpoint, limiter.shared_limit(settings.sign_in_rate_limit, scope="sign-in", methods=["POST"]))
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Call after every blueprint is registered: limits attach to their view functions."""
+    log_privacy.install()
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_count, x_host=settings.proxy_count)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.secure_cookies)
+    app.after_request(_secure_headers)
+    _limit(app, settings)

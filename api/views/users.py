@@ -1,0 +1,43 @@
+"""Officers' accounts, managed by the admin of their province: list, create, disable, enable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.auth import current_actor
+from api.user_schemas import UserCreateSchema, UserQuery, UserReadSchema
+from api.wiring import wiring
+from engine.services import users
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Officers' accounts (admins)")
+
+
+@blp.get("")
+@blp.arguments(UserQuery, location="query")
+@blp.response(200, UserReadSchema(many=True))
+def list_users(query: dict[str, Any]) -> Any:
+    return users.accounts(wiring().uow(), by=current_actor(), unit_id=query.get("unit_id"))
+
+
+@blp.post("")
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserReadSchema)
+def create_user(body: dict[str, Any]) -> Any:
+    return users.create(wiring().uow(), by=current_actor(), **body)
+
+
+@blp.post("/<username>/disable")
+@blp.response(200, UserReadSchema)
+def disable_user(username: str) -> Any:
+    """The account's tokens and sessions stop working at once."""
+    w = wiring()
+    return users.set_disabled(w.uow(), username=username, disabled=True, now=w.clock(), by=current_actor())
+
+
+@blp.post("/<username>/enable")
+@blp.response(200, UserReadSchema)
+def enable_user(username: str) -> Any:
+    w = wiring()
+    return users.set_disabled(w.uow(), username=username, disabled=False, now=w.clock(), by=current_actor())
