@@ -16,7 +16,7 @@ from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, new_lookup_secret
 from engine.domain.dossier import format_dossier_code as dossier_code
-from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
 from engine.domain.fees import fee_vnd
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.stat_spans import Digitisation
@@ -24,6 +24,7 @@ from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
 from engine.services import routing
+from engine.services.access import readable_dossier, supervised_centres
 from engine.services.catalogue import Catalogue
 from engine.services.progress import Completion, record_progress
 from engine.services.transitions import log_event, watch_deadline
@@ -167,7 +168,7 @@ def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) ->
 def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
            clock: Callable[[], datetime], code: str) -> DossierDetail:
     with uow:
-        dossier, now = _visible(uow, actor, code), clock()
+        dossier, now = readable_dossier(uow, actor, code), clock()
         assert dossier.id is not None
         procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
         tasks = uow.tasks.of_dossier(dossier.id)
@@ -176,17 +177,9 @@ def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCal
                              {t.id: timeliness.of_step(t, now, calendar) for t in tasks})
 
 
-def _visible(uow: Any, actor: Actor, code: str) -> Dossier:
-    dossier = uow.dossiers.get(code)
-    if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
-    if not dossier.involves(actor.unit_id):
-        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
-    return dossier
-
-
 def list_for_unit(uow: Any, *, actor: Actor, status: DossierStatus | None, limit: int,
                   offset: int) -> tuple[list[Dossier], int]:
+    """The dossiers the actor's unit is involved in; for a supervisor, those received in their province."""
     with uow:
-        return uow.dossiers.list(unit_id=actor.unit_id, status=status.value if status else None,
-                                 limit=limit, offset=offset)
+        return uow.dossiers.list(unit_id=actor.unit_id, received_at_any=supervised_centres(uow, actor),
+                                 status=status.value if status else None, limit=limit, offset=offset)

@@ -15,7 +15,7 @@ from typing import Any
 from engine.domain.actor import Actor
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind
-from engine.domain.errors import ForbiddenError, NotFoundError
+from engine.domain.errors import NotFoundError
 from engine.domain.notice import Notice, NoticeKind
 from engine.domain.slip import (
     DOCUMENT_FORM_LABELS,
@@ -30,6 +30,7 @@ from engine.domain.slip import (
 )
 from engine.domain.timeliness import of_dossier
 from engine.domain.unit import Unit
+from engine.services.access import readable_dossier
 from engine.services.catalogue import Catalogue
 from engine.services.control_sheets import HandOver, hand_overs, result_label
 
@@ -102,7 +103,7 @@ def gather(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCal
     """
     form = FORMS[kind]
     with uow:
-        dossier = _dossier(uow, actor, code)
+        dossier = readable_dossier(uow, actor, code)
         notice = _notice(dossier, form.notice, number) if form.notice else None
         slip = _compose(uow, catalogue, dossier, kind, notice, clock())
         if kind == SlipKind.CONTROL_SHEET:
@@ -127,15 +128,6 @@ def _compose(uow: Any, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, n
         officer=uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None,
         units=units.of_dossier(dossier), register_book=book, register_ordinal=ordinal,
         appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice))
-
-
-def _dossier(uow: Any, actor: Actor, code: str) -> Dossier:
-    dossier: Dossier | None = uow.dossiers.get(code)
-    if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
-    if not dossier.involves(actor.unit_id):
-        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
-    return dossier
 
 
 def _notice(dossier: Dossier, kind: NoticeKind, number: int | None) -> Notice:

@@ -1,0 +1,274 @@
+"""Every API endpoint × every role × an officer of the unit involved ("own") and of another unit or
+province ("other"), with the exact answer each must get.
+
+The dossier is a birth registration received at Phú Xuân for a family in Vỹ Dạ: Phú Xuân's counter
+receives and returns it, Vỹ Dạ's specialist reviews and its leader signs. "Other" officers sit at Thuận
+Hóa; the other province is Hà Nội. "200+" means the listing shows the dossier or task, "200-" that it
+does not. A command an officer may not take leaves the dossier for the next column; one that succeeds
+uses it up, so the next column gets a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from engine.services import users
+from tests.api.helpers import (
+    API,
+    complete,
+    drive_to_result,
+    receive,
+    received,
+    return_result,
+    sign_in,
+    step_data,
+    task_of,
+)
+from tests.conftest import PASSWORD, PHU_XUAN, THUAN_HOA, VY_DA
+
+HANOI = "01"
+ACCOUNTS = {
+    "anonymous": None,
+    "reception": f"reception.{PHU_XUAN}", "reception~": f"reception.{THUAN_HOA}",
+    "specialist": f"specialist.{VY_DA}", "specialist~": f"specialist.{THUAN_HOA}",
+    "leader": f"leader.{VY_DA}", "leader~": f"leader.{THUAN_HOA}",
+    "supervisor": "supervisor.46", "supervisor~": f"supervisor.{HANOI}",
+    "admin": "admin.46", "admin~": f"admin.{HANOI}",
+}  # fmt: skip
+COLUMNS = tuple(ACCOUNTS)
+BIRTH = "1.001193"
+PASSWORD_OF_NEW = "một-mật-khẩu-dài"
+
+# endpoint: answers in the order of COLUMNS (~ marks the other unit or province).
+#                                                 anon rec  rec~ spec spec~ lead lead~ sup  sup~ adm  adm~
+EXPECTED = {
+    "GET /healthz":                              "200  200  200  200  200   200  200   200  200  200  200",
+    "GET /units":                                "200  200  200  200  200   200  200   200  200  200  200",
+    "GET /procedures":                           "200  200  200  200  200   200  200   200  200  200  200",
+    "GET /procedures/{code}":                    "200  200  200  200  200   200  200   200  200  200  200",
+    "POST /dossiers":                            "401  201  201  403  403   403  403   403  403  403  403",
+    "GET /dossiers":                             "401  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
+    "GET /dossiers/{code}":                      "401  200  403  200  403   200  403   200  403  403  403",
+    "GET /dossiers/{code}/slips/{kind}":         "401  200  403  200  403   200  403   200  403  403  403",
+    "POST /dossiers/{code}/supplement-request":  "401  200  403  200  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/supplement":          "401  200  403  403  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/refuse":              "401  200  403  403  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/withdraw":            "401  200  403  403  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/stop":                "401  403  403  200  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/extend":              "401  403  403  200  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/return":              "401  200  403  403  403   403  403   403  403  403  403",
+    "GET /tasks":                                "401  200- 200- 200+ 200-  200- 200-  200- 200- 200- 200-",
+    "POST /tasks/{task_id}/complete":            "401  403  403  200  403   403  403   403  403  403  403",
+    "GET /units/{unit_id}/register":             "401  200  403  403  403   403  403   200  403  403  403",
+    "GET /stats/centres":                        "401  200  403  403  403   403  403   200  403  200  403",
+    "GET /stats/indicators":                     "401  200  403  403  403   403  403   200  403  200  403",
+    "GET /process-models":                       "401  403  403  403  403   403  403   403  403  200  200",
+    "GET /process-models/{code}":                "401  403  403  403  403   403  403   403  403  200  200",
+    "GET /process-models/{code}/versions/{version}": "401 403 403 403 403   403  403   403  403  200  200",
+    "POST /process-models/{code}/validate":      "401  403  403  403  403   403  403   403  403  200  200",
+    "POST /process-models/{code}/versions":      "401  403  403  403  403   403  403   403  403  201  201",
+    "GET /users":                                "401  403  403  403  403   403  403   403  403  200  403",
+    "POST /users":                               "401  403  403  403  403   403  403   403  403  201  403",
+    "POST /users/{username}/disable":            "401  403  403  403  403   403  403   403  403  200  403",
+    "POST /users/{username}/enable":             "401  403  403  403  403   403  403   403  403  200  403",
+    "GET /public/dossiers/{code}":               "200  200  200  200  200   200  200   200  200  200  200",
+    "POST /public/dossiers/{code}/rating":       "201  201  201  201  201   201  201   201  201  201  201",
+    "POST /auth/token":                          "200  200  200  200  200   200  200   200  200  200  200",
+    "DELETE /auth/token":                        "401  204  204  204  204   204  204   204  204  204  204",
+}  # fmt: skip
+PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
+
+
+@dataclass
+class World:
+    """The client, each column's bearer headers, and builders of dossiers at the stage a row needs."""
+
+    client: Any
+    app: Any
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def of(self, column: str) -> dict[str, str]:
+        username = ACCOUNTS[column]
+        if username is None:
+            return {}
+        if column not in self.headers:
+            self.headers[column] = sign_in(self.client, username)
+        return self.headers[column]
+
+    def received(self) -> dict[str, Any]:
+        return received(self.client, self.of("reception"))
+
+    def review_task(self) -> dict[str, Any]:
+        code = self.received()["code"]
+        task = task_of(self.client, self.of("specialist"), code, "review")
+        assert task is not None
+        return {"code": code, "task": task}
+
+    def awaiting_supplement(self) -> dict[str, Any]:
+        code = self.received()["code"]
+        asked = self.client.post(f"{API}/dossiers/{code}/supplement-request", headers=self.of("reception"),
+                                 json={"reasons": "Thiếu giấy", "items": [{"name": "Giấy chứng sinh"}]})
+        assert asked.status_code == 200, asked.get_json()
+        return {"code": code}
+
+    def result_ready(self) -> dict[str, Any]:
+        receipt = self.received()
+        drive_to_result(self.client, receipt["code"])
+        return receipt
+
+    def returned(self) -> dict[str, Any]:
+        receipt = self.result_ready()
+        assert return_result(self.client, self.of("reception"), receipt["code"]).status_code == 200
+        return receipt
+
+    def clerk(self) -> dict[str, Any]:
+        """A spare account at Phú Xuân for the admins to disable and enable."""
+        account = users.create(self.app.extensions["onestop"].uow(), username=f"clerk.{len(self.headers)}.x",
+                               password=PASSWORD_OF_NEW, display_name="Văn thư", unit_id=PHU_XUAN,
+                               roles=["reception"])
+        return {"username": account.username}
+
+
+@dataclass(frozen=True)
+class Row:
+    prepare: Callable[[World], dict[str, Any]]
+    call: Callable[[World, dict[str, Any], str], Any]
+    seen: Callable[[World, dict[str, Any], Any], bool] | None = None
+    """For listings: whether the answer shows the dossier or task."""
+
+
+def _nothing(_: World) -> dict[str, Any]:
+    return {}
+
+
+def _draft(world: World) -> dict[str, Any]:
+    model = world.client.get(f"{API}/process-models/{BIRTH}", headers=world.of("admin")).get_json()
+    return {"bpmn": model["bpmn"]}
+
+
+def _get(path: str, **query: Any) -> Callable[[World, dict[str, Any], str], Any]:
+    def call(world: World, context: dict[str, Any], column: str) -> Any:
+        return world.client.get(API + path.format(**context), query_string=query, headers=world.of(column))
+    return call
+
+
+def _post(path: str, body: Callable[[dict[str, Any], str], Any] | None = None) -> Callable[..., Any]:
+    def call(world: World, context: dict[str, Any], column: str) -> Any:
+        json = body(context, column) if body else {}
+        return world.client.post(API + path.format(**context), json=json, headers=world.of(column))
+    return call
+
+
+def _listed(key: str, field_name: str) -> Callable[[World, dict[str, Any], Any], bool]:
+    return lambda world, context, response: any(item[field_name] == context[key]
+                                                for item in response.get_json()["items"])
+
+
+def _sign_in_as(world: World, context: dict[str, Any], column: str) -> Any:
+    username = ACCOUNTS[column] or f"reception.{PHU_XUAN}"  # signing in needs no earlier token
+    return world.client.post(f"{API}/auth/token", json={"username": username, "password": PASSWORD})
+
+
+def _revoke(world: World, context: dict[str, Any], column: str) -> Any:
+    headers = sign_in(world.client, ACCOUNTS[column]) if ACCOUNTS[column] else {}  # a token of its own
+    return world.client.delete(f"{API}/auth/token", headers=headers)
+
+
+def _public_look_up(world: World, context: dict[str, Any], column: str) -> Any:
+    return world.client.get(f"{API}/public/dossiers/{context['code']}", query_string={"secret": context["secret"]})
+
+
+def _rate(world: World, context: dict[str, Any], column: str) -> Any:
+    return world.client.post(f"{API}/public/dossiers/{context['code']}/rating",
+                             json={"secret": context["secret"], "level": "satisfied"})
+
+
+REASONS = {"reasons": "Lý do ghi rõ"}
+ROWS: dict[str, Row] = {
+    "GET /healthz": Row(_nothing, _get("/healthz")),
+    "GET /units": Row(_nothing, _get("/units", province_id="46")),
+    "GET /procedures": Row(_nothing, _get("/procedures")),
+    "GET /procedures/{code}": Row(_nothing, _get(f"/procedures/{BIRTH}")),
+    "POST /dossiers": Row(_nothing, lambda w, c, column: receive(w.client, w.of(column))),
+    "GET /dossiers": Row(World.received, _get("/dossiers", limit=100), _listed("code", "code")),
+    "GET /dossiers/{code}": Row(World.received, _get("/dossiers/{code}")),
+    "GET /dossiers/{code}/slips/{kind}": Row(World.received, _get("/dossiers/{code}/slips/receipt")),
+    "POST /dossiers/{code}/supplement-request": Row(World.received, _post(
+        "/dossiers/{code}/supplement-request", lambda c, col: {**REASONS, "items": [{"name": "Tờ khai"}]})),
+    "POST /dossiers/{code}/supplement": Row(World.awaiting_supplement, _post("/dossiers/{code}/supplement")),
+    "POST /dossiers/{code}/refuse": Row(World.received, _post("/dossiers/{code}/refuse", lambda c, col: REASONS)),
+    "POST /dossiers/{code}/withdraw": Row(World.received, _post("/dossiers/{code}/withdraw", lambda c, col: REASONS)),
+    "POST /dossiers/{code}/stop": Row(World.received, _post("/dossiers/{code}/stop", lambda c, col: REASONS)),
+    "POST /dossiers/{code}/extend": Row(World.received, _post(
+        "/dossiers/{code}/extend", lambda c, col: {**REASONS, "new_due_at": "2025-07-16T10:00:00+07:00"})),
+    "POST /dossiers/{code}/return": Row(World.result_ready, _post(
+        "/dossiers/{code}/return", lambda c, col: {"data": {"collected_by": "Nguyễn Văn An"}})),
+    "GET /tasks": Row(World.review_task, _get("/tasks", limit=100),
+                      lambda w, c, r: any(t["id"] == c["task"]["id"] for t in r.get_json()["items"])),
+    "POST /tasks/{task_id}/complete": Row(World.review_task, lambda w, c, column: complete(
+        w.client, w.of(column), c["task"]["id"], step_data("review"))),
+    "GET /units/{unit_id}/register": Row(World.received, _get(f"/units/{PHU_XUAN}/register", **{"from": "2025-07-01", "to": "2025-07-31"})),
+    "GET /stats/centres": Row(_nothing, _get("/stats/centres", unit=PHU_XUAN, **PERIOD)),
+    "GET /stats/indicators": Row(_nothing, _get("/stats/indicators", unit=PHU_XUAN, **PERIOD)),
+    "GET /process-models": Row(_nothing, _get("/process-models")),
+    "GET /process-models/{code}": Row(_nothing, _get(f"/process-models/{BIRTH}")),
+    "GET /process-models/{code}/versions/{version}": Row(_nothing, _get(f"/process-models/{BIRTH}/versions/1")),
+    "POST /process-models/{code}/validate": Row(_draft, _post(f"/process-models/{BIRTH}/validate",
+                                                              lambda c, col: {"bpmn": c["bpmn"]})),
+    # Each column publishes a slightly different draft, so a second admin's is not an unchanged one (409).
+    "POST /process-models/{code}/versions": Row(_draft, _post(f"/process-models/{BIRTH}/versions",
+                                                              lambda c, col: {"bpmn": c["bpmn"] + f"<!--{col}-->"})),
+    "GET /users": Row(_nothing, _get("/users", unit_id=PHU_XUAN)),
+    "POST /users": Row(_nothing, _post("/users", lambda c, col: {
+        "username": f"new.{COLUMNS.index(col)}", "password": PASSWORD_OF_NEW, "display_name": "Cán bộ mới",
+        "unit_id": PHU_XUAN, "roles": ["reception"]})),
+    "POST /users/{username}/disable": Row(World.clerk, _post("/users/{username}/disable")),
+    "POST /users/{username}/enable": Row(World.clerk, _post("/users/{username}/enable")),
+    "GET /public/dossiers/{code}": Row(World.received, _public_look_up),
+    "POST /public/dossiers/{code}/rating": Row(World.returned, _rate),
+    "POST /auth/token": Row(_nothing, _sign_in_as),
+    "DELETE /auth/token": Row(_nothing, _revoke),
+}
+
+
+def _answers(world: World, row: Row) -> list[str]:
+    """Each column's answer; a 2xx command uses the prepared dossier up, so the next column gets a new one."""
+    answers, context = [], row.prepare(world)
+    for column in COLUMNS:
+        response = row.call(world, context, column)
+        answer = str(response.status_code)
+        if row.seen is not None and response.status_code == 200:
+            answer += "+" if row.seen(world, context, response) else "-"
+        answers.append(answer)
+        if response.status_code in (201, 204) or (response.status_code == 200 and response.request.method == "POST"):
+            context = row.prepare(world)
+    return answers
+
+
+@pytest.fixture
+def world(app: Any, client: Any) -> World:
+    for role in ("supervisor", "admin"):
+        users.create(app.extensions["onestop"].uow(), username=f"{role}.{HANOI}", password=PASSWORD,
+                     display_name=role, unit_id=HANOI, roles=[role])
+    return World(client, app)
+
+
+@pytest.mark.parametrize("endpoint", list(EXPECTED))
+def test_each_role_and_unit_gets_exactly_its_answer(world: World, endpoint: str) -> None:
+    answers = _answers(world, ROWS[endpoint])
+
+    assert dict(zip(COLUMNS, answers, strict=True)) == dict(zip(COLUMNS, EXPECTED[endpoint].split(), strict=True))
+
+
+def test_the_matrix_covers_every_api_endpoint(app: Any) -> None:
+    documented = {"/api/v1/openapi.json"}
+    routes = {f"{method} {rule.rule.removeprefix('/api/v1')}".replace("<", "{").replace(">", "}")
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
+              and rule.rule not in documented for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {r.replace("{int:", "{") for r in routes}
+
+    assert routes == set(EXPECTED)
