@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import localized, t
-from api.pages.web import actor, field_errors, latest_procedures, officer_page
+from api.pages.web import actor, field_errors, for_role, latest_procedures, officer_page
 from api.wiring import wiring
+from engine.domain.actor import Role
 from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import FieldError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
@@ -24,6 +25,7 @@ bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
 
 @bp.get("")
 @officer_page
+@for_role(Role.RECEPTION)
 def choose() -> Any:
     query = request.args.get("q", "").strip().casefold()
     found = [p for p in latest_procedures() if not query or query in
@@ -33,6 +35,7 @@ def choose() -> Any:
 
 @bp.route("/<code>", methods=["GET", "POST"])
 @officer_page
+@for_role(Role.RECEPTION)
 def receive(code: str) -> Any:
     w = wiring()
     with w.uow() as uow:

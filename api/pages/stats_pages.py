@@ -11,7 +11,7 @@ from flask import Blueprint, flash, render_template, request
 from api.pages.web import actor, explain, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
-from engine.domain.errors import DomainError
+from engine.domain.errors import DomainError, ForbiddenError
 from engine.services import stats
 from engine.services.stats import CentreReport
 
@@ -31,6 +31,8 @@ def dashboard() -> Any:
     try:
         report = stats.centres(w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=start, end=end,
                                unit_id=unit_id, procedure_code=procedure)
+    except ForbiddenError:
+        raise  # another unit's figures: the 403 page, not a dashboard with its filters
     except DomainError as error:
         flash(explain(error), "error")
     with w.uow() as uow:

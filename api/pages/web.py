@@ -12,14 +12,14 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from marshmallow import Schema
 from marshmallow import ValidationError as EnvelopeError
 
 from api.auth import current_actor
 from api.pages.i18n import rule_message, status_label, t
 from api.wiring import wiring
-from engine.domain.actor import Actor
+from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ
 from engine.domain.errors import (
     AuthenticationError,
@@ -51,6 +51,19 @@ def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
             return redirect(came_from.path if came_from.netloc == request.host else "/")
         return view(*args, **kwargs)
     return wrapper
+
+
+def for_role(role: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Under @officer_page: a page only officers with `role` may open (others get 403, not a form they
+    could fill in but never send)."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if role.value not in actor().roles:
+                abort(403, f"this page is for officers with the role '{role.value}'")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def actor() -> Actor:

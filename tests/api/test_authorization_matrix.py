@@ -81,6 +81,7 @@ EXPECTED = {
     "DELETE /auth/token":                        "401  204  204  204  204   204  204   204  204  204  204",
 }  # fmt: skip
 PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
+DAYS = {"from": "2025-07-01", "to": "2025-07-31"}
 
 
 @dataclass
@@ -211,7 +212,7 @@ ROWS: dict[str, Row] = {
                       lambda w, c, r: any(t["id"] == c["task"]["id"] for t in r.get_json()["items"])),
     "POST /tasks/{task_id}/complete": Row(World.review_task, lambda w, c, column: complete(
         w.client, w.of(column), c["task"]["id"], step_data("review"))),
-    "GET /units/{unit_id}/register": Row(World.received, _get(f"/units/{PHU_XUAN}/register", **{"from": "2025-07-01", "to": "2025-07-31"})),
+    "GET /units/{unit_id}/register": Row(World.received, _get(f"/units/{PHU_XUAN}/register", **DAYS)),
     "GET /stats/centres": Row(_nothing, _get("/stats/centres", unit=PHU_XUAN, **PERIOD)),
     "GET /stats/indicators": Row(_nothing, _get("/stats/indicators", unit=PHU_XUAN, **PERIOD)),
     "GET /process-models": Row(_nothing, _get("/process-models")),
