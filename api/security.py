@@ -19,10 +19,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import log_privacy
 from api.settings import Settings
 
-# Scripts only from our own origin (no inline script); styles may be inline (bars, bpmn-js); no framing.
+# Scripts only from our own origin (no inline script); styles may be inline (bars, bpmn-js), fonts and images
+# may be data: URIs (bpmn-js embeds its icon font); no framing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                           "frame-ancestors 'none'")
+                           "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -72,7 +72,7 @@ def server(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -80,6 +80,30 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield launched
         launched.close()
+
+
+class WatchedBrowser:
+    """The browser, noting every Content-Security-Policy violation of the pages it opens: a script or
+    style the policy blocks would otherwise fail silently."""
+
+    def __init__(self, browser: Any):
+        self._browser, self.violations = browser, []
+
+    def new_page(self, **kwargs: Any) -> Any:
+        page = self._browser.new_page(**kwargs)
+        page.on("console", lambda message: self.violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[WatchedBrowser]:
+    watched = WatchedBrowser(chromium)
+    yield watched
+    assert watched.violations == []
 
 
 class Shots:
