@@ -4,6 +4,7 @@ accounts; `load-units` reloads the map alone. All set-up commands are idempotent
 background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
+`verify` checks the history hash chains and exits with 1 if any event was edited, inserted or deleted.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from flask.cli import with_appcontext
 
 from api.wiring import Wiring, wiring
 from engine.adapters.definitions import read_scenarios
+from engine.domain.errors import NotFoundError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import simulation
+from engine.services import integrity, simulation
 from engine.services import worker as background
 
 
@@ -138,9 +140,36 @@ def _has_dossiers(w: Wiring, province: int) -> bool:
         return any(uow.dossiers.list(unit_id=u.id, status=None, limit=1, offset=0)[1] for u in communes)
 
 
+@click.command("verify")
+@with_appcontext
+@click.option("--dossier", "dossier_code", metavar="CODE", help="check this dossier only (default: every dossier)")
+def verify_history(dossier_code: str | None) -> None:
+    """Walk the history hash chains; list every event edited, inserted, deleted or moved, exit 1 if any."""
+    try:
+        report = integrity.verify(wiring().uow(), dossier_code=dossier_code)
+    except NotFoundError as error:
+        raise click.BadParameter(str(error), param_hint="--dossier") from error
+    for found in report.breaks:
+        event = f"event {found.event_id}" if found.event_id is not None else "no event"
+        click.echo(f"{found.dossier_code}  #{found.seq} ({event})  {found.fault.value}: {found.detail}")
+    if len(report.breaks) < report.problems:
+        click.echo(f"... and {report.problems - len(report.breaks)} more")
+    checked = f"Checked {report.dossiers} dossiers, {report.events} history events"
+    if report.intact:
+        click.echo(f"{checked}: every chain is intact.")
+        return
+    click.echo(f"{checked}: {_count(report.problems, 'problem')} in {_count(report.broken_dossiers, 'dossier')}.")
+    raise SystemExit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_demo)
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
+    app.cli.add_command(verify_history)

@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -126,6 +139,10 @@ class DossierRecord(Base):
     notices: Mapped[list[dict[str, Any]]]
     return_method: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int]
+    history_count: Mapped[int]
+    """The head of the history hash chain (engine/domain/history_chain.py): how many events and the hash of
+    the last, written with the events, so that deleting the newest events is seen too."""
+    history_head: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class TaskRecord(Base):
@@ -149,14 +166,22 @@ class TaskRecord(Base):
 
 
 class HistoryEventRecord(Base):
+    """One event of a dossier's hash chain: `seq` numbers it from 1 in the dossier, `hash` covers its
+    content, `seq` and `prev_hash` (the hash of event seq - 1)."""
+
     __tablename__ = "history_events"
+    # Unique: two commands appending to one dossier from the same head cannot both commit (no forked chain).
+    __table_args__ = (Index("ix_history_events_dossier_seq", "dossier_id", "seq", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]]
+    seq: Mapped[int]
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class JobRecord(Base):

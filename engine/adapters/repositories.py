@@ -5,7 +5,7 @@ They never commit; the unit of work does. Row-to-object conversion lives here an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.adapters.history_chain import ChainHeads, read_chains
 from engine.adapters.records import (
     DossierRecord,
     DossierSequenceRecord,
@@ -26,6 +27,7 @@ from engine.adapters.records import (
 from engine.adapters.stat_spans import StatSpans
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, TaskStatus
 from engine.domain.errors import ConflictError
+from engine.domain.history_chain import GENESIS, Head, Link
 from engine.domain.notice import Notice
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
@@ -119,7 +121,9 @@ def _procedure(r: ProcedureVersionRecord) -> ProcedureVersion:
                             forms=r.forms, decisions=r.decisions, id=r.id, checksum=r.checksum)
 
 
-_DOSSIER_FIELDS = [c.key for c in DossierRecord.__table__.columns if c.key not in ("id", "version")]
+# The chain head is the history's business (engine/adapters/history_chain.py), not the Dossier's.
+_DOSSIER_FIELDS = [c.key for c in DossierRecord.__table__.columns
+                   if c.key not in ("id", "version", "history_count", "history_head")]
 
 
 class DossierRepository:
@@ -137,49 +141,61 @@ class DossierRepository:
         return int(self._s.execute(statement).scalar_one())
 
     def add(self, dossier: Dossier) -> None:
-        record = DossierRecord(**_dossier_values(dossier), version=1)
+        record = DossierRecord(**_dossier_values(dossier), version=1, history_count=0, history_head=GENESIS)
         self._s.add(record)
         try:
             self._s.flush()
         except IntegrityError as error:
             raise ConflictError(f"dossier {dossier.code} or its Idempotency-Key exists already") from error
         dossier.id, dossier.version = record.id, 1
+        ChainHeads.of(self._s).loaded(record.id, 0, GENESIS)
 
     def get(self, code: str, *, lock: bool = False) -> Dossier | None:
         query = select(DossierRecord).where(DossierRecord.code == code).execution_options(populate_existing=True)
         if lock:
             query = query.with_for_update()
-        record = self._s.scalar(query)
-        return _dossier(record) if record else None
+        return self._loaded(self._s.scalar(query))
 
     def get_by_id(self, dossier_id: int, *, lock: bool = False) -> Dossier | None:
         query = (select(DossierRecord).where(DossierRecord.id == dossier_id)
                  .execution_options(populate_existing=True))
-        record = self._s.scalar(query.with_for_update() if lock else query)
-        return _dossier(record) if record else None
+        return self._loaded(self._s.scalar(query.with_for_update() if lock else query))
 
     def by_idempotency_key(self, unit_id: str, key: str) -> Dossier | None:
-        record = self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
-                                                            DossierRecord.idempotency_key == key))
-        return _dossier(record) if record else None
+        return self._loaded(self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
+                                                                       DossierRecord.idempotency_key == key)))
+
+    def _loaded(self, record: DossierRecord | None) -> Dossier | None:
+        """The dossier; its history's head is remembered, so appending to its history reads nothing more."""
+        if record is None:
+            return None
+        ChainHeads.of(self._s).loaded(record.id, record.history_count, record.history_head)
+        return _dossier(record)
 
     def update(self, dossier: Dossier) -> None:
-        """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`)."""
+        """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`), with
+        the head of the history events appended meanwhile (in the same statement: no extra one)."""
+        head = ChainHeads.of(self._s).unwritten(dossier.id)
         statement = (update(DossierRecord)
                      .where(DossierRecord.id == dossier.id, DossierRecord.version == dossier.version)
-                     .values(**_dossier_values(dossier), version=dossier.version + 1)
+                     .values(**_dossier_values(dossier), **head, version=dossier.version + 1)
                      .execution_options(synchronize_session=False))
         result: CursorResult[Any] = self._s.execute(statement)  # type: ignore[assignment]
         if result.rowcount != 1:
             raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it")
         dossier.version += 1
 
-    def list(self, *, unit_id: str, status: str | None, limit: int, offset: int) -> tuple[list[Dossier], int]:
-        """Dossiers the unit received, handles, returns or had a step of, newest first, with the total count."""
-        had_a_step = select(TaskRecord.dossier_id).where(TaskRecord.unit_id == unit_id)
-        involved = ((DossierRecord.receiving_unit_id == unit_id) | (DossierRecord.competent_unit_id == unit_id)
-                    | (DossierRecord.return_unit_id == unit_id) | DossierRecord.id.in_(had_a_step))
-        query = select(DossierRecord).where(involved)
+    def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
+             received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]:
+        """Dossiers the unit received, handles, returns or had a step of (or, with `received_at_any`, that
+        one of those centres received), newest first, with the total count."""
+        if received_at_any is not None:
+            query = select(DossierRecord).where(DossierRecord.receiving_unit_id.in_(received_at_any))
+        else:
+            had_a_step = select(TaskRecord.dossier_id).where(TaskRecord.unit_id == unit_id)
+            involved = ((DossierRecord.receiving_unit_id == unit_id) | (DossierRecord.competent_unit_id == unit_id)
+                        | (DossierRecord.return_unit_id == unit_id) | DossierRecord.id.in_(had_a_step))
+            query = select(DossierRecord).where(involved)
         if status is not None:
             query = query.where(DossierRecord.status == status)
         total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -251,14 +267,19 @@ class HistoryRepository:
         self._spans = StatSpans(session)
 
     def append(self, event: HistoryEvent) -> None:
-        """Append the event and, in the same transaction, fold it into the dossier's statistics span."""
-        self._s.add(HistoryEventRecord(dossier_id=event.dossier_id, kind=event.kind.value, at=event.at,
-                                       actor_id=event.actor_id, unit_id=event.unit_id, data=event.data))
+        """Append the event to its dossier's hash chain and, in the same transaction, fold it into the
+        dossier's statistics span."""
+        self._s.add(ChainHeads.of(self._s).extend(event))
         self._spans.record(event)
 
     def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
         query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)
-                 .order_by(HistoryEventRecord.id))
+                 .order_by(HistoryEventRecord.seq))
         return [HistoryEvent(EventKind(r.kind), r.at, r.actor_id, r.unit_id, r.data, r.dossier_id, r.id)
                 for r in self._s.scalars(query)]
+
+    def chains(self, *, after: int, limit: int, dossier_code: str | None = None) -> list[tuple[Head, list[Link]]]:
+        """The next `limit` dossiers by id after `after` (or the one with `dossier_code`) with their stored
+        chains, for the verifier."""
+        return read_chains(self._s, after=after, limit=limit, code=dossier_code)
 

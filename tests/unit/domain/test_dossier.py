@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from engine.domain.actor import Actor
-from engine.domain.password import hash_password, verify_password
 from engine.domain.dossier import format_dossier_code, new_lookup_secret
 from engine.domain.errors import ForbiddenError
+from engine.domain.password import hash_password, verify_password
 from engine.domain.status import DossierStatus
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'  # TEMP until 0006 lands
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
