@@ -1,129 +1,197 @@
-"""Restricted Python script engine for BPMN script tasks and gateway conditions.
+"""Restricted Python script engine for BPMN script tasks, gateway conditions and DMN expressions.
 
-Admins upload the BPMN, so scripts are untrusted input. Only engine.workflow may import SpiffWorkflow.
+Admins upload the BPMN, so scripts are untrusted input. Each source is checked (script_check), rewritten
+so that operations able to build huge values call guards (script_guards) and a tick keeps the run
+within its time and memory (script_limits), then compiled once and cached. A run gets whitelisted
+builtins only. Only engine.workflow may import SpiffWorkflow.
 """
 
 from __future__ import annotations
 
 import ast
-from datetime import date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from types import CodeType
+from typing import Any, NamedTuple
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-# Limits against resource abuse. CPU time and memory are NOT limited in-process (a nested `for` or
-# `"a" * 10**10` still runs); workers must rely on process-level timeouts and rlimits for that.
-MAX_SOURCE_CHARS = 10_000
-MAX_RANGE_ITEMS = 10_000
+from engine.workflow.script_check import GUARDED_METHODS, check_script, checked_tree
+from engine.workflow.script_guards import GUARDS, SAFE_BUILTINS
+from engine.workflow.script_limits import ScriptLimits, check_stored, run
+from engine.workflow.script_rules import MAX_RANGE_ITEMS, ScriptLimitError, ScriptRejectedError
 
-
-class ScriptRejectedError(ValueError):
-    """A script or expression uses a construct the restricted engine refuses to run."""
-
-
-# Constructs that define code, reach outer scopes, suspend, or loop without a bound.
-_FORBIDDEN_NODES: dict[type[ast.AST], str] = {
-    ast.Import: "import",
-    ast.ImportFrom: "import",
-    ast.Global: "global",
-    ast.Nonlocal: "nonlocal",
-    ast.FunctionDef: "def",
-    ast.AsyncFunctionDef: "async def",
-    ast.ClassDef: "class",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield from",
-    ast.While: "while loop",
-    ast.AsyncFor: "async for",
-    ast.AsyncWith: "async with",
-    # Class patterns read attributes by keyword, e.g. `case str(__class__=c)`, bypassing the Attribute check.
-    ast.Match: "match statement",
-}
-
-# Public attribute names that still lead to frames (and so real globals and builtins) or to `object`;
-# str.format would read underscore attributes from inside a string, e.g. "{0.__class__}".format(x).
-_FORBIDDEN_ATTRS = frozenset(
-    {
-        "format", "format_map", "mro",
-        "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code",
-        "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame", "tb_next",
-    }
-)  # fmt: skip
+__all__ = ["MAX_RANGE_ITEMS", "RestrictedEnvironment", "RestrictedScriptEngine", "ScriptLimitError", "ScriptLimits",
+           "ScriptRejectedError", "check_script", "compile_script"]
 
 
-def check_script(source: str, mode: str = "exec") -> None:
-    """Statically check a script or expression before it is compiled or published.
+# SpiffWorkflow looks for this file name in a traceback to report the failing line.
+SCRIPT_FILENAME = "<string>"
 
-    Args:
-        source: The Python source of a script task or a condition expression.
-        mode: "exec" for scripts, "eval" for expressions.
+
+class CompiledScript(NamedTuple):
+    code: CodeType
+    names: frozenset[str]
+    """Every global name the code reads or writes: the only task data a run can have changed."""
+
+
+@lru_cache(maxsize=1024)
+def compile_script(source: str, mode: str = "exec") -> CompiledScript:
+    """Check, guard and compile a script ("exec") or expression ("eval"); cached, code is immutable.
 
     Raises:
-        ScriptRejectedError: The source is too long or uses a forbidden construct.
+        ScriptRejectedError: As check_script.
         SyntaxError: The source is not valid Python.
     """
-    if not isinstance(source, str):
-        raise ScriptRejectedError(f"Script must be a string, not {type(source).__name__}")
-    if len(source) > MAX_SOURCE_CHARS:
-        raise ScriptRejectedError(f"Script is longer than {MAX_SOURCE_CHARS} characters")
-    for node in ast.walk(ast.parse(source, mode=mode)):
-        line = getattr(node, "lineno", "?")
-        if type(node) in _FORBIDDEN_NODES:
-            raise ScriptRejectedError(f"'{_FORBIDDEN_NODES[type(node)]}' is not allowed (line {line})")
-        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRS):
-            raise ScriptRejectedError(f"Attribute '.{node.attr}' is not allowed (line {line})")
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            raise ScriptRejectedError(f"Name '{node.id}' is not allowed (line {line})")
+    tree = ast.fix_missing_locations(_Guard().visit(checked_tree(source, mode)))
+    code = compile(tree, SCRIPT_FILENAME, mode)
+    return CompiledScript(code, frozenset(_global_names(code)))
 
 
-def _capped_range(*args: int) -> range:
-    """range() that refuses huge sequences; slicing avoids len() overflowing on giant ranges."""
-    items = range(*args)
-    if items[MAX_RANGE_ITEMS:]:
-        raise ScriptRejectedError(f"range() is limited to {MAX_RANGE_ITEMS} items")
-    return items
+def _global_names(code: CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):  # lambdas and comprehensions
+            names |= _global_names(const)
+    return names
 
 
-# The only names a script can call. getattr, eval, open, type, __import__ and friends are absent on purpose.
-_SAFE_CALLABLES = (
-    abs, all, any, bool, dict, enumerate, float, int, isinstance, len, list, max, min,
-    reversed, round, set, sorted, str, sum, tuple, zip,
-)  # fmt: skip
-SAFE_BUILTINS: dict[str, Any] = {
-    **{f.__name__: f for f in _SAFE_CALLABLES},
-    "range": _capped_range,
-    "date": date,
-    "datetime": datetime,
-    "timedelta": timedelta,
-}
+_BINARY_GUARDS = {ast.Add: "__guard_add", ast.Sub: "__guard_sub", ast.Mult: "__guard_mul", ast.Pow: "__guard_pow",
+                  ast.LShift: "__guard_lshift", ast.Mod: "__guard_mod"}
+_AUGMENTED_GUARDS = {ast.Mult: "__guard_imul", ast.Pow: "__guard_pow", ast.LShift: "__guard_lshift",
+                     ast.Mod: "__guard_mod"}
+"""Augmented operators check_script allows on names only; `+=` and `-=` work on items too, so they keep a
+plain tick, and stay in place for lists."""
+
+
+class _Guard(ast.NodeTransformer):
+    """Rewrites a checked tree for script_guards: operations that can build values far larger than their
+    operands become guarded calls, and the run's tick (time and memory) comes before each loop step,
+    lambda call, function call, slice and unpacking, and inside the guard of each operator, which are
+    all the ways a script can repeat work or copy a value."""
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        self.generic_visit(node)
+        node.body.insert(0, ast.Expr(_call("__guard_tick")))
+        return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        self.generic_visit(node)
+        node.ifs.insert(0, _call("__guard_tick"))  # the tick returns True
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self.generic_visit(node)
+        node.body = _ticked(node.body)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        return _ticked(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if _is_number(node.left) and _is_number(node.right):
+            return node  # sized by check_script, folded by the compiler
+        guard = _BINARY_GUARDS.get(type(node.op))
+        if guard is None:
+            return _ticked(node)
+        return ast.copy_location(_call(guard, node.left, node.right, _tick()), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        guard = _AUGMENTED_GUARDS.get(type(node.op))
+        if guard is None or not isinstance(node.target, ast.Name):
+            node.value = _ticked(node.value)
+            return node
+        value = ast.copy_location(_call(guard, ast.Name(node.target.id, ast.Load()), node.value, _tick()), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        return _ticked(node) if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load) else node
+
+    def visit_Starred(self, node: ast.Starred) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = _ticked(node.value)
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        self.generic_visit(node)
+        node.values = [v if k is not None else _ticked(v) for k, v in zip(node.keys, node.values, strict=True)]
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        spec = node.format_spec or ast.Constant("")
+        call = _call("__guard_format", node.value, ast.Constant(node.conversion), spec)
+        value = _ticked(ast.copy_location(call, node))
+        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if node.attr not in GUARDED_METHODS:
+            return node
+        return ast.copy_location(_call("__guard_method", node.value, ast.Constant(node.attr)), node)
+
+
+def _tick() -> ast.Name:
+    return ast.Name("__guard_tick", ast.Load())
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+
+
+def _ticked(expr: ast.expr) -> ast.expr:
+    """`__guard_tick() and expr`: the tick returns True, so this is expr's value."""
+    return ast.copy_location(ast.BoolOp(op=ast.And(), values=[_call("__guard_tick"), expr]), expr)
+
+
+def _is_number(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex))
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """Task-data environment that checks source first and runs it with whitelisted builtins only."""
+    """Task-data environment that runs checked, guarded, compiled code with whitelisted builtins only."""
+
+    def __init__(self, environment_globals: dict[str, Any] | None = None, limits: ScriptLimits | None = None):
+        super().__init__(environment_globals)
+        self.limits = limits or ScriptLimits()
 
     def _scope(self, external_context: dict | None, context: dict | None = None) -> dict[str, Any]:
-        # Same precedence as SpiffWorkflow, but __builtins__ goes in last so that neither task data
-        # nor external context can swap the whitelist for something else.
+        # Same precedence as SpiffWorkflow, but the guards and __builtins__ go in last so that neither
+        # task data nor external context can swap them for something else.
         scope = {**self.globals, **(external_context or {}), **(context or {})}
-        return {**scope, "__builtins__": dict(SAFE_BUILTINS)}
+        return {**scope, **GUARDS, "__builtins__": dict(SAFE_BUILTINS)}
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         """Evaluate a condition expression with the task data as names."""
-        expression = expression.strip() if isinstance(expression, str) else expression
-        check_script(expression, mode="eval")
-        return eval(expression, self._scope(external_context, context))
+        compiled = compile_script(_source(expression).strip(), "eval")
+        result = run(compiled.code, self._scope(external_context, context), self.limits)
+        check_stored([result], self.limits.stored_items)
+        return result
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         """Run a script in the task data; assigned names stay, helpers and builtins are removed."""
-        check_script(script)
+        compiled = compile_script(_source(script), "exec")
         self.check_for_overwrite(context, external_context or {})
         context.update(self._scope(external_context))
         try:
-            exec(script, context)
+            run(compiled.code, context, self.limits)
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+        check_stored([context[name] for name in compiled.names if name in context], self.limits.stored_items)
         return True
+
+
+def _source(source: Any) -> str:
+    # Checked before the cache, which needs a hashable key.
+    if not isinstance(source, str):
+        raise ScriptRejectedError(f"Script must be a string, not {type(source).__name__}")
+    return source
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -137,13 +205,20 @@ class RestrictedScriptEngine(PythonScriptEngine):
         check_script(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
-        """Evaluate like SpiffWorkflow, but say why a rejected expression was refused."""
+        """Evaluate like SpiffWorkflow, but say why an expression was refused or stopped."""
         try:
-            check_script(expression.strip() if isinstance(expression, str) else expression, mode="eval")
+            compile_script(_source(expression).strip(), "eval")  # cached: the run below finds it compiled
         except ScriptRejectedError as err:
-            raise WorkflowTaskException(
-                f"Expression '{expression}' rejected: {err}", task=task, exception=err
-            ) from err
+            raise WorkflowTaskException(f"Expression '{expression}' rejected: {err}", task=task, exception=err) from err
         except SyntaxError:
-            pass  # SpiffWorkflow reports syntax errors with their line number below.
-        return super().evaluate(task, expression, external_context)
+            pass  # reported with its line number below
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ScriptLimitError as err:
+            raise WorkflowTaskException(f"Expression '{expression}' stopped: {err}", task=task, exception=err) from err
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:
+            message = f"Error evaluating expression '{expression}'"
+            raise WorkflowTaskException(message, task=task, exception=err) from err
