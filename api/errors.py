@@ -1,4 +1,5 @@
-"""The one table that maps domain errors to HTTP, and every error body as RFC 9457 problem+json.
+"""The one table that maps domain errors to HTTP, and every error body as RFC 9457 problem+json,
+documented as such in the OpenAPI document (`problems(...)` lists the errors a handler may give).
 
 Handlers never catch exceptions themselves; what is not in the table is a 500 with no details.
 """
@@ -6,12 +7,16 @@ Handlers never catch exceptions themselves; what is not in the table is a 500 wi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from flask import Flask, Response, has_request_context, json, render_template, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from api.schemas import DraftProblemReadSchema
 from engine.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -24,6 +29,8 @@ from engine.domain.errors import (
 from engine.workflow import WorkflowError
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
     (AuthenticationError, 401, "Unauthorized"),
@@ -36,13 +43,32 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
+class ProblemFieldSchema(Schema):
+    pointer = fields.String(metadata={"description": "JSON Pointer to the field, e.g. /application/child/name"})
+    detail = fields.String()
+
+
+class ProblemSchema(Schema):
+    """The body of every error (RFC 9457 problem details), as the OpenAPI document describes it."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.List(fields.Nested(ProblemFieldSchema), metadata={
+        "description": "400 and 422: what is wrong, one item per field"})
+    current_status = fields.String(metadata={"description": "409: the dossier's status now"})
+    problems = fields.List(fields.Nested(DraftProblemReadSchema), metadata={
+        "description": "422 on a procedure draft: its problems, by BPMN element"})
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     if has_request_context() and not request.path.startswith("/api/"):
         # A person at a browser gets a page in their language, with the way back, not a JSON body.
         page = render_template("pages/error.html", status=status, title=title, detail=detail)
         return Response(page, status=status, mimetype="text/html")
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
@@ -89,7 +115,31 @@ def _unexpected(error: Exception) -> Response:
     return problem(500, "Internal Server Error", "the server could not complete the request")
 
 
+def problems(*statuses: int) -> Callable[[F], F]:
+    """Document the errors a handler may give besides 400 (malformed request), e.g. `@problems(401, 404)`.
+
+    Anything else (a 500) is the `default` response. tests/api/test_schemathesis.py checks the list."""
+    return Blueprint.doc(responses={str(status): HTTPStatus(status).name for status in (400, *statuses)})
+
+
+def _document_problems(app: Flask) -> None:
+    """Make the OpenAPI document's error responses problem+json, as sent (flask-smorest describes its
+    own error format, which this module replaces)."""
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    spec.components.schema("Problem", schema=ProblemSchema)
+    schema = spec.components.get_ref("schema", "Problem")
+    names = [status.name for status in HTTPStatus if status >= 400] + ["DEFAULT_ERROR"]
+    for responses in (spec.components.responses, spec.components.responses_lazy):
+        for name in names:
+            if name in responses:
+                responses[name] = {"description": responses[name]["description"],
+                                   "content": {PROBLEM_JSON: {"schema": schema}}}
+    spec.components.schemas.pop("Error", None)
+
+
 def init_app(app: Flask) -> None:
+    """Call after the blueprints are registered: their documented error responses are rewritten."""
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    _document_problems(app)

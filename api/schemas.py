@@ -24,9 +24,12 @@ class LocalDateTime(fields.AwareDateTime):
         return super()._serialize(value.astimezone(VN_TZ) if value else value, attr, obj, **kwargs)
 
 
+MAX_OFFSET = 2**31 - 1  # larger offsets overflow the databases' integer parameters (a 500, not a 422)
+
+
 class PageQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
 
 class TokenCreateSchema(Schema):

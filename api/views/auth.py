@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import bearer_token, current_actor, sign_in, wall_clock
+from api.errors import problems
 from api.schemas import TokenCreateSchema, TokenReadSchema
 from api.wiring import wiring
 from engine.services import accounts
@@ -15,6 +16,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign i
 
 
 @blp.post("/token")
+@problems(401)
 @blp.arguments(TokenCreateSchema)
 @blp.response(200, TokenReadSchema)
 def create_token(body: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +26,7 @@ def create_token(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.delete("/token")
+@problems(401)
 @blp.response(204)
 def revoke_token() -> None:
     """Sign out: the bearer token sent stops working at once."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from api.errors import problems
 from api.schemas import ProcedureDetailSchema, ProcedureReadSchema, UnitQuery, UnitReadSchema
 from api.wiring import wiring
 
@@ -30,6 +31,7 @@ def list_procedures() -> Any:
 
 
 @blp.get("/procedures/<code>")
+@problems(404)
 @blp.response(200, ProcedureDetailSchema)
 def get_procedure(code: str) -> Any:
     w = wiring()

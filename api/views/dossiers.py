@@ -9,6 +9,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from api.auth import current_actor
+from api.errors import problems
 from api.schemas import (
     DossierCreateSchema,
     DossierDetailSchema,
@@ -32,6 +33,7 @@ blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description
 
 
 @blp.post("")
+@problems(401, 403, 404, 409)
 @blp.arguments(DossierCreateSchema)
 @blp.response(201, DossierReceiptSchema)
 def receive(body: dict[str, Any]) -> Any:
@@ -42,6 +44,7 @@ def receive(body: dict[str, Any]) -> Any:
 
 
 @blp.get("")
+@problems(401, 403)
 @blp.arguments(DossierQuery, location="query")
 @blp.response(200, page_schema(DossierReadSchema))
 def list_dossiers(query: dict[str, Any]) -> Any:
@@ -51,6 +54,7 @@ def list_dossiers(query: dict[str, Any]) -> Any:
 
 
 @blp.get("/<code>")
+@problems(401, 403, 404)
 @blp.response(200, DossierDetailSchema)
 def get_dossier(code: str) -> Any:
     w = wiring()
@@ -58,6 +62,7 @@ def get_dossier(code: str) -> Any:
 
 
 @blp.post("/<code>/supplement-request")
+@problems(401, 403, 404, 409)
 @blp.arguments(SupplementRequestSchema)
 @blp.response(200, DossierReadSchema)
 def request_supplement(body: dict[str, Any], code: str) -> Any:
@@ -67,6 +72,7 @@ def request_supplement(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/supplement")
+@problems(401, 403, 404, 409)
 @blp.arguments(SupplementSchema)
 @blp.response(200, DossierReadSchema)
 def supplement(body: dict[str, Any], code: str) -> Any:
@@ -75,6 +81,7 @@ def supplement(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/refuse")
+@problems(401, 403, 404, 409)
 @blp.arguments(ReasonsSchema)
 @blp.response(200, DossierReadSchema)
 def refuse(body: dict[str, Any], code: str) -> Any:
@@ -83,6 +90,7 @@ def refuse(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/withdraw")
+@problems(401, 403, 404, 409)
 @blp.arguments(ReasonsSchema)
 @blp.response(200, DossierReadSchema)
 def withdraw(body: dict[str, Any], code: str) -> Any:
@@ -91,6 +99,7 @@ def withdraw(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/stop")
+@problems(401, 403, 404, 409)
 @blp.arguments(ReasonsSchema)
 @blp.response(200, DossierReadSchema)
 def stop(body: dict[str, Any], code: str) -> Any:
@@ -99,6 +108,7 @@ def stop(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/extend")
+@problems(401, 403, 404, 409)
 @blp.arguments(ExtendSchema)
 @blp.response(200, DossierReadSchema)
 def extend(body: dict[str, Any], code: str) -> Any:
@@ -107,6 +117,7 @@ def extend(body: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/return")
+@problems(401, 403, 404, 409)
 @blp.arguments(ReturnSchema)
 @blp.response(200, DossierReadSchema)
 def return_result(body: dict[str, Any], code: str) -> Any:

@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from api.wiring import wiring
+
+
+class HealthReadSchema(Schema):
+    status = fields.String(metadata={"description": "ok"})
+    provinces = fields.Integer(metadata={"description": "provinces loaded: the database answers and is seeded"})
+
 
 blp = Blueprint("health", __name__, description="Liveness")
 
 
 @blp.get("/api/v1/healthz")
+@blp.response(200, HealthReadSchema)
 def healthz() -> Any:
     with wiring().uow() as uow:  # reading the province list proves the database answers and is seeded
         provinces = len(uow.units.list(kind="province"))

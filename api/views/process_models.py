@@ -9,6 +9,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor
+from api.errors import problems
 from api.schemas import (
     DraftCheckReadSchema,
     ProcessModelDraftSchema,
@@ -25,24 +26,28 @@ blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models",
 
 
 @blp.get("")
+@problems(401, 403)
 @blp.response(200, ProcessModelSummaryReadSchema(many=True))
 def list_models() -> Any:
     return procedure_drafts.list_models(wiring().uow(), actor=current_actor())
 
 
 @blp.get("/<code>")
+@problems(401, 403, 404)
 @blp.response(200, ProcessModelReadSchema)
 def get_latest(code: str) -> Any:
     return procedure_drafts.get_model(wiring().uow(), actor=current_actor(), code=code)
 
 
 @blp.get("/<code>/versions/<int:version>")
+@problems(401, 403, 404)
 @blp.response(200, ProcessModelReadSchema)
 def get_version(code: str, version: int) -> Any:
     return procedure_drafts.get_model(wiring().uow(), actor=current_actor(), code=code, version=version)
 
 
 @blp.post("/<code>/validate")
+@problems(401, 403, 404)
 @blp.arguments(ProcessModelDraftSchema)
 @blp.response(200, DraftCheckReadSchema)
 def validate(draft: dict[str, Any], code: str) -> Any:
@@ -51,6 +56,7 @@ def validate(draft: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/<code>/versions")
+@problems(401, 403, 404, 409)
 @blp.arguments(ProcessModelPublishSchema)
 @blp.response(201, ProcessModelVersionReadSchema)
 def publish(draft: dict[str, Any], code: str) -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from api.errors import problems
 from api.schemas import PublicDossierSchema, PublicQuery, RatingCreateSchema, RatingReadSchema
 from api.wiring import wiring
 from engine.services import public, ratings
@@ -14,6 +15,7 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Ci
 
 
 @blp.get("/dossiers/<code>")
+@problems(404)
 @blp.arguments(PublicQuery, location="query")
 @blp.response(200, PublicDossierSchema)
 def look_up(query: dict[str, Any], code: str) -> Any:
@@ -22,6 +24,7 @@ def look_up(query: dict[str, Any], code: str) -> Any:
 
 
 @blp.post("/dossiers/<code>/rating")
+@problems(404, 409)
 @blp.arguments(RatingCreateSchema)
 @blp.response(201, RatingReadSchema)
 def rate(body: dict[str, Any], code: str) -> Any:

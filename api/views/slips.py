@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_actor
+from api.errors import problems
 from api.wiring import wiring
 from engine.adapters import printing
 from engine.domain.errors import NotFoundError
@@ -38,6 +39,7 @@ class RegisterQuery(Schema):
 
 
 @blp.get("/dossiers/<code>/slips/<kind>")
+@problems(401, 403, 404)
 @blp.arguments(SlipQuery, location="query")
 @blp.response(200, content_type="text/html", description="The slip as HTML, or as PDF with format=pdf")
 def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
@@ -53,6 +55,7 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
 
 
 @blp.get("/units/<unit_id>/register")
+@problems(401, 403, 404)
 @blp.arguments(RegisterQuery, location="query")
 @blp.response(200, content_type="text/html", description="The register as HTML, or PDF/CSV with format=pdf|csv")
 def get_register(query: dict[str, Any], unit_id: str) -> Response:

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from api import exports
 from api.auth import current_actor
+from api.errors import problems
 from api.schemas import LocalDateTime
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
@@ -105,6 +106,7 @@ def _report(query: dict[str, Any]) -> CentreReport:
 
 
 @blp.get("/centres")
+@problems(401, 403, 404)
 @blp.arguments(CentresQuery, location="query")
 @blp.response(200, CentresReportSchema, description="JSON, or a download with format=csv|xlsx")
 def get_centres(query: dict[str, Any]) -> Any:
@@ -121,6 +123,7 @@ def get_centres(query: dict[str, Any]) -> Any:
 
 
 @blp.get("/indicators")
+@problems(401, 403, 404)
 @blp.arguments(StatsQuery, location="query")
 @blp.response(200, IndicatorsReportSchema)
 def get_indicators(query: dict[str, Any]) -> CentreReport:

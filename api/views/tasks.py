@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor
+from api.errors import problems
 from api.schemas import DossierReadSchema, TaskCompleteSchema, TaskQuery, TaskReadSchema, page, page_schema
 from api.wiring import wiring
 from engine.services import tasks
@@ -15,6 +16,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Inbo
 
 
 @blp.get("")
+@problems(401, 403)
 @blp.arguments(TaskQuery, location="query")
 @blp.response(200, page_schema(TaskReadSchema))
 def inbox(query: dict[str, Any]) -> Any:
@@ -24,6 +26,7 @@ def inbox(query: dict[str, Any]) -> Any:
 
 
 @blp.post("/<task_id>/complete")
+@problems(401, 403, 404, 409)
 @blp.arguments(TaskCompleteSchema)
 @blp.response(200, DossierReadSchema)
 def complete(body: dict[str, Any], task_id: str) -> Any:

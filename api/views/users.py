@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor
+from api.errors import problems
 from api.user_schemas import UserCreateSchema, UserQuery, UserReadSchema
 from api.wiring import wiring
 from engine.services import users
@@ -15,6 +16,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Offi
 
 
 @blp.get("")
+@problems(401, 403, 404)
 @blp.arguments(UserQuery, location="query")
 @blp.response(200, UserReadSchema(many=True))
 def list_users(query: dict[str, Any]) -> Any:
@@ -22,6 +24,7 @@ def list_users(query: dict[str, Any]) -> Any:
 
 
 @blp.post("")
+@problems(401, 403, 404, 409)
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserReadSchema)
 def create_user(body: dict[str, Any]) -> Any:
@@ -29,6 +32,7 @@ def create_user(body: dict[str, Any]) -> Any:
 
 
 @blp.post("/<username>/disable")
+@problems(401, 403, 404, 409)
 @blp.response(200, UserReadSchema)
 def disable_user(username: str) -> Any:
     """The account's tokens and sessions stop working at once."""
@@ -37,6 +41,7 @@ def disable_user(username: str) -> Any:
 
 
 @blp.post("/<username>/enable")
+@problems(401, 403, 404)
 @blp.response(200, UserReadSchema)
 def enable_user(username: str) -> Any:
     w = wiring()
