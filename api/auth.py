@@ -38,15 +38,21 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def current_actor() -> Actor:
-    """The actor behind the request's bearer token or session, or AuthenticationError (401)."""
+def current_token() -> str:
+    """The request's access token: its bearer token, else its page session's (whose CSRF token a change
+    must carry); AuthenticationError (401) when there is neither."""
     token = bearer_token()
     if token is None and "token" in session:
         check_csrf()
         token = str(session["token"])
     if token is None:
         raise AuthenticationError("send a bearer token in the Authorization header (POST /api/v1/auth/token)")
-    return accounts.actor_of(wiring().uow(), token=token, now=wall_clock())
+    return token
+
+
+def current_actor() -> Actor:
+    """The actor behind the request's bearer token or session, or AuthenticationError (401)."""
+    return accounts.actor_of(wiring().uow(), token=current_token(), now=wall_clock())
 
 
 def sign_in(username: str, password: str, kind: accounts.TokenKind) -> tuple[Actor, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.auth import bearer_token, current_actor, sign_in, wall_clock
+from api.auth import current_token, sign_in, wall_clock
 from api.errors import problems
 from api.schemas import TokenCreateSchema, TokenReadSchema
 from api.wiring import wiring
@@ -29,8 +29,7 @@ def create_token(body: dict[str, Any]) -> dict[str, Any]:
 @problems(401)
 @blp.response(204)
 def revoke_token() -> None:
-    """Sign out: the bearer token sent stops working at once."""
-    current_actor()  # only a live token can revoke itself; anything else is a 401
-    token = bearer_token()
-    if token is not None:
-        accounts.sign_out(wiring().uow(), token=token, now=wall_clock())
+    """Sign out: the token sent (bearer, or the page session's) stops working at once."""
+    token = current_token()
+    accounts.actor_of(wiring().uow(), token=token, now=wall_clock())  # only a live token revokes itself
+    accounts.sign_out(wiring().uow(), token=token, now=wall_clock())

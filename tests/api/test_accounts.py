@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.api.helpers import API, sign_in, sign_in_page
+from tests.api.helpers import API, csrf_of, sign_in, sign_in_page
 from tests.conftest import HUE, PASSWORD, PHU_XUAN
 
 NEW_PASSWORD = "xuân-hè-thu-2025"
@@ -159,3 +159,14 @@ def test_an_admin_manages_the_accounts_of_their_own_province_only(app: Any, clie
     assert _token(client, "tran.van.binh", NEW_PASSWORD).status_code == 401
     assert client.post(f"{API}/users/admin.{HUE}/disable", headers=admin).status_code == 409
     assert client.post(f"{API}/users/nobody/disable", headers=admin).status_code == 404
+
+
+def test_signing_out_through_the_api_with_the_page_session_revokes_that_session(app: Any) -> None:
+    browser = app.test_client()
+    sign_in_page(browser, f"leader.{PHU_XUAN}")
+    csrf = csrf_of(browser, "/inbox")
+
+    assert browser.delete(f"{API}/auth/token").status_code == 403  # a change without the CSRF token
+    assert browser.delete(f"{API}/auth/token", headers={"X-CSRF-Token": csrf}).status_code == 204
+
+    assert browser.get("/inbox").status_code == 302

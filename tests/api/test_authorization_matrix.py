@@ -91,6 +91,7 @@ class World:
     client: Any
     app: Any
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    clerks: int = 0
 
     def of(self, column: str) -> dict[str, str]:
         username = ACCOUNTS[column]
@@ -128,7 +129,8 @@ class World:
 
     def clerk(self) -> dict[str, Any]:
         """A spare account at Phú Xuân for the admins to disable and enable."""
-        account = users.create(self.app.extensions["onestop"].uow(), username=f"clerk.{len(self.headers)}.x",
+        self.clerks += 1
+        account = users.create(self.app.extensions["onestop"].uow(), username=f"clerk.{self.clerks}",
                                password=PASSWORD_OF_NEW, display_name="Văn thư", unit_id=PHU_XUAN,
                                roles=["reception"])
         return {"username": account.username}
