@@ -1,0 +1,124 @@
+"""Layer 4 of the throughput benchmark: gunicorn against PostgreSQL, loaded by bench/load.py from a
+process of its own.
+
+A closed-loop ramp (1, 2, 4 … officers, each starting the next dossier when the last is returned)
+finds the peak; an open-loop run at 70 % of that peak's dossier rate gives the latency a counter sees
+on a busy morning. The workers' peak resident memory (VmHWM) is read from /proc at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from bench.service_layer import PASSWORD, fresh_postgres, prepared
+
+ROOT = Path(__file__).resolve().parent.parent
+UNLIMITED = "1000000 per minute"
+ROLES = ("reception", "specialist", "leader")
+
+
+def communes(database_url: str, count: int) -> list[str]:
+    """The first `count` communes of Huế with demo accounts: one counter each in the load."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        units = connection.execute(text("SELECT id FROM units WHERE province_id = '46' AND kind = 'commune' "
+                                        "ORDER BY id LIMIT :count"), {"count": count}).scalars().all()
+    engine.dispose()
+    return list(units)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Gunicorn:
+    """gunicorn serving `api:create_app()` on a free local port, stopped on leaving the block."""
+
+    def __init__(self, database_url: str, *, workers: int, threads: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "ONESTOP_DATABASE_URL": database_url, "ONESTOP_SECRET_KEY": "bench-secret",
+               "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED, "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED}
+        self.log = tempfile.NamedTemporaryFile(prefix="onestop-bench-gunicorn-", suffix=".log", delete=False)
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                   "--threads", str(threads), "--no-control-socket", "--log-level", "warning", "api:create_app()"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def __enter__(self) -> Gunicorn:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v1/healthz", timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer; see {self.log.name}")
+
+    def __exit__(self, *_: Any) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def worker_peak_mb(self) -> list[float]:
+        """Peak resident memory of each worker process so far (VmHWM), in MB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        peaks = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+            peaks.append(kb / 1024)
+        return peaks
+
+    def token(self, username: str) -> str:
+        body = json.dumps({"username": username, "password": PASSWORD}).encode()
+        request = urllib.request.Request(f"{self.url}/api/v1/auth/token", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return str(json.load(response)["access_token"])
+
+
+def load(server: Gunicorn, tokens: Path, *, users: int, seconds: float, rate: float | None = None) -> dict[str, Any]:
+    command = [sys.executable, str(ROOT / "bench" / "load.py"), "--url", server.url, "--tokens", str(tokens),
+               "--users", str(users), "--seconds", str(seconds)]
+    if rate is not None:
+        command += ["--rate", f"{rate:.3f}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def run(admin_url: str, *, workers: int, threads: int, seconds: float,
+        ramp: tuple[int, ...] = (1, 2, 4, 8, 16)) -> dict[str, Any]:
+    database_url = fresh_postgres(admin_url, "onestop_bench_http")
+    prepared(database_url).engine.dispose()
+    with Gunicorn(database_url, workers=workers, threads=threads) as server, \
+            tempfile.TemporaryDirectory() as folder:
+        tokens = Path(folder) / "tokens.json"
+        tokens.write_text(json.dumps([{"unit": unit, **{role: server.token(f"{role}.{unit}") for role in ROLES}}
+                                      for unit in communes(database_url, max(ramp))]))
+        load(server, tokens, users=2, seconds=3)  # warm every worker: specs parsed, connections open
+        closed = [load(server, tokens, users=users, seconds=seconds) for users in ramp]
+        peak = max(closed, key=lambda r: r["completions_per_s"])
+        at_70 = load(server, tokens, users=max(ramp) * 2, seconds=seconds, rate=0.7 * peak["dossiers_per_s"])
+        memory = server.worker_peak_mb()
+    return {"workers": workers, "threads": threads, "closed": closed, "peak": peak, "at_70": at_70,
+            "worker_peak_mb": memory}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run("postgresql://postgres@127.0.0.1:5432/postgres", workers=4, threads=2, seconds=10),
+                     indent=1))
