@@ -73,11 +73,14 @@ class Gunicorn:
         self.process.terminate()
         self.process.wait(timeout=30)
 
+    def workers(self) -> list[int]:
+        return [int(pid) for pid in
+                Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
+
     def worker_peak_mb(self) -> list[float]:
         """Peak resident memory of each worker process so far (VmHWM), in MB."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         peaks = []
-        for pid in children:
+        for pid in self.workers():
             status = Path(f"/proc/{pid}/status").read_text()
             kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
             peaks.append(kb / 1024)
@@ -91,13 +94,45 @@ class Gunicorn:
             return str(json.load(response)["access_token"])
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+            and _command(p).startswith("postgres")]
+
+
+def _command(process: Path) -> str:
+    try:
+        return (process / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def load(server: Gunicorn, tokens: Path, *, users: int, seconds: float, rate: float | None = None) -> dict[str, Any]:
+    """One load run; with where the CPU time went (server workers, PostgreSQL, the load generator) per
+    completed dossier."""
     command = [sys.executable, str(ROOT / "bench" / "load.py"), "--url", server.url, "--tokens", str(tokens),
                "--users", str(users), "--seconds", str(seconds)]
     if rate is not None:
         command += ["--rate", f"{rate:.3f}"]
+    workers, database = server.workers(), postgres_pids()
+    before = cpu_seconds(workers), cpu_seconds(database), os.times().children_user + os.times().children_system
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    after = cpu_seconds(workers), cpu_seconds(database), os.times().children_user + os.times().children_system
     result: dict[str, Any] = json.loads(done.stdout)
+    dossiers = max(1.0, result["dossiers_per_s"] * result["seconds"])
+    result["cpu_ms_per_dossier"] = {part: (after[i] - before[i]) * 1000 / dossiers
+                                    for i, part in enumerate(("server", "postgresql", "load generator"))}
     return result
 
 

@@ -5,7 +5,7 @@ They never commit; the unit of work does. Row-to-object conversion lives here an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -161,6 +161,18 @@ class DossierRepository:
                  .execution_options(populate_existing=True))
         return self._loaded(self._s.scalar(query.with_for_update() if lock else query))
 
+    def with_task(self, task_id: str, *, lock: bool = False) -> tuple[Dossier, Task] | None:
+        """The dossier a task belongs to and the task, in one statement; with `lock`, both rows are locked
+        (on PostgreSQL, a command that waited for the lock reads both as the other command left them)."""
+        query = (select(DossierRecord, TaskRecord).join(TaskRecord, TaskRecord.dossier_id == DossierRecord.id)
+                 .where(TaskRecord.id == task_id).execution_options(populate_existing=True))
+        row = self._s.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            return None
+        dossier = self._loaded(row[0])
+        assert dossier is not None
+        return dossier, _task(row[1])
+
     def by_idempotency_key(self, unit_id: str, key: str) -> Dossier | None:
         return self._loaded(self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
                                                                        DossierRecord.idempotency_key == key)))
@@ -239,6 +251,14 @@ class TaskRepository:
                         .values(status=task.status.value, completed_at=task.completed_at,
                                 completed_by=task.completed_by, due_at=task.due_at)
                         .execution_options(synchronize_session=False))
+
+    def cancel(self, task_ids: Collection[str], at: datetime) -> None:
+        """Take ready tasks out of every inbox (no statement when there are none)."""
+        if task_ids:
+            self._s.execute(update(TaskRecord)
+                            .where(TaskRecord.id.in_(sorted(task_ids)), TaskRecord.status == TaskStatus.READY.value)
+                            .values(status=TaskStatus.CANCELLED.value, completed_at=at)
+                            .execution_options(synchronize_session=False))
 
     def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,
               offset: int) -> tuple[list[Task], int]:

@@ -38,9 +38,7 @@ class StatSpans:
         if event.kind == EventKind.RECEIVED:
             self._open_span(event.dossier_id, event.at, _origin_values(origin_of(event)), advance(None, event))
             return
-        current = self._open.get(event.dossier_id) or self._s.scalars(
-            select(StatSpanRecord).where(StatSpanRecord.dossier_id == event.dossier_id,
-                                         StatSpanRecord.until.is_(None))).first()
+        current = self._open.get(event.dossier_id) or self._read_open(event.dossier_id)
         following = advance(snapshot_of(current), event) if current is not None else None
         if current is None or following is None:
             return
@@ -50,6 +48,13 @@ class StatSpans:
             return
         current.until = event.at
         self._open_span(event.dossier_id, event.at, {name: getattr(current, name) for name in _ORIGIN}, following)
+
+    def _read_open(self, dossier_id: int) -> StatSpanRecord | None:
+        # The command has added no span of this dossier yet (it would be in _open): nothing to flush first,
+        # so the rows it has pending go out together at commit.
+        with self._s.no_autoflush:
+            return self._s.scalars(select(StatSpanRecord).where(StatSpanRecord.dossier_id == dossier_id,
+                                                                StatSpanRecord.until.is_(None))).first()
 
     def _open_span(self, dossier_id: int, since: Any, origin: dict[str, Any], snapshot: Snapshot | None) -> None:
         assert snapshot is not None

@@ -129,13 +129,14 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
 def _complete_reception_step(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
                              data: dict[str, Any], actor: Actor, now: datetime, calendar: WorkingCalendar) -> None:
     """Index the first tasks, then complete the reception step with the counter officer's form."""
-    record_progress(uow, dossier, instance, procedure, completed=None, actor_id=actor.user_id, now=now,
-                    calendar=calendar)
-    first = _reception_task(uow, dossier)
+    first_tasks = record_progress(uow, dossier, instance, procedure, completed=None, ready_before=frozenset(),
+                                  actor_id=actor.user_id, now=now, calendar=calendar)
+    first = _reception_task(dossier, first_tasks)
     procedure.check_form(first.form_id or "", data, prefix="/reception")
+    ready_before = instance.ready_ids()
     step = instance.complete(first.id, data)
     record_progress(uow, dossier, instance, procedure, completed=Completion(first, step, data),
-                    actor_id=actor.user_id, now=now, calendar=calendar)
+                    ready_before=ready_before, actor_id=actor.user_id, now=now, calendar=calendar)
 
 
 def _check_idempotency_key(key: str | None) -> None:
@@ -144,10 +145,8 @@ def _check_idempotency_key(key: str | None) -> None:
             "/headers/Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters")])
 
 
-def _reception_task(uow: Any, dossier: Dossier) -> Task:
-    assert dossier.id is not None
-    ready = [t for t in uow.tasks.of_dossier(dossier.id) if t.unit_id == dossier.receiving_unit_id
-             and t.role == Role.RECEPTION.value]
+def _reception_task(dossier: Dossier, first_tasks: list[Task]) -> Task:
+    ready = [t for t in first_tasks if t.unit_id == dossier.receiving_unit_id and t.role == Role.RECEPTION.value]
     if len(ready) != 1:
         raise ConflictError(f"procedure {dossier.procedure_code} does not start with one reception step")
     return ready[0]

@@ -31,30 +31,33 @@ class Completion:
 
 
 def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
-                    completed: Completion | None, actor_id: int | None, now: datetime,
-                    calendar: WorkingCalendar) -> None:
-    """Bring the task index, history, status and deadline in line with the workflow after a step."""
+                    completed: Completion | None, ready_before: frozenset[str], actor_id: int | None,
+                    now: datetime, calendar: WorkingCalendar) -> list[Task]:
+    """Bring the task index, history, status and deadline in line with the workflow after a step.
+
+    `ready_before` are the human tasks the workflow had ready when the command loaded it: the index
+    holds exactly those as ready (every command keeps the two in step), so what to index and what to
+    cancel follows from the workflow alone, without reading the index. Returns the tasks indexed now.
+    """
     assert dossier.id is not None
     if completed is not None:
         _record_completion(uow, dossier, procedure, completed, actor_id, now, calendar)
-    indexed = {t.id: t for t in uow.tasks.of_dossier(dossier.id)}
     ready = instance.ready_human_tasks()
+    indexed = []
     for human in ready:
-        if human.id not in indexed:
+        if human.id not in ready_before:
             task = _index(uow, dossier, procedure, human, now, calendar)
+            indexed.append(task)
             if completed is not None and task.unit_id != completed.row.unit_id:
                 log_event(uow, dossier, EventKind.HANDED_OVER, now, actor_id, completed.row.unit_id,
                           from_unit=completed.row.unit_id, to_unit=task.unit_id, step=human.step)
             _on_ready(uow, dossier, human, now, actor_id, task.unit_id)
-    ready_ids = {h.id for h in ready}
-    done_now = completed.row.id if completed is not None else None  # the index row read above may be stale
-    for row in indexed.values():
-        if row.status == TaskStatus.READY and row.id not in ready_ids and row.id != done_now:
-            # Left behind by the process (another path was taken): no longer in anyone's inbox.
-            row.status, row.completed_at = TaskStatus.CANCELLED, now
-            uow.tasks.update(row)
+    done_now = completed.row.id if completed is not None else None
+    # Left behind by the process (another path was taken): no longer in anyone's inbox.
+    uow.tasks.cancel(ready_before - {h.id for h in ready} - {done_now}, now)
     schedule_timers(uow, dossier, instance, now=now)  # arms the timers reached, so before the snapshot
     dossier.workflow_state = instance.snapshot()
+    return indexed
 
 
 def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,

@@ -29,22 +29,24 @@ def inbox(uow: Any, *, actor: Actor, status: TaskStatus, limit: int, offset: int
 def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
              clock: Callable[[], datetime], task_id: str, data: dict[str, Any]) -> Dossier:
     with uow:
-        task = uow.tasks.get(task_id)
-        if task is None:
+        found = uow.dossiers.with_task(task_id, lock=True)
+        if found is None:
             raise NotFoundError(f"task {task_id} does not exist")
-        dossier = uow.dossiers.get(task.dossier_code, lock=True)
+        dossier, task = found
         complete_locked(uow, dossier, task_id, actor=actor, catalogue=catalogue, calendar=calendar, now=clock(),
-                        data=data)
+                        data=data, task=task)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier
 
 
 def complete_locked(uow: Any, dossier: Dossier, task_id: str, *, actor: Actor, catalogue: Catalogue,
-                    calendar: WorkingCalendar, now: datetime, data: dict[str, Any]) -> None:
-    """Complete a task of a dossier the caller has locked, inside the caller's transaction."""
+                    calendar: WorkingCalendar, now: datetime, data: dict[str, Any], task: Task | None = None) -> None:
+    """Complete a task of a dossier the caller has locked, inside the caller's transaction; `task` is its row
+    if the caller read it under that lock."""
     next_status(Action.COMPLETE_STEP, dossier.status)  # no step moves while the dossier waits or has ended
-    task = uow.tasks.get(task_id)  # re-read under the dossier lock: another officer may have just completed it
+    if task is None:
+        task = uow.tasks.get(task_id)  # read under the dossier lock: another officer may have just completed it
     if task.status != TaskStatus.READY:
         raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
     actor.require(task.role, task.unit_id)
@@ -52,9 +54,10 @@ def complete_locked(uow: Any, dossier: Dossier, task_id: str, *, actor: Actor, c
     if task.form_id:
         procedure.check_form(task.form_id, data)
     instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+    ready_before = instance.ready_ids()
     step = instance.complete(task.id, data)
     record_progress(uow, dossier, instance, procedure, completed=Completion(task, step, data),
-                    actor_id=actor.user_id, now=now, calendar=calendar)
+                    ready_before=ready_before, actor_id=actor.user_id, now=now, calendar=calendar)
 
 
 def returning_step(uow: Any, catalogue: Catalogue, dossier: Dossier) -> str:

@@ -33,10 +33,11 @@ def fire(uow: Any, job: Job, *, now: datetime, calendar: WorkingCalendar, catalo
         return now + RECHECK_WHILE_WAITING if allows(Action.SUPPLEMENT, dossier.status) else None
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
     instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)
+    ready_before = instance.ready_ids()
     fired = instance.fire_due_timers(now)
     if fired:
         log_event(uow, dossier, EventKind.TIMER_FIRED, now, None, dossier.competent_unit_id, steps=fired)
-        record_progress(uow, dossier, instance, procedure, completed=None, actor_id=None, now=now,
-                        calendar=calendar)
+        record_progress(uow, dossier, instance, procedure, completed=None, ready_before=ready_before,
+                        actor_id=None, now=now, calendar=calendar)
         uow.dossiers.update(dossier)
     return None

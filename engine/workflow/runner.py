@@ -92,6 +92,10 @@ class WorkflowInstance:
     def ready_human_tasks(self) -> list[HumanTask]:
         return [_describe(t) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True)]
 
+    def ready_ids(self) -> frozenset[str]:
+        """The ids of the ready human tasks: what the task index holds as ready for this workflow now."""
+        return frozenset(str(t.id) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True))
+
     def complete(self, task_id: str, data: dict[str, Any]) -> HumanTask:
         """Complete a ready human task with form data, then run automatic steps until people are needed."""
         task = self._ready_task(task_id)

@@ -194,9 +194,9 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_dossier(
     every other call returns it or reports a conflict (409), never an unexpected error (500)."""
     real = dossiers.record_progress
 
-    def slow_record_progress(*args: Any, **kwargs: Any) -> None:
+    def slow_record_progress(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.1)  # every retry passes the idempotency check before the first one commits
-        real(*args, **kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(dossiers, "record_progress", slow_record_progress)
     actors = Actors(wiring)
