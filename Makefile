@@ -8,7 +8,7 @@ PORT ?= 5000
 # Browser libraries (bpmn-js for the modeler) come from npm at the versions the lock file pins.
 ASSETS := api/static/node_modules/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint bench
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,13 @@ lint: $(BIN)/.installed
 
 test: lint $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The throughput benchmark (docs/BENCHMARKS.md): PostgreSQL at ONESTOP_BENCH_POSTGRES_URL (default the local
+# server), about 30 minutes; BENCH_ARGS=--quick for a shorter run. Prints one table, then draws the plots.
+$(VENV)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.throughput $(BENCH_ARGS)
+	$(BIN)/python -m bench.plot

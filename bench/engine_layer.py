@@ -1,7 +1,7 @@
 """Layers 1 and 2 of the throughput benchmark: SpiffWorkflow alone, in memory (the engine's ceiling), and
 the same with the workflow state serialized to JSON text and restored at every step (the least a
-stateless server must pay). Both go through engine/workflow's façade, as the product does, so the
-restricted script engine is included.
+stateless server must pay; with orjson, as the product stores it). Both go through engine/workflow's
+façade, as the product does, so the restricted script engine and the tree pruning are included.
 
 Three processes: birth registration, the inter-connected birth group (its straight scenarios) and the
 minimal comparison shape in bench/minimal.bpmn.
@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from engine.adapters.definitions import read_procedure
 from engine.workflow import WorkflowInstance, WorkflowSpec, parse_spec
@@ -50,11 +52,11 @@ def run_instance(process: Process, *, persist: bool) -> int:
     instance = WorkflowInstance.start(process.spec, process.start)
     for step, data in process.steps:
         if persist:
-            instance = WorkflowInstance.restore(process.spec, json.loads(json.dumps(instance.snapshot())))
+            instance = WorkflowInstance.restore(process.spec, orjson.loads(orjson.dumps(instance.snapshot())))
         ready = next(t for t in instance.ready_human_tasks() if t.step == step)
         instance.complete(ready.id, data)
     if persist:
-        json.dumps(instance.snapshot())
+        orjson.dumps(instance.snapshot())
     assert instance.is_completed, f"{process.name} did not finish"
     return len(process.steps)
 

@@ -52,22 +52,23 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "ONESTOP_DATABASE_URL": database_url, "ONESTOP_SECRET_KEY": "bench-secret",
                "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED, "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED}
-        self.log = tempfile.NamedTemporaryFile(prefix="onestop-bench-gunicorn-", suffix=".log", delete=False)
+        self.log = Path(tempfile.mkstemp(prefix="onestop-bench-gunicorn-", suffix=".log")[1])
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                    "--threads", str(threads), "--no-control-socket", "--log-level", "warning", "api:create_app()"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def __enter__(self) -> Gunicorn:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v1/healthz", timeout=2):
                     return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer; see {self.log.name}")
+        raise RuntimeError(f"gunicorn did not answer; see {self.log}")
 
     def __exit__(self, *_: Any) -> None:
         self.process.terminate()

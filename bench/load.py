@@ -150,7 +150,8 @@ def run(url: str, communes: list[dict[str, str]], *, users: int, seconds: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True)
-    parser.add_argument("--tokens", required=True, type=Path, help="JSON: per commune, a bearer token per role and its unit")
+    parser.add_argument("--tokens", required=True, type=Path,
+                        help="JSON: per commune, a bearer token per role and its unit")
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, help="dossiers started per second (open loop)")

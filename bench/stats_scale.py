@@ -8,7 +8,9 @@ history events in PostgreSQL, then timings of the calls a supervisor and an offi
 The database (`onestop_bench` on ONESTOP_BENCH_POSTGRES_URL, default the local server) is built by
 the product's own migrations and demo set-up; the bulk rows are written with COPY, shaped as the
 services write them: one year of Huế's 41 centres, a fifth of the dossiers handled by another commune,
-3 steps each, a few supplementations, late and open cases, a third of returned dossiers rated.
+3 steps each, a few supplementations, late and open cases, a third of returned dossiers rated. Each
+dossier's history is hash-chained as the repository chains it (`flask verify` passes). `append` adds
+dossiers to a database that has some already; bench/growth.py grows its database with it.
 The timed calls go through the services (engine/services/stats.py and tasks.py), not raw SQL.
 """
 
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from api.settings import Settings  # noqa: E402
 from api.wiring import build  # noqa: E402
 from engine.domain.dossier import TaskStatus  # noqa: E402
+from engine.domain.history_chain import GENESIS, digest  # noqa: E402
 from engine.domain.unit import HUE_PROVINCE_CODE  # noqa: E402
 from engine.services import accounts, stats, tasks  # noqa: E402
 
@@ -69,27 +72,48 @@ def generate(admin_url: str, url: str, count: int) -> None:
     wiring.engine.dispose()
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
-        world = _World(conn)
-        copies = {table: io.StringIO() for table in ("dossiers", "history_events", "stat_spans", "tasks", "ratings")}
-        sizes = dict.fromkeys(copies, 0)
-        for batch_start in range(0, count, 50_000):
-            spans: list[tuple[datetime, str]] = []
-            for table, line in world.rows(range(batch_start + 1, min(batch_start + 50_000, count) + 1), count):
-                if isinstance(line, tuple):
-                    spans.append(line)
-                else:
-                    copies[table].write(line)
-                sizes[table] += 1
-            # Spans are written when their state begins, so the table holds them roughly in time order.
-            copies["stat_spans"].writelines(line for _, line in sorted(spans, key=lambda s: s[0]))
-            _flush(conn, copies)
-            print(f"  {min(batch_start + 50_000, count):>9,} dossiers written ({time.perf_counter() - started:.0f} s)",
-                  file=sys.stderr)
-        conn.execute("SELECT setval(pg_get_serial_sequence('dossiers', 'id'), (SELECT max(id) FROM dossiers))")
-        conn.commit()
+        sizes = append(conn, _World(conn), range(1, count + 1), span=count)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"generated {sizes} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def append(conn: psycopg.Connection[Any], world: _World, ids: range, *, span: int,
+           batch: int = 50_000) -> dict[str, int]:
+    """Write the bulk dossiers `ids` (and their history, spans, tasks and ratings) with COPY and commit.
+
+    Args:
+        conn: A connection to the benchmark database, which holds the demo set-up and maybe dossiers.
+        world: The generator of the rows; its random state goes on from one call to the next.
+        ids: Dossier ids to write, all above every id in the table.
+        span: The number of dossiers the generated year holds: dossier `i` is received on the i-th
+            share of it (ids above `span` fall on its last day).
+        batch: Dossiers per COPY round.
+
+    Returns:
+        The number of rows written to each table.
+    """
+    started = time.perf_counter()
+    copies = {table: io.StringIO() for table in COLUMNS}
+    sizes = dict.fromkeys(copies, 0)
+    for batch_start in range(ids.start, ids.stop, batch):
+        batch_stop = min(batch_start + batch, ids.stop)
+        spans: list[tuple[datetime, str]] = []
+        for table, line in world.rows(range(batch_start, batch_stop), span):
+            if isinstance(line, tuple):
+                spans.append(line)
+            else:
+                copies[table].write(line)
+            sizes[table] += 1
+        # Spans are written when their state begins, so the table holds them roughly in time order.
+        copies["stat_spans"].writelines(line for _, line in sorted(spans, key=lambda s: s[0]))
+        _flush(conn, copies)
+        print(f"  {batch_stop - ids.start:>9,} dossiers written ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr)
+    # The services number the dossiers they create from the sequence: after the bulk ids.
+    conn.execute("SELECT setval(pg_get_serial_sequence('dossiers', 'id'), (SELECT max(id) FROM dossiers))")
+    conn.commit()
+    return sizes
 
 
 def _flush(conn: psycopg.Connection[Any], copies: dict[str, io.StringIO]) -> None:
@@ -105,8 +129,9 @@ COLUMNS = {
     "dossiers": ["id", "code", "secret", "procedure_code", "procedure_version_id", "status", "channel",
                  "receiving_unit_id", "competent_unit_id", "return_unit_id", "applicant_name", "application",
                  "received_at", "received_by", "due_at", "result_ready_at", "returned_at", "workflow_state",
-                 "routes", "fee_vnd", "deadline_at", "finished_at", "notices", "return_method", "version"],
-    "history_events": ["dossier_id", "kind", "at", "actor_id", "unit_id", "data"],
+                 "routes", "fee_vnd", "deadline_at", "finished_at", "notices", "return_method", "version",
+                 "history_count", "history_head"],
+    "history_events": ["dossier_id", "kind", "at", "actor_id", "unit_id", "data", "seq", "prev_hash", "hash"],
     "stat_spans": ["dossier_id", "since", "until", "status", "deadline_at", "paused_at", "supplement_rounds",
                    "finished_at", "outcome", "electronic_result", "rating", "receiving_unit_id", "competent_unit_id",
                    "procedure_code", "channel", "received_at", "received_day", "digitisation"],
@@ -116,6 +141,10 @@ COLUMNS = {
 }
 N = r"\N"
 HOUR = timedelta(hours=1)
+
+
+_Event = tuple[str, datetime, int | None, str | None, dict[str, Any]]
+"""A history event before it is chained: kind, at, actor id, unit id, data."""
 
 
 class _World:
@@ -140,7 +169,7 @@ class _World:
             centre = rng.choices(self.centres, self.weights)[0]
             competent = rng.choice(self.centres) if rng.random() < 0.2 else centre
             procedure = rng.choice(codes)
-            day = self.days[(dossier_id - 1) * len(self.days) // count]
+            day = self.days[min((dossier_id - 1) * len(self.days) // count, len(self.days) - 1)]
             received = datetime.combine(day, datetime.min.time(), VN) + timedelta(hours=7.5 + rng.random() * 9.5)
             due = received + timedelta(days=rng.choice((0, 0, 0, 3, 10)))
             due = due.replace(hour=17, minute=0, second=0, microsecond=0)
@@ -157,31 +186,32 @@ class _World:
             code = f"{centre}-{received:%y%m%d}-{dossier_id % 10000:04d}-{dossier_id}"
             reception, specialist = self.users[f"reception.{centre}"], self.users[f"specialist.{competent}"]
             channel = "online" if rng.random() < 0.6 else "in_person"
-            yield "dossiers", _line(
-                dossier_id, code, "ABCD", procedure, self.procedures[procedure], status, channel, centre, competent,
-                centre, "Nguyễn Văn A", "{}", received, reception, due, finished, returned, "{}", "{}", 0, due,
-                finished, "[]", "counter" if returned else None, 1)
-            events = self._events(dossier_id, received, finished, returned, supplemented, centre, competent,
-                                  reception, specialist)
-            for event in events:
-                yield "history_events", event
             origin = (centre, competent, procedure, channel, received, received.astimezone(VN).date(),
                       "all" if channel == "online" else rng.choice(("all", "some", "none")))
             level = (rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (6, 3, 1))[0]
                      if returned and rng.random() < 0.33 else None)
+            events = self._events(received, finished, returned, supplemented, centre, competent, reception,
+                                  specialist)
+            if returned and level:
+                events.append(("rated", returned + HOUR, None, None, {"level": level}))
+            chained, head = _chained(dossier_id, events)
+            yield "dossiers", _line(
+                dossier_id, code, "ABCD", procedure, self.procedures[procedure], status, channel, centre, competent,
+                centre, "Nguyễn Văn A", "{}", received, reception, due, finished, returned, "{}", "{}", 0, due,
+                finished, "[]", "counter" if returned else None, 1, len(events), head)
+            for event in chained:
+                yield "history_events", event
             for since, span in self._spans(dossier_id, received, finished, returned, due, outcome, level, origin):
                 yield "stat_spans", (since, span)
             for task in self._tasks(dossier_id, code, received, finished, returned, due, centre, competent):
                 yield "tasks", task
             if returned and level:
                 yield "ratings", _line(dossier_id, level, "{}", None, returned + HOUR)
-                yield "history_events", _line(dossier_id, "rated", returned + HOUR, None, None,
-                                              json.dumps({"level": level}))
 
-    def _events(self, dossier_id: int, received: datetime, finished: datetime | None, returned: datetime | None,
-                supplemented: bool, centre: str, competent: str, reception: int, specialist: int) -> list[str]:
-        def event(kind: str, at: datetime, actor: int | None, unit: str, **data: Any) -> str:
-            return _line(dossier_id, kind, at, actor, unit, json.dumps(data))
+    def _events(self, received: datetime, finished: datetime | None, returned: datetime | None,
+                supplemented: bool, centre: str, competent: str, reception: int, specialist: int) -> list[_Event]:
+        def event(kind: str, at: datetime, actor: int | None, unit: str, **data: Any) -> _Event:
+            return kind, at, actor, unit, data
 
         steps = [event("received", received, reception, centre, procedure="x", competent_unit=competent),
                  event("status_changed", received, reception, centre, status="processing"),
@@ -227,9 +257,34 @@ class _World:
                         "completed" if done else "ready", received, due, done, None)
 
 
+def _chained(dossier_id: int, events: list[_Event]) -> tuple[list[str], bytes]:
+    """The COPY lines of a dossier's events, numbered and hash-chained as engine/adapters/history_chain.py
+    chains them, and the chain's head (the last hash, GENESIS for none)."""
+    lines, prev_hash = [], GENESIS
+    for seq, (kind, at, actor, unit, data) in enumerate(events, start=1):
+        hash_ = digest(dossier_id=dossier_id, seq=seq, kind=kind, at=at, actor_id=actor, unit_id=unit, data=data,
+                       prev_hash=prev_hash)
+        lines.append(_line(dossier_id, kind, at, actor, unit, json.dumps(data), seq, prev_hash, hash_))
+        prev_hash = hash_
+    return lines, prev_hash
+
+
 def _line(*values: Any) -> str:
-    return "\t".join(N if v is None else v.isoformat() if hasattr(v, "isoformat") else
-                     ("t" if v else "f") if isinstance(v, bool) else str(v) for v in values) + "\n"
+    return "\t".join(_field(v) for v in values) + "\n"
+
+
+def _field(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return N
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea in hex; COPY reads the doubled backslash as one
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 # --- timings ----------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def main() -> None:
     step("4 HTTP")
     results["http"] = http_layer.run(admin_url, workers=args.workers, threads=args.threads, seconds=seconds)
     step("growth: one dossier looping")
-    results["loop"] = growth.loop_growth(args.iterations)
+    every = max(1, args.iterations // 10)
+    results["loop"] = (growth.loop_growth(args.iterations, every=every)
+                       + growth.service_loop_growth(args.iterations, every=every))
     step(f"growth: database of {', '.join(f'{s:,}' for s in sizes)} dossiers")
     results["database"] = growth.database_growth(admin_url, sizes)
     results["total_seconds"] = time.perf_counter() - started
@@ -108,8 +110,9 @@ def table(r: dict[str, Any]) -> str:
     lines += ["", "HTTP load ramp (closed loop)"]
     ramp = [("officers", "dossiers/s", "completions/s", "p95 complete ms", "errors")]
     for run in http["closed"]:
+        errors = sum(sum(v.values()) for v in run["errors"].values())
         ramp.append((str(run["users"]), f"{run['dossiers_per_s']:.1f}", f"{run['completions_per_s']:.0f}",
-                     f"{run['calls']['complete']['p95']:.1f}", str(sum(sum(v.values()) for v in run["errors"].values()))))
+                     f"{run['calls']['complete']['p95']:.1f}", str(errors)))
     lines += _columns(ramp)
 
     lines += ["", "SQL statements per command (BEGIN and COMMIT not counted; HTTP adds one: the token)"]
@@ -118,14 +121,17 @@ def table(r: dict[str, Any]) -> str:
         statements.append((database, *(str(f["statements"][c]) for c in ("receive", "complete", "return"))))
     lines += _columns(statements)
 
-    lines += ["", "cost per step as the database grows"]
-    lines += _columns([("dossiers", "receive ms p50", "complete ms p50", "return ms p50", "ms per step")] +
-                      [(f"{g['dossiers']:,}", f"{g['receive']['p50']:.1f}", f"{g['complete']['p50']:.1f}",
-                        f"{g['return']['p50']:.1f}", f"{g['ms_per_step']:.1f}") for g in r["database"]])
-    lines += ["", "cost per step within one dossier looping (µs per completion, state persisted)"]
-    lines += _columns([("iteration", "in memory", "persisted", "state KB", "tasks in tree")] +
-                      [(str(w["iteration"]), f"{w['memory_us']:.0f}", f"{w['persisted_us']:.0f}",
-                        f"{w['state_bytes'] / 1024:.0f}", str(w["tasks"])) for w in r["loop"]])
+    lines += ["", "cost per step as the database grows (services on PostgreSQL, ms p50 / p95)"]
+    lines += _columns([("dossiers", "history events", "receive", "complete", "return", "mean per step")] +
+                      [(f"{g['dossiers']:,}", f"{g['history_events']:,}", *(_ms2(g[f"{c}_ms"]) for c in
+                        ("receive", "complete", "return")), f"{g['step_ms_mean']:.1f}") for g in r["database"]])
+    lines += ["", "cost per step within one dossier looping (µs per completion)"]
+    loop = [("round", "1 in memory", "2 persisted", "3 services, SQLite", "tasks in tree", "depth")]
+    for round_, modes in _loop_windows(r["loop"]).items():
+        loop.append((str(round_), *(f"{modes[m]['us_per_completion']:.0f}" if m in modes else "stopped"
+                                    for m in ("memory", "json", "service_sqlite")),
+                     str(modes["json"]["tasks"]), str(modes["json"]["depth"])))
+    lines += _columns(loop)
 
     lines += ["", "targets"]
     lines += _columns(targets(r))
@@ -139,8 +145,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, ...]]:
     p95 = http["at_70"]["calls"]["complete"]["p95"]
     memory = max(http["worker_peak_mb"])
     statements = max(max(f["statements"].values()) for f in r["services"].values())
-    steps = [g["ms_per_step"] for g in r["database"]]
-    loop = [w["persisted_us"] for w in r["loop"]]
+    steps = [g["step_ms_mean"] for g in r["database"]]
+    loop = [w["us_per_completion"] for w in r["loop"] if w["mode"] == "json" and "us_per_completion" in w]
+    if any("stopped" in w for w in r["loop"]):
+        loop.append(float("inf"))
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
@@ -156,8 +164,21 @@ def targets(r: dict[str, Any]) -> list[tuple[str, ...]]:
              verdict(statements <= TARGETS["statements"])),
             ("cost per step flat, 1 k → 1 M dossiers", f"{steps[-1] / steps[0]:.2f} × (last / first)",
              verdict(steps[-1] / steps[0] < 1.5)),
-            (f"cost per step flat over {r['loop'][-1]['iteration']} loops", f"{loop[-1] / loop[0]:.2f} × (last / first)",
+            (f"cost per step flat over {max(w['iteration'] for w in r['loop'])} loops",
+             f"{loop[-1] / loop[0]:.2f} × (last / first)",
              verdict(loop[-1] / loop[0] < 1.5))]
+
+
+def _loop_windows(rows: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
+    windows: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        if "us_per_completion" in row:
+            windows.setdefault(row["iteration"], {})[row["mode"]] = row
+    return dict(sorted(windows.items()))
+
+
+def _ms2(f: dict[str, float]) -> str:
+    return f"{f['p50']:.1f} / {f['p95']:.1f}"
 
 
 def _ms(f: dict[str, float] | None) -> str:

@@ -235,11 +235,13 @@ def _dossier(r: DossierRecord) -> Dossier:
 class TaskRepository:
     def __init__(self, session: Session):
         self._s = session
+        self._added: dict[str, TaskRecord] = {}
 
     def add(self, task: Task) -> None:
         values = asdict(task)
         values["status"] = task.status.value
-        self._s.add(TaskRecord(**values))
+        record = self._added[task.id] = TaskRecord(**values)
+        self._s.add(record)
 
     def get(self, task_id: str) -> Task | None:
         query = select(TaskRecord).where(TaskRecord.id == task_id).execution_options(populate_existing=True)
@@ -247,6 +249,13 @@ class TaskRepository:
         return _task(record) if record else None
 
     def update(self, task: Task) -> None:
+        record = self._added.get(task.id)
+        if record is not None and record in self._s.new:
+            # Added by this command and not written yet (the reception step, indexed and completed at once):
+            # its INSERT carries the change.
+            record.status, record.completed_at = task.status.value, task.completed_at
+            record.completed_by, record.due_at = task.completed_by, task.due_at
+            return
         self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id)
                         .values(status=task.status.value, completed_at=task.completed_at,
                                 completed_by=task.completed_by, due_at=task.due_at)

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.domain.errors import DomainError
 from engine.workflow import state
+from engine.workflow.pruning import prune
 from engine.workflow.script_engine import RestrictedScriptEngine
 from engine.workflow.specs import WorkflowSpec
 from engine.workflow.timers import ENGINE_TIMERS, WaitingTimer, clock_at
@@ -135,6 +136,7 @@ class WorkflowInstance:
                 # A cycle's last firing completes the event itself only at the refresh ending the
                 # steps above; run it now rather than leave it to the dossier's next command.
                 self._workflow.do_engine_steps()
+            prune(self._workflow)
         return fired
 
     def _timer_tasks(self) -> list[SpiffTask]:
@@ -155,6 +157,7 @@ class WorkflowInstance:
             self._workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             raise WorkflowError(f"the process stopped: {exc}") from exc
+        prune(self._workflow)
 
 
 @contextmanager
