@@ -52,7 +52,7 @@ def current_token() -> str:
 
 def current_actor() -> Actor:
     """The actor behind the request's bearer token or session, or AuthenticationError (401)."""
-    return accounts.actor_of(wiring().uow(), token=current_token(), now=wall_clock())
+    return accounts.actor_of(wiring().lookup(), token=current_token(), now=wall_clock())
 
 
 def sign_in(username: str, password: str, kind: accounts.TokenKind) -> tuple[Actor, str]:

@@ -24,6 +24,7 @@ from engine.domain.errors import (
     ForbiddenError,
     NotFoundError,
     ProcedureDefinitionError,
+    UnavailableError,
     ValidationFailedError,
 )
 from engine.workflow import WorkflowError
@@ -40,6 +41,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
     (ValidationFailedError, 422, "Unprocessable Content"),
     (ProcedureDefinitionError, 422, "Invalid procedure definition"),
     (WorkflowError, 422, "The process cannot go on"),
+    (UnavailableError, 503, "Service Unavailable"),
 ]
 
 
@@ -71,6 +73,8 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    elif status == 503:
+        response.headers["Retry-After"] = "1"
     return response
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 
 from api.settings import Settings
-from engine.adapters.database import make_engine, make_session_factory, migrate
+from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
@@ -33,9 +33,15 @@ class Wiring:
     catalogue: Catalogue
     calendar: WorkingCalendar
     clock: Callable[[], datetime]
+    lookup_session_factory: Any = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
+
+    def lookup(self) -> SqlUnitOfWork:
+        """A unit of work for one read outside a transaction (the token check of every request); it cannot
+        commit. Several reads that must agree with each other need `uow()`."""
+        return SqlUnitOfWork(self.lookup_session_factory or self.session_factory, read_only=True)
 
     def deps(self) -> dict[str, Any]:
         """The keyword arguments most commands take besides the actor."""
@@ -66,7 +72,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
           calendar: WorkingCalendar | None = None) -> Wiring:
     engine = make_engine(settings.database_url)
     return Wiring(settings, make_session_factory(engine), engine, Catalogue(),
-                  calendar or read_calendar(settings.calendar_file), clock)
+                  calendar or read_calendar(settings.calendar_file), clock, make_lookup_session_factory(engine))
 
 
 def wiring() -> Wiring:

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +37,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping before each checkout: it is a round trip per command. A connection found dead fails one command,
+    # which writes nothing (UnavailableError, 503), and SQLAlchemy then drops every older pooled connection.
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -56,8 +56,21 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def make_lookup_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for a single read outside any transaction: on PostgreSQL each statement runs on its own,
+    sparing the BEGIN and ROLLBACK round trips (the token check of every request is one read). SQLite's
+    transactions cost no round trip, so it gets ordinary sessions."""
+    if engine.dialect.name != "postgresql":
+        return make_session_factory(engine)
+    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
+    # Imported here: Alembic is ~10 MB in every server worker, which never migrates.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
@@ -21,7 +21,7 @@ from engine.adapters.repositories import (
     UnitRepository,
 )
 from engine.adapters.stat_queries import StatQueries
-from engine.domain.errors import ConflictError
+from engine.domain.errors import ConflictError, UnavailableError
 
 
 class SqlUnitOfWork:
@@ -37,9 +37,10 @@ class SqlUnitOfWork:
     ratings: RatingRepository
     stats: StatQueries
 
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
         self._session_factory = session_factory
         self._session: Session | None = None
+        self._read_only = read_only
 
     def __enter__(self) -> SqlUnitOfWork:
         session = self._session = self._session_factory()
@@ -54,12 +55,20 @@ class SqlUnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         assert self._session is not None
-        self._session.rollback()
-        self._session.close()
-        self._session = None
+        try:
+            self._session.rollback()
+            self._session.close()
+        finally:
+            self._session = None
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # Pooled connections are not pinged before use (a round trip per command): one found dead fails
+            # its command, which wrote nothing, and the pool drops the connections opened before it.
+            raise UnavailableError("the connection to the database was lost; send the request again") from exc
 
     def commit(self) -> None:
         assert self._session is not None
+        if self._read_only:
+            raise RuntimeError("a look-up unit of work runs outside a transaction and must not write")
         try:
             self._session.commit()
         except IntegrityError as error:

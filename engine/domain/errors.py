@@ -33,6 +33,11 @@ class ConflictError(DomainError):
         self.status = status
 
 
+class UnavailableError(DomainError):
+    """The database connection broke before the command could finish (the server restarted, the network
+    dropped): nothing was written, and the same request can be sent again."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One failing field: a JSON pointer into the submitted document and what is wrong."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import API, receive, sign_in
 from tests.conftest import PHU_XUAN
+from tests.integration.test_lost_connection import drop_connections
 
 
 def test_overlong_idempotency_key_is_not_a_server_error(client: Any) -> None:
@@ -32,3 +35,18 @@ def test_nul_byte_in_input_is_a_client_error(client: Any) -> None:
 
         assert 400 <= response.status_code < 500, what
         assert response.mimetype == "application/problem+json", what
+
+
+def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(app: Any, client: Any, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose")
+    headers = sign_in(client, f"reception.{PHU_XUAN}")
+    assert client.get(f"{API}/tasks", headers=headers).status_code == 200
+    drop_connections(app.extensions["onestop"])
+
+    lost = client.get(f"{API}/tasks", headers=headers)
+
+    assert lost.status_code == 503, lost.get_json()
+    assert lost.mimetype == "application/problem+json"
+    assert lost.headers["Retry-After"] == "1"
+    assert client.get(f"{API}/tasks", headers=headers).status_code == 200
