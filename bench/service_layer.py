@@ -154,6 +154,7 @@ def measure(wiring: Wiring, *, seconds: float) -> dict[str, Any]:
         "completions_per_s": done * COMPLETIONS_PER_DOSSIER / elapsed,
         "ms": {command: percentiles(samples) for command, samples in driver.timings.items()},
         "statements": {command: max(counts) for command, counts in driver.counts.items()},
+        "statements_fewest": {command: min(counts) for command, counts in driver.counts.items()},
     }
 
 

@@ -64,7 +64,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     print(table(results))
-    print(f"\nfigures: {args.out.relative_to(ROOT)}; plots: .venv/bin/python -m bench.plot")
+    print(f"\nfigures: {args.out}; plots: .venv/bin/python -m bench.plot {args.out}")
 
 
 def step(what: str) -> None:
@@ -116,9 +116,11 @@ def table(r: dict[str, Any]) -> str:
     lines += _columns(ramp)
 
     lines += ["", "SQL statements per command (BEGIN and COMMIT not counted; HTTP adds one: the token)"]
-    statements = [("database", "receive", "complete (most)", "return")]
+    statements = [("database", "receive", "complete", "return")]
     for database, f in r["services"].items():
-        statements.append((database, *(str(f["statements"][c]) for c in ("receive", "complete", "return"))))
+        fewest = f.get("statements_fewest", f["statements"])
+        statements.append((database, *(f"{fewest[c]}–{f['statements'][c]}" if fewest[c] != f["statements"][c]
+                                       else str(f["statements"][c]) for c in ("receive", "complete", "return"))))
     lines += _columns(statements)
 
     lines += ["", "cost per step as the database grows (services on PostgreSQL, ms p50 / p95)"]
@@ -162,7 +164,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, ...]]:
              verdict(memory < TARGETS["worker_mb"])),
             (f"≤ {TARGETS['statements']} SQL statements per command", f"{statements} at most",
              verdict(statements <= TARGETS["statements"])),
-            ("cost per step flat, 1 k → 1 M dossiers", f"{steps[-1] / steps[0]:.2f} × (last / first)",
+            (f"cost per step flat, {r['database'][0]['dossiers']:,} → {r['database'][-1]['dossiers']:,} dossiers",
+             f"{steps[-1] / steps[0]:.2f} × (last / first)",
              verdict(steps[-1] / steps[0] < 1.5)),
             (f"cost per step flat over {max(w['iteration'] for w in r['loop'])} loops",
              f"{loop[-1] / loop[0]:.2f} × (last / first)",

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -188,11 +189,11 @@ class DossierRepository:
         """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`), with
         the head of the history events appended meanwhile (in the same statement: no extra one)."""
         head = ChainHeads.of(self._s).unwritten(dossier.id)
-        statement = (update(DossierRecord)
-                     .where(DossierRecord.id == dossier.id, DossierRecord.version == dossier.version)
-                     .values(**_dossier_values(dossier), **head, version=dossier.version + 1)
-                     .execution_options(synchronize_session=False))
-        result: CursorResult[Any] = self._s.execute(statement)  # type: ignore[assignment]
+        values = {**_dossier_values(dossier), **head, "version": dossier.version + 1}
+        params = {f"v_{key}": value for key, value in values.items()}
+        params.update(w_id=dossier.id, w_version=dossier.version)
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            _dossier_update(with_head=bool(head)), params, execution_options={"synchronize_session": False})
         if result.rowcount != 1:
             raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it")
         dossier.version += 1
@@ -214,6 +215,17 @@ class DossierRepository:
         page = self._s.scalars(query.order_by(DossierRecord.received_at.desc(), DossierRecord.id.desc())
                                .limit(limit).offset(offset))
         return [_dossier(r) for r in page], total
+
+
+@cache
+def _dossier_update(*, with_head: bool) -> Any:
+    """The optimistic UPDATE of a dossier row, built once: building it with its 25 values on every command
+    cost more than running it (0.4 ms)."""
+    columns = DossierRecord.__table__.c
+    keys = [*_DOSSIER_FIELDS, "version", *(("history_count", "history_head") if with_head else ())]
+    return (update(DossierRecord)
+            .where(DossierRecord.id == bindparam("w_id"), DossierRecord.version == bindparam("w_version"))
+            .values({key: bindparam(f"v_{key}", type_=columns[key].type) for key in keys}))
 
 
 def _dossier_values(d: Dossier) -> dict[str, object]:
