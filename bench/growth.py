@@ -30,10 +30,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 
@@ -43,9 +42,10 @@ if str(ROOT) not in sys.path:
 
 from api.settings import Settings  # noqa: E402
 from api.wiring import Wiring, build  # noqa: E402
+from bench.service_layer import CENTRE, COMPETENT, PASSWORD, STEP_USERS, Driver, percentiles  # noqa: E402
 from bench.stats_scale import ADMIN_URL, VN, _settings, _World, append  # noqa: E402
 from engine.domain.actor import Actor  # noqa: E402
-from engine.domain.dossier import Dossier, ReturnMethod, TaskStatus  # noqa: E402
+from engine.domain.dossier import ReturnMethod, TaskStatus  # noqa: E402
 from engine.domain.status import DossierStatus  # noqa: E402
 from engine.domain.unit import HUE_PROVINCE_CODE  # noqa: E402
 from engine.services import accounts, dossiers, integrity, lifecycle, tasks  # noqa: E402
@@ -53,20 +53,10 @@ from engine.services.dossiers import Reception  # noqa: E402
 from engine.workflow import WorkflowInstance, WorkflowSpec, parse_spec  # noqa: E402
 
 GROWTH_DB = "onestop_growth"
-PASSWORD = "demo-2025"
-BIRTH = "1.001193"
-CENTRE, COMPETENT = "19768", "19777"  # received at Phú Xuân for a family living in Vỹ Dạ
-STEP_USERS = {"review": f"specialist.{COMPETENT}", "sign": f"leader.{COMPETENT}"}
-STEP_DATA: dict[str, dict[str, Any]] = {"review": {"register_book": "01/2025", "register_number": 57},
-                                        "sign": {"decision": "approved"}}
-RETURN_DATA = {"collected_by": "Nguyễn Văn An"}
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=VN)
 """The services' clock: a Monday morning just after the year the bulk dossiers fill."""
 CALLS_PER_DOSSIER = 4  # receive, review, sign, return
 LOOP_PROCEDURE = "9.000001"  # bench/loop/processes/loop_rework
-
-T = TypeVar("T")
-
 
 # --- the database curve -----------------------------------------------------------------------------
 
@@ -75,7 +65,7 @@ def database_growth(admin_url: str, sizes: list[int], *, steps: int = 200) -> li
 
     The database is dropped and built by the product's migrations and demo set-up. For each size, in
     increasing order, bulk dossiers are appended with COPY until the table holds that many (the dossiers
-    the services created at the sizes before count too), VACUUM ANALYZE runs, and `ceil(steps / 4)`
+    the services created at the sizes before count too), VACUUM ANALYZE and a CHECKPOINT run, and `ceil(steps / 4)`
     birth registrations go through their whole life through the services (one more first, untimed, to
     warm the caches), each call timed.
 
@@ -99,7 +89,7 @@ def database_growth(admin_url: str, sizes: list[int], *, steps: int = 200) -> li
     wiring = build(_settings(url), clock=lambda: NOW.astimezone(UTC))
     try:
         wiring.setup_demo(HUE_PROVINCE_CODE)
-        lifecycle_run = _Lifecycle(wiring)
+        driver = Driver(wiring)
         ordered = sorted(set(sizes))
         world: _World | None = None
         results = []
@@ -112,12 +102,15 @@ def database_growth(admin_url: str, sizes: list[int], *, steps: int = 200) -> li
                     append(conn, world, range(last + 1, last + 1 + size - present), span=ordered[-1])
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE")
+                # Write out what the bulk load dirtied now: a checkpoint flushing gigabytes during the timing
+                # would measure the load's aftermath (commits waiting on the disk), not the database's size.
+                conn.execute("CHECKPOINT")
                 counts = _one(conn, "SELECT (SELECT count(*) FROM dossiers), (SELECT count(*) FROM history_events)")
             generate_s = time.perf_counter() - started
             print(f"{counts[0]:,} dossiers in {generate_s:.0f} s; timing {math.ceil(steps / CALLS_PER_DOSSIER)} "
                   "dossiers through the services", file=sys.stderr)
             results.append({"dossiers": counts[0], "history_events": counts[1], "generate_s": round(generate_s, 1),
-                            **lifecycle_run.measure(math.ceil(steps / CALLS_PER_DOSSIER))})
+                            **_measure(driver, math.ceil(steps / CALLS_PER_DOSSIER))})
         return results
     finally:
         wiring.engine.dispose()
@@ -142,69 +135,22 @@ def verify_chains(admin_url: str) -> dict[str, Any]:
             "intact": report.intact}
 
 
-class _Lifecycle:
-    """Drives birth registrations through the services: receive at the centre, the competent commune's two
-    steps, return at the centre. Signs each officer in once."""
-
-    def __init__(self, wiring: Wiring):
-        self.wiring = wiring
-        scenario = json.loads((ROOT / "processes" / "birth_registration" / "scenarios" / "straight.json")
-                              .read_text("utf-8"))
-        application = scenario["application"]
-        application["residence"]["unit_id"] = COMPETENT
-        self.reception = Reception(procedure_code=BIRTH, application=application,
-                                   reception=scenario["steps"][0]["data"])
-        self.actors: dict[str, Actor] = {
-            name: accounts.authenticate(wiring.uow(), username=name, password=PASSWORD)
-            for name in (f"reception.{CENTRE}", *STEP_USERS.values())}
-
-    def measure(self, count: int) -> dict[str, Any]:
-        """Time `count` dossiers' calls after one untimed dossier."""
-        self.run(None)
-        samples: dict[str, list[float]] = {"receive": [], "complete": [], "return": []}
-        for _ in range(count):
-            self.run(samples)
-        every = [s for values in samples.values() for s in values]
-        return {"timed_dossiers": count, **{f"{name}_ms": _percentiles(values) for name, values in samples.items()},
-                "step_ms_mean": round(statistics.fmean(every), 2)}
-
-    def run(self, samples: dict[str, list[float]] | None) -> None:
-        """One dossier from reception to return; each call's milliseconds go to `samples` when given."""
-        def timed(name: str, call: Callable[..., T], **arguments: Any) -> T:
-            started = time.perf_counter()
-            result = call(self.wiring.uow(), **arguments, **self.wiring.deps())
-            if samples is not None:
-                samples[name].append((time.perf_counter() - started) * 1000)
-            return result
-
-        centre = self.actors[f"reception.{CENTRE}"]
-        dossier, created = timed("receive", dossiers.receive, actor=centre, reception=self.reception)
-        assert created
-        for step, user in STEP_USERS.items():
-            dossier = timed("complete", tasks.complete, actor=self.actors[user],
-                            task_id=self._ready_task(dossier, step), data=STEP_DATA[step])
-        dossier = timed("return", lifecycle.return_result, actor=centre, code=dossier.code,
-                        method=ReturnMethod.COUNTER, data=RETURN_DATA)
-        assert dossier.status == DossierStatus.RETURNED, dossier.status
-
-    def _ready_task(self, dossier: Dossier, step: str) -> str:
-        assert dossier.id is not None
-        with self.wiring.uow() as uow:
-            ready = [t for t in uow.tasks.of_dossier(dossier.id) if t.step == step and t.status == TaskStatus.READY]
-        assert len(ready) == 1, f"{dossier.code}: expected one ready {step} step, found {ready}"
-        return str(ready[0].id)
+def _measure(driver: Driver, count: int) -> dict[str, Any]:
+    """Time `count` dossiers' commands after one untimed dossier (it warms the caches)."""
+    driver.dossier()
+    driver.timings.clear()
+    for _ in range(count):
+        assert driver.dossier().status == DossierStatus.RETURNED
+    every = [seconds * 1000 for samples in driver.timings.values() for seconds in samples]
+    return {"timed_dossiers": count,
+            **{f"{name}_ms": percentiles(samples) for name, samples in driver.timings.items()},
+            "step_ms_mean": round(statistics.fmean(every), 2)}
 
 
 def _one(conn: psycopg.Connection[Any], query: str) -> tuple[int, int]:
     row = conn.execute(query).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {"p50": round(statistics.median(ordered), 2),
-            "p95": round(ordered[max(math.ceil(len(ordered) * 0.95) - 1, 0)], 2)}
 
 
 # --- the loop curve ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ PASSWORD = "demo-2025"
 BIRTH = "1.001193"
 CENTRE, COMPETENT = "19768", "19777"  # Phú Xuân receives for a family living in Vỹ Dạ
 STEP_USERS = {"review": f"specialist.{COMPETENT}", "sign": f"leader.{COMPETENT}"}
-STEP_DATA = {"review": {"register_book": "01/2025", "register_number": 57}, "sign": {"decision": "approved"}}
+STEP_DATA: dict[str, dict[str, Any]] = {"review": {"register_book": "01/2025", "register_number": 57},
+                                        "sign": {"decision": "approved"}}
 RETURN_DATA = {"collected_by": "Nguyễn Văn An"}
 COMPLETIONS_PER_DOSSIER = 4  # receive, review, sign, hand over: the user tasks of the process
 
@@ -122,9 +124,9 @@ class Driver:
         dossier, _ = self._timed("receive", lambda: dossiers.receive(
             uow(), actor=self.actor(f"reception.{CENTRE}"), reception=reception, **deps))
         for step in ("review", "sign"):
-            task_id = self.ready_task(dossier, step)
-            self._timed("complete", lambda task_id=task_id, step=step: tasks.complete(
-                uow(), actor=self.actor(STEP_USERS[step]), task_id=task_id, data=STEP_DATA[step], **deps))
+            actor, task_id = self.actor(STEP_USERS[step]), self.ready_task(dossier, step)
+            self._timed("complete", partial(tasks.complete, uow(), actor=actor, task_id=task_id,
+                                            data=STEP_DATA[step], **deps))
         return self._timed("return", lambda: lifecycle.return_result(
             uow(), actor=self.actor(f"reception.{CENTRE}"), code=dossier.code, method=ReturnMethod.COUNTER,
             data=RETURN_DATA, **deps))

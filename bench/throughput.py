@@ -21,6 +21,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def table(r: dict[str, Any]) -> str:
     lines = _columns(rows)
 
     lines += ["", "latency, ms (p50 / p95 / p99)"]
-    latency = [("where", "receive", "complete", "return", "open dossier")]
+    latency: list[tuple[str, ...]] = [("where", "receive", "complete", "return", "open dossier")]
     for database, f in r["services"].items():
         latency.append((f"3 services, {database}", *(_ms(f["ms"].get(c)) for c in ("receive", "complete", "return")),
                         ""))
@@ -108,7 +109,7 @@ def table(r: dict[str, Any]) -> str:
     lines += _columns(latency)
 
     lines += ["", "HTTP load ramp (closed loop)"]
-    ramp = [("officers", "dossiers/s", "completions/s", "p95 complete ms", "errors")]
+    ramp: list[tuple[str, ...]] = [("officers", "dossiers/s", "completions/s", "p95 complete ms", "errors")]
     for run in http["closed"]:
         errors = sum(sum(v.values()) for v in run["errors"].values())
         ramp.append((str(run["users"]), f"{run['dossiers_per_s']:.1f}", f"{run['completions_per_s']:.0f}",
@@ -116,7 +117,7 @@ def table(r: dict[str, Any]) -> str:
     lines += _columns(ramp)
 
     lines += ["", "SQL statements per command (BEGIN and COMMIT not counted; HTTP adds one: the token)"]
-    statements = [("database", "receive", "complete", "return")]
+    statements: list[tuple[str, ...]] = [("database", "receive", "complete", "return")]
     for database, f in r["services"].items():
         fewest = f.get("statements_fewest", f["statements"])
         statements.append((database, *(f"{fewest[c]}–{f['statements'][c]}" if fewest[c] != f["statements"][c]
@@ -128,7 +129,8 @@ def table(r: dict[str, Any]) -> str:
                       [(f"{g['dossiers']:,}", f"{g['history_events']:,}", *(_ms2(g[f"{c}_ms"]) for c in
                         ("receive", "complete", "return")), f"{g['step_ms_mean']:.1f}") for g in r["database"]])
     lines += ["", "cost per step within one dossier looping (µs per completion)"]
-    loop = [("round", "1 in memory", "2 persisted", "3 services, SQLite", "tasks in tree", "depth")]
+    loop: list[tuple[str, ...]] = [("round", "1 in memory", "2 persisted", "3 services, SQLite", "tasks in tree",
+                                    "depth")]
     for round_, modes in _loop_windows(r["loop"]).items():
         loop.append((str(round_), *(f"{modes[m]['us_per_completion']:.0f}" if m in modes else "stopped"
                                     for m in ("memory", "json", "service_sqlite")),
@@ -188,7 +190,7 @@ def _ms(f: dict[str, float] | None) -> str:
     return f"{f['p50']:.1f} / {f['p95']:.1f} / {f['p99']:.1f}" if f else ""
 
 
-def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
