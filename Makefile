@@ -39,7 +39,7 @@ test: lint $(ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The throughput benchmark (docs/BENCHMARKS.md): PostgreSQL at ONESTOP_BENCH_POSTGRES_URL (default the local
-# server), about 30 minutes; BENCH_ARGS=--quick for a shorter run. Prints one table, then draws the plots.
+# server), about 15 minutes; BENCH_ARGS=--quick for about 3. Prints one table, then draws the plots.
 $(VENV)/.bench-installed: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@

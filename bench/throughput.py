@@ -1,6 +1,6 @@
 """Dossier throughput against the engine's own ceiling (issue 8): one command, one table.
 
-    .venv/bin/python -m bench.throughput            # everything, about 30 minutes (1 million dossiers)
+    .venv/bin/python -m bench.throughput            # everything, about 15 minutes (1 million dossiers)
     .venv/bin/python -m bench.throughput --quick    # shorter runs and 1,000 → 100,000 dossiers
 
 1. engine ceiling: SpiffWorkflow alone, in memory (bench/engine_layer.py), three processes;
