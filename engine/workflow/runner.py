@@ -95,7 +95,7 @@ class WorkflowInstance:
 
     def ready_ids(self) -> frozenset[str]:
         """The ids of the ready human tasks: what the task index holds as ready for this workflow now."""
-        return frozenset(str(t.id) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True))
+        return frozenset(task.id for task in self.ready_human_tasks())
 
     def complete(self, task_id: str, data: dict[str, Any]) -> HumanTask:
         """Complete a ready human task with form data, then run automatic steps until people are needed."""
