@@ -23,8 +23,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import event
 
-from api.settings import Settings
 from api.wiring import Wiring, build
+from bench.stats_scale import _settings
 from engine.domain.actor import Actor
 from engine.domain.dossier import Dossier, ReturnMethod, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE
@@ -49,12 +49,6 @@ def birth_application() -> dict[str, Any]:
     return application
 
 
-def settings(url: str) -> Settings:
-    return Settings(database_url=url, secret_key="bench", token_max_age=3600, processes_dir=ROOT / "processes",
-                    forms_dir=ROOT / "forms", calendar_file=ROOT / "processes" / "calendar.json",
-                    demo_password=PASSWORD)
-
-
 def fresh_postgres(admin_url: str, name: str) -> str:
     """Drop and create database `name`; its SQLAlchemy URL."""
     with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
@@ -71,7 +65,7 @@ def fresh_sqlite() -> str:
 
 def prepared(url: str) -> Wiring:
     """The product's schema, units, procedures and Huế's demo accounts on `url`."""
-    wiring = build(settings(url))
+    wiring = build(_settings(url))
     wiring.setup_demo(HUE_PROVINCE_CODE)
     return wiring
 
