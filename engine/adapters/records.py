@@ -114,7 +114,7 @@ class DossierRecord(Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True)
-    secret: Mapped[str] = mapped_column(String(8))
+    secret: Mapped[str] = mapped_column(String(16))
     procedure_code: Mapped[str] = mapped_column(String(32))
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     status: Mapped[str] = mapped_column(String(32), index=True)
@@ -130,6 +130,8 @@ class DossierRecord(Base):
     result_ready_at: Mapped[datetime | None]
     returned_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the request that came with the Idempotency-Key: a retry must send the same request."""
     workflow_state: Mapped[dict[str, Any]]
     routes: Mapped[dict[str, Any]]
     paused_at: Mapped[datetime | None]
@@ -208,6 +210,16 @@ class RatingRecord(Base):
     criteria: Mapped[dict[str, Any]]
     comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime]
+
+
+class LookupFailureRecord(Base):
+    """Wrong secrets tried on one dossier code in the current window; past the limit the code is locked."""
+
+    __tablename__ = "lookup_failures"
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class StatSpanRecord(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from engine.workflow.script_rules import (
     range_size,
 )
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The functions a script can call; engine.workflow.script_guards supplies them.
 BUILTIN_NAMES = frozenset({
     "abs", "all", "any", "bool", "dict", "enumerate", "float", "int", "isinstance", "len", "list", "max", "min",
@@ -105,6 +107,8 @@ def checked_tree(source: str, mode: str = "exec") -> ast.AST:
         raise ScriptRejectedError(f"Script must be a string, not {type(source).__name__}")
     if len(source) > MAX_SOURCE_CHARS:
         raise ScriptRejectedError(f"Script is longer than {MAX_SOURCE_CHARS} characters")
+    if not source.isascii() and _SURROGATE.search(source):
+        raise ScriptRejectedError("Script contains an unpaired surrogate character")
     try:
         tree = ast.parse(source, mode=mode)
     except (RecursionError, MemoryError) as exc:

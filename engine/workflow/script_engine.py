@@ -1,190 +1,69 @@
 """Restricted Python script engine for BPMN script tasks, gateway conditions and DMN expressions.
 
-Admins upload the BPMN, so scripts are untrusted input. Each source is checked (script_check), rewritten
-so that operations able to build huge values call guards (script_guards) and a tick keeps the run
-within its time and memory (script_limits), then compiled once and cached. A run gets whitelisted
-builtins only. Only engine.workflow may import SpiffWorkflow.
+Admins upload the BPMN, so scripts are untrusted input. Each source is checked here first (script_check,
+then compiled by script_compile; both cached), and runs in a worker process of the sandbox
+(script_sandbox), with whitelisted builtins, guards and a tick inside, and limits the operating system
+enforces around it. Only the task data the source names crosses over, as JSON data, and only what it
+assigned comes back. Only engine.workflow may import SpiffWorkflow.
 """
 
 from __future__ import annotations
 
-import ast
-from functools import lru_cache
-from types import CodeType
-from typing import Any, NamedTuple
+from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.workflow.script_check import GUARDED_METHODS, check_script, checked_tree
-from engine.workflow.script_guards import GUARDS, SAFE_BUILTINS
-from engine.workflow.script_limits import ScriptLimits, check_stored, run
+from engine.workflow.script_check import check_script
+from engine.workflow.script_compile import compile_script
+from engine.workflow.script_limits import ScriptLimits
 from engine.workflow.script_rules import MAX_RANGE_ITEMS, ScriptLimitError, ScriptRejectedError
+from engine.workflow.script_sandbox import ScriptSandbox, default_sandbox
+from engine.workflow.script_values import ScriptValueError
 
 __all__ = ["MAX_RANGE_ITEMS", "RestrictedEnvironment", "RestrictedScriptEngine", "ScriptLimitError", "ScriptLimits",
-           "ScriptRejectedError", "check_script", "compile_script"]
-
-
-# SpiffWorkflow looks for this file name in a traceback to report the failing line.
-SCRIPT_FILENAME = "<string>"
-
-
-class CompiledScript(NamedTuple):
-    code: CodeType
-    names: frozenset[str]
-    """Every global name the code reads or writes: the only task data a run can have changed."""
-
-
-@lru_cache(maxsize=1024)
-def compile_script(source: str, mode: str = "exec") -> CompiledScript:
-    """Check, guard and compile a script ("exec") or expression ("eval"); cached, code is immutable.
-
-    Raises:
-        ScriptRejectedError: As check_script.
-        SyntaxError: The source is not valid Python.
-    """
-    tree = ast.fix_missing_locations(_Guard().visit(checked_tree(source, mode)))
-    code = compile(tree, SCRIPT_FILENAME, mode)
-    return CompiledScript(code, frozenset(_global_names(code)))
-
-
-def _global_names(code: CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, CodeType):  # lambdas and comprehensions
-            names |= _global_names(const)
-    return names
-
-
-_BINARY_GUARDS = {ast.Add: "__guard_add", ast.Sub: "__guard_sub", ast.Mult: "__guard_mul", ast.Pow: "__guard_pow",
-                  ast.LShift: "__guard_lshift", ast.Mod: "__guard_mod"}
-_AUGMENTED_GUARDS = {ast.Mult: "__guard_imul", ast.Pow: "__guard_pow", ast.LShift: "__guard_lshift",
-                     ast.Mod: "__guard_mod"}
-"""Augmented operators check_script allows on names only; `+=` and `-=` work on items too, so they keep a
-plain tick, and stay in place for lists."""
-
-
-class _Guard(ast.NodeTransformer):
-    """Rewrites a checked tree for script_guards: operations that can build values far larger than their
-    operands become guarded calls, and the run's tick (time and memory) comes before each loop step,
-    lambda call, function call, slice and unpacking, and inside the guard of each operator, which are
-    all the ways a script can repeat work or copy a value."""
-
-    def visit_For(self, node: ast.For) -> ast.AST:
-        self.generic_visit(node)
-        node.body.insert(0, ast.Expr(_call("__guard_tick")))
-        return node
-
-    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
-        self.generic_visit(node)
-        node.ifs.insert(0, _call("__guard_tick"))  # the tick returns True
-        return node
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        self.generic_visit(node)
-        node.body = _ticked(node.body)
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        return _ticked(node)
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        self.generic_visit(node)
-        if _is_number(node.left) and _is_number(node.right):
-            return node  # sized by check_script, folded by the compiler
-        guard = _BINARY_GUARDS.get(type(node.op))
-        if guard is None:
-            return _ticked(node)
-        return ast.copy_location(_call(guard, node.left, node.right, _tick()), node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        self.generic_visit(node)
-        guard = _AUGMENTED_GUARDS.get(type(node.op))
-        if guard is None or not isinstance(node.target, ast.Name):
-            node.value = _ticked(node.value)
-            return node
-        value = ast.copy_location(_call(guard, ast.Name(node.target.id, ast.Load()), node.value, _tick()), node)
-        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
-
-    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        self.generic_visit(node)
-        return _ticked(node) if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load) else node
-
-    def visit_Starred(self, node: ast.Starred) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.ctx, ast.Load):
-            node.value = _ticked(node.value)
-        return node
-
-    def visit_Dict(self, node: ast.Dict) -> ast.AST:
-        self.generic_visit(node)
-        node.values = [v if k is not None else _ticked(v) for k, v in zip(node.keys, node.values, strict=True)]
-        return node
-
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
-        self.generic_visit(node)
-        spec = node.format_spec or ast.Constant("")
-        call = _call("__guard_format", node.value, ast.Constant(node.conversion), spec)
-        value = _ticked(ast.copy_location(call, node))
-        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        self.generic_visit(node)
-        if node.attr not in GUARDED_METHODS:
-            return node
-        return ast.copy_location(_call("__guard_method", node.value, ast.Constant(node.attr)), node)
-
-
-def _tick() -> ast.Name:
-    return ast.Name("__guard_tick", ast.Load())
-
-
-def _call(name: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
-
-
-def _ticked(expr: ast.expr) -> ast.expr:
-    """`__guard_tick() and expr`: the tick returns True, so this is expr's value."""
-    return ast.copy_location(ast.BoolOp(op=ast.And(), values=[_call("__guard_tick"), expr]), expr)
-
-
-def _is_number(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex))
+           "ScriptRejectedError", "ScriptValueError", "check_script", "compile_script"]
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """Task-data environment that runs checked, guarded, compiled code with whitelisted builtins only."""
+    """Task-data environment that runs checked, compiled code in the sandbox's worker processes."""
 
-    def __init__(self, environment_globals: dict[str, Any] | None = None, limits: ScriptLimits | None = None):
+    def __init__(self, environment_globals: dict[str, Any] | None = None, limits: ScriptLimits | None = None,
+                 sandbox: ScriptSandbox | None = None):
         super().__init__(environment_globals)
         self.limits = limits or ScriptLimits()
+        self._sandbox = sandbox
 
-    def _scope(self, external_context: dict | None, context: dict | None = None) -> dict[str, Any]:
-        # Same precedence as SpiffWorkflow, but the guards and __builtins__ go in last so that neither
-        # task data nor external context can swap them for something else.
-        scope = {**self.globals, **(external_context or {}), **(context or {})}
-        return {**scope, **GUARDS, "__builtins__": dict(SAFE_BUILTINS)}
+    @property
+    def sandbox(self) -> ScriptSandbox:
+        return self._sandbox or default_sandbox()
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         """Evaluate a condition expression with the task data as names."""
-        compiled = compile_script(_source(expression).strip(), "eval")
-        result = run(compiled.code, self._scope(external_context, context), self.limits)
-        check_stored([result], self.limits.stored_items)
-        return result
+        source = _source(expression).strip()
+        request = self._request("eval", source, context, external_context)
+        return self.sandbox.run(request, self.limits, {**request["external"], **request["data"]})["value"]
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        """Run a script in the task data; assigned names stay, helpers and builtins are removed."""
-        compiled = compile_script(_source(script), "exec")
+        """Run a script in the task data: the names it assigned come back, those it deleted go; helpers,
+        builtins and the external context never stay."""
+        source = _source(script)
         self.check_for_overwrite(context, external_context or {})
-        context.update(self._scope(external_context))
-        try:
-            run(compiled.code, context, self.limits)
-        finally:
-            self._remove_globals_and_functions_from_context(context, external_context)
-        check_stored([context[name] for name in compiled.names if name in context], self.limits.stored_items)
+        request = self._request("exec", source, context, external_context)
+        answer = self.sandbox.run(request, self.limits, {**request["external"], **request["data"]})
+        for name in answer["deleted"]:
+            context.pop(name, None)
+        context.update(answer["set"])
         return True
+
+    def _request(self, mode: str, source: str, context: dict, external_context: dict | None) -> dict[str, Any]:
+        # Checked and compiled here first (cached), so a refused source never reaches a worker, and only
+        # the names the code can read or write travel.
+        names = compile_script(source, mode).names
+        external = external_context or {}
+        return {"mode": mode, "source": source, "data": {n: context[n] for n in names if n in context},
+                "external": {n: external[n] for n in names if n in external}}
 
 
 def _source(source: Any) -> str:
@@ -216,9 +95,22 @@ class RestrictedScriptEngine(PythonScriptEngine):
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptLimitError as err:
             raise WorkflowTaskException(f"Expression '{expression}' stopped: {err}", task=task, exception=err) from err
+        except ScriptRejectedError as err:  # a value it was given or gave back is not data
+            raise WorkflowTaskException(f"Expression '{expression}' refused: {err}", task=task, exception=err) from err
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression '{expression}'")
             raise
         except Exception as err:
-            message = f"Error evaluating expression '{expression}'"
+            message = f"Error evaluating expression '{expression}': {err}"
             raise WorkflowTaskException(message, task=task, exception=err) from err
+
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        """SpiffWorkflow's, with the line the worker reported, and an error's text always as text (its own
+        joins the first argument of the exception to a string, and fails on `assert False, [1]`)."""
+        if isinstance(err, SpiffWorkflowException):
+            return super().create_task_exec_exception(task, script, err)
+        line = getattr(err, "line", None) or getattr(err, "lineno", None) or 0
+        lines = script.splitlines()
+        error_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        detail = f"{type(err).__name__}:{err}"
+        return WorkflowTaskException(detail, task=task, exception=err, line_number=line, error_line=error_line)

@@ -19,6 +19,7 @@ from engine.workflow.script_engine import (
     compile_script,
 )
 from engine.workflow.script_guards import SAFE_BUILTINS
+from tests.unit.workflow.builders import run_in_process
 
 ESCAPES = [
     "__import__('os')",
@@ -115,9 +116,9 @@ def test_arithmetic_and_data_building(env: RestrictedEnvironment) -> None:
     assert data["name_length"] == len("Nguyễn Văn An")
 
 
-def test_dates_comprehension_and_if(env: RestrictedEnvironment) -> None:
+def test_dates_comprehension_and_if() -> None:
     data = {"children": [{"age": 3}, {"age": 7}]}
-    env.execute(
+    run_in_process(
         "year = date.fromisoformat('2025-07-01').year\n"
         "deadline = date(2025, 7, 1) + timedelta(days=15)\n"
         "ages = [c['age'] for c in children if c['age'] > 5]\n"
@@ -185,11 +186,17 @@ def _run(script: str, condition: str = "review_result == 'approved'") -> BpmnWor
 
 
 def test_workflow_runs_scripts_and_conditions_end_to_end() -> None:
-    workflow = _run("review_result = 'approved'\ndue = date(2025, 7, 1) + timedelta(days=3)")
+    workflow = _run("review_result = 'approved'\ndue = (date(2025, 7, 1) + timedelta(days=3)).isoformat()")
     assert workflow.is_completed()
     assert workflow.data["outcome"] == "approved"
-    assert workflow.data["due"] == date(2025, 7, 4)
+    assert workflow.data["due"] == "2025-07-04"
     assert "date" not in workflow.data
+
+
+def test_a_date_left_in_the_task_data_fails_the_step_with_what_to_do() -> None:
+    # The state is JSON: a date would come back as text after a save, so the step is refused instead.
+    with pytest.raises(WorkflowTaskException, match=r"'due' is a date.*isoformat"):
+        _run("review_result = 'approved'\ndue = date(2025, 7, 1)")
 
 
 def test_workflow_refuses_forbidden_script() -> None:

@@ -18,7 +18,7 @@ from engine.workflow.script_engine import (
     ScriptLimits,
     check_script,
 )
-from tests.unit.workflow.builders import unvalidated_workflow
+from tests.unit.workflow.builders import run_in_process, unvalidated_workflow
 
 LIMITS = ScriptLimits(seconds=0.3, memory_bytes=64 * 2**20)
 # Time enough for memory to be the limit that stops a script, however much freed memory the allocator
@@ -136,9 +136,8 @@ def test_a_runaway_in_one_thread_leaves_other_threads_alone() -> None:
 
 
 def test_guarded_operations_keep_python_semantics() -> None:
-    env = RestrictedEnvironment()
     data = {"items": [1, 2], "price": 1.5, "day": date(2025, 7, 1)}
-    env.execute(
+    run_in_process(
         "alias = items\n"
         "items *= 2\n"
         "code = str(7).zfill(4)\n"
