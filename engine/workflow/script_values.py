@@ -37,7 +37,16 @@ def encode(message: dict[str, Any], *, checked: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(message)
     except orjson.JSONEncodeError as exc:  # nesting deeper than orjson writes (and so reads back)
-        raise ScriptValueError(f"A value cannot be stored: {exc}") from None
+        culprit = next((name for name, value in checked.items() if not _dumps(value)), "A value")
+        raise ScriptValueError(f"'{culprit}' cannot be stored: {exc}") from None
+
+
+def _dumps(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
 
 
 def check_value(root: Any, name: str) -> None:
