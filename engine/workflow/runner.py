@@ -7,11 +7,12 @@ Failures inside the process (a script error, a condition on missing data) raise 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -21,6 +22,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.domain.errors import DomainError
 from engine.workflow import state
+from engine.workflow.deep_calls import call_deep
+from engine.workflow.loops import StepCounter
 from engine.workflow.pruning import prune
 from engine.workflow.script_engine import RestrictedScriptEngine
 from engine.workflow.specs import WorkflowSpec
@@ -42,6 +45,19 @@ class HumanTask:
     properties: dict[str, str]
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _deep(method: F) -> F:
+    """Run the method where SpiffWorkflow can recurse once per element of a long process (deep_calls)."""
+
+    @wraps(method)
+    def deep(self: WorkflowInstance, *args: Any, **kwargs: Any) -> Any:
+        return call_deep(lambda: method(self, *args, **kwargs), self._spec.elements)
+
+    return cast(F, deep)
+
+
 _script_engine: RestrictedScriptEngine | None = None
 
 
@@ -61,6 +77,10 @@ class WorkflowInstance:
 
     @classmethod
     def start(cls, spec: WorkflowSpec, data: dict[str, Any]) -> WorkflowInstance:
+        return call_deep(lambda: cls._start(spec, data), spec.elements)
+
+    @classmethod
+    def _start(cls, spec: WorkflowSpec, data: dict[str, Any]) -> WorkflowInstance:
         workflow = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=_engine())
         # The ready start task passes its data on to every task after it.
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -71,10 +91,11 @@ class WorkflowInstance:
 
     @classmethod
     def restore(cls, spec: WorkflowSpec, snapshot: dict[str, Any]) -> WorkflowInstance:
-        workflow = state.load(snapshot, spec.spec, spec.subprocess_specs)
+        workflow = call_deep(lambda: state.load(snapshot, spec.spec, spec.subprocess_specs), spec.elements)
         workflow.script_engine = _engine()
         return cls(spec, workflow)
 
+    @_deep
     def snapshot(self) -> dict[str, Any]:
         return state.dump(self._workflow)
 
@@ -90,6 +111,7 @@ class WorkflowInstance:
         last = self._workflow.last_task
         return dict(last.data) if last is not None else {}
 
+    @_deep
     def ready_human_tasks(self) -> list[HumanTask]:
         return [_describe(t) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True)]
 
@@ -97,6 +119,7 @@ class WorkflowInstance:
         """The ids of the ready human tasks: what the task index holds as ready for this workflow now."""
         return frozenset(task.id for task in self.ready_human_tasks())
 
+    @_deep
     def complete(self, task_id: str, data: dict[str, Any]) -> HumanTask:
         """Complete a ready human task with form data, then run automatic steps until people are needed."""
         task = self._ready_task(task_id)
@@ -108,12 +131,14 @@ class WorkflowInstance:
         self._run_engine_steps()
         return _describe(task)
 
+    @_deep
     def arm_timers(self, now: datetime) -> None:
         """Give every timer the process has just reached its fire time, counting from `now`."""
         with clock_at(now), _failing_as("a timer could not be set"):
             for task in self._timer_tasks():
                 task.task_spec.event_definition.arm(task)
 
+    @_deep
     def waiting_timers(self) -> list[WaitingTimer]:
         """The armed timers the process waits on, with when each fires next, earliest first."""
         timers = []
@@ -124,6 +149,7 @@ class WorkflowInstance:
                 timers.append(WaitingTimer(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, fires_at))
         return sorted(timers, key=lambda t: t.fires_at)
 
+    @_deep
     def fire_due_timers(self, now: datetime) -> list[str]:
         """Fire every timer due at `now`, run the automatic steps after them, and return the BPMN ids
         of the timers that fired (none if nothing was due)."""
@@ -132,10 +158,11 @@ class WorkflowInstance:
         if fired:
             with clock_at(now), _failing_as("a timer could not fire"):
                 self._workflow.refresh_timers()
-                self._workflow.do_engine_steps()
+                steps = StepCounter()
+                self._workflow.do_engine_steps(did_complete_task=steps)
                 # A cycle's last firing completes the event itself only at the refresh ending the
                 # steps above; run it now rather than leave it to the dossier's next command.
-                self._workflow.do_engine_steps()
+                self._workflow.do_engine_steps(did_complete_task=steps)
             prune(self._workflow)
         return fired
 
@@ -154,7 +181,7 @@ class WorkflowInstance:
 
     def _run_engine_steps(self) -> None:
         try:
-            self._workflow.do_engine_steps()
+            self._workflow.do_engine_steps(did_complete_task=StepCounter())
         except SpiffWorkflowException as exc:
             raise WorkflowError(f"the process stopped: {exc}") from exc
         prune(self._workflow)

@@ -18,10 +18,16 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.domain.errors import Problem, ProcedureDefinitionError
+from engine.workflow.deep_calls import call_deep
+from engine.workflow.loops import bound_loops, loop_problems
 from engine.workflow.spec_checks import condition_problems, script_problems, timer_problems
 
 # A procedure is one BPMN file; refuse anything large enough to be an attack on the parser.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+MAX_ELEMENTS = 1500
+"""Elements with an id in the BPMN (tasks, events, gateways, flows...): real procedures have a few dozen;
+the bound keeps the recursion along the flows finite (engine.workflow.deep_calls), and a chain of tasks
+within SpiffWorkflow's task iterator, which stops at 1,000 levels."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class WorkflowSpec:
     """The element ids of the user tasks with allotted hours on that path, in order."""
     lane_ids: dict[str, str] = field(default_factory=dict)
     """The element id of each lane by its name (the manifest binds lanes by name)."""
+    elements: int = 0
+    """How many elements with an id the BPMN has: how deep SpiffWorkflow may recurse on it."""
 
 
 def parse_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | None = None,
@@ -76,9 +84,12 @@ def inspect_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | 
         dmn_roots = {name: _xml(text, name) for name, text in (decisions or {}).items()}
     except ProcedureDefinitionError as exc:
         return None, [Problem(None, str(exc))]
+    elements = sum(1 for element in root.iter(etree.Element) if element.get("id"))
+    if elements > MAX_ELEMENTS:
+        return None, [Problem(None, f"{source} has {elements} elements; a procedure may have at most {MAX_ELEMENTS}")]
     problems = condition_problems(root)
     try:
-        spec, subprocess_specs = _parse(root, dmn_roots, process_id, source)
+        spec, subprocess_specs = call_deep(lambda: _parse(root, dmn_roots, process_id, source), elements)
     # The parser is third-party code fed an admin's upload: whatever it trips over is a problem of the
     # upload to report, never a server error.
     except Exception as exc:
@@ -87,12 +98,14 @@ def inspect_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | 
         return None, [Problem(_element_of(exc, root), message), *problems]
     task_specs = _all_task_specs(spec, subprocess_specs)
     allotments = _allotment_problems(task_specs)
-    problems += timer_problems(task_specs) + script_problems(task_specs) + allotments
+    problems += timer_problems(task_specs) + script_problems(task_specs) + loop_problems(task_specs) + allotments
+    bound_loops(task_specs)
     steps = tuple(StepInfo(t.bpmn_id, t.bpmn_name or t.bpmn_id, t.lane, dict(t.extensions.get("properties", {})))
                   for t in task_specs if isinstance(t, UserTask))
-    hours, path = (0.0, ()) if allotments else _longest_path(spec)
+    hours, path = (0.0, ()) if allotments else call_deep(lambda: _longest_path(spec), elements)
     lanes = frozenset(s.lane for s in steps if s.lane)
-    return WorkflowSpec(process_id, spec, subprocess_specs, steps, lanes, hours, path, _lane_ids(root)), problems
+    return WorkflowSpec(process_id, spec, subprocess_specs, steps, lanes, hours, path, _lane_ids(root),
+                        elements), problems
 
 
 def _parse(root: Any, dmn_roots: dict[str, Any], process_id: str, source: str) -> tuple[Any, dict[str, Any]]:
