@@ -1,4 +1,4 @@
-"""What a script may do while it runs: the builtins it gets, and the guards engine.workflow.script_engine
+"""What a script may do while it runs: the builtins it gets, and the guards engine.workflow.script_compile
 compiles in place of operations able to build a value far larger than their operands.
 
 Pure Python: must not import SpiffWorkflow. No single `*`, `**`, `<<`, `%`, f-string field, join,
@@ -29,7 +29,7 @@ from engine.workflow.script_rules import (
     range_size,
 )
 
-# Guards: script_engine compiles `a * b` into guarded_mul(a, b, tick), and so on. Arithmetic on plain
+# Guards: script_compile compiles `a * b` into guarded_mul(a, b, tick), and so on. Arithmetic on plain
 # numbers takes a fast path with no tick: its results stay small. Any other operand may be a large value
 # being copied, so the run's tick (time and memory, script_limits) comes first.
 

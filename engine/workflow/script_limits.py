@@ -1,7 +1,7 @@
 """How long and how large one run of a script may be: ScriptLimits, run() with its tick (time and
 memory), and the size check of what a script leaves in the task data.
 
-Pure Python: must not import SpiffWorkflow. engine.workflow.script_engine compiles a call to the tick
+Pure Python: must not import SpiffWorkflow. engine.workflow.script_compile compiles a call to the tick
 before each loop step, lambda call, function call, slice and unpacking, and the operator guards call it
 whenever an operand is not a plain number: without `while`, `def` or `try`, those are all the ways a
 script can repeat work or copy a value.
@@ -12,14 +12,13 @@ Why this way, and what it does not cover:
   coverage alone and needs no watchdog thread, which could not interrupt C code anyway; the C code
   between two ticks is kept short by engine.workflow.script_rules.
 - Memory: at the same checks the tick compares the process's resident memory (Linux /proc) with its
-  first reading in the run. Resident memory is process-wide: another thread allocating heavily at the
-  same moment can make a script fail, never the reverse. setrlimit is not used: it would limit the
-  whole server. A value that doubles at every step can reach about twice the limit before it is seen.
+  first reading in the run. A value that doubles at every step can reach about twice the limit before it
+  is seen.
 - Stored values: what a script leaves is measured with shared parts counted each time they appear,
   so a small structure that refers to itself or doubles at each level cannot blow up when the
   workflow is saved.
-- Not covered: a C routine walking a deliberately self-similar structure (comparing, hashing or str()
-  of lists nested 40 deep, each level holding the one below twice) runs to its end.
+- What the tick cannot see (C code walking a huge self-similar structure: comparing, hashing, printing)
+  is stopped by the sandbox's worker process limits (engine.workflow.script_sandbox), where this runs.
 """
 
 from __future__ import annotations
