@@ -1,12 +1,31 @@
 """The only package that imports SpiffWorkflow: parsing and caching specs, running instances,
-a restricted script engine, and the versioned state format.
+a restricted script engine and its sandbox, and the versioned state format.
 
-Callers see WorkflowSpec, WorkflowInstance, HumanTask and WaitingTimer; never a SpiffWorkflow class.
+Callers see WorkflowSpec, WorkflowInstance, HumanTask and WaitingTimer; never a SpiffWorkflow class. They
+are imported on first use, so the sandbox's worker processes (engine.workflow.script_worker), which import
+only the pure script modules, start without SpiffWorkflow.
 """
 
-from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
-from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, inspect_spec, parse_spec
-from engine.workflow.timers import WaitingTimer
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
+    from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, inspect_spec, parse_spec
+    from engine.workflow.timers import WaitingTimer
+
+_HOMES = {
+    "HumanTask": "runner", "WorkflowError": "runner", "WorkflowInstance": "runner", "SpecCache": "specs",
+    "StepInfo": "specs", "WorkflowSpec": "specs", "inspect_spec": "specs", "parse_spec": "specs",
+    "WaitingTimer": "timers",
+}  # fmt: skip
 __all__ = ["HumanTask", "SpecCache", "StepInfo", "WaitingTimer", "WorkflowError", "WorkflowInstance", "WorkflowSpec",
            "inspect_spec", "parse_spec"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'engine.workflow' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"engine.workflow.{_HOMES[name]}"), name)
