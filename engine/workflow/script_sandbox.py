@@ -11,6 +11,7 @@ crosses (engine.workflow.script_values), checked on both sides. Pure Python: no 
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import os
 import signal
@@ -80,6 +81,7 @@ class ScriptSandbox:
         self.size = size
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Worker] = []
+        self._inherited: list[_Worker] = []
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
@@ -122,8 +124,8 @@ class ScriptSandbox:
 
     def _take(self) -> _Worker:
         with self._lock:
-            if self._pid != os.getpid():  # forked: the parent's workers are not ours to use
-                self._pid, self._idle = os.getpid(), []
+            if self._pid != os.getpid():  # forked: the parent's workers are not ours to use (nor to stop)
+                self._pid, self._inherited, self._idle = os.getpid(), self._idle, []
             while self._idle:
                 worker = self._idle.pop()
                 if worker.process.poll() is None:
@@ -179,4 +181,5 @@ def default_sandbox() -> ScriptSandbox:
     with _default_lock:
         if _default is None:
             _default = ScriptSandbox()
+            atexit.register(_default.close)
         return _default
