@@ -4,7 +4,8 @@ accounts; `load-units` reloads the map alone. All set-up commands are idempotent
 background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
-`verify` checks the history hash chains and exits with 1 if any event was edited, inserted or deleted.
+`verify` checks the history hash chains and every stored JSON value, and exits with 1 if any event was
+edited, inserted or deleted, or a value cannot be read back.
 """
 
 from __future__ import annotations
@@ -144,7 +145,10 @@ def _has_dossiers(w: Wiring, province: int) -> bool:
 @with_appcontext
 @click.option("--dossier", "dossier_code", metavar="CODE", help="check this dossier only (default: every dossier)")
 def verify_history(dossier_code: str | None) -> None:
-    """Walk the history hash chains; list every event edited, inserted, deleted or moved, exit 1 if any."""
+    """Read every stored JSON value, then walk the history hash chains; list every value the JSON codec refuses
+    and every event edited, inserted, deleted or moved, exit 1 if any."""
+    # The values first: they are read as text, so a row the codec refuses is named even if it stops the walk.
+    readable = _verify_json(dossier_code)
     try:
         report = integrity.verify(wiring().uow(), dossier_code=dossier_code)
     except NotFoundError as error:
@@ -152,14 +156,31 @@ def verify_history(dossier_code: str | None) -> None:
     for found in report.breaks:
         event = f"event {found.event_id}" if found.event_id is not None else "no event"
         click.echo(f"{found.dossier_code}  #{found.seq} ({event})  {found.fault.value}: {found.detail}")
-    if len(report.breaks) < report.problems:
-        click.echo(f"... and {report.problems - len(report.breaks)} more")
+    _more(len(report.breaks), report.problems)
     checked = f"Checked {report.dossiers} dossiers, {report.events} history events"
     if report.intact:
         click.echo(f"{checked}: every chain is intact.")
-        return
-    click.echo(f"{checked}: {_count(report.problems, 'problem')} in {_count(report.broken_dossiers, 'dossier')}.")
-    raise SystemExit(1)
+    else:
+        click.echo(f"{checked}: {_count(report.problems, 'problem')} in "
+                   f"{_count(report.broken_dossiers, 'dossier')}.")
+    if not (readable and report.intact):
+        raise SystemExit(1)
+
+
+def _verify_json(dossier_code: str | None) -> bool:
+    """Report the stored JSON values the codec refuses (names and reasons, never the values)."""
+    report = integrity.scan_json(wiring().uow(), dossier_code=dossier_code)
+    for found in report.unreadable:
+        click.echo(f"{found.owner}  {found.table}.{found.column} (row {found.row_id}): {found.detail}")
+    _more(len(report.unreadable), report.problems)
+    verdict = "every value can be read back" if report.readable else f"{_count(report.problems, 'value')} cannot"
+    click.echo(f"Read {_count(report.rows, 'row')} of stored JSON: {verdict}.")
+    return report.readable
+
+
+def _more(listed: int, found: int) -> None:
+    if listed < found:
+        click.echo(f"... and {found - listed} more")
 
 
 def _count(number: int, noun: str) -> str:

@@ -12,6 +12,7 @@ from api.auth import csrf_token
 from api.pages.i18n import t
 from api.pages.web import actor, explain, officer_page
 from api.wiring import wiring
+from engine.domain import json_codec
 from engine.domain.actor import Role
 from engine.domain.errors import DomainError, ProcedureDefinitionError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
@@ -53,13 +54,13 @@ def forms(code: str) -> Any:
     if request.method == "POST":
         text = request.form.get("schema", "")
         try:
-            edited = json.loads(text)
+            edited = json_codec.parse(text)  # what the procedure's JSON columns can store, or why not
             w = wiring()
             published = procedure_drafts.publish_draft(
                 w.uow(), actor=actor(), code=code, bpmn=procedure.bpmn,
                 forms={**procedure.forms, form_id: edited}, base_version=_base_version(), clock=w.clock)
-        except json.JSONDecodeError as error:
-            problems = [f"JSON: {error.msg} (line {error.lineno}, column {error.colno})"]
+        except json_codec.RefusedJSONError as error:
+            problems = [f"JSON: {error}"]
         except ValidationFailedError as error:
             problems = [e.message for e in error.errors] or [str(error)]
         except ProcedureDefinitionError as error:

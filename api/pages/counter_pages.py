@@ -14,7 +14,7 @@ from api.pages.web import actor, field_errors, for_role, latest_procedures, offi
 from api.wiring import wiring
 from engine.domain.actor import Role
 from engine.domain.dossier import ReturnMethod
-from engine.domain.errors import FieldError, ValidationFailedError
+from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.unit import Unit
 from engine.services import dossiers
@@ -52,6 +52,12 @@ def receive(code: str) -> Any:
             idempotency_key=request.form.get("idempotency_key") or None,
             reception=_reception_data(procedure, ticked), digitised_documents=sorted(scanned))
         dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, **w.deps())
+    except IdempotencyKeyReusedError as error:
+        # The form was sent before and changed since (back button, edit): the officer decides whether this is
+        # a new dossier; sending the form again, with a new key, receives it as one.
+        flash(f"{t('counter.resent')} {error.dossier_code}.", "error")
+        return _form(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, application=application,
+                     ticked=ticked, scanned=scanned), 422
     except ValidationFailedError as error:
         flash(t("counter.fix"), "error")
         return _form(procedure, request.form, field_errors(error), application=application, ticked=ticked,

@@ -46,6 +46,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.received": ("Đã tiếp nhận hồ sơ", "Dossier received"),
     "counter.missing": ("Chưa có thành phần bắt buộc", "Required documents missing"),
     "counter.fix": ("Hồ sơ chưa hợp lệ, xem các ô được đánh dấu.", "The form has errors; see the marked fields."),
+    "counter.resent": ("Biểu mẫu này đã được gửi với nội dung khác; gửi lại để tiếp nhận một hồ sơ mới. "
+                       "Hồ sơ đã tiếp nhận trước đó:",
+                       "This form was sent before with other content; send it again to receive a new dossier. "
+                       "The dossier received before:"),
     "inbox.title": ("Hồ sơ cần xử lý", "Inbox"),
     "inbox.empty": ("Không có việc nào đang chờ.", "Nothing is waiting."),
     "inbox.filter": ("Lọc", "Filter"),

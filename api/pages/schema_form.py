@@ -7,12 +7,14 @@ the browser only helps (no `required` attribute stops a submission before the se
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from api.pages.i18n import lang
+from engine.domain import json_codec
 
 TEXTAREA_FROM = 300  # strings allowed longer than this get a multi-line box
 
@@ -94,11 +96,12 @@ def read_form(schema: dict[str, Any], prefix: str, form: MultiDict[str, str]) ->
 
 
 def _convert(kind: str, raw: str) -> Any:
+    # Numbers the stored JSON cannot hold (integers beyond 64 bits, "inf", "nan") stay text as well.
     try:
-        if kind == "integer":
-            return int(raw)
-        if kind == "number":
-            return float(raw)
+        if kind == "integer" and json_codec.INT_MIN <= (number := int(raw)) <= json_codec.INT_MAX:
+            return number
+        if kind == "number" and math.isfinite(decimal := float(raw)):
+            return decimal
     except ValueError:
         return raw
     return raw

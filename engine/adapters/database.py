@@ -7,31 +7,23 @@ read and then race to write; PostgreSQL relies on row locks and the dossier vers
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.domain import json_codec
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def _json_text(value: Any) -> str:
-    """JSON columns as text: orjson (several times faster on the workflow state), or the standard library
-    for what orjson refuses (integers beyond 64 bits), so a value json accepts is never an error."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return json.dumps(value)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     # Statement parameters carry citizens' ID numbers and phones: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
-    kwargs.setdefault("json_serializer", _json_text)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    # One codec both ways (orjson): a value it cannot write is refused, never written in a form it cannot read.
+    kwargs.setdefault("json_serializer", json_codec.dumps)
+    kwargs.setdefault("json_deserializer", json_codec.loads)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -7,7 +7,6 @@ writes them without costing a command an extra statement where it can.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, event, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import DossierRecord, HistoryEventRecord
+from engine.domain import json_codec
 from engine.domain.dossier import HistoryEvent
 from engine.domain.history_chain import GENESIS, Head, Link, digest
 
@@ -80,7 +80,7 @@ class ChainHeads:
         chain = self._chains.get(dossier_id) or self._read(dossier_id)
         count, prev_hash = chain.head(self._s)
         # Hash exactly what the JSON column will give back (tuples become lists, keys become text).
-        data = json.loads(json.dumps(history_event.data, allow_nan=False))
+        data = json_codec.copy(history_event.data)
         kind = history_event.kind.value
         record = HistoryEventRecord(
             dossier_id=dossier_id, seq=count + 1, kind=kind, at=history_event.at, actor_id=history_event.actor_id,

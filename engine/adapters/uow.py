@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
@@ -21,7 +21,8 @@ from engine.adapters.repositories import (
     UnitRepository,
 )
 from engine.adapters.stat_queries import StatQueries
-from engine.domain.errors import ConflictError, UnavailableError
+from engine.adapters.stored_json import StoredJson
+from engine.domain.errors import ConflictError, DomainError, UnavailableError
 
 
 class SqlUnitOfWork:
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     printing: PrintQueries
     ratings: RatingRepository
     stats: StatQueries
+    stored_json: StoredJson
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
         self._session_factory = session_factory
@@ -49,7 +51,7 @@ class SqlUnitOfWork:
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
-        self.tokens = TokenRepository(session)
+        self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -64,6 +66,10 @@ class SqlUnitOfWork:
             # Pooled connections are not pinged before use (a round trip per command): one found dead fails
             # its command, which wrote nothing, and the pool drops the connections opened before it.
             raise UnavailableError("the connection to the database was lost; send the request again") from exc
+        if isinstance(exc, StatementError) and isinstance(exc.orig, DomainError):
+            # Raised while a value was bound (the JSON codec refusing what it cannot write): the command's
+            # own error, which SQLAlchemy wrapped.
+            raise exc.orig from exc
 
     def commit(self) -> None:
         assert self._session is not None

@@ -56,6 +56,9 @@ class Dossier:
     result_ready_at: datetime | None = None
     returned_at: datetime | None = None
     idempotency_key: str | None = None
+    request_digest: str | None = None
+    """SHA-256 (hex) of the reception request that came with `idempotency_key`: a retry with the key must
+    send the same request. None on dossiers received before it was kept (they match any retry)."""
     routes: dict[str, str] = field(default_factory=dict)
     """Unit of each lane unit rule of the procedure (e.g. `agency:police`), resolved at reception."""
     paused_at: datetime | None = None

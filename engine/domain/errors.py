@@ -56,6 +56,16 @@ class ValidationFailedError(DomainError):
         self.errors = errors
 
 
+class IdempotencyKeyReusedError(ValidationFailedError):
+    """A reception sent with the Idempotency-Key of an earlier one, but not the same request."""
+
+    def __init__(self, dossier_code: str):
+        super().__init__(f"the Idempotency-Key was used for another request, received as dossier {dossier_code}; "
+                         "send a new key to receive a new dossier", [FieldError(
+                             "/headers/Idempotency-Key", "was used for a different request")])
+        self.dossier_code = dossier_code
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a procedure definition, on the BPMN element (task, lane, sequence flow...)

@@ -6,17 +6,18 @@ lookup secret, starts the workflow and completes the reception step, all in one 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from engine.domain import timeliness
+from engine.domain import json_codec, timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, new_lookup_secret
 from engine.domain.dossier import format_dossier_code as dossier_code
-from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.fees import fee_vnd
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.stat_spans import Digitisation
@@ -49,6 +50,12 @@ class Reception:
     digitised_documents: list[int] = field(default_factory=list)
     """Positions in the procedure's document list of the components scanned at the counter."""
 
+    def digest(self) -> str:
+        """SHA-256 of everything received but the key, as canonical JSON: a retry with the same key must
+        give the same digest, whatever the order of keys and the spacing of the HTTP body were."""
+        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"}
+        return hashlib.sha256(json_codec.canonical(content)).hexdigest()
+
 
 @dataclass(frozen=True)
 class DossierDetail:
@@ -72,10 +79,8 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         # Taking the number locks the centre's counter until commit, so a retry with the same key
         # waits here for the first attempt and then finds its dossier (a rollback gives the number back).
         sequence = uow.dossiers.next_sequence(centre.id, day)
-        if reception.idempotency_key:
-            existing = uow.dossiers.by_idempotency_key(centre.id, reception.idempotency_key)
-            if existing is not None:
-                return existing, False
+        if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
+            return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
         digitised = _digitisation(procedure, reception)
@@ -96,6 +101,17 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _earlier_reception(uow: Any, centre: Unit, reception: Reception) -> Dossier | None:
+    """The dossier received with the same Idempotency-Key, if any; IdempotencyKeyReusedError if it came
+    with another request."""
+    assert reception.idempotency_key
+    earlier = uow.dossiers.by_idempotency_key(centre.id, reception.idempotency_key)
+    # Dossiers received before digests were kept have none: any retry matches them, as it did then.
+    if earlier is not None and earlier.request_digest not in (None, reception.digest()):
+        raise IdempotencyKeyReusedError(earlier.code)
+    return earlier
 
 
 def _digitisation(procedure: ProcedureVersion, reception: Reception) -> Digitisation:
@@ -123,6 +139,7 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         applicant_name=_applicant_name(procedure, application), application=application, received_at=now,
         due_at=procedure.time_limit.due(calendar, now), workflow_state={}, received_by=actor.user_id,
         idempotency_key=reception.idempotency_key, routes=routes.routes, return_method=reception.return_method,
+        request_digest=reception.digest() if reception.idempotency_key else None,
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
 
 

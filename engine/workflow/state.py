@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.domain import json_codec
 
 FORMAT_VERSION = 1
 
@@ -72,7 +73,7 @@ def load(snapshot: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) 
                          f"this SpiffWorkflow reads {ser.VERSION}")
     # restore() consumes the dict it is given; keep the caller's snapshot intact. The state is plain JSON,
     # and a round trip through orjson copies it ten times faster than copy.deepcopy.
-    workflow = orjson.loads(orjson.dumps(snapshot["workflow"]))
+    workflow = json_codec.copy(snapshot["workflow"])
     return ser.from_dict(workflow, spec=spec, subprocess_specs=subprocess_specs)
 
 

@@ -190,9 +190,12 @@ def test_editing_a_form_with_broken_json_publishes_nothing(client: Any) -> None:
         "csrf_token": token, "form_id": "birth_registration/review", "schema": "{not json"})
     not_a_schema = client.post("/admin/procedures/1.001193/forms", data={
         "csrf_token": token, "form_id": "birth_registration/review", "schema": '{"type": 12}'})
+    unstorable = client.post("/admin/procedures/1.001193/forms", data={
+        "csrf_token": token, "form_id": "birth_registration/review", "schema": '{"title": "\\ud800"}'})
 
-    assert broken.status_code == 422 and "JSON: Expecting property name" in broken.get_data(as_text=True)
+    assert broken.status_code == 422 and "JSON: it is not valid JSON" in broken.get_data(as_text=True)
     assert not_a_schema.status_code == 422
+    assert unstorable.status_code == 422 and "unpaired UTF-16 surrogate" in unstorable.get_data(as_text=True)
     versions = client.get("/api/v1/process-models/1.001193").get_json()["versions"]
     assert len(versions) == 1
 
