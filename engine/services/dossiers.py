@@ -27,9 +27,9 @@ from engine.domain.unit import Unit
 from engine.services import routing
 from engine.services.access import readable_dossier, supervised_centres
 from engine.services.catalogue import Catalogue
-from engine.services.progress import Completion, record_progress
+from engine.services.progress import Opening, record_opening
 from engine.services.transitions import log_event, watch_deadline
-from engine.workflow import WorkflowInstance
+from engine.workflow import HumanTask, WorkflowInstance
 
 MAX_IDEMPOTENCY_KEY = 128  # the column's width
 
@@ -69,16 +69,17 @@ class DossierDetail:
 
 def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
             clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
-    """Receive a dossier at the actor's centre. Returns it and whether it was created now."""
+    """Receive a dossier at the actor's centre. Returns it and whether it was created now.
+
+    The workflow runs first, reading only: a slow procedure never holds a lock. The writes come after,
+    numbering first, so the centre's daily counter (and SQLite's write lock) is held only for them.
+    """
     with uow:
         actor.require(Role.RECEPTION.value, actor.unit_id)
         _check_idempotency_key(reception.idempotency_key)
         centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
         now = clock()
         day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
-        # Taking the number locks the centre's counter until commit, so a retry with the same key
-        # waits here for the first attempt and then finds its dossier (a rollback gives the number back).
-        sequence = uow.dossiers.next_sequence(centre.id, day)
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
@@ -89,14 +90,21 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
         decided = instance.data.get(procedure.competence_rule.get("variable", ""))
         routes = routing.route(uow, procedure, reception.application, centre, decided)
-        dossier = _new_dossier(procedure, reception, code=dossier_code(centre.id, day, sequence), centre=centre,
-                               routes=routes, returning=returning, actor=actor, now=now, calendar=calendar)
+        dossier = _new_dossier(procedure, reception, code="", centre=centre, routes=routes, returning=returning,
+                               actor=actor, now=now, calendar=calendar)
+        opening = _run_reception_step(dossier, instance, procedure, reception.reception, now)
+        # Taking the number locks the centre's counter until commit, so an attempt with the same key that
+        # got here first has committed when we get it: its dossier is the answer (a rollback gives the
+        # number back).
+        dossier.code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
+        if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
+            return earlier, False
         uow.dossiers.add(dossier)
         log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                   competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version,
                   deadline_at=dossier.due_at.isoformat(), channel=dossier.channel.value,
                   digitised=digitised.value)
-        _complete_reception_step(uow, dossier, instance, procedure, reception.reception, actor, now, calendar)
+        record_opening(uow, dossier, instance, procedure, opening, actor_id=actor.user_id, now=now, calendar=calendar)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
         uow.commit()
@@ -143,17 +151,16 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
 
 
-def _complete_reception_step(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
-                             data: dict[str, Any], actor: Actor, now: datetime, calendar: WorkingCalendar) -> None:
-    """Index the first tasks, then complete the reception step with the counter officer's form."""
-    first_tasks = record_progress(uow, dossier, instance, procedure, completed=None, ready_before=frozenset(),
-                                  actor_id=actor.user_id, now=now, calendar=calendar)
-    first = _reception_task(dossier, first_tasks)
-    procedure.check_form(first.form_id or "", data, prefix="/reception")
-    ready_before = instance.ready_ids()
+def _run_reception_step(dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
+                        data: dict[str, Any], now: datetime) -> Opening:
+    """Complete the reception step in the workflow with the counter officer's form, and arm the timers
+    reached, before anything is written."""
+    ready = instance.ready_human_tasks()
+    first = _reception_step(dossier, procedure, ready)
+    procedure.check_form(first.properties.get("form") or "", data, prefix="/reception")
     step = instance.complete(first.id, data)
-    record_progress(uow, dossier, instance, procedure, completed=Completion(first, step, data),
-                    ready_before=ready_before, actor_id=actor.user_id, now=now, calendar=calendar)
+    instance.arm_timers(now)
+    return Opening(ready, first, step, data)
 
 
 def _check_idempotency_key(key: str | None) -> None:
@@ -162,11 +169,15 @@ def _check_idempotency_key(key: str | None) -> None:
             "/headers/Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters")])
 
 
-def _reception_task(dossier: Dossier, first_tasks: list[Task]) -> Task:
-    ready = [t for t in first_tasks if t.unit_id == dossier.receiving_unit_id and t.role == Role.RECEPTION.value]
-    if len(ready) != 1:
+def _reception_step(dossier: Dossier, procedure: ProcedureVersion, ready: list[HumanTask]) -> HumanTask:
+    def at_reception(human: HumanTask) -> bool:
+        binding = procedure.lane(human.lane)
+        return binding.role == Role.RECEPTION.value and dossier.unit_for(binding.unit) == dossier.receiving_unit_id
+
+    found = [human for human in ready if at_reception(human)]
+    if len(found) != 1:
         raise ConflictError(f"procedure {dossier.procedure_code} does not start with one reception step")
-    return ready[0]
+    return found[0]
 
 
 def _centre(uow: Any, unit_id: str | None, pointer: str) -> Unit:

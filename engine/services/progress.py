@@ -30,6 +30,30 @@ class Completion:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A reception's two workflow steps, run before anything is written: the human tasks ready at the
+    start, the reception step among them, and its completion with the counter officer's form."""
+
+    ready: list[HumanTask]
+    reception: HumanTask
+    step: HumanTask
+    data: dict[str, Any]
+
+
+def record_opening(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
+                   opening: Opening, *, actor_id: int | None, now: datetime, calendar: WorkingCalendar) -> None:
+    """Record a new dossier's opening as two commands would have: the tasks ready at the start indexed,
+    then the reception step's completion and what it made ready."""
+    rows = {}
+    for human in opening.ready:
+        rows[human.id] = task = _index(uow, dossier, procedure, human, now, calendar)
+        _on_ready(uow, dossier, human, now, actor_id, task.unit_id)
+    record_progress(uow, dossier, instance, procedure, completed=Completion(rows[opening.reception.id], opening.step,
+                                                                            opening.data),
+                    ready_before=frozenset(rows), actor_id=actor_id, now=now, calendar=calendar)
+
+
 def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
                     completed: Completion | None, ready_before: frozenset[str], actor_id: int | None,
                     now: datetime, calendar: WorkingCalendar) -> list[Task]:

@@ -15,7 +15,7 @@ from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.dossier import TaskStatus
 from engine.domain.errors import ConflictError
 from engine.domain.status import DossierStatus
-from engine.services import dossiers, tasks
+from engine.services import progress, tasks
 from tests.conftest import PHU_XUAN, VY_DA
 from tests.integration._support import (
     STEP_DATA,
@@ -108,8 +108,8 @@ def _receive_crash_in_update(monkeypatch: MonkeyPatch) -> None:
 
 
 def _receive_crash_in_second_progress(monkeypatch: MonkeyPatch) -> None:
-    # The second call records the reception step's completion, after tasks and history were added.
-    monkeypatch.setattr(dossiers, "record_progress", _after(dossiers.record_progress, on_call=2))
+    # It records the reception step's completion, after the dossier, its tasks and history were added.
+    monkeypatch.setattr(progress, "record_progress", _after(progress.record_progress))
 
 
 RECEIVE_CRASH_POINTS = {

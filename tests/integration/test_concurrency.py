@@ -192,13 +192,13 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_dossier(
         wiring: Wiring, monkeypatch: MonkeyPatch) -> None:
     """A counter's client retries a POST while the first one is still running: one dossier is made;
     every other call returns it or reports a conflict (409), never an unexpected error (500)."""
-    real = dossiers.record_progress
+    real = dossiers.record_opening
 
-    def slow_record_progress(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.1)  # every retry passes the idempotency check before the first one commits
+    def slow_record_opening(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.1)  # every retry passes the idempotency checks before the first one commits
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(dossiers, "record_progress", slow_record_progress)
+    monkeypatch.setattr(dossiers, "record_opening", slow_record_opening)
     actors = Actors(wiring)
     officer = actors(f"reception.{PHU_XUAN}")
     reception = Reception(procedure_code=BIRTH, application=birth_application(VY_DA), idempotency_key="retry-1")
