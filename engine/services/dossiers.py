@@ -71,34 +71,36 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
             clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
     """Receive a dossier at the actor's centre. Returns it and whether it was created now.
 
-    The workflow runs first, reading only: a slow procedure never holds a lock. The writes come after,
-    numbering first, so the centre's daily counter (and SQLite's write lock) is held only for them.
+    Three steps, so that a slow procedure never holds a lock: what the reception needs is read, the
+    workflow runs with no transaction open (on SQLite every transaction holds the write lock), then a
+    short transaction numbers and records the dossier.
     """
+    actor.require(Role.RECEPTION.value, actor.unit_id)
+    _check_idempotency_key(reception.idempotency_key)
+    now = clock()
     with uow:
-        actor.require(Role.RECEPTION.value, actor.unit_id)
-        _check_idempotency_key(reception.idempotency_key)
         centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
-        now = clock()
-        day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
-        procedure.check_form(procedure.application_form, reception.application, prefix="/application")
-        digitised = _digitisation(procedure, reception)
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
-        routing.same_province(centre, returning, "/return_unit_id")
-        instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
-        decided = instance.data.get(procedure.competence_rule.get("variable", ""))
+    procedure.check_form(procedure.application_form, reception.application, prefix="/application")
+    digitised = _digitisation(procedure, reception)
+    routing.same_province(centre, returning, "/return_unit_id")
+    instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
+    decided = instance.data.get(procedure.competence_rule.get("variable", ""))
+    opening = _run_reception_step(procedure, instance, reception.reception, now)
+    with uow:
         routes = routing.route(uow, procedure, reception.application, centre, decided)
-        dossier = _new_dossier(procedure, reception, code="", centre=centre, routes=routes, returning=returning,
-                               actor=actor, now=now, calendar=calendar)
-        opening = _run_reception_step(dossier, instance, procedure, reception.reception, now)
+        day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
         # Taking the number locks the centre's counter until commit, so an attempt with the same key that
         # got here first has committed when we get it: its dossier is the answer (a rollback gives the
         # number back).
-        dossier.code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
+        code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
+        dossier = _new_dossier(procedure, reception, code=code, centre=centre, routes=routes, returning=returning,
+                               actor=actor, now=now, calendar=calendar)
         uow.dossiers.add(dossier)
         log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                   competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version,
@@ -151,12 +153,12 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
 
 
-def _run_reception_step(dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
-                        data: dict[str, Any], now: datetime) -> Opening:
+def _run_reception_step(procedure: ProcedureVersion, instance: WorkflowInstance, data: dict[str, Any],
+                        now: datetime) -> Opening:
     """Complete the reception step in the workflow with the counter officer's form, and arm the timers
     reached, before anything is written."""
     ready = instance.ready_human_tasks()
-    first = _reception_step(dossier, procedure, ready)
+    first = _reception_step(procedure, ready)
     procedure.check_form(first.properties.get("form") or "", data, prefix="/reception")
     step = instance.complete(first.id, data)
     instance.arm_timers(now)
@@ -169,14 +171,12 @@ def _check_idempotency_key(key: str | None) -> None:
             "/headers/Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters")])
 
 
-def _reception_step(dossier: Dossier, procedure: ProcedureVersion, ready: list[HumanTask]) -> HumanTask:
-    def at_reception(human: HumanTask) -> bool:
-        binding = procedure.lane(human.lane)
-        return binding.role == Role.RECEPTION.value and dossier.unit_for(binding.unit) == dossier.receiving_unit_id
-
-    found = [human for human in ready if at_reception(human)]
+def _reception_step(procedure: ProcedureVersion, ready: list[HumanTask]) -> HumanTask:
+    """The ready step in a lane bound to the reception role at the receiving centre: exactly one."""
+    found = [human for human in ready if procedure.lane(human.lane).role == Role.RECEPTION.value
+             and procedure.lane(human.lane).unit == "receiving_centre"]
     if len(found) != 1:
-        raise ConflictError(f"procedure {dossier.procedure_code} does not start with one reception step")
+        raise ConflictError(f"procedure {procedure.code} does not start with one reception step")
     return found[0]
 
 

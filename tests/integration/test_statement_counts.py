@@ -18,10 +18,11 @@ from tests.conftest import PHU_XUAN, Clock
 from tests.integration._support import STEP_DATA, STEP_USER, Actors, ready_task, receive
 
 # PostgreSQL and SQLite differ: SQLite takes an explicit write lock (BEGIN IMMEDIATE, counted) and writes
-# rows one by one where PostgreSQL batches them.
+# rows one by one where PostgreSQL batches them. A reception reads in one transaction and writes in another,
+# so that the workflow runs holding no lock: one BEGIN IMMEDIATE more on SQLite.
 MOST = {
     "postgresql": {"receive": 10, "review": 5, "sign": 8, "return": 8},
-    "sqlite": {"receive": 14, "review": 6, "sign": 11, "return": 10},
+    "sqlite": {"receive": 15, "review": 6, "sign": 11, "return": 10},
 }
 
 
