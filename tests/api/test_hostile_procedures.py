@@ -1,0 +1,119 @@
+"""Hostile procedures from an admin, through the API (issue 17): scripts that freeze or exhaust a worker in
+C code, scripts that leave values the state cannot store, unbounded loops and very long procedures. Each
+is refused at validation when the BPMN shows it, and otherwise fails its command with a 422 problem that
+says why, storing nothing, while the server goes on receiving."""
+
+from __future__ import annotations
+
+import re
+from time import monotonic
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import API, received, sign_in
+from tests.conftest import PHU_XUAN, birth_application
+from tests.unit.workflow.test_loops import _chain
+
+MODELS = f"{API}/process-models"
+BIRTH = "1.001193"
+FIRST_FLOW = '<bpmn:sequenceFlow id="Flow_start_receive" sourceRef="start" targetRef="receive" />'
+RECEIVE_FLOW = '<bpmn:sequenceFlow id="Flow_receive_review" sourceRef="receive" targetRef="review" />'
+
+
+def _birth_bpmn(client: Any, admin: dict[str, str]) -> str:
+    return str(client.get(f"{MODELS}/{BIRTH}", headers=admin).get_json()["bpmn"])
+
+
+def _with_script(bpmn: str, script: str) -> str:
+    """A script task between the reception step and the review: it runs when the dossier is received."""
+    return bpmn.replace(RECEIVE_FLOW, '<bpmn:sequenceFlow id="Flow_receive_review" sourceRef="receive" '
+                        f'targetRef="hostile" /><bpmn:scriptTask id="hostile"><bpmn:script>{script}</bpmn:script>'
+                        '</bpmn:scriptTask><bpmn:sequenceFlow id="Flow_hostile_review" sourceRef="hostile" '
+                        'targetRef="review" />')
+
+
+def _publish(client: Any, admin: dict[str, str], bpmn: str) -> None:
+    response = client.post(f"{MODELS}/{BIRTH}/versions", json={"bpmn": bpmn}, headers=admin)
+    assert response.status_code == 201, response.get_json()
+
+
+def _dossier_count(app: Any) -> int:
+    with app.extensions["onestop"].uow() as uow:
+        return int(uow.dossiers.list(unit_id=PHU_XUAN, received_at_any=None, status=None, limit=1, offset=0)[1])
+
+
+HOSTILE = {
+    "cpu_in_c": ("frozen = [[0] * 10**6] * 10**6 == [[0] * 10**6] * 10**6", "ran longer than 1 s"),
+    "memory_in_c": ("s = str([[0] * 10**6] * 10**6)", "longer than 1 s|memory"),
+    "transpose": ("x = len(list(zip(*[[0] * 10**6] * 1000)))", "memory"),
+    "set_left": ("kept = {1, 2}", "'kept' is a set, which cannot be stored"),
+    "timedelta_left": ("kept = timedelta(days=1)", "'kept' is a timedelta"),
+    "tuple_keys": ("kept = {(1, 2): 3}", "'kept' has a key that is not text"),
+    "huge_int": ("kept = 10**5000", "'kept' is an integer beyond 64 bits"),
+    "int_over_64_bits": ("kept = 2**64 + 1", "'kept' is an integer beyond 64 bits"),
+    "surrogate": ("kept = '\\ud800'", "unpaired surrogate"),
+    "assert_with_a_list": ("assert False, [1]", r"AssertionError:\[1\]"),
+}
+
+
+@pytest.mark.parametrize(("script", "reason"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_script_fails_the_reception_with_a_problem_and_stores_nothing(client: Any, app: Any, script: str,
+                                                                               reason: str) -> None:
+    admin, counter = sign_in(client, "admin.46"), sign_in(client, f"reception.{PHU_XUAN}")
+    bpmn = _birth_bpmn(client, admin)
+    validated = client.post(f"{MODELS}/{BIRTH}/validate", json={"bpmn": _with_script(bpmn, script)}, headers=admin)
+    assert validated.get_json() == {"valid": True, "problems": []}  # only running it shows what it does
+    _publish(client, admin, _with_script(bpmn, script))
+    before = _dossier_count(app)
+
+    started = monotonic()
+    response = client.post(f"{API}/dossiers", headers=counter,
+                           json={"procedure_code": BIRTH, "application": birth_application()})
+    assert monotonic() - started < 3
+
+    assert response.status_code == 422, response.get_json()
+    problem = response.get_json()
+    assert problem["title"] == "The process cannot go on"
+    assert re.search(reason, problem["detail"]), problem["detail"]
+    assert _dossier_count(app) == before
+    _publish(client, admin, bpmn)  # the admin takes it back: receptions work at once
+    assert received(client, counter)["status"] == "processing"
+
+
+def test_a_stated_loop_count_over_the_bound_is_refused_at_validation(client: Any) -> None:
+    admin = sign_in(client, "admin.46")
+    bpmn = _birth_bpmn(client, admin).replace(
+        "<bpmn:outgoing>Flow_prepare_sign</bpmn:outgoing>",
+        "<bpmn:outgoing>Flow_prepare_sign</bpmn:outgoing><bpmn:multiInstanceLoopCharacteristics>"
+        "<bpmn:loopCardinality>1000000</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>")
+    body = client.post(f"{MODELS}/{BIRTH}/validate", json={"bpmn": bpmn}, headers=admin).get_json()
+    assert body["valid"] is False
+    assert [(p["element_id"], p["message"]) for p in body["problems"]] == [
+        ("prepare_certificate", "prepare_certificate would run 1000000 times; a loop may run at most 1000 times")]
+    assert client.post(f"{MODELS}/{BIRTH}/versions", json={"bpmn": bpmn}, headers=admin).status_code == 422
+
+
+def test_a_count_from_the_application_is_stopped_when_received(client: Any, app: Any) -> None:
+    admin, counter = sign_in(client, "admin.46"), sign_in(client, f"reception.{PHU_XUAN}")
+    bpmn = _with_script(_birth_bpmn(client, admin), "n = 10**6").replace(
+        '<bpmn:scriptTask id="hostile">',
+        '<bpmn:scriptTask id="hostile"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>n'
+        '</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>').replace(
+        "<bpmn:script>n = 10**6</bpmn:script>", "<bpmn:script>x = 1</bpmn:script>").replace(
+        FIRST_FLOW, FIRST_FLOW.replace('targetRef="receive"', 'targetRef="count"') +
+        '<bpmn:scriptTask id="count"><bpmn:script>n = 10**6</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="Flow_count_receive" sourceRef="count" targetRef="receive" />', 1)
+    _publish(client, admin, bpmn)
+    response = client.post(f"{API}/dossiers", headers=counter,
+                           json={"procedure_code": BIRTH, "application": birth_application()})
+    assert response.status_code == 422, response.get_json()
+    assert "hostile would run more than 1000 times" in response.get_json()["detail"]
+
+
+def test_a_long_sequential_procedure_validates(client: Any) -> None:
+    admin = sign_in(client, "admin.46")
+    body = client.post(f"{MODELS}/{BIRTH}/validate", json={"bpmn": _chain(700, "userTask").replace(
+        'id="proc"', 'id="birth_registration"')}, headers=admin).get_json()
+    # Problems there may be (the lanes a procedure needs), but none from recursion.
+    assert not [p for p in body["problems"] if "Recursion" in p["message"] or "recursion" in p["message"]], body
