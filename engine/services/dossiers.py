@@ -84,14 +84,17 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
-    procedure.check_form(procedure.application_form, reception.application, prefix="/application")
-    digitised = _digitisation(procedure, reception)
-    routing.same_province(centre, returning, "/return_unit_id")
+        procedure.check_form(procedure.application_form, reception.application, prefix="/application")
+        digitised = _digitisation(procedure, reception)
+        routing.same_province(centre, returning, "/return_unit_id")
+        # Where the dossier goes is known before the workflow runs, unless a decision in it says so.
+        routes = None if routing.decided_in_workflow(procedure) else routing.route(uow, procedure,
+                                                                                 reception.application, centre)
     instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
     decided = instance.data.get(procedure.competence_rule.get("variable", ""))
     opening = _run_reception_step(procedure, instance, reception.reception, now)
     with uow:
-        routes = routing.route(uow, procedure, reception.application, centre, decided)
+        routes = routes or routing.route(uow, procedure, reception.application, centre, decided)
         day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
         # Taking the number locks the centre's counter until commit, so an attempt with the same key that
         # got here first has committed when we get it: its dossier is the answer (a rollback gives the

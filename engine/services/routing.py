@@ -22,6 +22,11 @@ class Routing:
     """Unit id of each agency lane rule (`agency:<kind>`) of the procedure."""
 
 
+def decided_in_workflow(procedure: ProcedureVersion) -> bool:
+    """Whether the competent unit comes from the process data (a DMN decision), known only once it runs."""
+    return bool(procedure.competence_rule["rule"] == "decision")
+
+
 def route(uow: Any, procedure: ProcedureVersion, application: dict[str, Any], centre: Unit,
           decided: Any = None) -> Routing:
     """Resolve the competent unit and the agency lanes for a dossier received at `centre`.
