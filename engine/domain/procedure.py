@@ -13,11 +13,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import NotFoundError, ProcedureDefinitionError
-from engine.domain.forms import check_form, compile_form
+from engine.domain.forms import check_form, compile_form, form_registry
 
 
 @dataclass(frozen=True)
@@ -97,8 +95,9 @@ class ProcedureVersion:
         return self.lanes[name]
 
     @cached_property
-    def _validators(self) -> dict[str, Draft202012Validator]:
-        return {form_id: compile_form(schema) for form_id, schema in self.forms.items()}
+    def _validators(self) -> dict[str, Any]:
+        registry = form_registry(self.forms)  # a form may refer to the others of its procedure, nothing else
+        return {form_id: compile_form(schema, registry) for form_id, schema in self.forms.items()}
 
     def check_form(self, form_id: str, data: Any, *, prefix: str = "") -> None:
         if form_id not in self._validators:

@@ -11,10 +11,10 @@ from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY
 from engine.domain.errors import Problem, ProcedureDefinitionError
+from engine.domain.forms import schema_problems
 from engine.domain.lifecycle import MILESTONES
 from engine.domain.manifest import MANIFEST_SCHEMA, PAUSE_REASONS, TASK_PROPERTIES
 from engine.domain.procedure import ProcedureVersion
@@ -73,13 +73,7 @@ def _form_problems(procedure: ProcedureVersion) -> list[Problem]:
     application_form = procedure.manifest.get("application_form")
     if isinstance(application_form, str) and application_form not in procedure.forms:
         problems.append(Problem(None, f"application form {application_form!r} is missing"))
-    for form_id, schema in procedure.forms.items():
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            where = "/" + "/".join(str(p) for p in exc.absolute_path)
-            problems.append(Problem(None, f"form {form_id!r} is not a valid JSON Schema at {where}: {exc.message}"))
-    return problems
+    return problems + [Problem(None, message) for message in schema_problems(procedure.forms)]
 
 
 def _lane_problems(manifest: dict[str, Any], spec: WorkflowSpec) -> list[Problem]:

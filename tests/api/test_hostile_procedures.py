@@ -5,9 +5,11 @@ says why, storing nothing, while the server goes on receiving."""
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 from time import monotonic
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -117,3 +119,70 @@ def test_a_long_sequential_procedure_validates(client: Any) -> None:
         'id="proc"', 'id="birth_registration"')}, headers=admin).get_json()
     # Problems there may be (the lanes a procedure needs), but none from recursion.
     assert not [p for p in body["problems"] if "Recursion" in p["message"] or "recursion" in p["message"]], body
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Listener.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"type": "string"}')
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Any:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Listener.hits = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("keyword", ["$ref", "$schema"])
+def test_a_form_pointing_outside_is_refused_and_nothing_is_fetched(client: Any, listener: str, keyword: str) -> None:
+    admin = sign_in(client, "admin.46")
+    latest = client.get(f"{MODELS}/{BIRTH}", headers=admin).get_json()
+    forms = dict(latest["forms"])
+    application = dict(forms["birth_registration/application"])
+    if keyword == "$ref":
+        application["properties"] = {**application["properties"], "note": {"$ref": f"{listener}/x.json"}}
+    else:
+        application["$schema"] = f"{listener}/meta.json"
+    forms["birth_registration/application"] = application
+    draft = {"bpmn": latest["bpmn"], "forms": forms}
+
+    validated = client.post(f"{MODELS}/{BIRTH}/validate", json=draft, headers=admin).get_json()
+    published = client.post(f"{MODELS}/{BIRTH}/versions", json=draft, headers=admin)
+
+    pointer = "/properties/note/$ref" if keyword == "$ref" else "/$schema"
+    assert validated["valid"] is False
+    assert [p["message"] for p in validated["problems"]
+            if p["message"].startswith(f"form 'birth_registration/application' at {pointer}:")], validated
+    assert published.status_code == 422
+    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    assert received(client, counter)["status"] == "processing"  # the published version is unchanged
+    assert _Listener.hits == []
+
+
+def test_a_catastrophic_pattern_in_a_published_form_costs_nothing(client: Any) -> None:
+    admin, counter = sign_in(client, "admin.46"), sign_in(client, f"reception.{PHU_XUAN}")
+    latest = client.get(f"{MODELS}/{BIRTH}", headers=admin).get_json()
+    forms = dict(latest["forms"])
+    application = dict(forms["birth_registration/application"])
+    application["properties"] = {**application["properties"], "note": {"type": "string", "pattern": "^(a+)+$"}}
+    forms["birth_registration/application"] = application
+    assert client.post(f"{MODELS}/{BIRTH}/versions", json={"bpmn": latest["bpmn"], "forms": forms},
+                       headers=admin).status_code == 201
+    started = monotonic()
+    response = client.post(f"{API}/dossiers", headers=counter, json={
+        "procedure_code": BIRTH, "application": {**birth_application(), "note": "a" * 5000 + "!"}})
+    assert monotonic() - started < 5
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/application/note"]
