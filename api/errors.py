@@ -27,6 +27,7 @@ from engine.domain.errors import (
     UnavailableError,
     ValidationFailedError,
 )
+from engine.domain.lookup_lock import LookupLockedError
 from engine.workflow import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
     (ProcedureDefinitionError, 422, "Invalid procedure definition"),
     (WorkflowError, 422, "The process cannot go on"),
     (UnavailableError, 503, "Service Unavailable"),
+    (LookupLockedError, 429, "Too Many Requests"),
 ]
 
 
@@ -88,7 +90,10 @@ def _domain_error(error: DomainError) -> Response:
                 extra["current_status"] = error.status
             if isinstance(error, ProcedureDefinitionError) and error.problems:
                 extra["problems"] = [{"element_id": p.element_id, "message": p.message} for p in error.problems]
-            return problem(status, title, str(error), **extra)
+            response = problem(status, title, str(error), **extra)
+            if isinstance(error, LookupLockedError):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
     log.error("unmapped domain error %s", type(error).__name__)
     return problem(500, "Internal Server Error", "the server could not complete the request")
 

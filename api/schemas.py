@@ -229,7 +229,8 @@ class TaskCompleteSchema(Schema):
 
 
 class PublicQuery(Schema):
-    secret = fields.String(required=True, validate=validate.Length(4, 8))
+    secret = fields.String(required=True, validate=validate.Length(4, 24), metadata={
+        "description": "as printed on the receipt; spaces, dashes and case do not matter"})
 
 
 class StageReadSchema(Schema):

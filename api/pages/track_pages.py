@@ -22,12 +22,12 @@ MAX_CODE = 40
 @bp.get("/")
 def track() -> Any:
     code = request.args.get("code", "").strip()[:MAX_CODE]
-    secret = request.args.get("secret", "").strip()[:16]
+    secret = request.args.get("secret", "").strip()[:24]
     found, missing = None, False
     if code and secret:
         w = wiring()
         try:
-            found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret)
+            found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret, clock=w.clock)
         except NotFoundError:
             missing = True
     return render_template("pages/track.html", code=code, secret=secret, found=found, missing=missing,
@@ -36,7 +36,7 @@ def track() -> Any:
 
 @bp.post("/rate")
 def rate() -> Any:
-    code, secret = request.form.get("code", "")[:MAX_CODE], request.form.get("secret", "")[:16]
+    code, secret = request.form.get("code", "")[:MAX_CODE], request.form.get("secret", "")[:24]
     w = wiring()
     try:
         level = SatisfactionLevel(request.form.get("level", ""))

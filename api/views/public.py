@@ -15,16 +15,16 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Ci
 
 
 @blp.get("/dossiers/<code>")
-@problems(404)
+@problems(404, 429)
 @blp.arguments(PublicQuery, location="query")
 @blp.response(200, PublicDossierSchema)
 def look_up(query: dict[str, Any], code: str) -> Any:
     w = wiring()
-    return public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=query["secret"])
+    return public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=query["secret"], clock=w.clock)
 
 
 @blp.post("/dossiers/<code>/rating")
-@problems(404, 409)
+@problems(404, 409, 429)
 @blp.arguments(RatingCreateSchema)
 @blp.response(201, RatingReadSchema)
 def rate(body: dict[str, Any], code: str) -> Any:

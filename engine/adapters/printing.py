@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from engine.domain.calendar import VN_TZ
+from engine.domain.dossier import grouped_secret
 
 BLANK = "…………………………"
 # Excel reads a cell starting with one of these as a formula; a leading apostrophe keeps it text.
@@ -94,7 +95,7 @@ def _environment(directory: str) -> Environment:
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(long_date=long_date, long_time=long_time, short_time=short_time,
                                short_date=short_date, hour_minute=hour_minute, blank=blank, vnd=vnd,
-                               contact=contact)
+                               contact=contact, grouped_secret=grouped_secret)
     environment.globals.update(qr_svg=qr_svg)
     return environment
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
 from engine.adapters.jobs import JobRepository
+from engine.adapters.lookup_failures import LookupFailureRepository
 from engine.adapters.print_queries import PrintQueries
 from engine.adapters.ratings import RatingRepository
 from engine.adapters.repositories import (
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     ratings: RatingRepository
     stats: StatQueries
     stored_json: StoredJson
+    lookup_failures: LookupFailureRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
         self._session_factory = session_factory
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
+        self.lookup_failures = LookupFailureRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

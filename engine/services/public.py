@@ -6,12 +6,15 @@ level; never a name, ID number, phone, address or the rating's comment.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.domain.dossier import Dossier, EventKind, HistoryEvent
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent, typed_secret
 from engine.domain.errors import NotFoundError
+from engine.domain.lookup_lock import check_not_locked
 from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
 from engine.services.catalogue import Catalogue
@@ -40,18 +43,39 @@ class PublicDossier:
     """Only the level: the comment may name people."""
 
 
-def citizen_dossier(uow: Any, code: str, secret: str) -> Dossier:
-    """The dossier the receipt's code and secret open, inside the caller's unit of work."""
+MAX_CODE = 48
+"""The longest dossier code (the column's width): a longer one matches nothing and is not counted."""
+
+
+def citizen_dossier(uow: Any, code: str, secret: str, now: datetime) -> Dossier:
+    """The dossier the receipt's code and secret open, inside the caller's unit of work (run it inside
+    `counting_failures`); LookupLockedError while the code is locked."""
+    check_not_locked(uow.lookup_failures.get(code), now)
     dossier: Dossier | None = uow.dossiers.get(code)
     # One answer for an unknown code and a wrong secret, so codes cannot be probed.
-    if dossier is None or not hmac.compare_digest(dossier.secret.encode(), secret.upper().encode()):
+    if dossier is None or not hmac.compare_digest(dossier.secret.encode(), typed_secret(secret).encode()):
         raise NotFoundError("no dossier matches this code and secret")
     return dossier
 
 
-def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str) -> PublicDossier:
-    with uow:
-        dossier = citizen_dossier(uow, code, secret)
+@contextmanager
+def counting_failures(uow: Any, code: str, now: datetime) -> Iterator[None]:
+    """Around a look-up's unit of work: a wrong secret is counted against the code in a transaction of its
+    own, once the look-up's is rolled back."""
+    try:
+        yield
+    except NotFoundError:
+        if len(code) <= MAX_CODE:
+            with uow:
+                uow.lookup_failures.count_failure(code, now)
+                uow.commit()
+        raise
+
+
+def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str, clock: Callable[[], datetime]) -> PublicDossier:
+    now = clock()
+    with counting_failures(uow, code, now), uow:
+        dossier = citizen_dossier(uow, code, secret, now)
         assert dossier.id is not None
         procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
         names: dict[str, str | None] = {}

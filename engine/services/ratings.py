@@ -11,7 +11,7 @@ from typing import Any
 from engine.domain.dossier import EventKind
 from engine.domain.errors import ConflictError
 from engine.domain.rating import ALREADY_RATED, Criterion, Rating, SatisfactionLevel, check_can_rate
-from engine.services.public import citizen_dossier
+from engine.services.public import citizen_dossier, counting_failures
 from engine.services.transitions import log_event
 
 
@@ -19,11 +19,12 @@ def rate(uow: Any, *, code: str, secret: str, level: SatisfactionLevel, comment:
          criteria: dict[Criterion, SatisfactionLevel] | None = None, clock: Callable[[], datetime]) -> Rating:
     """Record the rating: 404 as the look-up for a wrong code or secret, 409 before the return or
     once rated (also for the loser of two concurrent ratings, through the unique dossier_id)."""
-    with uow:
-        dossier = citizen_dossier(uow, code, secret)
+    now = clock()
+    with counting_failures(uow, code, now), uow:
+        dossier = citizen_dossier(uow, code, secret, now)
         assert dossier.id is not None
         check_can_rate(dossier.status, uow.ratings.get_for_dossier(dossier.id))
-        rating = Rating(level, clock(), comment, dict(criteria or {}), dossier_id=dossier.id)
+        rating = Rating(level, now, comment, dict(criteria or {}), dossier_id=dossier.id)
         try:
             uow.ratings.add(rating)
         except ConflictError as error:

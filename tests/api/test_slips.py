@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from engine.adapters.printing import qr_svg
+from engine.domain.dossier import grouped_secret
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
 from tests.api.printed import pdf_words, slip, words
 from tests.conftest import Clock
@@ -40,7 +41,7 @@ def test_receipt_prints_code_secret_applicant_and_times_in_vietnam_time(client: 
     text = words(response.get_data(as_text=True))
     for expected in ("Mẫu số 01, Phụ lục I, Thông tư số 03/2025/TT-VPCP", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                      "Độc lập - Tự do - Hạnh phúc", "UBND PHƯỜNG PHÚ XUÂN", "Phú Xuân, ngày 14 tháng 7 năm 2025",
-                     "Số: 1/TNHS", f"Mã hồ sơ: {receipt['code']}", f"Mã tra cứu: {receipt['secret']}",
+                     "Số: 1/TNHS", f"Mã hồ sơ: {receipt['code']}", f"Mã tra cứu: {grouped_secret(receipt['secret'])}",
                      "Ông/Bà Nguyễn Văn An", "046190000123", "0912345678", "Số 12 đường Lê Lợi, tổ 5, Phường Vỹ Dạ",
                      "Đăng ký khai sinh (mã thủ tục 1.001193)", "Giấy chứng sinh", "Bản sao có chứng thực",
                      "4. Thời gian nhận hồ sơ: 09 giờ 00 phút, ngày 14 tháng 7 năm 2025",
@@ -71,7 +72,7 @@ def test_receipt_pdf_is_one_a4_page_with_the_vietnamese_text(client: Any, counte
     text, reader = pdf_words(response.data)
     assert len(reader.pages) == 1
     assert tuple(round(float(v)) for v in reader.pages[0].mediabox[2:]) == A4
-    for expected in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", receipt["code"], receipt["secret"],
+    for expected in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", receipt["code"], grouped_secret(receipt["secret"]),
                      "Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Phú Xuân",
                      "17 giờ 00 phút, ngày 14 tháng 7 năm 2025", "Mẫu số 01"):
         assert expected in text, expected

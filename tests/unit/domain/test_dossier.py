@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
 
 from engine.domain.actor import Actor
-from engine.domain.dossier import format_dossier_code, new_lookup_secret
+from engine.domain.dossier import format_dossier_code, grouped_secret, new_lookup_secret, typed_secret
 from engine.domain.errors import ForbiddenError
 from engine.domain.password import hash_password, verify_password
 from engine.domain.status import DossierStatus
@@ -23,10 +24,19 @@ def test_dossier_code_sequence_out_of_range(sequence: int) -> None:
         format_dossier_code("19768", date(2025, 7, 1), sequence)
 
 
-def test_lookup_secret_is_four_unambiguous_characters() -> None:
-    secrets = {new_lookup_secret() for _ in range(200)}
-    assert all(len(s) == 4 and not set(s) & set("01ILO") for s in secrets)
-    assert len(secrets) > 150  # random, not a constant
+def test_lookup_secret_has_40_bits_of_unambiguous_characters() -> None:
+    secrets = {new_lookup_secret() for _ in range(2000)}
+    alphabet = set().union(*secrets)
+    assert len(alphabet) == 31 and not alphabet & set("01ILO")  # every character used, none misread
+    assert all(len(s) == 10 for s in secrets) and 10 * math.log2(len(alphabet)) >= 40
+    assert len(secrets) == 2000  # random, not a constant
+
+
+def test_a_secret_is_printed_in_groups_and_read_back_however_typed() -> None:
+    assert grouped_secret("K7M4QX9TRB") == "K7M4Q-X9TRB"
+    assert grouped_secret("AB2C") == "AB2C"  # the first dossiers' four characters
+    for typed in ("K7M4Q-X9TRB", "k7m4q x9trb", " K7M4QX9TRB ", "k7m4q-x9trb"):
+        assert typed_secret(typed) == "K7M4QX9TRB"
 
 
 def test_status_national_codes_follow_the_dvcqg_catalogue() -> None:
