@@ -2,8 +2,9 @@
 address behind trusted proxies, rate limits on the citizen look-up and on signing in (Flask-Limiter), and
 the masking of personal data in logs.
 
-A rate limit counts per client address. Its storage is in memory by default (per process); several
-workers share one through ONESTOP_RATE_LIMIT_STORAGE (e.g. redis://...).
+A rate limit counts per client address. Its storage is in memory by default (per process: with several
+workers each counts alone); production shares one through ONESTOP_RATE_LIMIT_STORAGE=redis://host:6379, and
+counts per process only while that storage cannot be reached.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def _secure_headers(response: Response) -> Response:
 
 
 def _limit(app: Flask, settings: Settings) -> None:
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True)
+    # A shared storage that fails (Redis restarting) falls back to per-process counting, never to none.
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
+                      in_memory_fallback_enabled=True)
 
     def wrap(endpoint: str, decorator: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
         # Flask-Limiter checks a decorated limit inside the wrapper, so the registered view is replaced.

@@ -39,8 +39,9 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving `api:create_app()` over `database_url` on a free port of 127.0.0.1."""
 
-    def __init__(self, database_url: str, log_dir: Path, *, workers: int = 2, threads: int = 4):
-        self.database_url, self.log_dir = database_url, log_dir
+    def __init__(self, database_url: str, log_dir: Path, *, workers: int = 2, threads: int = 4,
+                 env: dict[str, str] | None = None):
+        self.database_url, self.log_dir, self.extra_env = database_url, log_dir, env or {}
         self.workers, self.threads = workers, threads
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,7 +61,7 @@ class Server:
         self.starts += 1
         env = {**os.environ, "ONESTOP_DATABASE_URL": self.database_url, "ONESTOP_SECRET_KEY": "fault-test-secret",
                "ONESTOP_DEMO_PASSWORD": PASSWORD, "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED,
-               "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED, "PYTHONUNBUFFERED": "1"}
+               "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED, "PYTHONUNBUFFERED": "1", **self.extra_env}
         log = (self.log_dir / f"server-{self.starts}.log").open("wb")
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "60",
