@@ -5,7 +5,7 @@ with the restricted engine's guards and tick, and writes the answer to stdout.
 Each run is also held by limits the operating system enforces, which hold inside C code too: the address
 space (RLIMIT_AS, the run's memory limit above what the process already maps), CPU time (RLIMIT_CPU; the
 kernel ends the process), no file writes and no core dumps. The engine kills a worker that does not answer
-by the deadline. Imports only the pure script modules: no SpiffWorkflow, no database, no settings.
+by the deadline. Workers run at a lower CPU priority than the server. Imports only the pure script modules: no SpiffWorkflow, no database, no settings.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ HEADER = struct.Struct(">I")
 MAX_MESSAGE_BYTES = 256 * 2**20
 _ADDRESS_SPACE_CEILING = 4 * 2**30
 """Hard limit on the whole process, whatever a run's limit: the backstop if anything resets the soft one."""
+NICENESS = 10
 _SLACK_BYTES = 64 * 2**20
 """Room above the run's limit for the interpreter's own work (answering, freeing)."""
 
@@ -174,6 +175,8 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    # Below the server's priority: a bomb burning its second of CPU never starves the requests beside it.
+    os.nice(NICENESS)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     _release_run()

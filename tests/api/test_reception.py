@@ -17,7 +17,7 @@ def test_receipt_has_code_secret_status_and_competent_unit(client: Any, clock: C
     assert response.status_code == 201
     assert re.fullmatch(r"^19768-\d{6}-\d{4}$", receipt["code"])
     assert receipt["code"] == f"19768-{clock.now.astimezone(VN_TZ):%y%m%d}-0001"
-    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}", receipt["secret"])
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", receipt["secret"])
     assert receipt["status"] == "processing"
     assert receipt["status_info"]["national_code"] == 4
     assert receipt["receiving_unit_id"] == PHU_XUAN

@@ -65,7 +65,7 @@ def test_receive_handle_return_and_rate(server: str, browser: Any, shots: Any) -
     receipt = popup.value
     receipt.wait_for_load_state()
     secret = receipt.locator(".lookup-secret").inner_text().strip()
-    assert re.fullmatch(r"[A-Z0-9]{4,8}", secret), "the receipt shows no look-up secret"
+    assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", secret), "the receipt shows no look-up secret in two groups"
     shots(receipt, "receipt")
     receipt.close()
     sign_out(page)

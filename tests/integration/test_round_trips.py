@@ -116,7 +116,7 @@ def test_vietnamese_application_data_round_trips_exactly(wiring: Wiring) -> None
     assert instance.data["certificate"]["child_full_name"] == "Nguyễn Phước Ưng Đạo"
     assert instance.data["application"]["residence"]["address"] == NFD_ADDRESS
 
-    found = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=dossier.code, secret=dossier.secret)
+    found = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=dossier.code, secret=dossier.secret, clock=wiring.clock)
     assert found.procedure_name == "Đăng ký khai sinh"
     assert found.timeline[0].label == "Tiếp nhận hồ sơ"
 
@@ -181,10 +181,11 @@ def test_a_changed_definition_is_version_2_and_running_dossiers_stay_on_1(wiring
     assert finished.status == DossierStatus.RETURNED and finished.procedure_version_id == v1
     done = [e.data["name"] for e in history_of(wiring, finished) if e.kind == EventKind.TASK_COMPLETED]
     assert done == ["Tiếp nhận và chuyển hồ sơ", OLD_REVIEW, "Ký giấy khai sinh", "Trả kết quả"]
-    looked_up = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=old.code, secret=old.secret)
+    looked_up = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=old.code, secret=old.secret,
+                               clock=wiring.clock)
     assert looked_up.procedure_name == "Đăng ký khai sinh"
     assert public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=new.code,
-                          secret=new.secret).procedure_name == NEW_NAME
+                          secret=new.secret, clock=wiring.clock).procedure_name == NEW_NAME
 
     # And the new one completes on version 2.
     assert drive_to_end(wiring, actors, new).status == DossierStatus.RETURNED

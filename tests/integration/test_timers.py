@@ -79,7 +79,7 @@ def test_receiving_schedules_the_timer_and_the_worker_fires_it_when_due(wiring: 
     assert _inbox(wiring, dossier) == [("review_escalated", "leader", VY_DA)]
     assert [t.status for t in tasks_of(wiring, dossier) if t.step == "review"] == [TaskStatus.CANCELLED]
     seen_by_citizen = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=dossier.code,
-                                     secret=dossier.secret)
+                                     secret=dossier.secret, clock=wiring.clock)
     assert EventKind.TIMER_FIRED.value not in [stage.kind for stage in seen_by_citizen.timeline]
     after = load(wiring, dossier.code)
     assert (after.status, after.version) == (DossierStatus.PROCESSING, version + 1)
