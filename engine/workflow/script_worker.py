@@ -5,7 +5,8 @@ with the restricted engine's guards and tick, and writes the answer to stdout.
 Each run is also held by limits the operating system enforces, which hold inside C code too: the address
 space (RLIMIT_AS, the run's memory limit above what the process already maps), CPU time (RLIMIT_CPU; the
 kernel ends the process), no file writes and no core dumps. The engine kills a worker that does not answer
-by the deadline. Workers run at a lower CPU priority than the server. Imports only the pure script modules: no SpiffWorkflow, no database, no settings.
+by the deadline. Workers run at a lower CPU priority than the server. Imports only the pure script modules:
+no SpiffWorkflow, no database, no settings.
 """
 
 from __future__ import annotations

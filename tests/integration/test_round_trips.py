@@ -116,7 +116,8 @@ def test_vietnamese_application_data_round_trips_exactly(wiring: Wiring) -> None
     assert instance.data["certificate"]["child_full_name"] == "Nguyễn Phước Ưng Đạo"
     assert instance.data["application"]["residence"]["address"] == NFD_ADDRESS
 
-    found = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=dossier.code, secret=dossier.secret, clock=wiring.clock)
+    found = public.look_up(wiring.uow(), catalogue=wiring.catalogue, code=dossier.code, secret=dossier.secret,
+                           clock=wiring.clock)
     assert found.procedure_name == "Đăng ký khai sinh"
     assert found.timeline[0].label == "Tiếp nhận hồ sơ"
 
