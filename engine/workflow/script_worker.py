@@ -18,6 +18,7 @@ import select
 import struct
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -89,8 +90,6 @@ def answer(request: dict[str, Any]) -> tuple[bytes, bool]:
         return _failure("SyntaxError", exc, exc.lineno), False
     except Exception as exc:
         return _failure(type(exc).__name__, exc, _script_line(exc)), False
-    finally:
-        _release_run()
 
 
 def _failure(kind: str, error: Exception | str, line: int | None = None) -> bytes:
@@ -117,20 +116,35 @@ def _script_line(error: BaseException) -> int | None:
     return lines[-1] if lines else None
 
 
+@dataclass
+class _Held:
+    """The soft limits in force, kept from run to run while they still fit (each change is a system call)."""
+
+    memory_bytes: int = 0
+    resident_at_set: int = 0
+    cpu_seconds: float = math.inf
+
+
+_held = _Held()
+_REBASE_BYTES = 16 * 2**20
+"""Growth of the process after which the address-space limit is set again, from the new size."""
+
+
 def _hold_run(limits: ScriptLimits) -> None:
-    """Lower the soft limits for one run: address space and CPU time, counted from now."""
-    mapped = _mapped_bytes()
-    if mapped is not None:
-        ceiling = min(mapped + limits.memory_bytes + _SLACK_BYTES, _ADDRESS_SPACE_CEILING)
-        resource.setrlimit(resource.RLIMIT_AS, (ceiling, _ADDRESS_SPACE_CEILING))
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = math.ceil(used.ru_utime + used.ru_stime + limits.seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
-
-
-def _release_run() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE_CEILING, _ADDRESS_SPACE_CEILING))
-    resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    """Hold the next run to its limits: the address space the process maps now plus the run's memory, and
+    CPU time from now plus the run's seconds (give or take a second: the deadline is the engine's)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    resident = usage.ru_maxrss * 1024
+    if limits.memory_bytes != _held.memory_bytes or resident - _held.resident_at_set > _REBASE_BYTES:
+        mapped = _mapped_bytes()
+        if mapped is not None:
+            ceiling = min(mapped + limits.memory_bytes + _SLACK_BYTES, _ADDRESS_SPACE_CEILING)
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, _ADDRESS_SPACE_CEILING))
+        _held.memory_bytes, _held.resident_at_set = limits.memory_bytes, resident
+    used = usage.ru_utime + usage.ru_stime
+    if not limits.seconds + 0.5 <= _held.cpu_seconds - used <= limits.seconds + 2:
+        _held.cpu_seconds = math.ceil(used + limits.seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (int(_held.cpu_seconds), resource.RLIM_INFINITY))
 
 
 def _mapped_bytes() -> int | None:
@@ -180,7 +194,6 @@ def main() -> None:
     os.nice(NICENESS)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    _release_run()
     while True:
         body = read_message(requests)
         if body is None:
