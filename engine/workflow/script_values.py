@@ -3,8 +3,8 @@ state (and every JSON column) stores and reads back unchanged.
 
 Pure Python: must not import SpiffWorkflow. Both sides encode with `encode`, which refuses anything else
 with a ScriptValueError naming the variable and the place inside it: sets, bytes, dates and time spans,
-ranges, views, generators, dicts with keys that are not text, integers beyond 64 bits (orjson's range,
-which the JSON columns use), NaN and infinities, and text with unpaired surrogates.
+ranges, views, generators, dicts with keys that are not text, integers beyond 64 bits (the range of the
+JSON columns' codec, engine.domain.json_codec), NaN and infinities, and text with unpaired surrogates.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from typing import Any
 
 import orjson
 
+from engine.domain.json_codec import INT_MAX, INT_MIN
 from engine.workflow.script_rules import ScriptRejectedError
 
-MIN_INT = -(2**63)
-MAX_INT = 2**64 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -74,7 +73,7 @@ def _problem(root: Any, name: str | None) -> str | None:
             for i, item in enumerate(value):
                 push((item, f"{where}[{i}]" if name else ""))
         elif kind is int:
-            if not MIN_INT <= value <= MAX_INT:
+            if not INT_MIN <= value <= INT_MAX:
                 return f"'{where}' is an integer beyond 64 bits, which cannot be stored"
         elif kind is float:
             if not math.isfinite(value):
