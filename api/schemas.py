@@ -129,7 +129,9 @@ class DossierReadSchema(Schema):
 class DossierReceiptSchema(DossierReadSchema):
     """The answer to a reception: what the receipt slip prints, including the look-up secret."""
 
-    secret = fields.String()
+    secret = fields.String(metadata={"description": "10 characters without separators (the first dossiers' have 4); "
+                                                    "printed in groups of five, e.g. K7M4Q-X9TRB; the look-up takes "
+                                                    "either form"})
 
 
 class TaskReadSchema(Schema):

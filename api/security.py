@@ -4,13 +4,15 @@ the masking of personal data in logs.
 
 A rate limit counts per client address. Its storage is in memory by default (per process: with several
 workers each counts alone); production shares one through ONESTOP_RATE_LIMIT_STORAGE=redis://host:6379, and
-counts per process only while that storage cannot be reached.
+counts per process only while that storage cannot be reached (said in the log at start-up and when it fails).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
@@ -36,6 +38,10 @@ HEADERS = {
 }
 PUBLIC_ENDPOINTS = ("public.look_up", "public.rate", "track_pages.rate")
 SIGN_IN_ENDPOINTS = ("auth.create_token", "session_pages.login")
+SHARED_STORAGE_TIMEOUT = 1
+"""Seconds a request waits for the shared storage before counting in its own process instead."""
+
+log = logging.getLogger(__name__)
 
 
 def _secure_headers(response: Response) -> Response:
@@ -50,9 +56,17 @@ def _secure_headers(response: Response) -> Response:
 
 
 def _limit(app: Flask, settings: Settings) -> None:
-    # A shared storage that fails (Redis restarting) falls back to per-process counting, never to none.
+    # A shared storage that fails (Redis restarting) falls back to per-process counting, never to none; the
+    # server starts without it too: the counters keep working, and each code's lock-out is in the database.
+    options: dict[str, str | int] = {}
+    if settings.rate_limit_storage.startswith("redis"):
+        options.update(socket_connect_timeout=SHARED_STORAGE_TIMEOUT, socket_timeout=SHARED_STORAGE_TIMEOUT)
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
-                      in_memory_fallback_enabled=True)
+                      in_memory_fallback_enabled=True, storage_options=options,
+                      key_prefix=settings.rate_limit_key_prefix)
+    if settings.rate_limit_storage != "memory://" and not limiter.storage.check():
+        log.error("rate-limit storage %s cannot be reached: each process counts alone until it can",
+                  _where(settings.rate_limit_storage))
 
     def wrap(endpoint: str, decorator: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
         # Flask-Limiter checks a decorated limit inside the wrapper, so the registered view is replaced.
@@ -65,6 +79,12 @@ def _limit(app: Flask, settings: Settings) -> None:
                                                    exempt_when=lambda: not request.args.get("code")))
     for endpoint in SIGN_IN_ENDPOINTS:
         wrap(endpoint, limiter.shared_limit(settings.sign_in_rate_limit, scope="sign-in", methods=["POST"]))
+
+
+def _where(uri: str) -> str:
+    """The storage's scheme, host and port, never its password."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
 
 
 def init_app(app: Flask, settings: Settings) -> None:

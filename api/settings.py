@@ -20,6 +20,7 @@ class Settings:
     calendar_file: Path
     demo_password: str
     rate_limit_storage: str = "memory://"
+    rate_limit_key_prefix: str = "onestop"
     public_rate_limit: str = "30 per minute"
     sign_in_rate_limit: str = "10 per minute"
     proxy_count: int = 0
@@ -36,6 +37,7 @@ def from_environment(instance_path: Path) -> Settings:
         calendar_file=Path(os.environ.get("ONESTOP_CALENDAR_FILE", ROOT / "processes" / "calendar.json")),
         demo_password=os.environ.get("ONESTOP_DEMO_PASSWORD", "demo-2025"),
         rate_limit_storage=os.environ.get("ONESTOP_RATE_LIMIT_STORAGE", "memory://"),
+        rate_limit_key_prefix=os.environ.get("ONESTOP_RATE_LIMIT_KEY_PREFIX", "onestop"),
         public_rate_limit=os.environ.get("ONESTOP_PUBLIC_RATE_LIMIT", "30 per minute"),
         sign_in_rate_limit=os.environ.get("ONESTOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
         proxy_count=int(os.environ.get("ONESTOP_PROXY_COUNT", "0")),

@@ -117,6 +117,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "track.submit": ("Tra cứu", "Look up"),
     "track.not_found": ("Không tìm thấy hồ sơ với mã và mã tra cứu này.",
                         "No dossier matches this code and secret."),
+    "track.locked": ("Mã hồ sơ này tạm khóa tra cứu vì mã tra cứu bị nhập sai quá nhiều lần. "
+                     "Vui lòng thử lại sau {minutes} phút.",
+                     "This dossier code is locked for a while after too many wrong secrets. "
+                     "Please try again in {minutes} minutes."),
     "track.status": ("Tình trạng", "Status"),
     "track.stages": ("Các bước đã qua", "Stages passed"),
     "track.rate": ("Đánh giá mức độ hài lòng", "Rate the service"),

@@ -1,8 +1,10 @@
 """The citizen's pages: look a dossier up with the code and secret from the receipt (or its QR code),
-follow its stages, and rate the service once the result is returned. Nothing personal is shown."""
+follow its stages, and rate the service once the result is returned. Nothing personal is shown; a code
+locked after too many wrong secrets says so, with how long to wait."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,7 +12,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from api.pages.i18n import t
 from api.pages.web import latest_procedures
 from api.wiring import wiring
+from engine.domain.dossier import grouped_secret, typed_secret
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
+from engine.domain.lookup_lock import LookupLockedError
 from engine.domain.rating import SatisfactionLevel
 from engine.services import public, ratings
 
@@ -23,15 +27,21 @@ MAX_CODE = 40
 def track() -> Any:
     code = request.args.get("code", "").strip()[:MAX_CODE]
     secret = request.args.get("secret", "").strip()[:24]
-    found, missing = None, False
+    found, missing, locked = None, False, None
     if code and secret:
         w = wiring()
         try:
             found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret, clock=w.clock)
+            secret = grouped_secret(typed_secret(secret))  # shown as the receipt prints it
         except NotFoundError:
             missing = True
-    return render_template("pages/track.html", code=code, secret=secret, found=found, missing=missing,
-                  levels=list(SatisfactionLevel), procedures=latest_procedures()), 404 if missing else 200
+        except LookupLockedError as error:
+            locked = error
+    page = render_template("pages/track.html", code=code, secret=secret, found=found, missing=missing,
+                           locked=_minutes(locked), levels=list(SatisfactionLevel), procedures=latest_procedures())
+    if locked:
+        return page, 429, {"Retry-After": str(locked.retry_after)}
+    return page, 404 if missing else 200
 
 
 @bp.post("/rate")
@@ -47,4 +57,10 @@ def rate() -> Any:
         flash(t("track.rate") + ": " + t("error.title"), "error")
     except (ConflictError, NotFoundError, ValidationFailedError) as error:
         flash(f"{t('error.title')}: {error}", "error")
+    except LookupLockedError:
+        pass  # nothing recorded; the look-up it goes back to says the code is locked, and for how long
     return redirect(url_for("track_pages.track", code=code, secret=secret))
+
+
+def _minutes(locked: LookupLockedError | None) -> int | None:
+    return None if locked is None else math.ceil(locked.retry_after / 60)

@@ -98,3 +98,31 @@ def test_a_dossier_received_with_a_four_character_secret_still_opens(client: Any
 
 def test_an_over_long_code_is_a_plain_404(client: Any) -> None:
     assert _look_up(client, "1" * 200, "AAAAAAAAAA").status_code == 404
+
+
+def test_wrong_secrets_typed_on_the_citizens_page_count_and_the_page_says_the_code_is_locked(
+        client: Any, clock: Clock, returned: dict[str, Any]) -> None:
+    code, secret = returned["code"], returned["secret"]
+    found = client.get("/", query_string={"code": code, "secret": secret.lower()})
+    assert found.status_code == 200 and f'value="{grouped_secret(secret)}"' in found.get_data(as_text=True)
+    for _ in range(MAX_FAILURES):
+        assert client.get("/", query_string={"code": code, "secret": _wrong(secret)}).status_code == 404
+
+    page = client.get("/", query_string={"code": code, "secret": grouped_secret(secret)})
+    assert page.status_code == 429 and 3000 < int(page.headers["Retry-After"]) <= LOCK.total_seconds()
+    assert "Vui lòng thử lại sau 60 phút" in page.get_data(as_text=True)
+    assert 'id="result"' not in page.get_data(as_text=True)  # nothing of the dossier while locked
+    refused = client.post("/rate", data={"code": code, "secret": secret, "level": "satisfied"})
+    assert refused.status_code == 302 and _look_up(client, code, secret).status_code == 429
+
+    clock.now += LOCK + timedelta(seconds=1)
+    assert _rate(client, code, secret).status_code == 201  # the refused rating recorded nothing
+
+
+def test_the_right_secret_does_not_reset_the_count(client: Any, returned: dict[str, Any]) -> None:
+    code, secret = returned["code"], returned["secret"]
+    for _ in range(MAX_FAILURES - 1):
+        assert _look_up(client, code, _wrong(secret)).status_code == 404
+    assert _look_up(client, code, secret).status_code == 200
+    assert _look_up(client, code, _wrong(secret)).status_code == 404
+    assert _look_up(client, code, secret).status_code == 429

@@ -104,3 +104,19 @@ def test_no_log_line_carries_personal_data(client: Any, caplog: pytest.LogCaptur
                   application["mother"]["id_number"], receipt["secret"]):
         assert value not in logged
     assert "[id-number]" in logged and "[phone]" in logged
+
+
+def test_an_unreachable_shared_storage_is_said_at_start_up_and_each_process_still_counts(
+        database_url: str, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    settings = replace(make_settings(database_url), public_rate_limit="2 per minute",
+                       rate_limit_storage="redis://:hunter2@127.0.0.1:1/0")  # nothing listens on port 1
+    with caplog.at_level(logging.ERROR, logger="api.security"):
+        app = create_app({"TESTING": True, "SETTINGS": settings, "WIRING": {"clock": clock}})
+    try:
+        assert "rate-limit storage redis://127.0.0.1:1 cannot be reached" in caplog.text
+        assert "hunter2" not in caplog.text
+        url = f"{API}/public/dossiers/{PHU_XUAN}-250714-0001"
+        answers = [app.test_client().get(url, query_string={"secret": "AAAAAAAAAA"}).status_code for _ in range(3)]
+        assert answers == [404, 404, 429]  # never unlimited
+    finally:
+        app.extensions["onestop"].engine.dispose()
