@@ -1,4 +1,4 @@
 """Pure Python domain: dossiers, statuses, units, actors, procedures, the working-day clock.
 
-Imports nothing outside the standard library and small pure packages (holidays, jsonschema).
+Imports nothing outside the standard library and small packages (holidays, jsonschema, google-re2).
 """

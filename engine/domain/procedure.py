@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import NotFoundError, ProcedureDefinitionError
-from engine.domain.forms import check_form, compile_form, form_registry
+from engine.domain.forms import check_form, compile_forms
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,10 @@ class ProcedureVersion:
 
     @cached_property
     def _validators(self) -> dict[str, Any]:
-        registry = form_registry(self.forms)  # a form may refer to the others of its procedure, nothing else
-        return {form_id: compile_form(schema, registry) for form_id, schema in self.forms.items()}
+        return compile_forms(self.forms)  # a form may refer to the others of its procedure, nothing else
 
     def check_form(self, form_id: str, data: Any, *, prefix: str = "") -> None:
-        if form_id not in self._validators:
+        if form_id not in self.forms:
             raise NotFoundError(f"form {form_id!r} is not part of procedure {self.code}")
         check_form(self._validators[form_id], data, form_id=form_id, prefix=prefix)
 

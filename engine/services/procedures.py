@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY
 from engine.domain.errors import Problem, ProcedureDefinitionError
-from engine.domain.forms import schema_problems
+from engine.domain.form_schema import schema_problems
 from engine.domain.lifecycle import MILESTONES
 from engine.domain.manifest import MANIFEST_SCHEMA, PAUSE_REASONS, TASK_PROPERTIES
 from engine.domain.procedure import ProcedureVersion

@@ -8,6 +8,8 @@ from __future__ import annotations
 import http.server
 import re
 import threading
+from dataclasses import replace
+from datetime import UTC, datetime
 from time import monotonic
 from typing import Any, ClassVar
 
@@ -19,6 +21,7 @@ from tests.unit.workflow.test_loops import _chain
 
 MODELS = f"{API}/process-models"
 BIRTH = "1.001193"
+APPLICATION = "birth_registration/application"
 FIRST_FLOW = '<bpmn:sequenceFlow id="Flow_start_receive" sourceRef="start" targetRef="receive" />'
 RECEIVE_FLOW = '<bpmn:sequenceFlow id="Flow_receive_review" sourceRef="receive" targetRef="review" />'
 
@@ -145,44 +148,74 @@ def listener() -> Any:
     server.server_close()
 
 
-@pytest.mark.parametrize("keyword", ["$ref", "$schema"])
-def test_a_form_pointing_outside_is_refused_and_nothing_is_fetched(client: Any, listener: str, keyword: str) -> None:
+def _forms_with(latest: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The latest version's forms, the application form changed at its top and with a field `note`."""
+    application = dict(latest["forms"][APPLICATION])
+    note = changes.pop("note", None)
+    application.update(changes)
+    if note is not None:
+        application["properties"] = {**application["properties"], "note": note}
+    return {**latest["forms"], APPLICATION: application}
+
+
+@pytest.mark.parametrize(("keyword", "pointer"), [("$ref", "/properties/note/$ref"), ("$schema", "/$schema"),
+                                                  ("$id", "/$id"), ("pattern", "/properties/note/pattern")])
+def test_a_form_pointing_outside_is_refused_and_nothing_is_fetched(client: Any, listener: str, keyword: str,
+                                                                   pointer: str) -> None:
     admin = sign_in(client, "admin.46")
     latest = client.get(f"{MODELS}/{BIRTH}", headers=admin).get_json()
-    forms = dict(latest["forms"])
-    application = dict(forms["birth_registration/application"])
-    if keyword == "$ref":
-        application["properties"] = {**application["properties"], "note": {"$ref": f"{listener}/x.json"}}
-    else:
-        application["$schema"] = f"{listener}/meta.json"
-    forms["birth_registration/application"] = application
+    forms = {"$ref": lambda: _forms_with(latest, note={"$ref": f"{listener}/x.json"}),
+             "$schema": lambda: _forms_with(latest, **{"$schema": f"{listener}/meta.json"}),
+             "$id": lambda: _forms_with(latest, **{"$id": f"{listener}/", "properties": {
+                 **latest["forms"][APPLICATION]["properties"], "note": {"$ref": "x.json"}}}),
+             "pattern": lambda: _forms_with(latest, note={"type": "string", "pattern": "(a)\\1"})}[keyword]()
     draft = {"bpmn": latest["bpmn"], "forms": forms}
 
     validated = client.post(f"{MODELS}/{BIRTH}/validate", json=draft, headers=admin).get_json()
     published = client.post(f"{MODELS}/{BIRTH}/versions", json=draft, headers=admin)
 
-    pointer = "/properties/note/$ref" if keyword == "$ref" else "/$schema"
     assert validated["valid"] is False
     assert [p["message"] for p in validated["problems"]
-            if p["message"].startswith(f"form 'birth_registration/application' at {pointer}:")], validated
+            if p["message"].startswith(f"form '{APPLICATION}' at {pointer}:")], validated
     assert published.status_code == 422
     counter = sign_in(client, f"reception.{PHU_XUAN}")
     assert received(client, counter)["status"] == "processing"  # the published version is unchanged
     assert _Listener.hits == []
 
 
+def test_a_stored_form_pointing_outside_fails_the_reception_and_fetches_nothing(client: Any, app: Any,
+                                                                                listener: str) -> None:
+    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    wiring = app.extensions["onestop"]
+    with wiring.uow() as uow:
+        latest = uow.procedures.get(uow.procedures.latest_id(BIRTH) or 0)
+        forms = _forms_with({"forms": latest.forms}, note={"$ref": f"{listener}/x.json"})
+        # Straight into the table: no validation, as if stored before forms were checked.
+        uow.procedures.add(replace(latest, id=None, version=latest.version + 1, forms=forms, checksum=""),
+                           published_at=datetime.now(UTC))
+        uow.commit()
+    before = _dossier_count(app)
+
+    response = client.post(f"{API}/dossiers", headers=counter, json={
+        "procedure_code": BIRTH, "application": {**birth_application(), "note": "x"}})
+
+    assert response.status_code == 422, response.get_json()
+    assert [p["message"] for p in response.get_json()["problems"]
+            if p["message"].startswith(f"form '{APPLICATION}' at /properties/note/$ref:")], response.get_json()
+    assert _dossier_count(app) == before
+    assert _Listener.hits == []
+
+
 def test_a_catastrophic_pattern_in_a_published_form_costs_nothing(client: Any) -> None:
     admin, counter = sign_in(client, "admin.46"), sign_in(client, f"reception.{PHU_XUAN}")
     latest = client.get(f"{MODELS}/{BIRTH}", headers=admin).get_json()
-    forms = dict(latest["forms"])
-    application = dict(forms["birth_registration/application"])
-    application["properties"] = {**application["properties"], "note": {"type": "string", "pattern": "^(a+)+$"}}
-    forms["birth_registration/application"] = application
+    forms = _forms_with(latest, note={"type": "string", "pattern": "^(a+)+$"},
+                        patternProperties={"^(x+)+$": {"type": "string"}})
     assert client.post(f"{MODELS}/{BIRTH}/versions", json={"bpmn": latest["bpmn"], "forms": forms},
                        headers=admin).status_code == 201
     started = monotonic()
-    response = client.post(f"{API}/dossiers", headers=counter, json={
-        "procedure_code": BIRTH, "application": {**birth_application(), "note": "a" * 5000 + "!"}})
-    assert monotonic() - started < 5
+    response = client.post(f"{API}/dossiers", headers=counter, json={"procedure_code": BIRTH, "application": {
+        **birth_application(), "note": "a" * 5000 + "!", "x" * 5000 + "!": "beyond the form"}})
+    assert monotonic() - started < 5  # 25 characters took 5 s on Python's re, doubling with each one more
     assert response.status_code == 422
-    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/application/note"]
+    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/application", "/application/note"]
