@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from api.settings import Settings  # noqa: E402
 from api.wiring import Wiring, build  # noqa: E402
-from bench.service_layer import CENTRE, COMPETENT, PASSWORD, STEP_USERS, Driver, percentiles  # noqa: E402
+from bench.service_layer import CENTRE, COMPETENT, PASSWORD, STEP_USERS, Driver, command_deps, percentiles  # noqa: E402
 from bench.stats_scale import ADMIN_URL, VN, _settings, _World, append  # noqa: E402
 from engine.domain.actor import Actor  # noqa: E402
 from engine.domain.dossier import ReturnMethod, TaskStatus  # noqa: E402
@@ -259,7 +259,7 @@ def _service_loop(wiring: Wiring, iterations: int, every: int) -> list[dict[str,
     application = {"applicant": {"full_name": "Nguyễn Văn An"}, "residence": {"unit_id": COMPETENT},
                    "rounds": iterations}
     dossier, _ = dossiers.receive(wiring.uow(), actor=centre, reception=Reception(
-        procedure_code=LOOP_PROCEDURE, application=application), **wiring.deps())
+        procedure_code=LOOP_PROCEDURE, application=application), **command_deps(wiring))
     dossier_id = dossier.id
     assert dossier_id is not None
     rows: list[dict[str, Any]] = []
@@ -284,7 +284,7 @@ def _service_loop(wiring: Wiring, iterations: int, every: int) -> list[dict[str,
                     f"{dossier.status.value} with no step in any inbox")}]
             started = time.perf_counter()
             try:
-                dossier = tasks.complete(wiring.uow(), actor=officer, task_id=ready[0], data={}, **wiring.deps())
+                dossier = tasks.complete(wiring.uow(), actor=officer, task_id=ready[0], data={}, **command_deps(wiring))
             except RecursionError as error:
                 return [*rows, {"mode": "service_sqlite", "iteration": round_, "stopped": f"RecursionError: {error}"}]
             elapsed += time.perf_counter() - started
@@ -293,7 +293,7 @@ def _service_loop(wiring: Wiring, iterations: int, every: int) -> list[dict[str,
             rows.append({**shape(round_), "us_per_completion": round(elapsed / completions * 1e6, 1)})
             elapsed, completions = 0.0, 0
     dossier = lifecycle.return_result(wiring.uow(), actor=centre, code=dossier.code, method=ReturnMethod.COUNTER,
-                                      data={}, **wiring.deps())
+                                      data={}, **command_deps(wiring))
     if dossier.status != DossierStatus.RETURNED:
         rows.append({**shape(iterations), "stopped": f"after {iterations} rounds the dossier is {dossier.status}"})
     return rows

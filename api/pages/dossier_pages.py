@@ -60,7 +60,7 @@ def act(code: str, name: str) -> Any:
     form = request.form
     try:
         command, arguments = _command(name, form)
-        command(w.uow(), actor=actor(), code=code, **arguments, **w.deps())
+        command(w.uow(), actor=actor(), code=code, **arguments, **w.deps_of(command))
     except DomainError as error:
         flash(explain(error), "error")
         return redirect(url_for("dossier_pages.show", code=code) + f"#action-{name}")

@@ -127,4 +127,4 @@ def return_result(body: dict[str, Any], code: str) -> Any:
 
 def _act(command: Any, code: str, **arguments: Any) -> Any:
     w = wiring()
-    return command(w.uow(), actor=current_actor(), code=code, **arguments, **w.deps())
+    return command(w.uow(), actor=current_actor(), code=code, **arguments, **w.deps_of(command))

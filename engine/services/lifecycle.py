@@ -44,8 +44,8 @@ def request_supplement(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar
         return _save(uow, dossier)
 
 
-def supplement(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-               clock: Callable[[], datetime], code: str, note: str = "") -> Dossier:
+def supplement(uow: Any, *, actor: Actor, calendar: WorkingCalendar, clock: Callable[[], datetime], code: str,
+               note: str = "") -> Dossier:
     """The applicant brought the missing components: the clock restarts and the appointment moves."""
     with uow:
         dossier, now = _locked(uow, actor, code), clock()
@@ -61,8 +61,7 @@ def supplement(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: Workin
         return _save(uow, dossier)
 
 
-def refuse(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-           clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
+def refuse(uow: Any, *, actor: Actor, clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
     """Refuse the dossier at reception, with written reasons (national status 3)."""
     with uow:
         dossier = _locked(uow, actor, code)
@@ -71,8 +70,7 @@ def refuse(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCal
         return _save(uow, dossier)
 
 
-def withdraw(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-             clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
+def withdraw(uow: Any, *, actor: Actor, clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
     """Record the applicant's request to withdraw the dossier (national status 7)."""
     with uow:
         dossier = _locked(uow, actor, code)
@@ -81,8 +79,7 @@ def withdraw(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingC
         return _save(uow, dossier)
 
 
-def stop(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-         clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
+def stop(uow: Any, *, actor: Actor, clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
     """The handling unit finds the dossier ineligible and stops handling it (national status 8)."""
     with uow:
         dossier = _locked(uow, actor, code)
@@ -91,8 +88,8 @@ def stop(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalen
         return _save(uow, dossier)
 
 
-def extend(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-           clock: Callable[[], datetime], code: str, reasons: str, new_due_at: datetime) -> Dossier:
+def extend(uow: Any, *, actor: Actor, calendar: WorkingCalendar, clock: Callable[[], datetime], code: str,
+           reasons: str, new_due_at: datetime) -> Dossier:
     """Apologise and set a new appointment: once per dossier, before the appointment has passed."""
     with uow:
         dossier, now = _locked(uow, actor, code), clock()

@@ -187,7 +187,7 @@ class _Run:
         dossier = _Dossier(case, received.code, received.id, received.secret)
         self.dossiers.append(dossier)
         if case.fate == Fate.REFUSE:  # the counter finds it ineligible once the receipt is written
-            lifecycle.refuse(self.uow_factory(), actor=centre, code=dossier.code, **self._deps(),
+            lifecycle.refuse(self.uow_factory(), actor=centre, code=dossier.code, clock=self.clock,
                              reasons="Hồ sơ không thuộc trường hợp được giải quyết theo thủ tục đã chọn.")
             dossier.ended = True
             self.summary.refused += 1
@@ -248,7 +248,8 @@ class _Run:
         if dossier.ended:
             return
         lifecycle.supplement(self.uow_factory(), actor=self._actor(Role.RECEPTION.value, dossier.case.centre),
-                             code=dossier.code, note="Đã nộp đủ giấy tờ bổ sung.", **self._deps())
+                             code=dossier.code, note="Đã nộp đủ giấy tờ bổ sung.", calendar=self.calendar,
+                             clock=self.clock)
         self._plan_ready(dossier)
 
     def _rate(self, dossier: _Dossier) -> None:
@@ -267,6 +268,6 @@ class _Run:
         if dossier.ended or found is None or not allows(Action.WITHDRAW, found.status):
             return  # its result is ready or it has ended: nothing left to withdraw
         lifecycle.withdraw(self.uow_factory(), actor=self._actor(Role.RECEPTION.value, dossier.case.centre),
-                           code=dossier.code, reasons="Công dân có đơn đề nghị rút hồ sơ.", **self._deps())
+                           code=dossier.code, reasons="Công dân có đơn đề nghị rút hồ sơ.", clock=self.clock)
         dossier.ended = True
         self.summary.withdrawn += 1

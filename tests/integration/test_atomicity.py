@@ -21,6 +21,7 @@ from tests.integration._support import (
     STEP_DATA,
     Actors,
     completions,
+    deps,
     drive_to_end,
     history_of,
     load,
@@ -84,7 +85,7 @@ def test_a_crash_while_completing_a_task_changes_nothing(wiring: Wiring, monkeyp
 
     CRASH_POINTS[crash](monkeypatch)
     with pytest.raises(Crash):
-        tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"], **wiring.deps())
+        tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"], **deps(wiring))
     monkeypatch.undo()
 
     after = load(wiring, dossier.code)
@@ -97,7 +98,7 @@ def test_a_crash_while_completing_a_task_changes_nothing(wiring: Wiring, monkeyp
     assert total == 1 and [t.id for t in inbox] == [task.id]
 
     completed = tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"],
-                               **wiring.deps())
+                               **deps(wiring))
     assert completed.version == before.version + 1
     assert len(completions(wiring, completed, "review")) == 1
     assert drive_to_end(wiring, actors, completed).status == DossierStatus.RETURNED
@@ -202,8 +203,8 @@ def test_a_stale_task_completion_is_refused(wiring: Wiring) -> None:
     task = ready_task(wiring, dossier, "review")
     specialist = actors(f"specialist.{VY_DA}")
     done = tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"],
-                          **wiring.deps())
+                          **deps(wiring))
     with pytest.raises(ConflictError):
-        tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"], **wiring.deps())
+        tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"], **deps(wiring))
     assert load(wiring, dossier.code).version == done.version
     assert len(completions(wiring, dossier, "review")) == 1

@@ -24,6 +24,7 @@ from tests.integration._support import (
     STEP_USER,
     Actors,
     completions,
+    deps,
     drive_to_end,
     load,
     ready_task,
@@ -51,7 +52,7 @@ def _race_step(wiring: Wiring, actors: Actors, code: str, step: str, next_step: 
         started = time.monotonic()
         try:
             return tasks.complete(wiring.uow(), actor=actor, task_id=task.id, data=STEP_DATA[step],
-                                  **wiring.deps())
+                                  **deps(wiring))
         finally:
             spans.append((started, time.monotonic()))
 
@@ -204,7 +205,7 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_dossier(
     reception = Reception(procedure_code=BIRTH, application=birth_application(VY_DA), idempotency_key="retry-1")
 
     def post() -> tuple[str, bool]:
-        dossier, created = dossiers.receive(wiring.uow(), actor=officer, reception=reception, **wiring.deps())
+        dossier, created = dossiers.receive(wiring.uow(), actor=officer, reception=reception, **deps(wiring))
         return dossier.code, created
 
     outcomes = run_together([post] * 4)

@@ -11,7 +11,7 @@ from engine.domain.notice import MissingItem
 from engine.services import lifecycle, worker
 from tests.api.helpers import local
 from tests.conftest import PHU_XUAN, Clock
-from tests.integration._support import Actors, history_of, receive_group
+from tests.integration._support import Actors, deps, history_of, receive_group
 
 
 def marks(wiring: Wiring, dossier: Dossier) -> list[tuple[str, datetime]]:
@@ -48,12 +48,13 @@ def test_the_marks_follow_a_deadline_moved_by_supplementation(wiring: Wiring, cl
     centre = actors(f"reception.{PHU_XUAN}")
     clock.now = local(2025, 7, 15, 9, 0)
     lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu",
-                                 items=[MissingItem("Giấy chứng sinh")], **wiring.deps())
+                                 items=[MissingItem("Giấy chứng sinh")], **deps(wiring))
     run_at(wiring, clock, local(2025, 7, 16, 17, 0))  # waiting for the applicant: no mark
     assert marks(wiring, dossier) == []
 
     clock.now = local(2025, 7, 17, 9, 0)  # paused two working days: due Monday 21 July 17:00
-    moved = lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, **wiring.deps())
+    moved = lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, calendar=wiring.calendar,
+                                 clock=wiring.clock)
     assert moved.due_at == local(2025, 7, 21, 17, 0)
     run_at(wiring, clock, local(2025, 7, 17, 17, 0))
     assert marks(wiring, dossier) == []
@@ -66,6 +67,6 @@ def test_a_finished_dossier_is_never_marked(wiring: Wiring, clock: Clock) -> Non
     clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     lifecycle.withdraw(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code, reasons="Rút",
-                       **wiring.deps())
+                       clock=wiring.clock)
     run_at(wiring, clock, local(2025, 7, 30, 9, 0))
     assert marks(wiring, dossier) == []

@@ -12,7 +12,7 @@ from engine.domain.errors import ConflictError, ForbiddenError
 from engine.domain.status import DossierStatus
 from engine.services import lifecycle, tasks
 from tests.conftest import PHU_XUAN, VY_DA, Clock
-from tests.integration._support import STEP_DATA, Actors, history_of, load, ready_task, receive, run_together
+from tests.integration._support import STEP_DATA, Actors, deps, history_of, load, ready_task, receive, run_together
 
 ROUNDS = 3
 
@@ -35,9 +35,9 @@ def test_refusal_and_withdrawal_at_once(wiring: Wiring, clock: Clock) -> None:
         code = receive(wiring, centre).code
         outcomes = run_together([
             lambda code=code: lifecycle.refuse(wiring.uow(), actor=centre, code=code, reasons="Từ chối",
-                                               **wiring.deps()),
+                                               clock=wiring.clock),
             lambda code=code: lifecycle.withdraw(wiring.uow(), actor=centre, code=code, reasons="Rút",
-                                                 **wiring.deps()),
+                                                 clock=wiring.clock),
         ])
         _one_winner(outcomes)
         dossier = load(wiring, code)
@@ -52,9 +52,9 @@ def test_stop_while_the_step_is_completed(wiring: Wiring, clock: Clock) -> None:
         review = ready_task(wiring, dossier, "review")
         outcomes = run_together([
             lambda code=dossier.code: lifecycle.stop(wiring.uow(), actor=specialist, code=code, reasons="Dừng",
-                                   **wiring.deps()),
+                                   clock=wiring.clock),
             lambda task=review.id: tasks.complete(wiring.uow(), actor=specialist, task_id=task,
-                                                  data=STEP_DATA["review"], **wiring.deps()),
+                                                  data=STEP_DATA["review"], **deps(wiring)),
         ])
         (stop_kind, stop_value), (review_kind, review_value) = outcomes
         after = load(wiring, dossier.code)

@@ -15,7 +15,7 @@ from api.wiring import Wiring
 from engine.domain.dossier import ReturnMethod
 from engine.services import lifecycle, tasks
 from tests.conftest import PHU_XUAN, Clock
-from tests.integration._support import STEP_DATA, STEP_USER, Actors, ready_task, receive
+from tests.integration._support import STEP_DATA, STEP_USER, Actors, deps, ready_task, receive
 
 # PostgreSQL and SQLite differ: SQLite takes an explicit write lock (BEGIN IMMEDIATE, counted) and writes
 # rows one by one where PostgreSQL batches them. A reception reads in one transaction and writes in another,
@@ -55,12 +55,12 @@ def test_each_command_sends_at_most_its_statements(wiring: Wiring, clock: Clock)
         officer = actors(STEP_USER[step])
         with counting(wiring) as count:
             dossier = tasks.complete(wiring.uow(), actor=officer, task_id=task.id, data=STEP_DATA[step],
-                                     **wiring.deps())
+                                     **deps(wiring))
             counts[step] = count()
     clock.now += timedelta(minutes=30)
     with counting(wiring) as count:
         lifecycle.return_result(wiring.uow(), actor=reception, code=dossier.code, method=ReturnMethod.COUNTER,
-                                data=STEP_DATA["hand_over"], **wiring.deps())
+                                data=STEP_DATA["hand_over"], **deps(wiring))
         counts["return"] = count()
     most = MOST[wiring.engine.dialect.name]
     over = {command: (counts[command], most[command]) for command in most if counts[command] > most[command]}

@@ -8,6 +8,7 @@ Vỹ Dạ, so Vỹ Dạ handles them. The period is 25 August 00:00 to 8 Septemb
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from engine.domain.timeliness import Timeliness, of_dossier
 from engine.services import lifecycle, ratings, stats
 from engine.services.stats import CentreReport
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
-from tests.integration._support import Actors, complete_step, receive
+from tests.integration._support import Actors, complete_step, deps, receive
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = datetime(2025, 8, 25, tzinfo=VN), datetime(2025, 9, 8, tzinfo=VN)
@@ -60,8 +61,10 @@ class Story:
 
     def act(self, action: str, dossier: Dossier, when: datetime, user: str, **kwargs: object) -> None:
         self.clock.now = when
-        getattr(lifecycle, action)(self.wiring.uow(), actor=self.actors(user), code=dossier.code,
-                                   **self.wiring.deps(), **kwargs)
+        command = getattr(lifecycle, action)
+        # Each command takes only the dependencies it uses.
+        given = {k: v for k, v in deps(self.wiring).items() if k in inspect.signature(command).parameters}
+        command(self.wiring.uow(), actor=self.actors(user), code=dossier.code, **given, **kwargs)
 
 
 class _By:

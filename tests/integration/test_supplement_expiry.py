@@ -17,7 +17,7 @@ from engine.domain.status import DossierStatus
 from engine.services import lifecycle
 from tests.api.helpers import local
 from tests.conftest import PHU_XUAN, Clock
-from tests.integration._support import Actors, load, receive, receive_group, tasks_of
+from tests.integration._support import Actors, deps, load, receive, receive_group, tasks_of
 
 ITEMS = [MissingItem("Giấy chứng sinh (bản chụp)", "photocopy")]
 
@@ -44,7 +44,7 @@ def test_an_unanswered_request_is_refused_after_seven_working_days(wiring: Wirin
     dossier = receive_group(wiring, actors)
     clock.now = local(2025, 7, 14, 10, 0)
     lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
-                                 reasons="Thiếu giấy chứng sinh", items=ITEMS, **wiring.deps())
+                                 reasons="Thiếu giấy chứng sinh", items=ITEMS, **deps(wiring))
     request = load(wiring, dossier.code).notices[0]
     assert request.reply_by == local(2025, 7, 23, 17, 0)  # 7 working days after Monday 14 July
     assert expiry_jobs(wiring, dossier) == [(request.reply_by, {"number": 1})]
@@ -66,9 +66,9 @@ def test_an_answered_request_is_not_refused(wiring: Wiring, clock: Clock) -> Non
     dossier = receive_group(wiring, actors)
     centre = actors(f"reception.{PHU_XUAN}")
     lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu", items=ITEMS,
-                                 **wiring.deps())
+                                 **deps(wiring))
     clock.now = local(2025, 7, 16, 9, 0)
-    lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, **wiring.deps())
+    lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, calendar=wiring.calendar, clock=wiring.clock)
 
     run_expiry(wiring, dossier, local(2025, 7, 23, 17, 1))
 
@@ -79,6 +79,6 @@ def test_procedures_outside_the_groups_have_no_automatic_refusal(wiring: Wiring,
     actors = Actors(wiring)
     dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))
     lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
-                                 reasons="Thiếu", items=ITEMS, **wiring.deps())
+                                 reasons="Thiếu", items=ITEMS, **deps(wiring))
     assert load(wiring, dossier.code).notices[0].reply_by is None
     assert expiry_jobs(wiring, dossier) == []

@@ -20,7 +20,7 @@ from engine.domain.status import DossierStatus
 from engine.services import dossiers, lifecycle, procedures, public, tasks, worker
 from engine.services.dossiers import Reception
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
-from tests.integration._support import STEP_DATA, Actors, history_of, load, ready_task, tasks_of
+from tests.integration._support import STEP_DATA, Actors, deps, history_of, load, ready_task, tasks_of
 
 ESCALATION = ROOT / "tests" / "processes" / "fixtures" / "timer_escalation"
 CODE = "9.990001"
@@ -39,7 +39,7 @@ def actors(wiring: Wiring, clock: Clock) -> Actors:
 def dossier(wiring: Wiring, actors: Actors) -> Dossier:
     reception = Reception(procedure_code=CODE, application=birth_application(VY_DA))
     received, _ = dossiers.receive(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), reception=reception,
-                                   **wiring.deps())
+                                   **deps(wiring))
     return received
 
 
@@ -87,12 +87,12 @@ def test_receiving_schedules_the_timer_and_the_worker_fires_it_when_due(wiring: 
 
     leader = actors(f"leader.{VY_DA}")
     escalated = ready_task(wiring, dossier, "review_escalated")
-    tasks.complete(wiring.uow(), actor=leader, task_id=escalated.id, data=STEP_DATA["review"], **wiring.deps())
+    tasks.complete(wiring.uow(), actor=leader, task_id=escalated.id, data=STEP_DATA["review"], **deps(wiring))
     tasks.complete(wiring.uow(), actor=leader, task_id=ready_task(wiring, dossier, "sign").id,
-                   data=STEP_DATA["sign"], **wiring.deps())
+                   data=STEP_DATA["sign"], **deps(wiring))
     done = tasks.complete(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"),
                           task_id=ready_task(wiring, dossier, "hand_over").id, data=STEP_DATA["hand_over"],
-                          **wiring.deps())
+                          **deps(wiring))
     assert done.status == DossierStatus.RETURNED
 
 
@@ -101,7 +101,7 @@ def test_a_review_done_in_time_leaves_the_timer_nothing_to_do(wiring: Wiring, cl
     received_at = clock.now
     clock.now = received_at + timedelta(hours=1)
     tasks.complete(wiring.uow(), actor=actors(f"specialist.{VY_DA}"), task_id=ready_task(wiring, dossier, "review").id,
-                   data=STEP_DATA["review"], **wiring.deps())
+                   data=STEP_DATA["review"], **deps(wiring))
     [job] = _timer_jobs(wiring, dossier)
     before = load(wiring, dossier.code)
 
@@ -119,7 +119,7 @@ def test_a_timer_waits_while_the_applicant_supplements(wiring: Wiring, clock: Cl
     received_at, counter = clock.now, actors(f"reception.{PHU_XUAN}")
     clock.now = received_at + timedelta(hours=1)
     lifecycle.request_supplement(wiring.uow(), actor=counter, code=dossier.code, reasons="Thiếu giấy chứng sinh",
-                                 items=[MissingItem("Giấy chứng sinh")], **wiring.deps())
+                                 items=[MissingItem("Giấy chứng sinh")], **deps(wiring))
 
     _run_worker(wiring, clock, received_at + TWO_HOURS)
     assert _fired(wiring, dossier) == []
@@ -127,7 +127,7 @@ def test_a_timer_waits_while_the_applicant_supplements(wiring: Wiring, clock: Cl
     assert load(wiring, dossier.code).status == DossierStatus.SUPPLEMENT_REQUESTED
 
     clock.now = received_at + timedelta(hours=2, minutes=30)
-    lifecycle.supplement(wiring.uow(), actor=counter, code=dossier.code, **wiring.deps())
+    lifecycle.supplement(wiring.uow(), actor=counter, code=dossier.code, calendar=wiring.calendar, clock=wiring.clock)
     _run_worker(wiring, clock, received_at + timedelta(hours=3))
     assert _fired(wiring, dossier) == [(received_at + timedelta(hours=3), ["review_overdue"], None)]
     assert _inbox(wiring, dossier) == [("review_escalated", "leader", VY_DA)]
@@ -136,7 +136,7 @@ def test_a_timer_waits_while_the_applicant_supplements(wiring: Wiring, clock: Cl
 def test_an_ended_dossier_drops_its_timer(wiring: Wiring, clock: Clock, actors: Actors, dossier: Dossier) -> None:
     received_at = clock.now
     lifecycle.withdraw(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
-                       reasons="Công dân xin rút hồ sơ", **wiring.deps())
+                       reasons="Công dân xin rút hồ sơ", clock=wiring.clock)
     _run_worker(wiring, clock, received_at + TWO_HOURS)
     assert _fired(wiring, dossier) == [] and _timer_jobs(wiring, dossier) == []
     assert load(wiring, dossier.code).status == DossierStatus.WITHDRAWN
