@@ -74,8 +74,8 @@ def worker(once: bool, interval: float) -> None:
     """Run due background jobs; stops cleanly (after the job in hand) on SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = wiring()
-    deps: dict[str, Any] = {"handlers": background.HANDLERS, "clock": w.clock, "calendar": w.calendar,
-                            "catalogue": w.catalogue}
+    deps: dict[str, Any] = {"handlers": background.handlers(calendar=w.calendar, catalogue=w.catalogue),
+                            "clock": w.clock}
     if once:
         total = 0
         while ran := background.run_due(w.uow, **deps):

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from api.pages.i18n import t
 from api.pages.web import latest_procedures
 from api.wiring import wiring
-from engine.domain.dossier import grouped_secret, typed_secret
+from engine.domain.dossier_code import grouped_secret, typed_secret
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from engine.domain.lookup_lock import LookupLockedError
 from engine.domain.rating import SatisfactionLevel

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from engine.domain.calendar import VN_TZ
-from engine.domain.dossier import grouped_secret
+from engine.domain.dossier_code import grouped_secret
 
 BLANK = "…………………………"
 # Excel reads a cell starting with one of these as a formula; a leading apostrophe keeps it text.

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from engine.adapters.history_chain import ChainHeads, read_chains
 from engine.adapters.records import (
@@ -128,8 +128,19 @@ _DOSSIER_FIELDS = [c.key for c in DossierRecord.__table__.columns
 
 
 class DossierRepository:
-    def __init__(self, session: Session):
-        self._s = session
+    """Dossiers, with the history events each recorded (stored when the dossier is, or at commit)."""
+
+    def __init__(self, session: Session, history: HistoryRepository):
+        self._s, self._history = session, history
+        self._seen: list[Dossier] = []
+        event.listen(session, "after_soft_rollback", self._forget_seen)
+
+    def _forget_seen(self, _session: Session, _transaction: SessionTransaction) -> None:
+        """A rollback (a job's savepoint included) undoes the command: what its dossiers recorded and had not
+        stored yet goes with it, and the dossiers it loaded are not stored at commit."""
+        for dossier in self._seen:
+            dossier.recorded.clear()
+        self._seen.clear()
 
     def next_sequence(self, unit_id: str, day: date) -> int:
         """Take the next number of the unit's daily sequence; the row stays locked until commit."""
@@ -150,6 +161,8 @@ class DossierRepository:
             raise ConflictError(f"dossier {dossier.code} or its Idempotency-Key exists already") from error
         dossier.id, dossier.version = record.id, 1
         ChainHeads.of(self._s).loaded(record.id, 0, GENESIS)
+        self._seen.append(dossier)
+        self._store_recorded(dossier)
 
     def get(self, code: str, *, lock: bool = False) -> Dossier | None:
         query = select(DossierRecord).where(DossierRecord.code == code).execution_options(populate_existing=True)
@@ -183,11 +196,14 @@ class DossierRepository:
         if record is None:
             return None
         ChainHeads.of(self._s).loaded(record.id, record.history_count, record.history_head)
-        return _dossier(record)
+        dossier = _dossier(record)
+        self._seen.append(dossier)
+        return dossier
 
     def update(self, dossier: Dossier) -> None:
         """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`), with
-        the head of the history events appended meanwhile (in the same statement: no extra one)."""
+        the head of the history events it recorded (in the same statement: no extra one)."""
+        self._store_recorded(dossier)
         head = ChainHeads.of(self._s).unwritten(dossier.id)
         values = {**_dossier_values(dossier), **head, "version": dossier.version + 1}
         params = {f"v_{key}": value for key, value in values.items()}
@@ -197,6 +213,19 @@ class DossierRepository:
         if result.rowcount != 1:
             raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it")
         dossier.version += 1
+
+    def store_recorded(self) -> None:
+        """Store the events recorded by every dossier this unit of work loaded and has not stored since:
+        run at commit, so an event recorded without an update of its dossier (a rating) is not lost."""
+        for dossier in self._seen:
+            self._store_recorded(dossier)
+
+    def _store_recorded(self, dossier: Dossier) -> None:
+        assert dossier.id is not None or not dossier.recorded, "a dossier is added before its events are stored"
+        for recorded in dossier.recorded:
+            recorded.dossier_id = dossier.id
+            self._history.append(recorded)
+        dossier.recorded.clear()
 
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
              received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]:

@@ -7,23 +7,11 @@ Plain text columns need no scan: both drivers refuse to write a string they cann
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import JSON, Column, Select, Table, Text, cast, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import Base, DossierRecord, ProcedureVersionRecord
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    """One row's JSON columns as stored text, and what the row belongs to (no personal data)."""
-
-    table: str
-    row_id: int
-    owner: str
-    """The dossier's code, `procedure <code> version <n>`, or `<table> row <id>`."""
-    texts: dict[str, str | None]
+from engine.domain.ports import StoredRow
 
 
 class StoredJson:

@@ -49,8 +49,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         session = self._session = self._session_factory()
         self.units, self.users = UnitRepository(session), UserRepository(session)
-        self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session)
         self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
+        self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session, self.history)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
@@ -78,6 +78,7 @@ class SqlUnitOfWork:
         assert self._session is not None
         if self._read_only:
             raise RuntimeError("a look-up unit of work runs outside a transaction and must not write")
+        self.dossiers.store_recorded()
         try:
             self._session.commit()
         except IntegrityError as error:

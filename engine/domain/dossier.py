@@ -1,47 +1,23 @@
-"""The dossier (hồ sơ), its human tasks and its history events, as plain data.
+"""The dossier (hồ sơ) and the one-stop rules every procedure obeys; its human tasks; its history events.
 
 A dossier's identity is its code `{unit id}-{YYMMDD}-{NNNN}`; its `version` guards concurrent updates.
+Every change of status, clock, appointment and notice is a method of the dossier: it asks the lifecycle
+table (engine/domain/lifecycle.py) and records the history events the change implies in `recorded`,
+which the repository stores with the dossier. Who may act is engine/domain/permissions.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from engine.domain.notice import Notice, NoticeKind
+from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
+from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.lifecycle import PROCESSING_ENDS, Action, next_status
+from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.domain.status import DossierStatus
-
-# Unambiguous letters and digits for the secret printed on the receipt (no 0/O, 1/I/L).
-_SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def format_dossier_code(unit_id: str, day: date, sequence: int) -> str:
-    if not 1 <= sequence <= 9999:
-        raise ValueError(f"the daily sequence of unit {unit_id} is exhausted ({sequence})")
-    return f"{unit_id}-{day:%y%m%d}-{sequence:04d}"
-
-
-SECRET_LENGTH = 10
-"""Ten of 31 characters: 49 bits (the first dossiers had four: those keep working)."""
-_SECRET_GROUP = 5
-_SEPARATORS = str.maketrans("", "", " -.\t")
-
-
-def new_lookup_secret() -> str:
-    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
-
-
-def grouped_secret(secret: str) -> str:
-    """The secret as printed and shown, in groups of five a citizen can read back: `K7M4Q-X9TRB`."""
-    return "-".join(secret[i:i + _SECRET_GROUP] for i in range(0, len(secret), _SECRET_GROUP))
-
-
-def typed_secret(text: str) -> str:
-    """What a citizen typed, as stored: without spaces or dashes, in capitals."""
-    return text.translate(_SEPARATORS).upper()
 
 
 class Channel(StrEnum):
@@ -89,6 +65,8 @@ class Dossier:
     return_method: ReturnMethod | None = None
     id: int | None = None
     version: int = 0
+    recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)
+    """History events recorded since the dossier was loaded or last stored: the repository stores them."""
 
     def __post_init__(self) -> None:
         if self.deadline_at is None:
@@ -116,6 +94,137 @@ class Dossier:
         return unit_id in (self.receiving_unit_id, self.competent_unit_id, self.return_unit_id,
                            *self.routes.values())
 
+    # -- the one-stop rules (Decree 118, DOMAIN.md §2.3); `by` is the officer's id, None for the engine ---
+
+    def record(self, kind: EventKind, at: datetime, by: int | None, unit_id: str | None, **data: Any) -> None:
+        """Add a line to the history; it is stored with the dossier. `data` must hold no personal data."""
+        self.recorded.append(HistoryEvent(kind, at, by, unit_id, data, dossier_id=self.id))
+
+    def take(self, action: Action, now: datetime, by: int | None, unit_id: str | None) -> None:
+        """Move the status as `action` does, or raise ConflictError (409) if the status does not allow it."""
+        status = next_status(action, self.status)
+        if status == self.status:
+            return
+        previous, self.status = self.status, status
+        facts: dict[str, Any] = {}  # the statistics fold these from the history (engine/domain/stat_spans.py)
+        if status == DossierStatus.RESULT_READY:
+            self.result_ready_at = now
+        elif status == DossierStatus.RETURNED:
+            self.returned_at = now
+            facts["method"] = self.return_method.value if self.return_method else None
+        if status in PROCESSING_ENDS:
+            self.finished_at = self.finished_at or now
+            facts["finished_at"] = self.finished_at.isoformat()
+        self.record(EventKind.STATUS_CHANGED, now, by, unit_id, status=status.value, previous=previous.value,
+                    action=action.value, **facts)
+
+    def pause_clock(self, now: datetime, by: int | None, unit_id: str | None, reason: str) -> None:
+        if self.paused_at is None:
+            self.paused_at = now
+            self.record(EventKind.CLOCK_PAUSED, now, by, unit_id, reason=reason)
+
+    def resume_clock(self, now: datetime, by: int | None, unit_id: str | None, reason: str,
+                     calendar: WorkingCalendar, steps: list[Task]) -> list[Task]:
+        """Restart a stopped clock: the appointment, the deadline and the ready `steps` move by the paused
+        office hours. Returns the steps it moved."""
+        if self.paused_at is None:
+            return []
+        paused_at, self.paused_at = self.paused_at, None
+        self.due_at = calendar.resume(self.due_at, paused_at, now)
+        self.deadline_at = calendar.resume(self.deadline_at or self.due_at, paused_at, now)
+        moved = [step for step in steps if step.status == TaskStatus.READY]
+        for step in moved:
+            step.due_at = calendar.resume(step.due_at, paused_at, now)
+        self.record(EventKind.CLOCK_RESUMED, now, by, unit_id, reason=reason,
+                    paused_hours=calendar.working_hours_between(paused_at, now), due_at=self.due_at.isoformat(),
+                    deadline_at=self.deadline_at.isoformat())
+        return moved
+
+    def issue(self, kind: NoticeKind, now: datetime, by: int | None, unit_id: str, reasons: str,
+              **details: Any) -> Notice:
+        """A written notice (the slip prints it); its reasons are required."""
+        if not reasons.strip():
+            raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")])
+        notice = Notice(kind, len(self.notices_of(kind)) + 1, now, unit_id, by, reasons.strip(), **details)
+        self.notices.append(notice)
+        self.record(EventKind.NOTICE_ISSUED, now, by, unit_id, notice=kind.value, number=notice.number)
+        return notice
+
+    def request_supplement(self, now: datetime, by: int | None, unit_id: str, reasons: str,
+                           items: list[MissingItem], reply_by: datetime | None) -> Notice:
+        """Ask once, in writing, for every missing component; the clock stops until they arrive."""
+        if not items:
+            raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
+        self.take(Action.REQUEST_SUPPLEMENT, now, by, unit_id)
+        notice = self.issue(NoticeKind.SUPPLEMENT_REQUEST, now, by, unit_id, reasons, items=items,
+                            due_before=self.due_at, reply_by=reply_by)
+        self.pause_clock(now, by, unit_id, reason=SUPPLEMENTATION)
+        return notice
+
+    def supplement(self, now: datetime, by: int | None, unit_id: str, note: str, calendar: WorkingCalendar,
+                   steps: list[Task]) -> list[Task]:
+        """The applicant brought the missing components: the clock restarts and the appointment moves.
+        Returns the ready steps whose due time moved."""
+        self.take(Action.SUPPLEMENT, now, by, unit_id)
+        notice = self.pending_supplement
+        assert notice is not None, "a dossier waiting for supplementation has an open request"
+        moved = self.resume_clock(now, by, unit_id, SUPPLEMENTATION, calendar, steps)
+        notice.answered_at, notice.answered_by, notice.due_after = now, by, self.due_at
+        notice.answer_note = note.strip()
+        self.record(EventKind.SUPPLEMENTED, now, by, unit_id, number=notice.number, due_at=self.due_at.isoformat())
+        return moved
+
+    def await_payment(self, now: datetime, by: int | None, unit_id: str, reason: str) -> None:
+        """A step waits for the applicant's financial obligation: the clock stops meanwhile."""
+        self.take(Action.AWAIT_PAYMENT, now, by, unit_id)
+        self.pause_clock(now, by, unit_id, reason)
+
+    def record_payment(self, now: datetime, by: int | None, unit_id: str, reason: str, calendar: WorkingCalendar,
+                       steps: list[Task]) -> list[Task]:
+        """The obligation is met: the clock restarts, processing goes on. Returns the steps it moved."""
+        moved = self.resume_clock(now, by, unit_id, reason, calendar, steps)
+        self.take(Action.RECORD_PAYMENT, now, by, unit_id)
+        return moved
+
+    def end(self, action: Action, now: datetime, by: int | None, unit_id: str, reasons: str,
+            steps: list[Task]) -> list[Task]:
+        """Processing ends early (refused, withdrawn, stopped): the notice, the status, and the ready steps
+        leave every inbox. Returns the steps it cancelled."""
+        next_status(action, self.status)
+        if self.paused_at is not None:
+            # Waiting for the applicant when it ended: the wait is not the agency's time (Decision 766).
+            self.finished_at, self.paused_at = self.paused_at, None
+        self.issue(_ENDING_NOTICES[action], now, by, unit_id, reasons)
+        self.take(action, now, by, unit_id)
+        cancelled = [step for step in steps if step.status == TaskStatus.READY]
+        for step in cancelled:
+            step.status, step.completed_at = TaskStatus.CANCELLED, now
+        return cancelled
+
+    def extend(self, now: datetime, by: int | None, unit_id: str, reasons: str, new_due_at: datetime,
+               calendar: WorkingCalendar) -> None:
+        """Apologise and set a new appointment: once per dossier, before the appointment has passed. The
+        deadline timeliness is judged by stays where it was."""
+        next_status(Action.EXTEND, self.status)
+        if self.notices_of(NoticeKind.APOLOGY):
+            raise ConflictError(f"dossier {self.code} already had its appointment moved once",
+                                status=self.status.value)
+        if now >= self.due_at:
+            raise ConflictError(f"the appointment of dossier {self.code} has passed; an apology must come "
+                                "before it", status=self.status.value)
+        _check_new_appointment(calendar, self.due_at, new_due_at)
+        self.issue(NoticeKind.APOLOGY, now, by, unit_id, reasons, due_before=self.due_at, due_after=new_due_at)
+        self.due_at = new_due_at
+        self.record(EventKind.DEADLINE_EXTENDED, now, by, unit_id, reason="apology", due_at=new_due_at.isoformat())
+
+    def extend_for_verification(self, now: datetime, by: int | None, unit_id: str, working_days: int,
+                                calendar: WorkingCalendar) -> None:
+        """A step found that the dossier needs verification: the law gives it more working days."""
+        hours = working_days * HOURS_PER_WORKING_DAY
+        self.due_at = calendar.extend(self.due_at, hours)
+        self.deadline_at = calendar.extend(self.deadline_at or self.due_at, hours)
+        self.record(EventKind.DEADLINE_EXTENDED, now, by, unit_id, reason="verification", working_days=working_days,
+                    due_at=self.due_at.isoformat(), deadline_at=self.deadline_at.isoformat())
 
 class ReturnMethod(StrEnum):
     """How the result reached the applicant (DOMAIN.md §2.2, step 4)."""
@@ -178,3 +287,21 @@ class HistoryEvent:
     data: dict[str, Any] = field(default_factory=dict)
     dossier_id: int | None = None
     id: int | None = None
+
+
+SUPPLEMENTATION = "supplementation"  # the clock-pause reason while the applicant supplements
+
+_ENDING_NOTICES = {Action.REFUSE: NoticeKind.REFUSAL, Action.WITHDRAW: NoticeKind.WITHDRAWAL,
+                   Action.STOP: NoticeKind.STOP}
+
+
+def _check_new_appointment(calendar: WorkingCalendar, due_at: datetime, new_due_at: datetime) -> None:
+    problem = None
+    if new_due_at.tzinfo is None:
+        problem = "must carry a time zone"
+    elif new_due_at <= due_at:
+        problem = "must be later than the current appointment"
+    elif not calendar.is_working_day(new_due_at.astimezone(VN_TZ).date()):
+        problem = "must fall on a working day"
+    if problem:
+        raise ValidationFailedError("the new appointment is not usable", [FieldError("/new_due_at", problem)])

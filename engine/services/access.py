@@ -5,14 +5,13 @@ dossier is narrower and is checked by each command (lifecycle, tasks).
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.domain.actor import Actor, Role
 from engine.domain.dossier import Dossier
 from engine.domain.errors import ForbiddenError, NotFoundError
+from engine.domain.ports import UnitOfWork
 
 
-def readable_dossier(uow: Any, actor: Actor, code: str) -> Dossier:
+def readable_dossier(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     """The dossier `code` if the actor may read it.
 
     Raises:
@@ -27,7 +26,7 @@ def readable_dossier(uow: Any, actor: Actor, code: str) -> Dossier:
     return dossier
 
 
-def supervised_centres(uow: Any, actor: Actor) -> list[str] | None:
+def supervised_centres(uow: UnitOfWork, actor: Actor) -> list[str] | None:
     """The centres of the province a supervisor oversees (their unit is the province), else None."""
     if Role.SUPERVISOR.value not in actor.roles:
         return None
@@ -37,7 +36,7 @@ def supervised_centres(uow: Any, actor: Actor) -> list[str] | None:
     return [u.id for u in uow.units.list(province_id=province.id) if u.has_centre]
 
 
-def _supervises(uow: Any, actor: Actor, unit_id: str) -> bool:
+def _supervises(uow: UnitOfWork, actor: Actor, unit_id: str) -> bool:
     if Role.SUPERVISOR.value not in actor.roles:
         return False
     unit = uow.units.get(unit_id)

@@ -11,11 +11,11 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import AuthenticationError
 from engine.domain.password import dummy_hash, hash_password, needs_rehash, verify_password
+from engine.domain.ports import UnitOfWork
 from engine.domain.unit import Unit, UnitKind
 
 
@@ -31,7 +31,7 @@ DEMO_ROLES = {
 }
 
 
-def authenticate(uow: Any, *, username: str, password: str) -> Actor:
+def authenticate(uow: UnitOfWork, *, username: str, password: str) -> Actor:
     """The enabled account with this username and password; a stale hash is upgraded on the way."""
     with uow:
         found = uow.users.credentials(username)
@@ -45,7 +45,7 @@ def authenticate(uow: Any, *, username: str, password: str) -> Actor:
     return found[0]
 
 
-def sign_in(uow: Any, *, username: str, password: str, kind: TokenKind, now: datetime,
+def sign_in(uow: UnitOfWork, *, username: str, password: str, kind: TokenKind, now: datetime,
             max_age: int) -> tuple[Actor, str]:
     """Check the password and issue a token valid for `max_age` seconds; returns the officer and the token."""
     actor = authenticate(uow, username=username, password=password)
@@ -58,7 +58,7 @@ def sign_in(uow: Any, *, username: str, password: str, kind: TokenKind, now: dat
     return actor, token
 
 
-def actor_of(uow: Any, *, token: str, now: datetime) -> Actor:
+def actor_of(uow: UnitOfWork, *, token: str, now: datetime) -> Actor:
     """The officer behind a live token, or AuthenticationError."""
     with uow:
         actor = uow.tokens.actor(_digest(token), now)
@@ -67,7 +67,7 @@ def actor_of(uow: Any, *, token: str, now: datetime) -> Actor:
     return actor
 
 
-def sign_out(uow: Any, *, token: str, now: datetime) -> None:
+def sign_out(uow: UnitOfWork, *, token: str, now: datetime) -> None:
     """Revoke the token at once (idempotent: an already revoked token stays revoked)."""
     with uow:
         uow.tokens.revoke(_digest(token), now)
@@ -79,14 +79,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def load_units(uow: Any, units: Iterable[Unit]) -> int:
+def load_units(uow: UnitOfWork, units: Iterable[Unit]) -> int:
     with uow:
         count = uow.units.upsert(units)
         uow.commit()
     return count
 
 
-def create_demo_accounts(uow: Any, *, password: str, province_id: str) -> list[str]:
+def create_demo_accounts(uow: UnitOfWork, *, password: str, province_id: str) -> list[str]:
     """Demo accounts for one province (username `{role}.{unit id}`): reception, specialist and leader at
     each commune centre, specialist and leader at each agency, supervisor and admin at the province.
     Existing accounts are left alone. Returns the usernames created."""

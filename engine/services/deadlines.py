@@ -8,27 +8,25 @@ for. A dossier is marked near due and overdue at most once per deadline.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.dossier import EventKind
+from engine.domain.dossier import Dossier, EventKind
 from engine.domain.job import Job, JobKind
+from engine.domain.ports import UnitOfWork
 from engine.domain.timeliness import Timeliness, classify_open, near_due_at
-from engine.services.transitions import log_event
 
 _MARKS = {Timeliness.NEAR_DUE: EventKind.NEAR_DUE, Timeliness.OVERDUE: EventKind.OVERDUE}
 
 
-def watch(uow: Any, job: Job, *, now: datetime, calendar: WorkingCalendar, **_: Any) -> None:
+def watch(uow: UnitOfWork, job: Job, *, now: datetime, calendar: WorkingCalendar) -> None:
     """Mark the job's dossier near due or overdue if it has become so, and plan the next check."""
     dossier = uow.dossiers.get_by_id(job.dossier_id, lock=True) if job.dossier_id is not None else None
     if dossier is None or dossier.finished_at is not None or dossier.paused_at is not None:
         return  # finished; or paused, and resuming the clock schedules a new watch
     deadline = dossier.deadline_at or dossier.due_at
     timeliness = classify_open(now, deadline, calendar)
-    if timeliness in _MARKS and not _marked(uow, dossier.id, _MARKS[timeliness], deadline):
-        log_event(uow, dossier, _MARKS[timeliness], now, None, dossier.competent_unit_id,
-                  deadline=deadline.isoformat())
+    if timeliness in _MARKS and not _marked(uow, job.dossier_id, _MARKS[timeliness], deadline):
+        dossier.record(_MARKS[timeliness], now, None, dossier.competent_unit_id, deadline=deadline.isoformat())
     if timeliness != Timeliness.OVERDUE:
         # Overdue starts just after the deadline itself (a dossier finished at 17:00 sharp is on time).
         next_check = (near_due_at(deadline, calendar) if timeliness == Timeliness.IN_TIME
@@ -36,6 +34,13 @@ def watch(uow: Any, job: Job, *, now: datetime, calendar: WorkingCalendar, **_: 
         uow.jobs.add(Job(JobKind.DEADLINE_WATCH, next_check, dossier_id=dossier.id))
 
 
-def _marked(uow: Any, dossier_id: int, kind: EventKind, deadline: datetime) -> bool:
+def _marked(uow: UnitOfWork, dossier_id: int | None, kind: EventKind, deadline: datetime) -> bool:
+    assert dossier_id is not None
     return any(e.kind == kind and e.data.get("deadline") == deadline.isoformat()
                for e in uow.history.of_dossier(dossier_id))
+
+
+def watch_deadline(uow: UnitOfWork, dossier: Dossier, calendar: WorkingCalendar) -> None:
+    """Schedule the check that marks the dossier near due (one working day left), then overdue."""
+    uow.jobs.add(Job(JobKind.DEADLINE_WATCH, near_due_at(dossier.deadline_at or dossier.due_at, calendar),
+                     dossier_id=dossier.id))

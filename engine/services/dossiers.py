@@ -15,10 +15,12 @@ from typing import Any
 from engine.domain import json_codec, timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task, new_lookup_secret
-from engine.domain.dossier import format_dossier_code as dossier_code
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task
+from engine.domain.dossier_code import format_dossier_code as dossier_code
+from engine.domain.dossier_code import new_lookup_secret
 from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.fees import fee_vnd
+from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
@@ -27,8 +29,8 @@ from engine.domain.unit import Unit
 from engine.services import routing
 from engine.services.access import readable_dossier, supervised_centres
 from engine.services.catalogue import Catalogue
+from engine.services.deadlines import watch_deadline
 from engine.services.progress import Opening, record_opening
-from engine.services.transitions import log_event, watch_deadline
 from engine.workflow import HumanTask, WorkflowInstance
 
 MAX_IDEMPOTENCY_KEY = 128  # the column's width
@@ -67,7 +69,7 @@ class DossierDetail:
     step_timeliness: dict[str, Timeliness | None]
 
 
-def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
             clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
     """Receive a dossier at the actor's centre. Returns it and whether it was created now.
 
@@ -105,10 +107,10 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         dossier = _new_dossier(procedure, reception, code=code, centre=centre, routes=routes, returning=returning,
                                actor=actor, now=now, calendar=calendar)
         uow.dossiers.add(dossier)
-        log_event(uow, dossier, EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
-                  competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(), calendar=calendar.version,
-                  deadline_at=dossier.due_at.isoformat(), channel=dossier.channel.value,
-                  digitised=digitised.value)
+        dossier.record(EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
+                       competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
+                       calendar=calendar.version, deadline_at=dossier.due_at.isoformat(),
+                       channel=dossier.channel.value, digitised=digitised.value)
         record_opening(uow, dossier, instance, procedure, opening, actor_id=actor.user_id, now=now, calendar=calendar)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
@@ -116,7 +118,7 @@ def receive(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCa
         return dossier, True
 
 
-def _earlier_reception(uow: Any, centre: Unit, reception: Reception) -> Dossier | None:
+def _earlier_reception(uow: UnitOfWork, centre: Unit, reception: Reception) -> Dossier | None:
     """The dossier received with the same Idempotency-Key, if any; IdempotencyKeyReusedError if it came
     with another request."""
     assert reception.idempotency_key
@@ -183,7 +185,7 @@ def _reception_step(procedure: ProcedureVersion, ready: list[HumanTask]) -> Huma
     return found[0]
 
 
-def _centre(uow: Any, unit_id: str | None, pointer: str) -> Unit:
+def _centre(uow: UnitOfWork, unit_id: str | None, pointer: str) -> Unit:
     unit = uow.units.get(unit_id) if unit_id else None
     if unit is None or not unit.has_centre:
         raise ValidationFailedError("no such one-stop centre", [FieldError(pointer, "is not a one-stop centre")])
@@ -195,7 +197,7 @@ def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) ->
     return str(routing.resolve_pointer(application, pointer) or "")
 
 
-def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+def detail(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
            clock: Callable[[], datetime], code: str) -> DossierDetail:
     with uow:
         dossier, now = readable_dossier(uow, actor, code), clock()
@@ -207,7 +209,7 @@ def detail(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCal
                              {t.id: timeliness.of_step(t, now, calendar) for t in tasks})
 
 
-def list_for_unit(uow: Any, *, actor: Actor, status: DossierStatus | None, limit: int,
+def list_for_unit(uow: UnitOfWork, *, actor: Actor, status: DossierStatus | None, limit: int,
                   offset: int) -> tuple[list[Dossier], int]:
     """The dossiers the actor's unit is involved in; for a supervisor, those received in their province."""
     with uow:

@@ -14,6 +14,7 @@ from typing import Any
 from engine.domain import json_codec
 from engine.domain.errors import NotFoundError
 from engine.domain.history_chain import Break, Head, Link, check
+from engine.domain.ports import UnitOfWork
 
 BATCH = 500
 """Dossiers read per statement (with their events: about 10 each)."""
@@ -41,7 +42,7 @@ class Report:
             self.breaks += found[:max(listed - len(self.breaks), 0)]
 
 
-def verify(uow: Any, *, dossier_code: str | None = None, batch: int = BATCH, listed: int = 1000) -> Report:
+def verify(uow: UnitOfWork, *, dossier_code: str | None = None, batch: int = BATCH, listed: int = 1000) -> Report:
     """Check the chain of the dossier with `dossier_code`, or of every dossier; NotFoundError if there is
     no such dossier. At most `listed` breaks are kept in the report; all are counted."""
     report, after = Report(), 0
@@ -92,7 +93,8 @@ class JsonReport:
                     self.unreadable.append(Unreadable(row.owner, row.table, column, row.row_id, detail))
 
 
-def scan_json(uow: Any, *, dossier_code: str | None = None, batch: int = BATCH, listed: int = 1000) -> JsonReport:
+def scan_json(uow: UnitOfWork, *, dossier_code: str | None = None, batch: int = BATCH,
+              listed: int = 1000) -> JsonReport:
     """Every JSON value stored (or only those of the dossier with `dossier_code`) that the codec would refuse
     to read or to write again, such as the unpaired surrogates and integers beyond 64 bits that the old
     fallback to the standard library wrote. At most `listed` are kept in the report; all are counted."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import ConflictError, ForbiddenError, NotFoundError, Problem, ProcedureDefinitionError
+from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.unit import UnitKind
 from engine.services.procedures import procedure_problems
@@ -52,7 +53,7 @@ class ProcessModel:
     versions: list[VersionInfo]
 
 
-def validate_draft(uow: Any, *, actor: Actor, code: str, bpmn: str, forms: dict[str, Any] | None = None,
+def validate_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms: dict[str, Any] | None = None,
                    manifest: dict[str, Any] | None = None) -> list[Problem]:
     """Every problem of a draft: the latest version of `code` with this BPMN, and these forms and manifest
     when given (each replaces the latest's whole forms dict or manifest).
@@ -67,7 +68,7 @@ def validate_draft(uow: Any, *, actor: Actor, code: str, bpmn: str, forms: dict[
     return _draft_problems(_draft(latest, bpmn, forms, manifest))
 
 
-def publish_draft(uow: Any, *, actor: Actor, code: str, bpmn: str, forms: dict[str, Any] | None = None,
+def publish_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms: dict[str, Any] | None = None,
                   manifest: dict[str, Any] | None = None, base_version: int | None = None,
                   clock: Callable[[], datetime]) -> VersionInfo:
     """Store a valid draft (see validate_draft) as the next version of `code`; dossiers received from then
@@ -102,11 +103,12 @@ def publish_draft(uow: Any, *, actor: Actor, code: str, bpmn: str, forms: dict[s
     return VersionInfo(draft.code, draft.version, published_at, draft.checksum)
 
 
-def list_models(uow: Any, *, actor: Actor) -> list[ModelSummary]:
+def list_models(uow: UnitOfWork, *, actor: Actor) -> list[ModelSummary]:
     """Every procedure with its name and versions, by code."""
     with uow:
         _require_admin(uow, actor)
-        names = {p.code: p.manifest["name"] for p in map(uow.procedures.get, uow.procedures.latest_ids())}
+        latest = [p for p in map(uow.procedures.get, uow.procedures.latest_ids()) if p is not None]
+        names = {p.code: p.manifest["name"] for p in latest}
         rows = uow.procedures.versions()
     versions: dict[str, list[VersionInfo]] = {}
     for _, code, version, published_at, checksum in rows:
@@ -114,7 +116,7 @@ def list_models(uow: Any, *, actor: Actor) -> list[ModelSummary]:
     return [ModelSummary(code, names[code], found) for code, found in versions.items()]
 
 
-def get_model(uow: Any, *, actor: Actor, code: str, version: int | None = None) -> ProcessModel:
+def get_model(uow: UnitOfWork, *, actor: Actor, code: str, version: int | None = None) -> ProcessModel:
     """A procedure at `version` (the latest when None) with the list of its versions.
 
     Raises:
@@ -129,11 +131,13 @@ def get_model(uow: Any, *, actor: Actor, code: str, version: int | None = None) 
         if row is None:
             raise NotFoundError(f"procedure {code} has no version {version}")
         procedure = uow.procedures.get(row[0])
+        if procedure is None:
+            raise NotFoundError(f"procedure {code} has no version {row[2]}")
     return ProcessModel(code, procedure.version, row[3], procedure.checksum, procedure.manifest, procedure.bpmn,
                         procedure.forms, procedure.decisions, [VersionInfo(*r[1:]) for r in rows])
 
 
-def _require_admin(uow: Any, actor: Actor) -> None:
+def _require_admin(uow: UnitOfWork, actor: Actor) -> None:
     """Admins sit at their province's unit. Procedures are national, not a province's own, so the admin of
     any province may validate and publish every procedure; an admin role held at a commune or agency may not."""
     unit = uow.units.get(actor.unit_id)
@@ -142,11 +146,13 @@ def _require_admin(uow: Any, actor: Actor) -> None:
     actor.require(Role.ADMIN.value, unit.id if unit.kind is UnitKind.PROVINCE else str(unit.province_id))
 
 
-def _latest(uow: Any, code: str) -> ProcedureVersion:
+def _latest(uow: UnitOfWork, code: str) -> ProcedureVersion:
     version_id = uow.procedures.latest_id(code)
     if version_id is None:
         raise NotFoundError(f"procedure {code} does not exist")
-    found: ProcedureVersion = uow.procedures.get(version_id)
+    found = uow.procedures.get(version_id)
+    if found is None:
+        raise NotFoundError(f"procedure {code} does not exist")
     return found
 
 

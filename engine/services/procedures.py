@@ -17,6 +17,7 @@ from engine.domain.errors import Problem, ProcedureDefinitionError
 from engine.domain.form_schema import schema_problems
 from engine.domain.lifecycle import MILESTONES
 from engine.domain.manifest import MANIFEST_SCHEMA, PAUSE_REASONS, TASK_PROPERTIES
+from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.workflow import StepInfo, WorkflowSpec, inspect_spec
 
@@ -112,7 +113,8 @@ def _allotment_problems(procedure: ProcedureVersion, spec: WorkflowSpec) -> list
                           f"({' → '.join(spec.longest_path)}), over the legal limit of {limit_hours} hours")]
 
 
-def publish_changed(uow: Any, *, definitions: Iterable[ProcedureVersion], clock: Callable[[], datetime]) -> list[str]:
+def publish_changed(uow: UnitOfWork, *, definitions: Iterable[ProcedureVersion],
+                    clock: Callable[[], datetime]) -> list[str]:
     """Store each definition whose content is not stored yet as the next version of its procedure.
 
     A definition equal to any stored version is left alone, not only one equal to the latest: an admin

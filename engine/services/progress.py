@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.domain.calendar import HOURS_PER_WORKING_DAY, WorkingCalendar
+from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind, Task, TaskStatus
 from engine.domain.lifecycle import MILESTONES, Action
+from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.services.deadlines import watch_deadline
 from engine.services.schedule import schedule_timers
-from engine.services.transitions import apply, log_event, pause_clock, resume_clock
 from engine.workflow import HumanTask, WorkflowInstance
 
 # Task data an officer sets when the dossier needs verification (xác minh): the legal limit grows once.
@@ -41,20 +42,20 @@ class Opening:
     data: dict[str, Any]
 
 
-def record_opening(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
+def record_opening(uow: UnitOfWork, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion,
                    opening: Opening, *, actor_id: int | None, now: datetime, calendar: WorkingCalendar) -> None:
     """Record a new dossier's opening as two commands would have: the tasks ready at the start indexed,
     then the reception step's completion and what it made ready."""
     rows = {}
     for human in opening.ready:
         rows[human.id] = task = _index(uow, dossier, procedure, human, now, calendar)
-        _on_ready(uow, dossier, human, now, actor_id, task.unit_id)
+        _on_ready(dossier, human, now, actor_id, task.unit_id)
     record_progress(uow, dossier, instance, procedure, completed=Completion(rows[opening.reception.id], opening.step,
                                                                             opening.data),
                     ready_before=frozenset(rows), actor_id=actor_id, now=now, calendar=calendar)
 
 
-def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
+def record_progress(uow: UnitOfWork, dossier: Dossier, instance: WorkflowInstance, procedure: ProcedureVersion, *,
                     completed: Completion | None, ready_before: frozenset[str], actor_id: int | None,
                     now: datetime, calendar: WorkingCalendar) -> list[Task]:
     """Bring the task index, history, status and deadline in line with the workflow after a step.
@@ -73,9 +74,9 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
             task = _index(uow, dossier, procedure, human, now, calendar)
             indexed.append(task)
             if completed is not None and task.unit_id != completed.row.unit_id:
-                log_event(uow, dossier, EventKind.HANDED_OVER, now, actor_id, completed.row.unit_id,
-                          from_unit=completed.row.unit_id, to_unit=task.unit_id, step=human.step)
-            _on_ready(uow, dossier, human, now, actor_id, task.unit_id)
+                dossier.record(EventKind.HANDED_OVER, now, actor_id, completed.row.unit_id,
+                               from_unit=completed.row.unit_id, to_unit=task.unit_id, step=human.step)
+            _on_ready(dossier, human, now, actor_id, task.unit_id)
     done_now = completed.row.id if completed is not None else None
     # Left behind by the process (another path was taken): no longer in anyone's inbox.
     uow.tasks.cancel(ready_before - {h.id for h in ready} - {done_now}, now)
@@ -84,38 +85,37 @@ def record_progress(uow: Any, dossier: Dossier, instance: WorkflowInstance, proc
     return indexed
 
 
-def _record_completion(uow: Any, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
+def _record_completion(uow: UnitOfWork, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
                        actor_id: int | None, now: datetime, calendar: WorkingCalendar) -> None:
     row, step = completed.row, completed.step
     row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
     uow.tasks.update(row)
-    log_event(uow, dossier, EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
+    dossier.record(EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
     if step.properties.get("pause") and dossier.status == DossierStatus.AWAITING_PAYMENT:
-        resume_clock(uow, dossier, now, actor_id, row.unit_id, calendar, reason=step.properties["pause"])
-        apply(uow, dossier, Action.RECORD_PAYMENT, now, actor_id, row.unit_id)
+        assert dossier.id is not None
+        moved = dossier.record_payment(now, actor_id, row.unit_id, step.properties["pause"], calendar,
+                                       uow.tasks.of_dossier(dossier.id))
+        for moved_step in moved:
+            uow.tasks.update(moved_step)
+        watch_deadline(uow, dossier, calendar)
     if completed.data.get(VERIFICATION_FLAG) is True:
         _extend_for_verification(uow, dossier, procedure, now, actor_id, row.unit_id, calendar)
     milestone = step.properties.get("milestone")
     if milestone in MILESTONES:
-        apply(uow, dossier, MILESTONES[milestone], now, actor_id, row.unit_id)
+        dossier.take(MILESTONES[milestone], now, actor_id, row.unit_id)
 
 
-def _extend_for_verification(uow: Any, dossier: Dossier, procedure: ProcedureVersion, now: datetime,
+def _extend_for_verification(uow: UnitOfWork, dossier: Dossier, procedure: ProcedureVersion, now: datetime,
                              actor_id: int | None, unit_id: str, calendar: WorkingCalendar) -> None:
     extra_days = procedure.time_limit.verification_extra_days
     assert dossier.id is not None
     already = any(e.kind == EventKind.DEADLINE_EXTENDED and e.data.get("reason") == "verification"
-                  for e in uow.history.of_dossier(dossier.id))
+                  for e in [*uow.history.of_dossier(dossier.id), *dossier.recorded])
     if extra_days and not already:
-        dossier.due_at = calendar.extend(dossier.due_at, extra_days * HOURS_PER_WORKING_DAY)
-        dossier.deadline_at = calendar.extend(dossier.deadline_at or dossier.due_at,
-                                              extra_days * HOURS_PER_WORKING_DAY)
-        log_event(uow, dossier, EventKind.DEADLINE_EXTENDED, now, actor_id, unit_id, reason="verification",
-                  working_days=extra_days, due_at=dossier.due_at.isoformat(),
-                  deadline_at=dossier.deadline_at.isoformat())
+        dossier.extend_for_verification(now, actor_id, unit_id, extra_days, calendar)
 
 
-def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: HumanTask, now: datetime,
+def _index(uow: UnitOfWork, dossier: Dossier, procedure: ProcedureVersion, human: HumanTask, now: datetime,
            calendar: WorkingCalendar) -> Task:
     assert dossier.id is not None
     binding = procedure.lane(human.lane)
@@ -127,11 +127,10 @@ def _index(uow: Any, dossier: Dossier, procedure: ProcedureVersion, human: Human
     return task
 
 
-def _on_ready(uow: Any, dossier: Dossier, human: HumanTask, now: datetime, actor_id: int | None,
+def _on_ready(dossier: Dossier, human: HumanTask, now: datetime, actor_id: int | None,
               unit_id: str) -> None:
     if human.properties.get("pause") and dossier.paused_at is None:
-        apply(uow, dossier, Action.AWAIT_PAYMENT, now, actor_id, unit_id)
-        pause_clock(uow, dossier, now, actor_id, unit_id, reason=human.properties["pause"])
+        dossier.await_payment(now, actor_id, unit_id, human.properties["pause"])
     elif human.properties.get("milestone") == "returned" and dossier.status == DossierStatus.PROCESSING:
         # Only the return is left (every parallel leg is done): the result is ready at the return centre.
-        apply(uow, dossier, Action.FINISH, now, actor_id, unit_id)
+        dossier.take(Action.FINISH, now, actor_id, unit_id)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.domain.dossier import Dossier, EventKind, HistoryEvent, typed_secret
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent
+from engine.domain.dossier_code import typed_secret
 from engine.domain.errors import NotFoundError
 from engine.domain.lookup_lock import check_not_locked
+from engine.domain.ports import UnitOfWork
 from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
 from engine.services.catalogue import Catalogue
@@ -47,7 +49,7 @@ MAX_CODE = 48
 """The longest dossier code (the column's width): a longer one matches nothing and is not counted."""
 
 
-def citizen_dossier(uow: Any, code: str, secret: str, now: datetime) -> Dossier:
+def citizen_dossier(uow: UnitOfWork, code: str, secret: str, now: datetime) -> Dossier:
     """The dossier the receipt's code and secret open, inside the caller's unit of work (run it inside
     `counting_failures`); LookupLockedError while the code is locked."""
     check_not_locked(uow.lookup_failures.get(code), now)
@@ -59,7 +61,7 @@ def citizen_dossier(uow: Any, code: str, secret: str, now: datetime) -> Dossier:
 
 
 @contextmanager
-def counting_failures(uow: Any, code: str, now: datetime) -> Iterator[None]:
+def counting_failures(uow: UnitOfWork, code: str, now: datetime) -> Iterator[None]:
     """Around a look-up's unit of work: a wrong secret is counted against the code in a transaction of its
     own, once the look-up's is rolled back."""
     try:
@@ -72,7 +74,8 @@ def counting_failures(uow: Any, code: str, now: datetime) -> Iterator[None]:
         raise
 
 
-def look_up(uow: Any, *, catalogue: Catalogue, code: str, secret: str, clock: Callable[[], datetime]) -> PublicDossier:
+def look_up(uow: UnitOfWork, *, catalogue: Catalogue, code: str, secret: str,
+            clock: Callable[[], datetime]) -> PublicDossier:
     now = clock()
     with counting_failures(uow, code, now), uow:
         dossier = citizen_dossier(uow, code, secret, now)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from engine.domain.dossier import EventKind
 from engine.domain.errors import ConflictError
+from engine.domain.ports import UnitOfWork
 from engine.domain.rating import ALREADY_RATED, Criterion, Rating, SatisfactionLevel, check_can_rate
 from engine.services.public import citizen_dossier, counting_failures
-from engine.services.transitions import log_event
 
 
-def rate(uow: Any, *, code: str, secret: str, level: SatisfactionLevel, comment: str | None = None,
+def rate(uow: UnitOfWork, *, code: str, secret: str, level: SatisfactionLevel, comment: str | None = None,
          criteria: dict[Criterion, SatisfactionLevel] | None = None, clock: Callable[[], datetime]) -> Rating:
     """Record the rating: 404 as the look-up for a wrong code or secret, 409 before the return or
     once rated (also for the loser of two concurrent ratings, through the unique dossier_id)."""
@@ -30,6 +29,6 @@ def rate(uow: Any, *, code: str, secret: str, level: SatisfactionLevel, comment:
         except ConflictError as error:
             raise ConflictError(ALREADY_RATED, status=dossier.status.value) from error
         # No actor or unit: the citizen has no account, and the rating is of the whole service.
-        log_event(uow, dossier, EventKind.RATED, rating.rated_at, None, None, level=rating.level.value)
+        dossier.record(EventKind.RATED, rating.rated_at, None, None, level=rating.level.value)
         uow.commit()
         return rating

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.ports import UnitOfWork
 from engine.domain.slip import FORMS, Applicant, Issuer, SlipForm, SlipKind, applicant, issuer
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import of_dossier
@@ -53,7 +53,7 @@ class Register:
     rows: list[RegisterRow]
 
 
-def read(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+def read(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
          clock: Callable[[], datetime], unit_id: str, start: date, end: date) -> Register:
     """The register of centre `unit_id` for the local days `start` to `end`, both included.
 
@@ -137,7 +137,7 @@ def _note(dossier: Dossier, now: datetime, calendar: WorkingCalendar) -> str:
 class _Names:
     """Procedure and unit names, each read once per register."""
 
-    def __init__(self, uow: Any, catalogue: Catalogue):
+    def __init__(self, uow: UnitOfWork, catalogue: Catalogue):
         self._uow, self._catalogue = uow, catalogue
         self._units: dict[str, str | None] = {}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.domain.errors import FieldError, ValidationFailedError
 from engine.domain.manifest import AGENCY_KINDS, DOSSIER_UNITS
+from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.unit import Unit, UnitKind, agency_id
 
@@ -27,7 +28,7 @@ def decided_in_workflow(procedure: ProcedureVersion) -> bool:
     return bool(procedure.competence_rule["rule"] == "decision")
 
 
-def route(uow: Any, procedure: ProcedureVersion, application: dict[str, Any], centre: Unit,
+def route(uow: UnitOfWork, procedure: ProcedureVersion, application: dict[str, Any], centre: Unit,
           decided: Any = None) -> Routing:
     """Resolve the competent unit and the agency lanes for a dossier received at `centre`.
 
@@ -57,7 +58,7 @@ def route(uow: Any, procedure: ProcedureVersion, application: dict[str, Any], ce
     return Routing(competent, routes)
 
 
-def _commune(uow: Any, application: dict[str, Any], pointer: str, centre: Unit, field: str) -> Unit:
+def _commune(uow: UnitOfWork, application: dict[str, Any], pointer: str, centre: Unit, field: str) -> Unit:
     unit = uow.units.get(str(resolve_pointer(application, pointer)))
     if unit is None or unit.kind != UnitKind.COMMUNE:
         raise ValidationFailedError("unknown commune", [FieldError(field, "is not a known commune")])
@@ -65,7 +66,7 @@ def _commune(uow: Any, application: dict[str, Any], pointer: str, centre: Unit, 
     return unit
 
 
-def _agency(uow: Any, kind: str, centre: Unit, commune: Unit | None) -> Unit:
+def _agency(uow: UnitOfWork, kind: str, centre: Unit, commune: Unit | None) -> Unit:
     province = province_of(centre)
     commune_id = commune.id if commune is not None and commune.kind == UnitKind.COMMUNE else None
     try:

@@ -10,14 +10,14 @@ first) finds nothing due and does nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from engine.domain.dossier import Dossier
 from engine.domain.job import Job, JobKind
+from engine.domain.ports import UnitOfWork
 from engine.workflow import WorkflowInstance
 
 
-def schedule_timers(uow: Any, dossier: Dossier, instance: WorkflowInstance, *, now: datetime) -> None:
+def schedule_timers(uow: UnitOfWork, dossier: Dossier, instance: WorkflowInstance, *, now: datetime) -> None:
     """Arm the timers the workflow has just reached and add a job for each new fire time."""
     assert dossier.id is not None
     instance.arm_timers(now)

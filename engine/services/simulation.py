@@ -30,6 +30,7 @@ from engine.domain.dossier import Task, TaskStatus
 from engine.domain.errors import DomainError, NotFoundError
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
+from engine.domain.ports import UnitOfWork
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
 from engine.services import dossiers, lifecycle, ratings, tasks, worker
 from engine.services import simulation_cases as model
@@ -72,7 +73,7 @@ class _Dossier:
     ended: bool = False  # returned, refused or withdrawn by the simulation
 
 
-def simulate(uow_factory: Callable[[], Any], *, catalogue: Catalogue, calendar: WorkingCalendar,
+def simulate(uow_factory: Callable[[], UnitOfWork], *, catalogue: Catalogue, calendar: WorkingCalendar,
              clock: Callable[[], datetime], scenarios: Mapping[str, Sequence[Mapping[str, Any]]],
              province: int = HUE_PROVINCE_CODE, days: int = 5, per_centre: float = 3.0, seed: int = 1,
              centres: Sequence[str] | None = None, rates: Rates = DEFAULT_RATES,
@@ -92,7 +93,7 @@ def simulate(uow_factory: Callable[[], Any], *, catalogue: Catalogue, calendar: 
 
 
 class _Run:
-    def __init__(self, uow_factory: Callable[[], Any], catalogue: Catalogue, calendar: WorkingCalendar,
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], catalogue: Catalogue, calendar: WorkingCalendar,
                  rng: random.Random, rates: Rates):
         self.uow_factory, self.catalogue, self.calendar, self.rng, self.rates = (
             uow_factory, catalogue, calendar, rng, rates)
@@ -117,7 +118,7 @@ class _Run:
         if days:
             self._at(datetime.combine(days[0], time(7, 0), VN_TZ).astimezone(UTC), self._jobs)
 
-    def _procedure(self, uow: Any, code: str, found: Sequence[Mapping[str, Any]]) -> Procedure | None:
+    def _procedure(self, uow: UnitOfWork, code: str, found: Sequence[Mapping[str, Any]]) -> Procedure | None:
         try:
             published = self.catalogue.latest(uow.procedures, code)
         except NotFoundError:
@@ -170,8 +171,8 @@ class _Run:
         return self._actors[username]
 
     def _jobs(self, again: bool = True) -> None:
-        while ran := worker.run_due(self.uow_factory, handlers=worker.HANDLERS, clock=self.clock,
-                                    calendar=self.calendar, catalogue=self.catalogue):
+        handlers = worker.handlers(calendar=self.calendar, catalogue=self.catalogue)
+        while ran := worker.run_due(self.uow_factory, handlers=handlers, clock=self.clock):
             self.summary.jobs_run += ran
         if again:
             self._at(self.clock.now + JOBS_EVERY, self._jobs)

@@ -17,6 +17,7 @@ from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.errors import NotFoundError
 from engine.domain.notice import Notice, NoticeKind
+from engine.domain.ports import UnitOfWork
 from engine.domain.slip import (
     DOCUMENT_FORM_LABELS,
     FORMS,
@@ -83,7 +84,7 @@ class Slip:
     timeliness: str | None = None
 
 
-def gather(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
            clock: Callable[[], datetime], code: str, kind: SlipKind, number: int | None = None) -> Slip:
     """The content of slip `kind` of dossier `code`, as of now.
 
@@ -111,7 +112,7 @@ def gather(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCal
         return slip
 
 
-def _compose(uow: Any, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,
+def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,
              now: datetime) -> Slip:
     form, units = FORMS[kind], _Units(uow)
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
@@ -143,7 +144,7 @@ def _notice(dossier: Dossier, kind: NoticeKind, number: int | None) -> Notice:
     return found
 
 
-def _register_place(uow: Any, dossier: Dossier) -> tuple[int, int]:
+def _register_place(uow: UnitOfWork, dossier: Dossier) -> tuple[int, int]:
     """The centre's register book (one per calendar year) and the dossier's ordinal in it."""
     year = dossier.received_at.astimezone(VN_TZ).year
     opened = datetime(year, 1, 1, tzinfo=VN_TZ)
@@ -163,8 +164,9 @@ def _number(form: SlipForm, ordinal: int | None, notice: Notice | None) -> str |
     return f"{ordinal}/{form.suffix}"
 
 
-def _appointment(uow: Any, dossier: Dossier) -> datetime:
+def _appointment(uow: UnitOfWork, dossier: Dossier) -> datetime:
     """The appointment written on the receipt: the due time recorded when the dossier was received."""
+    assert dossier.id is not None
     received = next((e for e in uow.history.of_dossier(dossier.id) if e.kind == EventKind.RECEIVED), None)
     if received is not None and received.data.get("due_at"):
         return datetime.fromisoformat(received.data["due_at"])
@@ -186,9 +188,10 @@ def _documents(manifest: dict[str, Any], notice: Notice | None) -> list[Document
     return rows
 
 
-def _with_control_rows(uow: Any, slip: Slip, calendar: WorkingCalendar) -> Slip:
+def _with_control_rows(uow: UnitOfWork, slip: Slip, calendar: WorkingCalendar) -> Slip:
     """The control sheet adds its hand-over rows and the dossier's timeliness as of printing."""
     dossier, now = slip.dossier, slip.issued_at
+    assert dossier.id is not None
     tasks, history = uow.tasks.of_dossier(dossier.id), uow.history.of_dossier(dossier.id)
     names = uow.printing.display_names([t.completed_by for t in tasks] + [e.actor_id for e in history])
     rows = hand_overs(dossier, tasks, history, unit_name=_Units(uow).name,
@@ -210,7 +213,7 @@ class _Issuing:
 class _Units:
     """Unit names and issuers, each unit read once per slip."""
 
-    def __init__(self, uow: Any):
+    def __init__(self, uow: UnitOfWork):
         self._uow = uow
         self._cache: dict[str, Unit | None] = {}
 

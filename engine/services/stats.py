@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.figures import Figures, Group, Scope, ranked
 from engine.domain.indicators import Indicator, indicators_of
+from engine.domain.ports import UnitOfWork
 from engine.domain.unit import Unit
 from engine.services.catalogue import Catalogue
 
@@ -53,7 +53,7 @@ def month_of(moment: datetime) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(), VN_TZ), datetime.combine(following, time(), VN_TZ)
 
 
-def centres(uow: Any, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,
+def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,
             end: datetime, unit_id: str | None = None, procedure_code: str | None = None) -> CentreReport:
     """The figures of the dossiers received from `start` to `end` (excluded) as they stood at `end` or now.
 
@@ -95,13 +95,13 @@ def _named(group: Group[str], units: dict[str, Unit]) -> Group[Named]:
     return Group(Named(group.key, unit.name if unit else group.key), group.figures, group.rank)
 
 
-def _procedure_names(uow: Any, catalogue: Catalogue) -> dict[str, str]:
+def _procedure_names(uow: UnitOfWork, catalogue: Catalogue) -> dict[str, str]:
     """Each procedure's name as its latest version gives it (one read; the versions are cached)."""
     latest = (catalogue.version(uow.procedures, version_id) for version_id in uow.procedures.latest_ids())
     return {procedure.code: procedure.name_vi for procedure in latest}
 
 
-def _unit(uow: Any, unit_id: str) -> Unit:
+def _unit(uow: UnitOfWork, unit_id: str) -> Unit:
     unit = uow.units.get(unit_id)
     if unit is None:
         raise NotFoundError(f"there is no unit {unit_id}")

@@ -15,18 +15,19 @@ from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier, Task, TaskStatus
 from engine.domain.errors import ConflictError, NotFoundError
 from engine.domain.lifecycle import Action, next_status
+from engine.domain.ports import UnitOfWork
 from engine.services.catalogue import Catalogue
 from engine.services.progress import Completion, record_progress
 from engine.workflow import WorkflowInstance
 
 
-def inbox(uow: Any, *, actor: Actor, status: TaskStatus, limit: int, offset: int) -> tuple[list[Task], int]:
+def inbox(uow: UnitOfWork, *, actor: Actor, status: TaskStatus, limit: int, offset: int) -> tuple[list[Task], int]:
     with uow:
         return uow.tasks.inbox(unit_id=actor.unit_id, roles=actor.roles, status=status.value,
                                limit=limit, offset=offset)
 
 
-def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+def complete(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
              clock: Callable[[], datetime], task_id: str, data: dict[str, Any]) -> Dossier:
     with uow:
         found = uow.dossiers.with_task(task_id, lock=True)
@@ -40,13 +41,15 @@ def complete(uow: Any, *, actor: Actor, catalogue: Catalogue, calendar: WorkingC
         return dossier
 
 
-def complete_locked(uow: Any, dossier: Dossier, task_id: str, *, actor: Actor, catalogue: Catalogue,
+def complete_locked(uow: UnitOfWork, dossier: Dossier, task_id: str, *, actor: Actor, catalogue: Catalogue,
                     calendar: WorkingCalendar, now: datetime, data: dict[str, Any], task: Task | None = None) -> None:
     """Complete a task of a dossier the caller has locked, inside the caller's transaction; `task` is its row
     if the caller read it under that lock."""
     next_status(Action.COMPLETE_STEP, dossier.status)  # no step moves while the dossier waits or has ended
     if task is None:
         task = uow.tasks.get(task_id)  # read under the dossier lock: another officer may have just completed it
+    if task is None:
+        raise NotFoundError(f"task {task_id} does not exist")
     if task.status != TaskStatus.READY:
         raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
     actor.require(task.role, task.unit_id)
@@ -60,7 +63,7 @@ def complete_locked(uow: Any, dossier: Dossier, task_id: str, *, actor: Actor, c
                     ready_before=ready_before, actor_id=actor.user_id, now=now, calendar=calendar)
 
 
-def returning_step(uow: Any, catalogue: Catalogue, dossier: Dossier) -> str:
+def returning_step(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier) -> str:
     """The id of the dossier's ready step marked `milestone: returned` (handing the result over)."""
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
     instance = WorkflowInstance.restore(catalogue.spec(procedure), dossier.workflow_state)

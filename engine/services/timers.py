@@ -9,22 +9,21 @@ RECHECK_WHILE_WAITING; once the dossier has ended its timers are dropped.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import EventKind
 from engine.domain.job import Job
 from engine.domain.lifecycle import Action, allows
+from engine.domain.ports import UnitOfWork
 from engine.services.catalogue import Catalogue
 from engine.services.progress import record_progress
-from engine.services.transitions import log_event
 from engine.workflow import WorkflowInstance
 
 RECHECK_WHILE_WAITING = timedelta(hours=1)
 
 
-def fire(uow: Any, job: Job, *, now: datetime, calendar: WorkingCalendar, catalogue: Catalogue,
-         **_: Any) -> datetime | None:
+def fire(uow: UnitOfWork, job: Job, *, now: datetime, calendar: WorkingCalendar,
+         catalogue: Catalogue) -> datetime | None:
     """Fire the job's dossier's due timers. Returns when to look again if the dossier is waiting."""
     dossier = uow.dossiers.get_by_id(job.dossier_id, lock=True) if job.dossier_id is not None else None
     if dossier is None:
@@ -36,7 +35,7 @@ def fire(uow: Any, job: Job, *, now: datetime, calendar: WorkingCalendar, catalo
     ready_before = instance.ready_ids()
     fired = instance.fire_due_timers(now)
     if fired:
-        log_event(uow, dossier, EventKind.TIMER_FIRED, now, None, dossier.competent_unit_id, steps=fired)
+        dossier.record(EventKind.TIMER_FIRED, now, None, dossier.competent_unit_id, steps=fired)
         record_progress(uow, dossier, instance, procedure, completed=None, ready_before=ready_before,
                         actor_id=None, now=now, calendar=calendar)
         uow.dossiers.update(dossier)

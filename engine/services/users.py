@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from engine.domain.actor import Account, Actor, Role
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.password import hash_password, password_problem
+from engine.domain.ports import UnitOfWork
 from engine.domain.unit import Unit, UnitKind
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
@@ -27,7 +27,7 @@ ROLE_UNITS = {
 }
 
 
-def create(uow: Any, *, username: str, password: str, display_name: str, unit_id: str, roles: Sequence[str],
+def create(uow: UnitOfWork, *, username: str, password: str, display_name: str, unit_id: str, roles: Sequence[str],
            by: Actor | None = None) -> Account:
     """Create an enabled account.
 
@@ -46,11 +46,12 @@ def create(uow: Any, *, username: str, password: str, display_name: str, unit_id
         uow.users.add(username=username, password_hash=hash_password(password), display_name=display_name.strip(),
                       unit_id=unit_id, roles=sorted(set(roles)))
         uow.commit()
-        account: Account = uow.users.account(username)
+        account = uow.users.account(username)
+    assert account is not None, "the account was just stored"
     return account
 
 
-def set_disabled(uow: Any, *, username: str, disabled: bool, now: datetime, by: Actor | None = None) -> Account:
+def set_disabled(uow: UnitOfWork, *, username: str, disabled: bool, now: datetime, by: Actor | None = None) -> Account:
     """Disable an account (its tokens and sessions stop working at once) or enable it again."""
     with uow:
         account = uow.users.account(username)
@@ -61,14 +62,15 @@ def set_disabled(uow: Any, *, username: str, disabled: bool, now: datetime, by: 
             if disabled and by.username == username:
                 raise ConflictError("you cannot disable your own account")
         user_id = uow.users.set_disabled(username, now if disabled else None)
-        if disabled:
+        if disabled and user_id is not None:
             uow.tokens.revoke_all(user_id, now)
         uow.commit()
-        updated: Account = uow.users.account(username)
+        updated = uow.users.account(username)
+    assert updated is not None, "the account was read in this transaction"
     return updated
 
 
-def accounts(uow: Any, *, by: Actor | None = None, unit_id: str | None = None) -> list[Account]:
+def accounts(uow: UnitOfWork, *, by: Actor | None = None, unit_id: str | None = None) -> list[Account]:
     """Accounts of one unit, or of every unit in the admin's province (all accounts for the CLI)."""
     with uow:
         if unit_id is not None:
@@ -84,7 +86,7 @@ def accounts(uow: Any, *, by: Actor | None = None, unit_id: str | None = None) -
         return list(uow.users.accounts([u.id for u in uow.units.list(province_id=by.unit_id)]))
 
 
-def _require_admin_of(uow: Any, actor: Actor, unit: Unit | None) -> None:
+def _require_admin_of(uow: UnitOfWork, actor: Actor, unit: Unit | None) -> None:
     if Role.ADMIN.value not in actor.roles:
         raise ForbiddenError("managing accounts needs the role 'admin'")
     if unit is not None and actor.unit_id not in (unit.id, unit.province_id):

@@ -5,10 +5,11 @@ and the `done` mark commit together: a worker that dies half-way leaves the job 
 applied, and the next worker runs it whole. On PostgreSQL claiming skips rows other workers hold, so
 any number of workers on any number of nodes share the queue and each job runs once.
 
-A handler is `handler(uow, job, *, now, calendar, catalogue) -> datetime | None`. It runs inside the
-open unit of work and never commits. Returning a time keeps the job pending until then (the work is
-not possible yet); raising means the attempt failed: its writes are undone, and the job is retried
-with exponential backoff until MAX_ATTEMPTS, then left FAILED with the exception's message.
+A handler is `handler(uow, job, *, now) -> datetime | None`, bound to what else it needs by
+`handlers()`. It runs inside the open unit of work and never commits. Returning a time keeps the job
+pending until then (the work is not possible yet); raising means the attempt failed: its writes are
+undone, and the job is retried with exponential backoff until MAX_ATTEMPTS, then left FAILED with the
+exception's message.
 """
 
 from __future__ import annotations
@@ -17,22 +18,31 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Protocol
 
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.job import Job, JobKind
+from engine.domain.ports import UnitOfWork
 from engine.services import deadlines, lifecycle, timers
 from engine.services.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[..., datetime | None]
 
-HANDLERS: dict[JobKind, Handler] = {
-    JobKind.DEADLINE_WATCH: deadlines.watch,
-    JobKind.SUPPLEMENT_EXPIRY: lifecycle.expire_supplement,
-    JobKind.WORKFLOW_TIMER: timers.fire,
-}
+
+class Handler(Protocol):
+    def __call__(self, uow: UnitOfWork, job: Job, *, now: datetime) -> datetime | None: ...
+
+
+def handlers(*, calendar: WorkingCalendar, catalogue: Catalogue) -> dict[JobKind, Handler]:
+    """The handler of each job kind, each given the dependencies it uses."""
+    return {
+        JobKind.DEADLINE_WATCH: partial(deadlines.watch, calendar=calendar),
+        JobKind.SUPPLEMENT_EXPIRY: lifecycle.expire_supplement,
+        JobKind.WORKFLOW_TIMER: partial(timers.fire, calendar=calendar, catalogue=catalogue),
+    }
+
 
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4 minutes: a passing fault clears, a bug stops soon
 BATCH = 100  # jobs run before the loop looks at its stop event again
@@ -44,19 +54,18 @@ def retry_delay(attempts: int) -> timedelta:
     return FIRST_RETRY * 2 ** max(attempts - 1, 0)
 
 
-def run_due(uow_factory: Callable[[], Any], *, handlers: dict[JobKind, Handler], clock: Callable[[], datetime],
-            calendar: WorkingCalendar, catalogue: Catalogue, limit: int = BATCH) -> int:
+def run_due(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],
+            clock: Callable[[], datetime], limit: int = BATCH) -> int:
     """Run due jobs one per transaction until none is due or `limit` ran; return how many ran
     (succeeded, postponed or failed)."""
-    context = {"calendar": calendar, "catalogue": catalogue}
     ran = 0
-    while ran < limit and _run_one(uow_factory, handlers, clock, context):
+    while ran < limit and _run_one(uow_factory, handlers, clock):
         ran += 1
     return ran
 
 
-def _run_one(uow_factory: Callable[[], Any], handlers: dict[JobKind, Handler], clock: Callable[[], datetime],
-             context: dict[str, Any]) -> bool:
+def _run_one(uow_factory: Callable[[], UnitOfWork], handlers: dict[JobKind, Handler],
+             clock: Callable[[], datetime]) -> bool:
     """Claim one due job and run it in the same transaction; False when nothing is due."""
     with uow_factory() as uow:
         now = clock()
@@ -64,7 +73,7 @@ def _run_one(uow_factory: Callable[[], Any], handlers: dict[JobKind, Handler], c
         if not claimed:
             return False
         job = claimed[0]
-        _attempt(uow, handlers, job, now, context)
+        _attempt(uow, handlers, job, now)
         try:
             uow.commit()
             return True
@@ -74,12 +83,12 @@ def _run_one(uow_factory: Callable[[], Any], handlers: dict[JobKind, Handler], c
     return True
 
 
-def _attempt(uow: Any, handlers: dict[JobKind, Handler], job: Job, now: datetime, context: dict[str, Any]) -> None:
+def _attempt(uow: UnitOfWork, handlers: dict[JobKind, Handler], job: Job, now: datetime) -> None:
     """Run the job's handler; mark it done, postponed, or failed (its writes undone), uncommitted."""
     assert job.id is not None
     try:
         with uow.jobs.attempt():
-            later = _handler(handlers, job)(uow, job, now=now, **context)
+            later = _handler(handlers, job)(uow, job, now=now)
     except Exception as error:  # the handler's writes are undone; the job row is still locked by us
         _fail(uow, job, error, now)
         return
@@ -95,23 +104,23 @@ def _handler(handlers: dict[JobKind, Handler], job: Job) -> Handler:
     return handlers[job.kind]
 
 
-def _fail(uow: Any, job: Job, error: Exception, now: datetime) -> None:
+def _fail(uow: UnitOfWork, job: Job, error: Exception, now: datetime) -> None:
     # The message only: a traceback's locals are never stored (they may hold an applicant's data).
     message = f"{type(error).__name__}: {error}"
+    assert job.id is not None, "a claimed job has its id"
     failed = uow.jobs.record_failure(job.id, message, now + retry_delay(job.attempts + 1))
     log.warning("job %s (%s) failed, attempt %s: %s", job.id, job.kind.value,
                 failed.attempts if failed else "?", message)
 
 
-def _fail_apart(uow_factory: Callable[[], Any], job: Job, error: Exception, now: datetime) -> None:
+def _fail_apart(uow_factory: Callable[[], UnitOfWork], job: Job, error: Exception, now: datetime) -> None:
     with uow_factory() as uow:
         _fail(uow, job, error, now)
         uow.commit()
 
 
-def run_forever(uow_factory: Callable[[], Any], *, handlers: dict[JobKind, Handler],
-                clock: Callable[[], datetime], calendar: WorkingCalendar, catalogue: Catalogue,
-                interval_seconds: float, stop_event: threading.Event) -> int:
+def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],
+                clock: Callable[[], datetime], interval_seconds: float, stop_event: threading.Event) -> int:
     """Run due jobs until `stop_event` is set, sleeping `interval_seconds` whenever none is due.
 
     A job in progress always finishes (or rolls back) before the loop stops. An error outside any
@@ -121,7 +130,7 @@ def run_forever(uow_factory: Callable[[], Any], *, handlers: dict[JobKind, Handl
     total = 0
     while not stop_event.is_set():
         try:
-            ran = run_due(uow_factory, handlers=handlers, clock=clock, calendar=calendar, catalogue=catalogue)
+            ran = run_due(uow_factory, handlers=handlers, clock=clock)
         except Exception as error:
             pause = max(interval_seconds, PAUSE_AFTER_ERROR)
             log.error("the worker could not use the jobs table (%s: %s); trying again in %ss",

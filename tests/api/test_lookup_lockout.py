@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from engine.adapters.records import DossierRecord
-from engine.domain.dossier import grouped_secret
+from engine.domain.dossier_code import grouped_secret
 from engine.domain.lookup_lock import LOCK, MAX_FAILURES
 from tests.api.helpers import API, drive_to_result, received, return_result, sign_in
 from tests.conftest import PHU_XUAN, Clock

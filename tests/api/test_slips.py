@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from engine.adapters.printing import qr_svg
-from engine.domain.dossier import grouped_secret
+from engine.domain.dossier_code import grouped_secret
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
 from tests.api.printed import pdf_words, slip, words
 from tests.conftest import Clock

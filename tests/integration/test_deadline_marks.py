@@ -21,8 +21,8 @@ def marks(wiring: Wiring, dossier: Dossier) -> list[tuple[str, datetime]]:
 
 def run_at(wiring: Wiring, clock: Clock, now: datetime) -> None:
     clock.now = now
-    worker.run_due(wiring.uow, handlers=worker.HANDLERS, clock=clock, calendar=wiring.calendar,
-                   catalogue=wiring.catalogue)
+    worker.run_due(wiring.uow, handlers=worker.handlers(calendar=wiring.calendar, catalogue=wiring.catalogue),
+                   clock=clock)
 
 
 def test_a_dossier_is_marked_near_due_then_overdue_once_each(wiring: Wiring, clock: Clock) -> None:

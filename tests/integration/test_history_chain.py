@@ -28,7 +28,6 @@ from engine.domain.history_chain import GENESIS, Fault, digest
 from engine.domain.job import Job, JobKind
 from engine.domain.rating import SatisfactionLevel
 from engine.services import integrity, ratings, worker
-from engine.services.transitions import log_event
 from tests.conftest import PHU_XUAN, Clock
 from tests.integration._support import Actors, complete_step, drive_to_end, receive, run_together
 
@@ -235,8 +234,7 @@ def _job_that(wiring: Wiring, clock: Clock, dossier: Dossier, work: Callable[...
     with wiring.uow() as uow:
         uow.jobs.add(Job(JobKind.WORKFLOW_TIMER, clock.now, dossier_id=dossier.id))
         uow.commit()
-    worker.run_due(wiring.uow, handlers={JobKind.WORKFLOW_TIMER: work}, clock=clock, calendar=wiring.calendar,
-                   catalogue=wiring.catalogue)
+    worker.run_due(wiring.uow, handlers={JobKind.WORKFLOW_TIMER: work}, clock=clock)
 
 
 def test_a_failed_job_leaves_the_chain_whole_and_a_passing_one_extends_it(wiring: Wiring, clock: Clock) -> None:
@@ -245,13 +243,13 @@ def test_a_failed_job_leaves_the_chain_whole_and_a_passing_one_extends_it(wiring
 
     def append_then_fail(uow: Any, job: Job, *, now: datetime, **_: Any) -> None:
         loaded = uow.dossiers.get_by_id(job.dossier_id, lock=True)
-        log_event(uow, loaded, EventKind.TIMER_FIRED, now, None, PHU_XUAN, steps=["a"])
+        loaded.record(EventKind.TIMER_FIRED, now, None, PHU_XUAN, steps=["a"])
         uow.dossiers.update(loaded)  # the head goes into the row inside the job's savepoint...
-        log_event(uow, loaded, EventKind.TIMER_FIRED, now, None, PHU_XUAN, steps=["b"])
+        loaded.record(EventKind.TIMER_FIRED, now, None, PHU_XUAN, steps=["b"])
         raise RuntimeError("the job fails")  # ...and both go when it rolls back
 
     def append(uow: Any, job: Job, *, now: datetime, **_: Any) -> None:
-        log_event(uow, uow.dossiers.get_by_id(job.dossier_id, lock=True), EventKind.TIMER_FIRED, now, None,
+        uow.dossiers.get_by_id(job.dossier_id, lock=True).record(EventKind.TIMER_FIRED, now, None,
                   PHU_XUAN, steps=["c"])
 
     _job_that(wiring, clock, dossier, append_then_fail)  # retried only in 30 s: the clock stays
@@ -265,7 +263,7 @@ def test_a_head_written_in_a_savepoint_that_rolls_back_is_written_again(wiring: 
     dossier = _dossiers(wiring)[2]
     with wiring.uow() as uow:
         loaded = uow.dossiers.get(dossier.code, lock=True)
-        log_event(uow, loaded, EventKind.TIMER_FIRED, wiring.clock(), None, PHU_XUAN, steps=["a"])
+        loaded.record(EventKind.TIMER_FIRED, wiring.clock(), None, PHU_XUAN, steps=["a"])
         with suppress(RuntimeError), uow.jobs.attempt():  # a savepoint
             uow.dossiers.update(loaded)  # the new head goes into the row, then is undone
             raise RuntimeError
@@ -284,7 +282,7 @@ def test_two_commands_appending_without_the_lock_cannot_fork_the_chain(wiring: W
     def append_unlocked(step: str) -> None:
         with wiring.uow() as uow:
             loaded = uow.dossiers.get(dossier.code)
-            log_event(uow, loaded, EventKind.TIMER_FIRED, wiring.clock(), None, PHU_XUAN, steps=[step])
+            loaded.record(EventKind.TIMER_FIRED, wiring.clock(), None, PHU_XUAN, steps=[step])
             if postgres:  # (SQLite's second transaction cannot even begin before the first ends)
                 both_read.wait(timeout=30)
             uow.commit()

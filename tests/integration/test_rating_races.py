@@ -63,15 +63,15 @@ def test_concurrent_ratings_exactly_one_wins(wiring: Wiring) -> None:
 def test_concurrent_ratings_overlapping_inside_the_transaction(wiring: Wiring, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each rating is slowed down after its insert, so the others surely arrive before it commits: on
     PostgreSQL they all saw no rating and block on the unique index, on SQLite on the write lock."""
-    real = ratings.log_event
-
-    def slow_log_event(*args: Any, **kwargs: Any) -> None:
-        time.sleep(0.15)
-        real(*args, **kwargs)
-
-    monkeypatch.setattr(ratings, "log_event", slow_log_event)
     actors = Actors(wiring)
     dossier = _returned(wiring, actors)
+    real = Dossier.record
+
+    def slow_record(self: Dossier, *args: Any, **kwargs: Any) -> None:
+        time.sleep(0.15)  # the rating's history line is recorded after its insert
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Dossier, "record", slow_record)
     _exactly_one_rating(wiring, dossier, _race(wiring, dossier))
 
 

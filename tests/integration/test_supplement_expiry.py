@@ -34,7 +34,7 @@ def expiry_jobs(wiring: Wiring, dossier: Dossier) -> list[tuple[datetime, dict[s
 def run_expiry(wiring: Wiring, dossier: Dossier, now: datetime, number: int = 1) -> None:
     with wiring.uow() as uow:
         lifecycle.expire_supplement(uow, Job(JobKind.SUPPLEMENT_EXPIRY, now, dossier.id, {"number": number}),
-                                    now=now, calendar=wiring.calendar, catalogue=wiring.catalogue)
+                                    now=now)
         uow.commit()
 
 

@@ -51,8 +51,8 @@ def _timer_jobs(wiring: Wiring, dossier: Dossier) -> list[Job]:
 
 def _run_worker(wiring: Wiring, clock: Clock, at: datetime) -> None:
     clock.now = at
-    worker.run_due(wiring.uow, handlers=worker.HANDLERS, clock=clock, calendar=wiring.calendar,
-                   catalogue=wiring.catalogue)
+    worker.run_due(wiring.uow, handlers=worker.handlers(calendar=wiring.calendar, catalogue=wiring.catalogue),
+                   clock=clock)
 
 
 def _fired(wiring: Wiring, dossier: Dossier) -> list[tuple[datetime, list[str], int | None]]:

@@ -24,7 +24,6 @@ from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.errors import ConflictError
 from engine.domain.job import MAX_ATTEMPTS, Job, JobKind, JobStatus
 from engine.services import worker
-from engine.services.transitions import log_event
 from tests.conftest import PHU_XUAN, Clock
 from tests.integration._support import Actors, history_of, receive
 
@@ -50,15 +49,14 @@ def _job(wiring: Wiring, job_id: int) -> Job:
 
 def _run(wiring: Wiring, clock: Clock, handler: Any) -> int:
     """Run what is due with `handler` for deadline checks (the kind these tests schedule)."""
-    return worker.run_due(wiring.uow, handlers={JobKind.DEADLINE_WATCH: handler}, clock=clock,
-                          calendar=wiring.calendar, catalogue=wiring.catalogue)
+    return worker.run_due(wiring.uow, handlers={JobKind.DEADLINE_WATCH: handler}, clock=clock)
 
 
 def _noting(seen: list[int]) -> Any:
     """A handler that writes a history event on the job's dossier, then remembers the job."""
     def handler(uow: Any, job: Job, *, now: datetime, **_: Any) -> None:
         dossier = uow.dossiers.get_by_id(job.dossier_id)
-        log_event(uow, dossier, EventKind.NEAR_DUE, now, None, None, job=job.id)
+        dossier.record(EventKind.NEAR_DUE, now, None, None, job=job.id)
         seen.append(job.id)
     return handler
 
@@ -202,9 +200,9 @@ def test_a_handler_can_ask_to_run_later(wiring: Wiring, clock: Clock, dossier: D
 def test_the_real_handlers_mark_an_overdue_dossier_once(wiring: Wiring, clock: Clock) -> None:
     dossier = receive(wiring, Actors(wiring)(f"reception.{PHU_XUAN}"))
     clock.now = dossier.due_at + timedelta(hours=1)
-    deps = {"clock": clock, "calendar": wiring.calendar, "catalogue": wiring.catalogue}
-    assert worker.run_due(wiring.uow, handlers=worker.HANDLERS, **deps) == 1
-    assert worker.run_due(wiring.uow, handlers=worker.HANDLERS, **deps) == 0
+    handlers = worker.handlers(calendar=wiring.calendar, catalogue=wiring.catalogue)
+    assert worker.run_due(wiring.uow, handlers=handlers, clock=clock) == 1
+    assert worker.run_due(wiring.uow, handlers=handlers, clock=clock) == 0
     assert [e.kind for e in history_of(wiring, dossier)].count(EventKind.OVERDUE) == 1
 
 

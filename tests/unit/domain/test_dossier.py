@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from engine.domain.actor import Actor
-from engine.domain.dossier import format_dossier_code, grouped_secret, new_lookup_secret, typed_secret
+from engine.domain.dossier_code import format_dossier_code, grouped_secret, new_lookup_secret, typed_secret
 from engine.domain.errors import ForbiddenError
 from engine.domain.password import hash_password, verify_password
 from engine.domain.status import DossierStatus

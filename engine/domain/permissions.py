@@ -1,0 +1,54 @@
+"""Who may take which one-stop action on a dossier: the counter of the centres that receive and return
+it, and the officers with one of its steps waiting in their unit's inbox.
+
+The commands check these before acting (403), and pages offer exactly the actions that would succeed.
+"""
+
+from __future__ import annotations
+
+from engine.domain.actor import Actor, Role
+from engine.domain.dossier import Dossier, Task, TaskStatus
+from engine.domain.errors import ForbiddenError
+from engine.domain.lifecycle import Action, allows
+from engine.domain.notice import NoticeKind
+
+
+def is_centre(actor: Actor, dossier: Dossier) -> bool:
+    """A counter officer of the centre that received the dossier or will return it."""
+    return any(actor.has(Role.RECEPTION.value, unit) for unit in (dossier.receiving_unit_id, dossier.return_unit_id))
+
+
+def is_handler(actor: Actor, steps: list[Task]) -> bool:
+    """An officer with a step of this dossier waiting in their unit's inbox for one of their roles."""
+    return any(t.status == TaskStatus.READY and actor.has(t.role, t.unit_id) and t.role != Role.RECEPTION.value
+               for t in steps)
+
+
+def require_centre(actor: Actor, dossier: Dossier) -> None:
+    if not is_centre(actor, dossier):
+        raise ForbiddenError("this action belongs to the reception counter of the receiving or returning centre")
+
+
+def require_handler(actor: Actor, steps: list[Task]) -> None:
+    if not is_handler(actor, steps):
+        raise ForbiddenError("this action belongs to the unit handling the dossier's current step")
+
+
+def require_centre_or_handler(actor: Actor, dossier: Dossier, steps: list[Task]) -> None:
+    if not actor.has(Role.RECEPTION.value, dossier.receiving_unit_id):
+        require_handler(actor, steps)
+
+
+def available_actions(dossier: Dossier, steps: list[Task], actor: Actor) -> list[Action]:
+    """The lifecycle actions `actor` may take on the dossier now, by the same rules the commands check."""
+    receiving = actor.has(Role.RECEPTION.value, dossier.receiving_unit_id)
+    who = {
+        Action.REQUEST_SUPPLEMENT: receiving or is_handler(actor, steps),
+        Action.SUPPLEMENT: is_centre(actor, dossier),
+        Action.REFUSE: receiving,
+        Action.WITHDRAW: is_centre(actor, dossier),
+        Action.STOP: is_handler(actor, steps),
+        Action.EXTEND: is_handler(actor, steps) and not dossier.notices_of(NoticeKind.APOLOGY),
+        Action.RETURN: actor.has(Role.RECEPTION.value, dossier.return_unit_id),
+    }
+    return [action for action, allowed in who.items() if allowed and allows(action, dossier.status)]
