@@ -11,10 +11,11 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from engine.domain.calendar import VN_TZ
-from engine.domain.dossier import Channel, ReturnMethod, TaskStatus
+from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.manifest import AGENCY_KINDS, DOCUMENT_FORMS
 from engine.domain.rating import COMMENT_MAX, Criterion, SatisfactionLevel
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 
 
 class LocalDateTime(fields.AwareDateTime):

@@ -45,8 +45,9 @@ from api.wiring import Wiring, build  # noqa: E402
 from bench.service_layer import CENTRE, COMPETENT, PASSWORD, STEP_USERS, Driver, command_deps, percentiles  # noqa: E402
 from bench.stats_scale import ADMIN_URL, VN, _settings, _World, append  # noqa: E402
 from engine.domain.actor import Actor  # noqa: E402
-from engine.domain.dossier import ReturnMethod, TaskStatus  # noqa: E402
+from engine.domain.dossier import ReturnMethod  # noqa: E402
 from engine.domain.status import DossierStatus  # noqa: E402
+from engine.domain.task import TaskStatus  # noqa: E402
 from engine.domain.unit import HUE_PROVINCE_CODE  # noqa: E402
 from engine.services import accounts, dossiers, integrity, lifecycle, tasks  # noqa: E402
 from engine.services.dossiers import Reception  # noqa: E402

@@ -26,7 +26,8 @@ from sqlalchemy import event
 from api.wiring import Wiring, build
 from bench.stats_scale import _settings
 from engine.domain.actor import Actor
-from engine.domain.dossier import Dossier, ReturnMethod, TaskStatus
+from engine.domain.dossier import Dossier, ReturnMethod
+from engine.domain.task import TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE
 from engine.services import accounts, dossiers, lifecycle, tasks
 from engine.services.dossiers import Reception

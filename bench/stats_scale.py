@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from api.settings import Settings  # noqa: E402
 from api.wiring import build  # noqa: E402
-from engine.domain.dossier import TaskStatus  # noqa: E402
 from engine.domain.history_chain import GENESIS, digest  # noqa: E402
+from engine.domain.task import TaskStatus  # noqa: E402
 from engine.domain.unit import HUE_PROVINCE_CODE  # noqa: E402
 from engine.services import accounts, stats, tasks  # noqa: E402
 

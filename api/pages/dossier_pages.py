@@ -14,10 +14,11 @@ from api.pages.web import actor, explain, field_errors, load, officer_page
 from api.schemas import ExtendSchema, ReasonsSchema, ReturnSchema, SupplementRequestSchema, SupplementSchema
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
-from engine.domain.dossier import ReturnMethod, TaskStatus
+from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import DomainError, ValidationFailedError
 from engine.domain.lifecycle import Action
 from engine.domain.notice import MissingItem, NoticeKind
+from engine.domain.task import TaskStatus
 from engine.services import dossiers, lifecycle, tasks
 
 bp = Blueprint("dossier_pages", __name__, url_prefix="/dossiers")

@@ -10,8 +10,8 @@ from flask import Blueprint, render_template, request
 from api.pages.web import actor, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain import timeliness
-from engine.domain.dossier import Task, TaskStatus
 from engine.domain.status import DossierStatus
+from engine.domain.task import Task, TaskStatus
 from engine.services import dossiers, tasks
 
 bp = Blueprint("inbox_pages", __name__)

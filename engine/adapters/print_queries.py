@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.adapters.dossiers import dossier_from_record
 from engine.adapters.records import DossierRecord, HistoryEventRecord, UserRecord
-from engine.adapters.repositories import _dossier as dossier_from_record
 from engine.domain.dossier import Dossier, EventKind
 
 

@@ -10,19 +10,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Stateme
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
+from engine.adapters.dossiers import DossierRepository
+from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.lookup_failures import LookupFailureRepository
 from engine.adapters.print_queries import PrintQueries
+from engine.adapters.procedures import ProcedureRepository
 from engine.adapters.ratings import RatingRepository
-from engine.adapters.repositories import (
-    DossierRepository,
-    HistoryRepository,
-    ProcedureRepository,
-    TaskRepository,
-    UnitRepository,
-)
 from engine.adapters.stat_queries import StatQueries
 from engine.adapters.stored_json import StoredJson
+from engine.adapters.tasks import TaskRepository
+from engine.adapters.units import UnitRepository
 from engine.domain.errors import ConflictError, DomainError, UnavailableError
 
 

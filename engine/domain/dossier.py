@@ -18,6 +18,7 @@ from engine.domain.errors import ConflictError, FieldError, ValidationFailedErro
 from engine.domain.lifecycle import PROCESSING_ENDS, Action, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.domain.status import DossierStatus
+from engine.domain.task import Task, TaskStatus
 
 
 class Channel(StrEnum):
@@ -232,32 +233,6 @@ class ReturnMethod(StrEnum):
     COUNTER = "counter"
     POST = "post"
     ONLINE = "online"
-
-
-class TaskStatus(StrEnum):
-    READY = "ready"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-@dataclass
-class Task:
-    """A human step waiting in a dossier, for one role at one unit (the inbox row)."""
-
-    id: str
-    dossier_code: str
-    step: str
-    name: str
-    lane: str
-    role: str
-    unit_id: str
-    form_id: str | None
-    created_at: datetime
-    due_at: datetime
-    status: TaskStatus = TaskStatus.READY
-    completed_at: datetime | None = None
-    completed_by: int | None = None
-    dossier_id: int | None = None
 
 
 class EventKind(StrEnum):

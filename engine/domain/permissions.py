@@ -7,10 +7,11 @@ The commands check these before acting (403), and pages offer exactly the action
 from __future__ import annotations
 
 from engine.domain.actor import Actor, Role
-from engine.domain.dossier import Dossier, Task, TaskStatus
+from engine.domain.dossier import Dossier
 from engine.domain.errors import ForbiddenError
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import NoticeKind
+from engine.domain.task import Task, TaskStatus
 
 
 def is_centre(actor: Actor, dossier: Dossier) -> bool:

@@ -16,13 +16,14 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from engine.domain.actor import Account, Actor
-from engine.domain.dossier import Dossier, HistoryEvent, Task
+from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.figures import Figures, Scope
 from engine.domain.history_chain import Head, Link
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
+from engine.domain.task import Task
 from engine.domain.unit import Unit
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
-from engine.domain.dossier import Dossier, Task, TaskStatus
+from engine.domain.dossier import Dossier
+from engine.domain.task import Task, TaskStatus
 
 # Less than one working day of office hours left: the dossier is near due (sắp đến hạn).
 NEAR_DUE_HOURS = HOURS_PER_WORKING_DAY

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.dossier import Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent
+from engine.domain.task import Task, TaskStatus
 from engine.domain.timeliness import Timeliness, of_dossier, of_step
 
 APPLICANT = "Tổ chức, cá nhân"

@@ -15,7 +15,7 @@ from typing import Any
 from engine.domain import json_codec, timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod, Task
+from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod
 from engine.domain.dossier_code import format_dossier_code as dossier_code
 from engine.domain.dossier_code import new_lookup_secret
 from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
@@ -24,6 +24,7 @@ from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
+from engine.domain.task import Task
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
 from engine.services import routing

@@ -16,13 +16,14 @@ from typing import Any
 from engine.domain import permissions
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Dossier, ReturnMethod, Task
+from engine.domain.dossier import Dossier, ReturnMethod
 from engine.domain.errors import ForbiddenError, NotFoundError
 from engine.domain.job import Job, JobKind
 from engine.domain.lifecycle import Action, next_status
 from engine.domain.notice import MissingItem
 from engine.domain.permissions import require_centre, require_handler
 from engine.domain.ports import UnitOfWork
+from engine.domain.task import Task
 from engine.services.catalogue import Catalogue
 from engine.services.deadlines import watch_deadline
 from engine.services.tasks import complete_locked, returning_step

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.dossier import Dossier, EventKind, Task, TaskStatus
+from engine.domain.dossier import Dossier, EventKind
 from engine.domain.lifecycle import MILESTONES, Action
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.domain.task import Task, TaskStatus
 from engine.services.deadlines import watch_deadline
 from engine.services.schedule import schedule_timers
 from engine.workflow import HumanTask, WorkflowInstance

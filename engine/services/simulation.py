@@ -26,11 +26,11 @@ from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Task, TaskStatus
 from engine.domain.errors import DomainError, NotFoundError
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
+from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
 from engine.services import dossiers, lifecycle, ratings, tasks, worker
 from engine.services import simulation_cases as model

@@ -12,10 +12,11 @@ from typing import Any
 
 from engine.domain.actor import Actor
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.dossier import Dossier, Task, TaskStatus
+from engine.domain.dossier import Dossier
 from engine.domain.errors import ConflictError, NotFoundError
 from engine.domain.lifecycle import Action, next_status
 from engine.domain.ports import UnitOfWork
+from engine.domain.task import Task, TaskStatus
 from engine.services.catalogue import Catalogue
 from engine.services.progress import Completion, record_progress
 from engine.workflow import WorkflowInstance

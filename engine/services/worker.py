@@ -51,7 +51,8 @@ PAUSE_AFTER_ERROR = 5.0  # seconds, at least, after the database could not be us
 
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt before trying again."""
-    return FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    doublings: int = 2 ** max(attempts - 1, 0)
+    return FIRST_RETRY * doublings
 
 
 def run_due(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from api.wiring import Wiring
 from engine.adapters.records import DossierRecord
 from engine.adapters.stat_spans import recomputed_rows, stored_rows
-from engine.domain.dossier import Dossier, EventKind, TaskStatus
+from engine.domain.dossier import Dossier, EventKind
+from engine.domain.task import TaskStatus
 from engine.services import integrity
 from engine.workflow import WorkflowInstance
 from tests.integration._support import history_of, load, tasks_of

@@ -14,7 +14,8 @@ from api.settings import ROOT
 from api.wiring import Wiring
 from engine.adapters.records import DossierRecord, HistoryEventRecord, TaskRecord
 from engine.domain.actor import Actor
-from engine.domain.dossier import Dossier, EventKind, HistoryEvent, Task, TaskStatus
+from engine.domain.dossier import Dossier, EventKind, HistoryEvent
+from engine.domain.task import Task, TaskStatus
 from engine.services import accounts, dossiers, tasks
 from engine.services.dossiers import Reception
 from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, birth_application

@@ -10,11 +10,11 @@ import pytest
 from pytest import MonkeyPatch
 
 from api.wiring import Wiring
-from engine.adapters.repositories import DossierRepository
+from engine.adapters.dossiers import DossierRepository
 from engine.adapters.uow import SqlUnitOfWork
-from engine.domain.dossier import TaskStatus
 from engine.domain.errors import ConflictError
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 from engine.services import progress, tasks
 from tests.conftest import PHU_XUAN, VY_DA
 from tests.integration._support import (

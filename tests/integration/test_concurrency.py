@@ -11,9 +11,9 @@ from typing import Any
 from pytest import MonkeyPatch
 
 from api.wiring import Wiring
-from engine.domain.dossier import TaskStatus
 from engine.domain.errors import ConflictError
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 from engine.services import dossiers, tasks
 from engine.services.dossiers import Reception
 from engine.workflow import WorkflowInstance

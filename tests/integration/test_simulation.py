@@ -15,9 +15,10 @@ from api.settings import ROOT
 from api.wiring import Wiring
 from engine.adapters.definitions import read_scenarios
 from engine.domain.calendar import VN_TZ
-from engine.domain.dossier import Dossier, EventKind, TaskStatus
+from engine.domain.dossier import Dossier, EventKind
 from engine.domain.notice import NoticeKind
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 from engine.domain.unit import UnitKind, units_of_province
 from engine.services import simulation, tasks
 from engine.services.simulation_cases import Procedure, Rates, plan_cases

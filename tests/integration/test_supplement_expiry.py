@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from api.wiring import Wiring
 from engine.adapters.records import JobRecord
-from engine.domain.dossier import Dossier, TaskStatus
+from engine.domain.dossier import Dossier
 from engine.domain.job import Job, JobKind
 from engine.domain.notice import MissingItem, NoticeKind
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 from engine.services import lifecycle
 from tests.api.helpers import local
 from tests.conftest import PHU_XUAN, Clock

@@ -13,10 +13,11 @@ import pytest
 from api.settings import ROOT
 from api.wiring import Wiring
 from engine.adapters.definitions import read_procedure
-from engine.domain.dossier import Dossier, EventKind, TaskStatus
+from engine.domain.dossier import Dossier, EventKind
 from engine.domain.job import Job, JobKind, JobStatus
 from engine.domain.notice import MissingItem
 from engine.domain.status import DossierStatus
+from engine.domain.task import TaskStatus
 from engine.services import dossiers, lifecycle, procedures, public, tasks, worker
 from engine.services.dossiers import Reception
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application

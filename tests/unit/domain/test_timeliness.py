@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.domain.calendar import VN_TZ, WorkingCalendar
-from engine.domain.dossier import Channel, Dossier, Task, TaskStatus
+from engine.domain.dossier import Channel, Dossier
 from engine.domain.notice import Notice, NoticeKind
 from engine.domain.status import DossierStatus
+from engine.domain.task import Task, TaskStatus
 from engine.domain.timeliness import Timeliness, classify_finished, classify_open, near_due_at, of_dossier, of_step
 
 CALENDAR = WorkingCalendar()

@@ -1,0 +1,35 @@
+"""Dossier history: the hash-chained append (engine/adapters/history_chain.py) and its reads."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.adapters.history_chain import ChainHeads, read_chains
+from engine.adapters.records import HistoryEventRecord
+from engine.adapters.stat_spans import StatSpans
+from engine.domain.dossier import EventKind, HistoryEvent
+from engine.domain.history_chain import Head, Link
+
+
+class HistoryRepository:
+    def __init__(self, session: Session):
+        self._s = session
+        self._spans = StatSpans(session)
+
+    def append(self, event: HistoryEvent) -> None:
+        """Append the event to its dossier's hash chain and, in the same transaction, fold it into the
+        dossier's statistics span."""
+        self._s.add(ChainHeads.of(self._s).extend(event))
+        self._spans.record(event)
+
+    def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
+        query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)
+                 .order_by(HistoryEventRecord.seq))
+        return [HistoryEvent(EventKind(r.kind), r.at, r.actor_id, r.unit_id, r.data, r.dossier_id, r.id)
+                for r in self._s.scalars(query)]
+
+    def chains(self, *, after: int, limit: int, dossier_code: str | None = None) -> list[tuple[Head, list[Link]]]:
+        """The next `limit` dossiers by id after `after` (or the one with `dossier_code`) with their stored
+        chains, for the verifier."""
+        return read_chains(self._s, after=after, limit=limit, code=dossier_code)
