@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -29,10 +30,16 @@ TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences
           "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures"}
 
 
-def _head() -> str:
+def _alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -109,3 +116,25 @@ def test_a_migrated_empty_database_takes_a_full_setup(empty_engine: Engine) -> N
         assert wiring.setup_demo(HUE)[1:] == ([], [])
     finally:
         wiring.engine.dispose()
+
+
+def test_alembic_run_on_its_own_takes_the_url_from_its_config(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'alembic.db'}"
+    command.upgrade(_alembic_config(url), "head")
+
+    engine = make_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+        assert _versions(engine) == [_head()]
+    finally:
+        engine.dispose()
+
+
+def test_alembic_without_a_url_never_falls_back_to_the_environment(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'from_environment.db'}")
+
+    with pytest.raises(RuntimeError, match="flask --app api migrate"):
+        command.upgrade(_alembic_config(), "head")
+    assert list(tmp_path.iterdir()) == []

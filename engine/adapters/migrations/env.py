@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection handed over by engine.adapters.database.migrate,
-or on the URL in DATABASE_URL when alembic is called from the command line."""
+"""Alembic environment: runs on the connection handed over by engine.adapters.database.migrate
+(`flask --app api migrate`, the URL from api.settings), or on the URL set as `sqlalchemy.url` in the
+Alembic config it is given. It never reads the environment: api/settings.py does.
+"""
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
-from sqlalchemy import create_engine
 
+from engine.adapters.database import make_engine
 from engine.adapters.records import Base
 
 config = context.config
@@ -21,11 +21,18 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///onestop.db"))
-    with engine.begin() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database to migrate: run `flask --app api migrate` (ONESTOP_DATABASE_URL), "
+                           "or set sqlalchemy.url in the Alembic config")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
 
 
 run()
