@@ -5,7 +5,7 @@ history events in PostgreSQL, then timings of the calls a supervisor and an offi
     .venv/bin/python bench/stats_scale.py --reuse           # time again on the generated database
     .venv/bin/python bench/stats_scale.py --dossiers 100000 # a smaller run
 
-The database (`onestop_bench` on ONESTOP_BENCH_POSTGRES_URL, default the local server) is built by
+The database (`onestop_bench` on the server of `--admin-url`, default the local one) is built by
 the product's own migrations and demo set-up; the bulk rows are written with COPY, shaped as the
 services write them: one year of Huế's 41 centres, a fifth of the dossiers handled by another commune,
 3 steps each, a few supplementations, late and open cases, a third of returned dossiers rated. Each
