@@ -37,7 +37,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(local=local_time, local_date=local_date, status=DossierStatus,
                                  timeliness=Timeliness, merge=_merge,
                                  percent=_percent)
-    app.after_request(_security_headers)
 
     @app.before_request
     def _no_actor_yet() -> None:
@@ -54,11 +53,3 @@ def _percent(rate: float | None) -> str:
 
 def _merge(mapping: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**mapping, **changes}
-
-
-def _security_headers(response: Any) -> Any:
-    """Pages must not be framed (clickjacking at a counter PC) nor sniffed into another type."""
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
