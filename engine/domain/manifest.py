@@ -1,5 +1,6 @@
 """The procedure manifest (processes/<name>/procedure.json), described as a JSON Schema so a broken
-manifest is refused at publication with the path of the first problem, never at a counter.
+manifest is refused at publication (engine.services.procedures.manifest_problems, every problem with its
+path), never at a counter.
 
 processes/README.md explains each key for people writing procedures.
 """
@@ -7,10 +8,6 @@ processes/README.md explains each key for people writing procedures.
 from __future__ import annotations
 
 from typing import Any
-
-from jsonschema import Draft202012Validator
-
-from engine.domain.errors import ProcedureDefinitionError
 
 # Agencies a lane or a competence rule can name; engine.domain.unit creates one per province (police
 # one per commune, land registration branches one per area).
@@ -90,13 +87,3 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "notes": {"type": "string"},
     },
 }
-
-_VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
-
-
-def check_manifest(manifest: Any) -> None:
-    """Refuse a manifest the engine cannot run, naming where the first problem is."""
-    error = next(iter(sorted(_VALIDATOR.iter_errors(manifest), key=lambda e: list(e.absolute_path))), None)
-    if error is not None:
-        where = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise ProcedureDefinitionError(f"manifest {where}: {error.message}")
