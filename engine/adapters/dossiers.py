@@ -10,11 +10,12 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, event, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
+from engine.adapters import session_hooks
 from engine.adapters.history import HistoryRepository
 from engine.adapters.history_chain import ChainHeads
 from engine.adapters.records import DossierRecord, DossierSequenceRecord, TaskRecord
@@ -37,9 +38,9 @@ class DossierRepository:
     def __init__(self, session: Session, history: HistoryRepository):
         self._s, self._history = session, history
         self._seen: list[Dossier] = []
-        event.listen(session, "after_soft_rollback", self._forget_seen)
+        session_hooks.on(session, "after_soft_rollback", self._forget_seen)
 
-    def _forget_seen(self, _session: Session, _transaction: SessionTransaction) -> None:
+    def _forget_seen(self, _session: Session) -> None:
         """A rollback (a job's savepoint included) undoes the command: what its dossiers recorded and had not
         stored yet goes with it, and the dossiers it loaded are not stored at commit."""
         for dossier in self._seen:

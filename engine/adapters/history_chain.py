@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, event, select, text, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
+from engine.adapters import session_hooks
 from engine.adapters.records import DossierRecord, HistoryEventRecord
 from engine.domain import json_codec
 from engine.domain.dossier import HistoryEvent
@@ -63,9 +64,9 @@ class ChainHeads:
     def __init__(self, session: Session):
         self._s = session
         self._chains: dict[int, _Chain] = {}
-        event.listen(session, "before_commit", self._write_unwritten)
-        event.listen(session, "after_soft_rollback", self._forget_written)
-        event.listen(session, "after_commit", lambda _session: self._chains.clear())
+        session_hooks.on(session, "before_commit", self._write_unwritten)
+        session_hooks.on(session, "after_soft_rollback", self._forget_written)
+        session_hooks.on(session, "after_commit", lambda _session: self._chains.clear())
 
     def loaded(self, dossier_id: int, count: int, head: bytes) -> None:
         """The dossier row was read (again): its head is the base, unless this session extended it already."""
@@ -118,7 +119,7 @@ class ChainHeads:
                 self._s.execute(update(DossierRecord).where(DossierRecord.id == dossier_id).values(**values)
                                 .execution_options(synchronize_session=False))
 
-    def _forget_written(self, _session: Session, _transaction: Any) -> None:
+    def _forget_written(self, _session: Session) -> None:
         for chain in self._chains.values():
             chain.written = None
 

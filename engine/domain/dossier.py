@@ -144,8 +144,7 @@ class Dossier:
     def issue(self, kind: NoticeKind, now: datetime, by: int | None, unit_id: str, reasons: str,
               **details: Any) -> Notice:
         """A written notice (the slip prints it); its reasons are required."""
-        if not reasons.strip():
-            raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")])
+        _require_reasons(reasons)
         notice = Notice(kind, len(self.notices_of(kind)) + 1, now, unit_id, by, reasons.strip(), **details)
         self.notices.append(notice)
         self.record(EventKind.NOTICE_ISSUED, now, by, unit_id, notice=kind.value, number=notice.number)
@@ -156,6 +155,8 @@ class Dossier:
         """Ask once, in writing, for every missing component; the clock stops until they arrive."""
         if not items:
             raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
+        next_status(Action.REQUEST_SUPPLEMENT, self.status)
+        _require_reasons(reasons)  # every check before the first change: a refused request changes nothing
         self.take(Action.REQUEST_SUPPLEMENT, now, by, unit_id)
         notice = self.issue(NoticeKind.SUPPLEMENT_REQUEST, now, by, unit_id, reasons, items=items,
                             due_before=self.due_at, reply_by=reply_by)
@@ -183,6 +184,7 @@ class Dossier:
     def record_payment(self, now: datetime, by: int | None, unit_id: str, reason: str, calendar: WorkingCalendar,
                        steps: list[Task]) -> list[Task]:
         """The obligation is met: the clock restarts, processing goes on. Returns the steps it moved."""
+        next_status(Action.RECORD_PAYMENT, self.status)  # before the clock moves
         moved = self.resume_clock(now, by, unit_id, reason, calendar, steps)
         self.take(Action.RECORD_PAYMENT, now, by, unit_id)
         return moved
@@ -192,6 +194,7 @@ class Dossier:
         """Processing ends early (refused, withdrawn, stopped): the notice, the status, and the ready steps
         leave every inbox. Returns the steps it cancelled."""
         next_status(action, self.status)
+        _require_reasons(reasons)
         if self.paused_at is not None:
             # Waiting for the applicant when it ended: the wait is not the agency's time (Decision 766).
             self.finished_at, self.paused_at = self.paused_at, None
@@ -268,6 +271,11 @@ SUPPLEMENTATION = "supplementation"  # the clock-pause reason while the applican
 
 _ENDING_NOTICES = {Action.REFUSE: NoticeKind.REFUSAL, Action.WITHDRAW: NoticeKind.WITHDRAWAL,
                    Action.STOP: NoticeKind.STOP}
+
+
+def _require_reasons(reasons: str) -> None:
+    if not reasons.strip():
+        raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")])
 
 
 def _check_new_appointment(calendar: WorkingCalendar, due_at: datetime, new_due_at: datetime) -> None:
