@@ -83,14 +83,10 @@ RULES = {
     Action.STOP: lambda d: d.end(Action.STOP, NEXT_DAY, 7, VY_DA, "Lý do", []),
     Action.EXTEND: _extend,
 }
-CLOCK_FIRST = pytest.mark.xfail(strict=True, reason="engine bug: record_payment resumes the clock before the "
-                                "lifecycle table refuses it, so a dossier waiting for supplementation loses its "
-                                "pause and keeps a moved due_at")
-
-
 def _rule_refusal(action: Action, status: S) -> Any:
-    clock_first = (action, status) == (Action.RECORD_PAYMENT, S.SUPPLEMENT_REQUESTED)  # the only paused refusal
-    return pytest.param(action, status, id=f"{action}-{status}", marks=[CLOCK_FIRST] if clock_first else [])
+    # record_payment from supplement_requested is the only refusal of a paused dossier: it once resumed the
+    # clock before the table refused it.
+    return pytest.param(action, status, id=f"{action}-{status}")
 
 
 @pytest.mark.parametrize(("action", "status"), [_rule_refusal(a, s) for a, s in REFUSED if a in RULES])
@@ -221,8 +217,6 @@ def test_a_supplementation_request_needs_its_reasons() -> None:
     assert [(e.pointer, e.message) for e in refused.value.errors] == [("/reasons", "must not be empty")]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: request_supplement takes the action before issue() checks the "
-                   "reasons, so a 422 leaves the dossier supplement_requested with no notice and a running clock")
 def test_a_supplementation_request_refused_for_its_reasons_leaves_the_dossier_as_it_was() -> None:
     d = dossier(S.PROCESSING)
     with pytest.raises(ValidationFailedError):
@@ -312,8 +306,6 @@ def test_ending_needs_reasons() -> None:
     assert d.status == S.PROCESSING and d.notices == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: end() clears the pause and sets finished_at before issue() "
-                   "checks the reasons, so a 422 leaves a waiting dossier finished and its clock running")
 def test_ending_refused_for_its_reasons_leaves_a_waiting_dossier_as_it_was() -> None:
     d = dossier(S.SUPPLEMENT_REQUESTED)
     with pytest.raises(ValidationFailedError):
