@@ -15,7 +15,6 @@ import signal
 import threading
 from datetime import date
 from types import FrameType
-from typing import Any
 
 import click
 from flask import Flask
@@ -74,11 +73,10 @@ def worker(once: bool, interval: float) -> None:
     """Run due background jobs; stops cleanly (after the job in hand) on SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = wiring()
-    deps: dict[str, Any] = {"handlers": background.handlers(calendar=w.calendar, catalogue=w.catalogue),
-                            "clock": w.clock}
+    handlers = background.handlers(calendar=w.calendar, catalogue=w.catalogue)
     if once:
         total = 0
-        while ran := background.run_due(w.uow, **deps):
+        while ran := background.run_due(w.uow, handlers=handlers, clock=w.clock):
             total += ran
         click.echo(f"{total} jobs run")
         return
@@ -90,7 +88,7 @@ def worker(once: bool, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     click.echo(f"worker: running due jobs, looking again every {interval:g}s when idle")
-    total = background.run_forever(w.uow, interval_seconds=interval, stop_event=stop, **deps)
+    total = background.run_forever(w.uow, handlers=handlers, clock=w.clock, interval_seconds=interval, stop_event=stop)
     click.echo(f"worker: stopped after {total} jobs")
 
 

@@ -4,7 +4,6 @@ them to services as explicit arguments.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,15 +42,6 @@ class Wiring:
         """A unit of work for one read outside a transaction (the token check of every request); it cannot
         commit. Several reads that must agree with each other need `uow()`."""
         return SqlUnitOfWork(self.lookup_session_factory or self.session_factory, read_only=True)
-
-    def deps(self) -> dict[str, Any]:
-        """The catalogue, the calendar and the clock, for the commands that use all three."""
-        return {"catalogue": self.catalogue, "calendar": self.calendar, "clock": self.clock}
-
-    def deps_of(self, command: Callable[..., Any]) -> dict[str, Any]:
-        """Those of the three that `command` takes (until the lifecycle actions are declared in one table)."""
-        taken = inspect.signature(command).parameters
-        return {name: value for name, value in self.deps().items() if name in taken}
 
     def migrate(self) -> None:
         migrate(self.engine)

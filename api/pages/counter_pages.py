@@ -51,7 +51,8 @@ def receive(code: str) -> Any:
             return_method=_return_method(request.form.get("return_method") or ReturnMethod.COUNTER.value),
             idempotency_key=request.form.get("idempotency_key") or None,
             reception=_reception_data(procedure, ticked), digitised_documents=sorted(scanned))
-        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, **w.deps())
+        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, catalogue=w.catalogue,
+                                      calendar=w.calendar, clock=w.clock)
     except IdempotencyKeyReusedError as error:
         # The form was sent before and changed since (back button, edit): the officer decides whether this is
         # a new dossier; sending the form again, with a new key, receives it as one.

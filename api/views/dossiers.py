@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
+from api.actions import ACTIONS, LifecycleAction
 from api.auth import current_actor
 from api.errors import problems
 from api.schemas import (
@@ -16,17 +17,11 @@ from api.schemas import (
     DossierQuery,
     DossierReadSchema,
     DossierReceiptSchema,
-    ExtendSchema,
-    ReasonsSchema,
-    ReturnSchema,
-    SupplementRequestSchema,
-    SupplementSchema,
     page,
     page_schema,
 )
 from api.wiring import wiring
-from engine.domain.notice import MissingItem
-from engine.services import dossiers, lifecycle
+from engine.services import dossiers
 from engine.services.dossiers import Reception
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
@@ -39,7 +34,8 @@ blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description
 def receive(body: dict[str, Any]) -> Any:
     w = wiring()
     reception = Reception(idempotency_key=request.headers.get("Idempotency-Key"), **body)
-    dossier, created = dossiers.receive(w.uow(), actor=current_actor(), reception=reception, **w.deps())
+    dossier, created = dossiers.receive(w.uow(), actor=current_actor(), reception=reception, catalogue=w.catalogue,
+                                        calendar=w.calendar, clock=w.clock)
     return dossier, 201 if created else 200
 
 
@@ -58,73 +54,19 @@ def list_dossiers(query: dict[str, Any]) -> Any:
 @blp.response(200, DossierDetailSchema)
 def get_dossier(code: str) -> Any:
     w = wiring()
-    return dossiers.detail(w.uow(), actor=current_actor(), code=code, **w.deps())
+    return dossiers.detail(w.uow(), actor=current_actor(), code=code, catalogue=w.catalogue, calendar=w.calendar,
+                           clock=w.clock)
 
 
-@blp.post("/<code>/supplement-request")
-@problems(401, 403, 404, 409)
-@blp.arguments(SupplementRequestSchema)
-@blp.response(200, DossierReadSchema)
-def request_supplement(body: dict[str, Any], code: str) -> Any:
-    """Ask once, in writing, for every missing component; the handling clock stops (status 5)."""
-    items = [MissingItem(**item) for item in body["items"]]
-    return _act(lifecycle.request_supplement, code, reasons=body["reasons"], items=items)
+def _register(row: LifecycleAction) -> None:
+    """POST /dossiers/<code>/<segment>: the row's schema in, the dossier out (the same for all seven)."""
+    def act(body: dict[str, Any], code: str) -> Any:
+        return row.run(wiring(), current_actor(), code, body)
+
+    act.__name__, act.__doc__ = row.action.value, row.summary
+    decorated = blp.response(200, DossierReadSchema)(blp.arguments(row.schema)(act))
+    blp.post(f"/<code>/{row.segment}")(problems(401, 403, 404, 409)(decorated))
 
 
-@blp.post("/<code>/supplement")
-@problems(401, 403, 404, 409)
-@blp.arguments(SupplementSchema)
-@blp.response(200, DossierReadSchema)
-def supplement(body: dict[str, Any], code: str) -> Any:
-    """The missing components arrived: the clock restarts and the appointment moves by the wait."""
-    return _act(lifecycle.supplement, code, note=body["note"])
-
-
-@blp.post("/<code>/refuse")
-@problems(401, 403, 404, 409)
-@blp.arguments(ReasonsSchema)
-@blp.response(200, DossierReadSchema)
-def refuse(body: dict[str, Any], code: str) -> Any:
-    """Refuse at reception with written reasons (status 3)."""
-    return _act(lifecycle.refuse, code, reasons=body["reasons"])
-
-
-@blp.post("/<code>/withdraw")
-@problems(401, 403, 404, 409)
-@blp.arguments(ReasonsSchema)
-@blp.response(200, DossierReadSchema)
-def withdraw(body: dict[str, Any], code: str) -> Any:
-    """The applicant withdraws the dossier (status 7)."""
-    return _act(lifecycle.withdraw, code, reasons=body["reasons"])
-
-
-@blp.post("/<code>/stop")
-@problems(401, 403, 404, 409)
-@blp.arguments(ReasonsSchema)
-@blp.response(200, DossierReadSchema)
-def stop(body: dict[str, Any], code: str) -> Any:
-    """The handling unit finds the dossier ineligible (status 8)."""
-    return _act(lifecycle.stop, code, reasons=body["reasons"])
-
-
-@blp.post("/<code>/extend")
-@problems(401, 403, 404, 409)
-@blp.arguments(ExtendSchema)
-@blp.response(200, DossierReadSchema)
-def extend(body: dict[str, Any], code: str) -> Any:
-    """Apologise and set a new appointment: once, before the appointment passes."""
-    return _act(lifecycle.extend, code, reasons=body["reasons"], new_due_at=body["new_due_at"])
-
-
-@blp.post("/<code>/return")
-@problems(401, 403, 404, 409)
-@blp.arguments(ReturnSchema)
-@blp.response(200, DossierReadSchema)
-def return_result(body: dict[str, Any], code: str) -> Any:
-    """Hand the result over (status 10): how, and the return step's form (who collected it)."""
-    return _act(lifecycle.return_result, code, method=body["method"], data=body["data"])
-
-
-def _act(command: Any, code: str, **arguments: Any) -> Any:
-    w = wiring()
-    return command(w.uow(), actor=current_actor(), code=code, **arguments, **w.deps_of(command))
+for _row in ACTIONS:
+    _register(_row)

@@ -47,7 +47,7 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
     `stop_notice` (05) or `control_sheet` (06); 404 when the dossier never received that notice."""
     w = wiring()
     slip = slips.gather(w.uow(), actor=current_actor(), code=code, kind=_kind(kind),
-                        number=query.get("number"), **w.deps())
+                        number=query.get("number"), catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
     lookup_url = url_for("track_pages.track", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)
     html = printing.slip_html(_templates(), slip, site_url=url_for("track_pages.track", _external=True),
                               lookup_url=lookup_url)
@@ -62,7 +62,8 @@ def get_register(query: dict[str, Any], unit_id: str) -> Response:
     """The centre's tracking register (Mẫu 07) of the dossiers it received from `from` to `to`."""
     w = wiring()
     register = registers.read(w.uow(), actor=current_actor(), unit_id=unit_id,
-                              start=query["start"], end=query["end"], **w.deps())
+                              start=query["start"], end=query["end"], catalogue=w.catalogue, calendar=w.calendar,
+                              clock=w.clock)
     name = f"register-{unit_id}-{query['start']:%Y%m%d}-{query['end']:%Y%m%d}"
     if query["format"] == "csv":
         return _download(printing.register_csv(register.rows), "csv", name, attachment=True)

@@ -31,4 +31,5 @@ def inbox(query: dict[str, Any]) -> Any:
 @blp.response(200, DossierReadSchema)
 def complete(body: dict[str, Any], task_id: str) -> Any:
     w = wiring()
-    return tasks.complete(w.uow(), actor=current_actor(), task_id=task_id, data=body["data"], **w.deps())
+    return tasks.complete(w.uow(), actor=current_actor(), task_id=task_id, data=body["data"],
+                          catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
