@@ -1,6 +1,6 @@
 """Builders the domain and service unit tests share: the real working calendar, Huế's units, the procedures
 of processes/ as published versions, officers, a dossier brought to any status through its own rules, its
-steps, and a FakeUnitOfWork (tests/fakes.py) holding them. No database, no Flask.
+steps, and a FakeUnitOfWork (tests/fakes/uow.py) holding them. No database, no Flask.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE, Unit, units_of_province
 from engine.services.catalogue import Catalogue
 from tests.conftest import PHU_XUAN, VY_DA
-from tests.fakes import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 7, 14, 9, 0, tzinfo=VN_TZ)

@@ -1,4 +1,4 @@
-"""The FakeUnitOfWork (tests/fakes.py) keeps the promises of the port (engine/domain/ports.py) that the
+"""The FakeUnitOfWork (tests/fakes/uow.py) keeps the promises of the port (engine/domain/ports.py) that the
 service tests rely on: nothing without commit, copies in and out, the version check, recorded events stored,
 the job savepoint."""
 
@@ -13,7 +13,7 @@ from engine.domain.errors import ConflictError
 from engine.domain.job import MAX_ATTEMPTS, Job, JobKind, JobStatus
 from engine.domain.lookup_lock import LOCK, MAX_FAILURES, WINDOW
 from engine.domain.status import DossierStatus as S
-from tests.fakes import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 from tests.unit.builders import T0, dossier, fake_uow, step
 
 

@@ -15,7 +15,7 @@ from engine.domain.job import Job, JobKind
 from engine.domain.status import DossierStatus as S
 from engine.services import deadlines, lifecycle
 from tests.conftest import PHU_XUAN, Clock
-from tests.fakes import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 from tests.unit.builders import CALENDAR, ITEMS, T0, catalogue, dossier, fake_uow, officer
 
 DUE = datetime(2025, 7, 17, 17, 0, tzinfo=VN_TZ)

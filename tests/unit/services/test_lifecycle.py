@@ -20,7 +20,7 @@ from engine.domain.task import Task, TaskStatus
 from engine.domain.timeliness import near_due_at
 from engine.services import lifecycle, worker
 from tests.conftest import PHU_XUAN, THUAN_HOA, VY_DA, Clock
-from tests.fakes import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 from tests.unit.builders import BIRTH, BIRTH_GROUP, CALENDAR, ITEMS, T0, catalogue, dossier, fake_uow, officer, step
 
 NOW = T0 + timedelta(hours=1)

@@ -18,7 +18,7 @@ from engine.domain.task import Task, TaskStatus
 from engine.services import dossiers, lifecycle, tasks
 from engine.services.dossiers import Reception
 from tests.conftest import PHU_XUAN, THUAN_HOA, VY_DA, Clock, birth_application, scenario
-from tests.fakes import FakeUnitOfWork
+from tests.fakes.uow import FakeUnitOfWork
 from tests.unit.builders import BIRTH, CALENDAR, ITEMS, T0, catalogue, fake_uow, officer
 
 DATA = {s["task"]: s["data"] for s in scenario()["steps"]}
