@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -71,13 +72,13 @@ class TokenRepository:
         return _actor(record) if record else None
 
     def revoke(self, digest: str, now: datetime) -> bool:
-        result: CursorResult = self._s.execute(  # type: ignore[assignment]
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
             update(AccessTokenRecord).where(AccessTokenRecord.digest == digest,
                                             AccessTokenRecord.revoked_at.is_(None)).values(revoked_at=now))
         return result.rowcount == 1
 
     def revoke_all(self, user_id: int, now: datetime) -> int:
-        result: CursorResult = self._s.execute(  # type: ignore[assignment]
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
             update(AccessTokenRecord).where(AccessTokenRecord.user_id == user_id,
                                             AccessTokenRecord.revoked_at.is_(None)).values(revoked_at=now))
         return result.rowcount

@@ -26,7 +26,7 @@ __all__ = ["MAX_RANGE_ITEMS", "RestrictedEnvironment", "RestrictedScriptEngine",
            "ScriptRejectedError", "ScriptValueError", "check_script", "compile_script"]
 
 
-class RestrictedEnvironment(TaskDataEnvironment):
+class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """Task-data environment that runs checked, compiled code in the sandbox's worker processes."""
 
     def __init__(self, environment_globals: dict[str, Any] | None = None, limits: ScriptLimits | None = None,
@@ -39,13 +39,13 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def sandbox(self) -> ScriptSandbox:
         return self._sandbox or default_sandbox()
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate a condition expression with the task data as names."""
         source = _source(expression).strip()
         request = self._request("eval", source, context, external_context)
         return self.sandbox.run(request, self.limits, {**request["external"], **request["data"]})["value"]
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         """Run a script in the task data: the names it assigned come back, those it deleted go; helpers,
         builtins and the external context never stay."""
         source = _source(script)
@@ -57,7 +57,8 @@ class RestrictedEnvironment(TaskDataEnvironment):
         context.update(answer["set"])
         return True
 
-    def _request(self, mode: str, source: str, context: dict, external_context: dict | None) -> dict[str, Any]:
+    def _request(self, mode: str, source: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None) -> dict[str, Any]:
         # Checked and compiled here first (cached), so a refused source never reaches a worker, and only
         # the names the code can read or write travel.
         names = compile_script(source, mode).names
@@ -73,7 +74,7 @@ def _source(source: Any) -> str:
     return source
 
 
-class RestrictedScriptEngine(PythonScriptEngine):
+class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """SpiffWorkflow script engine that runs every script and condition in a RestrictedEnvironment."""
 
     def __init__(self, environment: RestrictedEnvironment | None = None):
@@ -83,7 +84,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         """Reject bad scripts at parse time, before a procedure is published."""
         check_script(expression)
 
-    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate like SpiffWorkflow, but say why an expression was refused or stopped."""
         try:
             compile_script(_source(expression).strip(), "eval")  # cached: the run below finds it compiled
@@ -108,9 +109,12 @@ class RestrictedScriptEngine(PythonScriptEngine):
         """SpiffWorkflow's, with the line the worker reported, and an error's text always as text (its own
         joins the first argument of the exception to a string, and fails on `assert False, [1]`)."""
         if isinstance(err, SpiffWorkflowException):
-            return super().create_task_exec_exception(task, script, err)
+            own: Exception = super().create_task_exec_exception(task, script, err)
+            return own
         line = getattr(err, "line", None) or getattr(err, "lineno", None) or 0
         lines = script.splitlines()
         error_line = lines[line - 1] if 0 < line <= len(lines) else ""
         detail = f"{type(err).__name__}:{err}"
-        return WorkflowTaskException(detail, task=task, exception=err, line_number=line, error_line=error_line)
+        exception: Exception = WorkflowTaskException(detail, task=task, exception=err, line_number=line,
+                                                     error_line=error_line)
+        return exception

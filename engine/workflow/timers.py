@@ -68,7 +68,8 @@ def _after(duration: str, start: datetime) -> datetime:
         parsed = TimerEventDefinition.parse_iso_duration(duration)
     except Exception as exc:  # SpiffWorkflow raises a bare Exception for a malformed duration
         raise ValueError(f"{duration!r} is not an ISO 8601 duration") from exc
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    return start + delta
 
 
 class _OneShotTimer:
@@ -100,19 +101,19 @@ class _OneShotTimer:
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class EngineTimeDate(_OneShotTimer, TimeDateEventDefinition):
+class EngineTimeDate(_OneShotTimer, TimeDateEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     @staticmethod
     def resolve(value: Any, now: datetime) -> datetime:
         return _moment(value)
 
 
-class EngineDuration(_OneShotTimer, DurationTimerEventDefinition):
+class EngineDuration(_OneShotTimer, DurationTimerEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     @staticmethod
     def resolve(value: Any, now: datetime) -> datetime:
         return _after(str(value), now)
 
 
-class EngineCycle(CycleTimerEventDefinition):
+class EngineCycle(CycleTimerEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """R<n>/<duration>, R<n>/<start>/<duration> or R<n>/<duration>/<end>: fires n times (R/… forever),
     each firing starting a branch along the event's outgoing flow; then the event completes."""
 
@@ -138,7 +139,7 @@ class EngineCycle(CycleTimerEventDefinition):
                 "duration": interval.total_seconds()}
 
     def arm(self, my_task: Any) -> dict[str, Any] | None:
-        value = my_task._get_internal_data("event_value")
+        value: dict[str, Any] | None = my_task._get_internal_data("event_value")
         now = _NOW.get()
         if value is None and now is not None:
             value = self.resolve(my_task.workflow.script_engine.evaluate(my_task, self.expression), now)
