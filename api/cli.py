@@ -20,11 +20,11 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from api.wiring import Wiring, wiring
+from api.wiring import wiring
 from engine.adapters.definitions import read_scenarios
 from engine.domain.errors import NotFoundError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import integrity, simulation
+from engine.services import demo, directory, integrity, simulation
 from engine.services import worker as background
 
 
@@ -35,8 +35,7 @@ def setup_demo(province: int) -> None:
     w = wiring()
     count, published, created = w.setup_demo(province)
     click.echo(f"Units: {count} loaded. Procedures published now: {', '.join(published) or 'none changed'}.")
-    with w.uow() as uow:
-        units = uow.units.list(province_id=f"{province:02d}")
+    units = directory.units(w.uow(), province_id=f"{province:02d}")
     communes = [u for u in units if u.kind == UnitKind.COMMUNE]
     agencies = [u for u in units if u.kind == UnitKind.AGENCY and u.agency != "police"]
     click.echo(f"Demo accounts ({len(created)} new), password '{w.settings.demo_password}':")
@@ -105,14 +104,12 @@ def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: b
     """Simulate past working days at a province's centres so the pages show lifelike data."""
     w = wiring()
     w.migrate()
-    with w.uow() as uow:
-        ready = uow.users.exists(f"admin.{province:02d}")
-    if ready:
+    if demo.is_set_up(w.uow(), province=province):
         w.publish_procedures()  # a no-op unless processes/ changed
     else:
         click.echo("Setting up the demo first (units, procedures, accounts)...")
         w.setup_demo(province)
-    if if_empty and _has_dossiers(w, province):
+    if if_empty and demo.has_dossiers(w.uow(), province=province):
         click.echo("The province's centres have dossiers already: nothing simulated.")
         return
 
@@ -131,12 +128,6 @@ def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: b
     if summary.errors:
         click.echo("Actions the services refused: "
                    + ", ".join(f"{kind} {count}" for kind, count in sorted(summary.errors.items())))
-
-
-def _has_dossiers(w: Wiring, province: int) -> bool:
-    with w.uow() as uow:
-        communes = uow.units.list(province_id=f"{province:02d}", kind=UnitKind.COMMUNE.value)
-        return any(uow.dossiers.list(unit_id=u.id, status=None, limit=1, offset=0)[1] for u in communes)
 
 
 @click.command("verify")

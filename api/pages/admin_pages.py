@@ -16,7 +16,7 @@ from engine.domain import json_codec
 from engine.domain.actor import Role
 from engine.domain.errors import DomainError, ProcedureDefinitionError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
-from engine.services import procedure_drafts
+from engine.services import directory, procedure_drafts
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
@@ -25,8 +25,7 @@ def _latest(code: str) -> ProcedureVersion:
     if Role.ADMIN.value not in actor().roles:
         abort(403)
     w = wiring()
-    with w.uow() as uow:
-        return w.catalogue.latest(uow.procedures, code)
+    return directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)
 
 
 @bp.get("/procedures")

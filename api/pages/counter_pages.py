@@ -16,8 +16,7 @@ from engine.domain.actor import Role
 from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.unit import Unit
-from engine.services import dossiers
+from engine.services import directory, dossiers
 from engine.services.dossiers import Reception
 
 bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
@@ -38,8 +37,7 @@ def choose() -> Any:
 @for_role(Role.RECEPTION)
 def receive(code: str) -> Any:
     w = wiring()
-    with w.uow() as uow:
-        procedure = w.catalogue.latest(uow.procedures, code)
+    procedure = directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)
     if request.method == "GET":
         return _form(procedure, {}, {})
     application = schema_form.read_form(procedure.forms[procedure.application_form], "/application", request.form)
@@ -103,15 +101,7 @@ def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *
                                           application, errors),
         reception=schema_form.fields_of(reception_schema, "/reception", None, errors),
         documents=procedure.manifest["documents"], ticked=ticked or set(), scanned=scanned or set(),
-        centres=_centres(),
+        centres=directory.centres_near(wiring().uow(), actor().unit_id),
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)
-
-
-def _centres() -> list[Unit]:
-    """The one-stop centres of the officer's province: a result can be returned at any of them."""
-    with wiring().uow() as uow:
-        own = uow.units.get(actor().unit_id)
-        province = own.province_id or own.id if own else None
-        return [u for u in uow.units.list(province_id=province) if u.has_centre]

@@ -11,8 +11,8 @@ from api.pages.web import actor, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain import timeliness
 from engine.domain.status import DossierStatus
-from engine.domain.task import Task, TaskStatus
-from engine.services import dossiers, tasks
+from engine.domain.task import TaskStatus
+from engine.services import directory, dossiers, tasks
 
 bp = Blueprint("inbox_pages", __name__)
 
@@ -32,7 +32,9 @@ def inbox() -> Any:
     if request.args.get("urgent"):
         rows = [(task, mark) for task, mark in rows if mark in URGENT]
     return render_template("pages/inbox.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
-                  status=status.value, urgent=bool(request.args.get("urgent")), procedures=_procedure_names(found))
+                  status=status.value, urgent=bool(request.args.get("urgent")),
+                  procedures=directory.procedure_names(w.uow(), catalogue=w.catalogue,
+                                                       dossier_codes=(task.dossier_code for task in found)))
 
 
 @bp.get("/dossiers", endpoint="dossiers")
@@ -56,15 +58,3 @@ def _offset() -> int:
 
 def _names() -> dict[str, str]:
     return {p.code: p.name_vi for p in latest_procedures()}
-
-
-def _procedure_names(found: list[Task]) -> dict[str, str]:
-    """Dossier code → procedure name for one page of the inbox (one read per dossier on the page)."""
-    w = wiring()
-    names = {}
-    with w.uow() as uow:
-        for code in {t.dossier_code for t in found}:
-            dossier = uow.dossiers.get(code)
-            if dossier is not None:
-                names[code] = w.catalogue.version(uow.procedures, dossier.procedure_version_id).name_vi
-    return names

@@ -12,7 +12,7 @@ from api.pages.web import actor, explain, latest_procedures, officer_page
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
 from engine.domain.errors import DomainError, ForbiddenError
-from engine.services import stats
+from engine.services import directory, stats
 from engine.services.stats import CentreReport
 
 bp = Blueprint("stats_pages", __name__)
@@ -35,10 +35,7 @@ def dashboard() -> Any:
         raise  # another unit's figures: the 403 page, not a dashboard with its filters
     except DomainError as error:
         flash(explain(error), "error")
-    with w.uow() as uow:
-        home = uow.units.get(actor().unit_id)
-        province = (home.province_id or home.id) if home else actor().unit_id
-        centres = [u for u in uow.units.list(province_id=province) if u.has_centre]
+    centres = directory.centres_near(w.uow(), actor().unit_id)
     query = {"from": start.strftime(_INPUT), "to": end.strftime(_INPUT), "unit": unit_id or "",
              "procedure": procedure or ""}
     return render_template("pages/stats.html", report=report, query=query, presets=_presets(w.clock()),

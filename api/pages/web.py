@@ -32,6 +32,7 @@ from engine.domain.errors import (
 )
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.services import directory
 
 
 def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,8 +76,7 @@ def unit_name(unit_id: str | None) -> str:
         return ""
     cache = g.setdefault("unit_names", {})
     if unit_id not in cache:
-        with wiring().uow() as uow:
-            unit = uow.units.get(unit_id)
+        unit = directory.unit(wiring().uow(), unit_id)
         cache[unit_id] = unit.name if unit else unit_id
     return str(cache[unit_id])
 
@@ -84,9 +84,7 @@ def unit_name(unit_id: str | None) -> str:
 def latest_procedures() -> list[ProcedureVersion]:
     """The latest version of every procedure, by Vietnamese name."""
     w = wiring()
-    with w.uow() as uow:
-        return sorted((w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()),
-                      key=lambda p: p.name_vi)
+    return sorted(directory.latest_procedures(w.uow(), catalogue=w.catalogue), key=lambda p: p.name_vi)
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from api.errors import problems
 from api.schemas import ProcedureDetailSchema, ProcedureReadSchema, UnitQuery, UnitReadSchema
 from api.wiring import wiring
+from engine.services import directory
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Units and procedures")
 
@@ -17,17 +18,15 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Units 
 @blp.arguments(UnitQuery, location="query")
 @blp.response(200, UnitReadSchema(many=True))
 def list_units(query: dict[str, Any]) -> Any:
-    with wiring().uow() as uow:
-        return uow.units.list(province_id=query.get("province_id"), kind=query.get("kind"),
-                              agency=query.get("agency"))
+    return directory.units(wiring().uow(), province_id=query.get("province_id"), kind=query.get("kind"),
+                           agency=query.get("agency"))
 
 
 @blp.get("/procedures")
 @blp.response(200, ProcedureReadSchema(many=True))
 def list_procedures() -> Any:
     w = wiring()
-    with w.uow() as uow:
-        return [w.catalogue.version(uow.procedures, i) for i in uow.procedures.latest_ids()]
+    return directory.latest_procedures(w.uow(), catalogue=w.catalogue)
 
 
 @blp.get("/procedures/<code>")
@@ -35,5 +34,4 @@ def list_procedures() -> Any:
 @blp.response(200, ProcedureDetailSchema)
 def get_procedure(code: str) -> Any:
     w = wiring()
-    with w.uow() as uow:
-        return w.catalogue.latest(uow.procedures, code)
+    return directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)
