@@ -32,7 +32,8 @@ run: $(BIN)/.installed $(ASSETS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy engine api
+	$(BIN)/mypy --strict engine
+	$(BIN)/mypy api
 	$(BIN)/lint-imports
 
 test: lint $(ASSETS)
