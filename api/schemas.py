@@ -97,6 +97,10 @@ class DossierCreateSchema(Schema):
         "description": "the reception step's form: documents checked at the counter, notes"})
     digitised_documents = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50), metadata={
         "description": "positions (from 0) in the procedure's document list of the components scanned at the counter"})
+    documents_brought = fields.List(fields.Integer(), load_default=None, validate=validate.Length(max=50), metadata={
+        "description": "positions (from 0) in the procedure's document list of the components the applicant "
+                       "brought; when given, the reception form's documents_checked (if it has one) is set to "
+                       "whether every required one is there; when absent, `reception` stays as sent"})
 
 
 class DossierQuery(PageQuery):

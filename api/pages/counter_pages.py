@@ -48,7 +48,9 @@ def receive(code: str) -> Any:
             procedure_code=code, application=application, return_unit_id=request.form.get("return_unit_id") or None,
             return_method=_return_method(request.form.get("return_method") or ReturnMethod.COUNTER.value),
             idempotency_key=request.form.get("idempotency_key") or None,
-            reception=_reception_data(procedure, ticked), digitised_documents=sorted(scanned))
+            reception=schema_form.read_form(procedure.forms.get(_reception_form(procedure), {}), "/reception",
+                                            request.form),
+            documents_brought=sorted(ticked), digitised_documents=sorted(scanned))
         dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, catalogue=w.catalogue,
                                       calendar=w.calendar, clock=w.clock)
     except IdempotencyKeyReusedError as error:
@@ -72,16 +74,6 @@ def _return_method(raw: str) -> ReturnMethod:
     except ValueError:
         raise ValidationFailedError("unknown return method", [FieldError("/return_method", "is not one of the methods",
                                                                          "enum")]) from None
-
-
-def _reception_data(procedure: ProcedureVersion, ticked: set[int]) -> dict[str, Any]:
-    """The reception step's form: its own fields, with `documents_checked` from the checklist."""
-    schema = procedure.forms.get(_reception_form(procedure), {})
-    data = schema_form.read_form(schema, "/reception", request.form)
-    if "documents_checked" in schema.get("properties", {}):
-        required = [i for i, d in enumerate(procedure.manifest["documents"]) if d.get("required")]
-        data["documents_checked"] = all(i in ticked for i in required)
-    return data
 
 
 def _reception_form(procedure: ProcedureVersion) -> str:

@@ -52,11 +52,16 @@ class Reception:
     """The counter officer's reception-step form (documents checked, notes)."""
     digitised_documents: list[int] = field(default_factory=list)
     """Positions in the procedure's document list of the components scanned at the counter."""
+    documents_brought: list[int] | None = None
+    """Positions in the procedure's document list of the components the applicant brought: when given, the
+    reception form's `documents_checked` (if it has one) says whether every required one is there."""
 
     def digest(self) -> str:
         """SHA-256 of everything received but the key, as canonical JSON: a retry with the same key must
-        give the same digest, whatever the order of keys and the spacing of the HTTP body were."""
-        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"}
+        give the same digest, whatever the order of keys and the spacing of the HTTP body were. A reception
+        that does not say which documents were brought digests as it did before that field existed."""
+        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
+                   and not (f.name == "documents_brought" and self.documents_brought is None)}
         return hashlib.sha256(json_codec.canonical(content)).hexdigest()
 
 
@@ -95,7 +100,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
                                                                                  reception.application, centre)
     instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
     decided = instance.data.get(procedure.competence_rule.get("variable", ""))
-    opening = _run_reception_step(procedure, instance, reception.reception, now)
+    opening = _run_reception_step(procedure, instance, _with_documents_checked(procedure, instance, reception), now)
     with uow:
         routes = routes or routing.route(uow, procedure, reception.application, centre, decided)
         day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
@@ -169,6 +174,24 @@ def _run_reception_step(procedure: ProcedureVersion, instance: WorkflowInstance,
     step = instance.complete(first.id, data)
     instance.arm_timers(now)
     return Opening(ready, first, step, data)
+
+
+def _with_documents_checked(procedure: ProcedureVersion, instance: WorkflowInstance,
+                            reception: Reception) -> dict[str, Any]:
+    """The reception form as sent, with `documents_checked` set from the documents brought when the form
+    has that field: true when every required document of the procedure is among them."""
+    brought, documents = reception.documents_brought, procedure.manifest["documents"]
+    if brought is None:
+        return reception.reception
+    if unknown := [n for n, i in enumerate(brought) if not 0 <= i < len(documents)]:
+        raise ValidationFailedError("the documents brought are not in the procedure's list", [
+            FieldError(f"/documents_brought/{n}", f"must be a document position from 0 to {len(documents) - 1}")
+            for n in unknown])
+    form = procedure.forms.get(_reception_step(procedure, instance.ready_human_tasks()).properties.get("form") or "")
+    if "documents_checked" not in (form or {}).get("properties", {}):
+        return reception.reception
+    required = {i for i, document in enumerate(documents) if document["required"]}
+    return {**reception.reception, "documents_checked": required <= set(brought)}
 
 
 def _check_idempotency_key(key: str | None) -> None:
