@@ -89,7 +89,7 @@ def _page(code: str, *, task_values: dict[str, Any] | None = None,
     detail = _detail(code)
     me = actor()
     mine = [task for task in detail.tasks if task.status == TaskStatus.READY and me.has(task.role, task.unit_id)]
-    actions = lifecycle.available_actions(detail.dossier, detail.tasks, me)
+    actions = lifecycle.available_actions(detail.dossier, detail.tasks, me, wiring().clock())
     returning = Action.RETURN in actions
     forms = {task.id: schema_form.fields_of(detail.procedure.forms.get(task.form_id or "", {}),
                                             "/return" if returning else f"/tasks/{task.id}",

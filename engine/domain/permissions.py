@@ -6,6 +6,8 @@ The commands check these before acting (403), and pages offer exactly the action
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from engine.domain.actor import Actor, Role
 from engine.domain.dossier import Dossier
 from engine.domain.errors import ForbiddenError
@@ -40,8 +42,8 @@ def require_centre_or_handler(actor: Actor, dossier: Dossier, steps: list[Task])
         require_handler(actor, steps)
 
 
-def available_actions(dossier: Dossier, steps: list[Task], actor: Actor) -> list[Action]:
-    """The lifecycle actions `actor` may take on the dossier now, by the same rules the commands check."""
+def available_actions(dossier: Dossier, steps: list[Task], actor: Actor, now: datetime) -> list[Action]:
+    """The lifecycle actions `actor` may take on the dossier at `now`, by the same rules the commands check."""
     receiving = actor.has(Role.RECEPTION.value, dossier.receiving_unit_id)
     who = {
         Action.REQUEST_SUPPLEMENT: receiving or is_handler(actor, steps),
@@ -49,7 +51,8 @@ def available_actions(dossier: Dossier, steps: list[Task], actor: Actor) -> list
         Action.REFUSE: receiving,
         Action.WITHDRAW: is_centre(actor, dossier),
         Action.STOP: is_handler(actor, steps),
-        Action.EXTEND: is_handler(actor, steps) and not dossier.notices_of(NoticeKind.APOLOGY),
+        Action.EXTEND: (is_handler(actor, steps) and not dossier.notices_of(NoticeKind.APOLOGY)
+                        and now < dossier.due_at),  # an apology comes before the appointment passes
         Action.RETURN: actor.has(Role.RECEPTION.value, dossier.return_unit_id),
     }
     return [action for action, allowed in who.items() if allowed and allows(action, dossier.status)]

@@ -119,10 +119,10 @@ def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:
     uow.dossiers.update(dossier)
 
 
-def available_actions(dossier: Dossier, tasks: list[Task], actor: Actor) -> list[Action]:
+def available_actions(dossier: Dossier, tasks: list[Task], actor: Actor, now: datetime) -> list[Action]:
     """The lifecycle actions `actor` may take on the dossier now (engine/domain/permissions.py), so a page
     offers exactly the buttons that would succeed."""
-    return permissions.available_actions(dossier, tasks, actor)
+    return permissions.available_actions(dossier, tasks, actor, now)
 
 
 def clock_restarted(uow: UnitOfWork, dossier: Dossier, moved: list[Task], calendar: WorkingCalendar) -> None:

@@ -79,16 +79,22 @@ def test_available_actions_follow_the_officer_and_the_status(actor: Actor, statu
     d = dossier(status)
     if apologised:
         d.extend(T0, 7, VY_DA, "Cần thêm thời gian", d.due_at + timedelta(days=1), CALENDAR)
-    assert available_actions(d, [step(d)], actor) == expected
+    assert available_actions(d, [step(d)], actor, T0) == expected
 
 
 def test_a_dossier_returned_elsewhere_is_returned_by_that_counter_only() -> None:
     d = dossier(S.RESULT_READY, returning=THUAN_HOA)
-    assert available_actions(d, [], officer(Role.RECEPTION, THUAN_HOA)) == [A.RETURN]
-    assert available_actions(d, [], COUNTER) == []
+    assert available_actions(d, [], officer(Role.RECEPTION, THUAN_HOA), T0) == [A.RETURN]
+    assert available_actions(d, [], COUNTER, T0) == []
 
 
 def test_the_returning_counter_may_withdraw_and_supplement_but_not_refuse_or_ask() -> None:
     d = dossier(S.SUPPLEMENT_REQUESTED, returning=THUAN_HOA)
-    assert available_actions(d, [], officer(Role.RECEPTION, THUAN_HOA)) == [A.SUPPLEMENT, A.WITHDRAW]
+    assert available_actions(d, [], officer(Role.RECEPTION, THUAN_HOA), T0) == [A.SUPPLEMENT, A.WITHDRAW]
 
+
+
+def test_no_apology_is_offered_once_the_appointment_has_passed() -> None:
+    d = dossier(S.PROCESSING)
+    assert A.EXTEND in available_actions(d, [step(d)], SPECIALIST, d.due_at - timedelta(minutes=1))
+    assert A.EXTEND not in available_actions(d, [step(d)], SPECIALIST, d.due_at)
