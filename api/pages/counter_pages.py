@@ -4,19 +4,21 @@ applicant brought, choose where and how the result is returned, receive, and pri
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import localized, t
-from api.pages.web import actor, field_errors, for_role, latest_procedures, officer_page
+from api.pages.web import actor, field_errors, for_role, latest_procedures, officer_page, remember_unit_names
 from api.wiring import wiring
 from engine.domain.actor import Role
 from engine.domain.dossier import ReturnMethod
 from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
 from engine.services import directory, dossiers
+from engine.services.directory import CounterForm
 from engine.services.dossiers import Reception
 
 bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
@@ -32,40 +34,67 @@ def choose() -> Any:
     return render_template("pages/counter_choose.html", procedures=found, q=request.args.get("q", ""))
 
 
-@bp.route("/<code>", methods=["GET", "POST"])
+@bp.get("/<code>")
+@officer_page
+@for_role(Role.RECEPTION)
+def receive_form(code: str) -> Any:
+    w = wiring()
+    return _form(directory.counter_form(w.uow(), catalogue=w.catalogue, code=code, unit_id=actor().unit_id), {}, {})
+
+
+@bp.post("/<code>")
 @officer_page
 @for_role(Role.RECEPTION)
 def receive(code: str) -> Any:
     w = wiring()
-    procedure = directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)
-    if request.method == "GET":
-        return _form(procedure, {}, {})
-    application = schema_form.read_form(procedure.forms[procedure.application_form], "/application", request.form)
-    ticked = {int(i) for i in request.form.getlist("document") if i.isdigit()}
-    scanned = {int(i) for i in request.form.getlist("digitised") if i.isdigit()}
+    procedure = directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)  # its schemas read the form
+    sent = _Sent.read(procedure)
     try:
-        reception = Reception(
-            procedure_code=code, application=application, return_unit_id=request.form.get("return_unit_id") or None,
-            return_method=_return_method(request.form.get("return_method") or ReturnMethod.COUNTER.value),
-            idempotency_key=request.form.get("idempotency_key") or None,
-            reception=schema_form.read_form(procedure.forms.get(_reception_form(procedure), {}), "/reception",
-                                            request.form),
-            documents_brought=sorted(ticked), digitised_documents=sorted(scanned))
-        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=reception, catalogue=w.catalogue,
-                                      calendar=w.calendar, clock=w.clock)
+        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent),
+                                      catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
     except IdempotencyKeyReusedError as error:
         # The form was sent before and changed since (back button, edit): the officer decides whether this is
         # a new dossier; sending the form again, with a new key, receives it as one.
         flash(f"{t('counter.resent')} {error.dossier_code}.", "error")
-        return _form(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, application=application,
-                     ticked=ticked, scanned=scanned), 422
+        return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent), 422
     except ValidationFailedError as error:
         flash(t("counter.fix"), "error")
-        return _form(procedure, request.form, field_errors(error), application=application, ticked=ticked,
-                     scanned=scanned), 422
+        return _again(procedure, request.form, field_errors(error), sent), 422
     missing = [localized(d["name"]) for i, d in enumerate(procedure.manifest["documents"])
-               if d.get("required") and i not in ticked]
+               if d.get("required") and i not in sent.ticked]
     return redirect(url_for("dossier_pages.show", code=dossier.code, received=1, missing=missing))
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The counter form as sent: the application read by its JSON Schema, the documents ticked and scanned."""
+
+    application: dict[str, Any]
+    ticked: set[int]
+    scanned: set[int]
+
+    @classmethod
+    def read(cls, procedure: ProcedureVersion) -> _Sent:
+        form = request.form
+        return cls(schema_form.read_form(procedure.forms[procedure.application_form], "/application", form),
+                   {int(i) for i in form.getlist("document") if i.isdigit()},
+                   {int(i) for i in form.getlist("digitised") if i.isdigit()})
+
+
+def _reception(code: str, procedure: ProcedureVersion, sent: _Sent) -> Reception:
+    form = request.form
+    return Reception(
+        procedure_code=code, application=sent.application, return_unit_id=form.get("return_unit_id") or None,
+        return_method=_return_method(form.get("return_method") or ReturnMethod.COUNTER.value),
+        idempotency_key=form.get("idempotency_key") or None,
+        reception=schema_form.read_form(procedure.forms.get(_reception_form(procedure), {}), "/reception", form),
+        documents_brought=sorted(sent.ticked), digitised_documents=sorted(sent.scanned))
+
+
+def _again(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], sent: _Sent) -> str:
+    """The form once more, as sent, with what was wrong: only now are the centres read."""
+    centres = directory.centres_near(wiring().uow(), actor().unit_id)
+    return _form(CounterForm(procedure, centres), submitted, errors, sent)
 
 
 def _return_method(raw: str) -> ReturnMethod:
@@ -81,19 +110,19 @@ def _reception_form(procedure: ProcedureVersion) -> str:
     return f"{procedure.application_form.split('/')[0]}/receive"
 
 
-def _form(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], *,
-          application: dict[str, Any] | None = None, ticked: set[int] | None = None,
-          scanned: set[int] | None = None) -> str:
+def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sent | None = None) -> str:
+    procedure = found.procedure
+    remember_unit_names(found.centres)  # the officer's own among them, for the layout
     reception_schema = dict(procedure.forms.get(_reception_form(procedure), {}))
     reception_schema["properties"] = {k: v for k, v in reception_schema.get("properties", {}).items()
                                       if k != "documents_checked"}
     return render_template(
         "pages/counter_receive.html", procedure=procedure, errors=errors,
         application=schema_form.fields_of(procedure.forms[procedure.application_form], "/application",
-                                          application, errors),
+                                          sent.application if sent else None, errors),
         reception=schema_form.fields_of(reception_schema, "/reception", None, errors),
-        documents=procedure.manifest["documents"], ticked=ticked or set(), scanned=scanned or set(),
-        centres=directory.centres_near(wiring().uow(), actor().unit_id),
+        documents=procedure.manifest["documents"], ticked=sent.ticked if sent else set(),
+        scanned=sent.scanned if sent else set(), centres=found.centres,
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)

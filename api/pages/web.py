@@ -6,7 +6,7 @@ Pages call the same services as the JSON API, with the same arguments; no busine
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
@@ -32,6 +32,7 @@ from engine.domain.errors import (
 )
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
+from engine.domain.unit import Unit
 from engine.services import directory
 
 
@@ -79,6 +80,11 @@ def unit_name(unit_id: str | None) -> str:
         unit = directory.unit(wiring().uow(), unit_id)
         cache[unit_id] = unit.name if unit else unit_id
     return str(cache[unit_id])
+
+
+def remember_unit_names(units: Iterable[Unit]) -> None:
+    """Units a page has read anyway: their names need no read of their own (the layout's officer unit)."""
+    g.setdefault("unit_names", {}).update({unit.id: unit.name for unit in units})
 
 
 def latest_procedures() -> list[ProcedureVersion]:
