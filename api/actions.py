@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
-from api.schemas import ExtendSchema, ReasonsSchema, ReturnSchema, SupplementRequestSchema, SupplementSchema
+from api.schemas.dossiers import ExtendSchema, ReasonsSchema, ReturnSchema, SupplementRequestSchema, SupplementSchema
 from api.wiring import Wiring
 from engine.domain.actor import Actor
 from engine.domain.calendar import VN_TZ

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from api.schemas import DraftProblemReadSchema
+from api.schemas.process_models import DraftProblemReadSchema
 from engine.domain.errors import (
     AuthenticationError,
     ConflictError,

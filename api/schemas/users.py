@@ -1,4 +1,4 @@
-"""Marshmallow envelopes of the accounts API (GET/POST /users); kept apart from api/schemas.py, which is full.
+"""Envelopes of the accounts API (GET/POST /users, …/disable, …/enable).
 The service checks the content (username shape, password strength, roles fitting the unit)."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_token, sign_in, wall_clock
 from api.errors import problems
-from api.schemas import TokenCreateSchema, TokenReadSchema
+from api.schemas.auth import TokenCreateSchema, TokenReadSchema
 from api.wiring import wiring
 from engine.services import accounts
 

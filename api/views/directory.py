@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.errors import problems
-from api.schemas import ProcedureDetailSchema, ProcedureReadSchema, UnitQuery, UnitReadSchema
+from api.schemas.directory import ProcedureDetailSchema, ProcedureReadSchema, UnitQuery, UnitReadSchema
 from api.wiring import wiring
 from engine.services import directory
 

@@ -11,14 +11,13 @@ from flask_smorest import Blueprint
 from api.actions import ACTIONS, LifecycleAction
 from api.auth import current_actor
 from api.errors import problems
-from api.schemas import (
+from api.schemas.common import page, page_schema
+from api.schemas.dossiers import (
     DossierCreateSchema,
     DossierDetailSchema,
     DossierQuery,
     DossierReadSchema,
     DossierReceiptSchema,
-    page,
-    page_schema,
 )
 from api.wiring import wiring
 from engine.services import dossiers

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor
 from api.errors import problems
-from api.schemas import (
+from api.schemas.process_models import (
     DraftCheckReadSchema,
     ProcessModelDraftSchema,
     ProcessModelPublishSchema,

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.errors import problems
-from api.schemas import PublicDossierSchema, PublicQuery, RatingCreateSchema, RatingReadSchema
+from api.schemas.public import PublicDossierSchema, PublicQuery, RatingCreateSchema, RatingReadSchema
 from api.wiring import wiring
 from engine.services import public, ratings
 

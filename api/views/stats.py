@@ -7,15 +7,13 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, post_load, validate
 
 from api import exports
 from api.auth import current_actor
 from api.errors import problems
-from api.schemas import LocalDateTime
+from api.schemas.stats import CentresQuery, CentresReportSchema, IndicatorsReportSchema, StatsQuery
 from api.wiring import wiring
 from engine.domain.calendar import VN_TZ
-from engine.domain.figures import Figures
 from engine.services import stats
 from engine.services.stats import CentreReport
 
@@ -23,79 +21,6 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Figu
 
 _DOWNLOADS = {"csv": ("text/csv", exports.csv_bytes),
               "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.xlsx_bytes)}
-
-
-class StatsQuery(Schema):
-    unit_id = fields.String(data_key="unit", validate=validate.Length(1, 32), metadata={
-        "description": "a province (every centre in it) or one unit; by default the reader's province "
-                       "(supervisors, admins) or unit"})
-    start = fields.NaiveDateTime(data_key="from", metadata={
-        "description": "start of the period, e.g. 2025-07-01T00:00 (Vietnam's time); the month's first day by default"})
-    end = fields.NaiveDateTime(data_key="to", metadata={
-        "description": "end of the period, excluded; the next month's first day by default"})
-    procedure_code = fields.String(data_key="procedure", validate=validate.Regexp(r"^[0-9]\.[0-9]{6}$"))
-
-    @post_load
-    def localise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        this_month = stats.month_of(wiring().clock())
-        for key, default in zip(("start", "end"), this_month, strict=True):
-            data[key] = data[key].replace(tzinfo=VN_TZ) if data.get(key) else default
-        return data
-
-
-class CentresQuery(StatsQuery):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
-
-
-FiguresSchema = Schema.from_dict({
-    **{name: fields.Integer() for name in Figures.__dataclass_fields__},
-    "late": fields.Integer(metadata={"description": "finished late or still in process past the deadline"}),
-    "resolution_rate": fields.Float(allow_none=True, metadata={"description": "resolved ÷ received"}),
-    "on_time_rate": fields.Float(allow_none=True, metadata={"description": "timely ÷ received (Decision 766)"}),
-    "ratings": fields.Integer(),
-    "satisfaction_rate": fields.Float(allow_none=True, metadata={
-        "description": "ratings 'very satisfied' or 'satisfied' ÷ all ratings"}),
-}, name="Figures")
-
-
-class GroupSchema(Schema):
-    id = fields.Function(lambda g: g.key.id)
-    name = fields.Function(lambda g: g.key.name)
-    rank = fields.Integer(allow_none=True)
-    figures = fields.Nested(FiguresSchema)
-
-
-class DaySchema(Schema):
-    day = fields.Function(lambda g: g.key.isoformat())
-    figures = fields.Nested(FiguresSchema)
-
-
-class IndicatorSchema(Schema):
-    id = fields.String()
-    name_vi = fields.String()
-    name_en = fields.String()
-    numerator = fields.Integer()
-    denominator = fields.Integer()
-    value = fields.Float(allow_none=True)
-    full_marks_at = fields.Float(allow_none=True)
-    method = fields.String()
-
-
-class IndicatorsReportSchema(Schema):
-    scope = fields.Function(lambda r: {"id": r.scope.id, "name": r.scope.name})
-    start = LocalDateTime(data_key="from")
-    end = LocalDateTime(data_key="to")
-    as_of = LocalDateTime(metadata={"description": "when the dossiers are judged: the period's end, or now"})
-    procedure_code = fields.String(allow_none=True)
-    totals = fields.Nested(FiguresSchema)
-    indicators = fields.List(fields.Nested(IndicatorSchema))
-
-
-class CentresReportSchema(IndicatorsReportSchema):
-    centres = fields.List(fields.Nested(GroupSchema), metadata={"description": "ranked, best first"})
-    competent_units = fields.List(fields.Nested(GroupSchema))
-    procedures = fields.List(fields.Nested(GroupSchema))
-    days = fields.List(fields.Nested(DaySchema))
 
 
 def _report(query: dict[str, Any]) -> CentreReport:

@@ -8,7 +8,9 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor
 from api.errors import problems
-from api.schemas import DossierReadSchema, TaskCompleteSchema, TaskQuery, TaskReadSchema, page, page_schema
+from api.schemas.common import page, page_schema
+from api.schemas.dossiers import DossierReadSchema
+from api.schemas.tasks import TaskCompleteSchema, TaskQuery, TaskReadSchema
 from api.wiring import wiring
 from engine.services import tasks
 

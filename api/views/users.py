@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor
 from api.errors import problems
-from api.user_schemas import UserCreateSchema, UserQuery, UserReadSchema
+from api.schemas.users import UserCreateSchema, UserQuery, UserReadSchema
 from api.wiring import wiring
 from engine.services import users
 

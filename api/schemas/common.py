@@ -1,0 +1,43 @@
+"""What every API envelope shares: times in Vietnam's zone, paging, a status's national code and label.
+
+marshmallow validates the envelopes only; form content (applications, task data) is a plain dict, its
+contract the JSON Schema the engine validates, so no field of a form is defined twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from engine.domain.calendar import VN_TZ
+from engine.domain.status import DossierStatus
+
+
+class LocalDateTime(fields.AwareDateTime):
+    """Times are written in Vietnam's time zone, as officers and citizens read them."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(value.astimezone(VN_TZ) if value else value, attr, obj, **kwargs)
+
+
+MAX_OFFSET = 2**31 - 1  # larger offsets overflow the databases' integer parameters (a 500, not a 422)
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+
+
+def status_fields(status: DossierStatus) -> dict[str, Any]:
+    return {"status": status.value, "national_code": status.national_code, "label": status.label_vi}
+
+
+def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)), "total": fields.Integer(),
+                             "limit": fields.Integer(), "offset": fields.Integer()},
+                            name=f"{item.__name__.removesuffix('Schema')}PageSchema")

@@ -1,0 +1,140 @@
+"""Envelopes of the dossiers (POST/GET /dossiers, GET /dossiers/{code}) and of the bodies of the seven
+lifecycle actions (POST /dossiers/{code}/…, declared in api/actions.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from api.schemas.common import LocalDateTime, PageQuery, status_fields
+from api.schemas.tasks import TaskReadSchema
+from engine.domain.dossier import Channel, ReturnMethod
+from engine.domain.manifest import DOCUMENT_FORMS
+from engine.domain.status import DossierStatus
+
+
+class DossierCreateSchema(Schema):
+    procedure_code = fields.String(required=True, validate=validate.Length(1, 32))
+    application = fields.Dict(required=True)
+    return_unit_id = fields.String(validate=validate.Length(1, 32))
+    channel = fields.Enum(Channel, by_value=True, load_default=Channel.IN_PERSON)
+    return_method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER, metadata={
+        "description": "how the applicant asked to get the result (the return records how it went)"})
+    reception = fields.Dict(load_default=dict, metadata={
+        "description": "the reception step's form: documents checked at the counter, notes"})
+    digitised_documents = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50), metadata={
+        "description": "positions (from 0) in the procedure's document list of the components scanned at the counter"})
+    documents_brought = fields.List(fields.Integer(), load_default=None, validate=validate.Length(max=50), metadata={
+        "description": "positions (from 0) in the procedure's document list of the components the applicant "
+                       "brought; when given, the reception form's documents_checked (if it has one) is set to "
+                       "whether every required one is there; when absent, `reception` stays as sent"})
+
+
+class DossierQuery(PageQuery):
+    status = fields.Enum(DossierStatus, by_value=True)
+
+
+class DossierReadSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    status = fields.Function(lambda d: d.status.value)
+    status_info = fields.Function(lambda d: status_fields(d.status))
+    channel = fields.Function(lambda d: d.channel.value)
+    receiving_unit_id = fields.String()
+    competent_unit_id = fields.String()
+    return_unit_id = fields.String()
+    applicant_name = fields.String()
+    received_at = LocalDateTime()
+    due_at = LocalDateTime()
+    result_ready_at = LocalDateTime(allow_none=True)
+    returned_at = LocalDateTime(allow_none=True)
+    paused_at = LocalDateTime(allow_none=True)
+    fee_vnd = fields.Integer()
+    routes = fields.Dict(keys=fields.String(), values=fields.String())
+    deadline_at = LocalDateTime()
+    finished_at = LocalDateTime(allow_none=True)
+    return_method = fields.Function(lambda d: d.return_method.value if d.return_method else None)
+    supplement_rounds = fields.Integer()
+    version = fields.Integer()
+
+
+class DossierReceiptSchema(DossierReadSchema):
+    """The answer to a reception: what the receipt slip prints, including the look-up secret."""
+
+    secret = fields.String(metadata={"description": "10 characters without separators (the first dossiers' have 4); "
+                                                    "printed in groups of five, e.g. K7M4Q-X9TRB; the look-up takes "
+                                                    "either form"})
+
+
+class NoticeReadSchema(Schema):
+    kind = fields.Function(lambda n: n.kind.value)
+    number = fields.Integer()
+    issued_at = LocalDateTime()
+    unit_id = fields.String()
+    officer_id = fields.Integer(allow_none=True)
+    reasons = fields.String()
+    items = fields.Function(lambda n: [vars(item) for item in n.items])
+    reply_by = LocalDateTime(allow_none=True)
+    answered_at = LocalDateTime(allow_none=True)
+    due_before = LocalDateTime(allow_none=True)
+    due_after = LocalDateTime(allow_none=True)
+
+
+def _timeliness(value: Any) -> dict[str, str] | None:
+    return {"class": value.value, "label": value.label_vi} if value is not None else None
+
+
+class HistoryEventReadSchema(Schema):
+    kind = fields.Function(lambda e: e.kind.value)
+    at = LocalDateTime()
+    actor_id = fields.Integer(allow_none=True)
+    unit_id = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class DossierDetailSchema(Schema):
+    dossier = fields.Nested(DossierReadSchema)
+    procedure_name = fields.Function(lambda d: d.procedure.manifest["name"])
+    application = fields.Function(lambda d: d.dossier.application)
+    timeliness = fields.Function(lambda d: _timeliness(d.timeliness))
+    notices = fields.Function(lambda d: NoticeReadSchema(many=True).dump(d.dossier.notices))
+    tasks = fields.Method("_tasks", metadata={"description": "each step, with its timeliness against its allotment"})
+
+    def _tasks(self, detail: Any) -> list[dict[str, Any]]:
+        return [TaskReadSchema().dump(task) | {"timeliness": _timeliness(detail.step_timeliness.get(task.id))}
+                for task in detail.tasks]
+    history = fields.List(fields.Nested(HistoryEventReadSchema))
+
+
+_REASONS = fields.String(required=True, validate=validate.Length(1, 2000), metadata={
+    "description": "the written reasons printed on the slip"})
+
+
+class MissingItemSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 300))
+    form = fields.String(load_default="original", validate=validate.OneOf(DOCUMENT_FORMS))
+    copies = fields.Integer(load_default=1, validate=validate.Range(1, 50))
+
+
+class SupplementRequestSchema(Schema):
+    reasons = _REASONS
+    items = fields.List(fields.Nested(MissingItemSchema), required=True, validate=validate.Length(1, 50))
+
+
+class SupplementSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(0, 1000))
+
+
+class ReasonsSchema(Schema):
+    reasons = _REASONS
+
+
+class ExtendSchema(Schema):
+    reasons = _REASONS
+    new_due_at = fields.AwareDateTime(required=True, metadata={"description": "the new appointment"})
+
+
+class ReturnSchema(Schema):
+    method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER)
+    data = fields.Dict(load_default=dict, metadata={"description": "the return step's form: who collected it"})

@@ -1,0 +1,64 @@
+"""Envelopes of the citizen's look-up and rating (GET /public/dossiers/{code}, POST …/rating): nothing
+personal goes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from api.schemas.common import LocalDateTime, status_fields
+from engine.domain.rating import COMMENT_MAX, Criterion, SatisfactionLevel
+
+
+class PublicQuery(Schema):
+    secret = fields.String(required=True, validate=validate.Length(4, 24), metadata={
+        "description": "as printed on the receipt; spaces, dashes and case do not matter"})
+
+
+class StageReadSchema(Schema):
+    at = LocalDateTime()
+    kind = fields.String()
+    label = fields.String()
+    unit_name = fields.String(allow_none=True)
+
+
+def _level(level: SatisfactionLevel | None) -> dict[str, str] | None:
+    return {"level": level.value, "label": level.label_vi} if level is not None else None
+
+
+class RatingCreateSchema(PublicQuery):
+    """The citizen's rating, opened with the receipt's secret (the same field as the look-up's)."""
+
+    level = fields.Enum(SatisfactionLevel, by_value=True, required=True)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, COMMENT_MAX))
+    criteria = fields.Dict(keys=fields.Enum(Criterion, by_value=True),
+                           values=fields.Enum(SatisfactionLevel, by_value=True), load_default=dict,
+                           metadata={"description": "optional level per criterion"})
+
+
+class RatingReadSchema(Schema):
+    """The rating as stored, without the comment (it may name people)."""
+
+    level = fields.Function(lambda r: r.level.value)
+    label = fields.Function(lambda r: r.level.label_vi)
+    rated_at = LocalDateTime()
+    criteria = fields.Method("_criteria", metadata={"description": "the levels given per criterion"})
+
+    def _criteria(self, rating: Any) -> list[dict[str, str]]:
+        return [{"criterion": c.value, "criterion_label": c.label_vi, "level": rating.criteria[c].value,
+                 "label": rating.criteria[c].label_vi} for c in Criterion if c in rating.criteria]
+
+
+class PublicDossierSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.String()
+    status = fields.Function(lambda d: d.status.value)
+    status_info = fields.Function(lambda d: status_fields(d.status))
+    received_at = LocalDateTime()
+    due_at = LocalDateTime()
+    returned_at = LocalDateTime(allow_none=True)
+    timeline = fields.List(fields.Nested(StageReadSchema))
+    can_rate = fields.Boolean(metadata={"description": "returned and not rated yet"})
+    rating = fields.Function(lambda d: _level(d.rating), metadata={"description": "{level, label} or null"})
