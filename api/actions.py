@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
@@ -22,7 +22,6 @@ from engine.domain.dossier import Dossier, ReturnMethod
 from engine.domain.errors import ValidationFailedError
 from engine.domain.lifecycle import Action
 from engine.domain.notice import MissingItem
-from engine.domain.ports import UnitOfWork
 from engine.services import lifecycle
 
 Body = dict[str, Any]
@@ -67,18 +66,6 @@ def _reasons(form: PageForm) -> Body:
     return {"reasons": form.fields.get("reasons", "")}
 
 
-class _EndingCommand(Protocol):
-    def __call__(self, uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code: str,
-                 reasons: str) -> Dossier: ...
-
-
-def _ending(action: Action, summary: str, command: _EndingCommand) -> LifecycleAction:
-    """Refusal, withdrawal and stop: processing ends for written reasons, and the command needs only the clock."""
-    return LifecycleAction(action, action.value, ReasonsSchema, summary, from_form=_reasons,
-                           run=lambda w, actor, code, body: command(w.uow(), actor=actor, clock=w.clock, code=code,
-                                                                    reasons=body["reasons"]))
-
-
 ACTIONS: tuple[LifecycleAction, ...] = (
     LifecycleAction(
         Action.REQUEST_SUPPLEMENT, "supplement-request", SupplementRequestSchema,
@@ -94,9 +81,21 @@ ACTIONS: tuple[LifecycleAction, ...] = (
         from_form=lambda form: {"note": form.fields.get("note", "")},
         run=lambda w, actor, code, body: lifecycle.supplement(
             w.uow(), actor=actor, calendar=w.calendar, clock=w.clock, code=code, note=body["note"])),
-    _ending(Action.REFUSE, "Refuse at reception with written reasons (status 3).", lifecycle.refuse),
-    _ending(Action.WITHDRAW, "The applicant withdraws the dossier (status 7).", lifecycle.withdraw),
-    _ending(Action.STOP, "The handling unit finds the dossier ineligible (status 8).", lifecycle.stop),
+    LifecycleAction(
+        Action.REFUSE, "refuse", ReasonsSchema, "Refuse at reception with written reasons (status 3).",
+        from_form=_reasons,
+        run=lambda w, actor, code, body: lifecycle.refuse(
+            w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
+    LifecycleAction(
+        Action.WITHDRAW, "withdraw", ReasonsSchema, "The applicant withdraws the dossier (status 7).",
+        from_form=_reasons,
+        run=lambda w, actor, code, body: lifecycle.withdraw(
+            w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
+    LifecycleAction(
+        Action.STOP, "stop", ReasonsSchema, "The handling unit finds the dossier ineligible (status 8).",
+        from_form=_reasons,
+        run=lambda w, actor, code, body: lifecycle.stop(
+            w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
     LifecycleAction(
         Action.EXTEND, "extend", ExtendSchema,
         "Apologise and set a new appointment: once, before the appointment passes.",
