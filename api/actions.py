@@ -1,7 +1,8 @@
-"""The seven one-stop lifecycle actions in one table, used by the JSON API (api/views/dossiers.py registers
-an endpoint per row) and by the dossier page's forms (api/pages/dossier_pages.py): per action, its URL
-segment, the marshmallow schema of its body, how a page form becomes that body, and the service call
-with exactly the dependencies its command takes. Who may act stays in engine/services/lifecycle.py.
+"""The six one-stop lifecycle actions of a received dossier in one table, used by the JSON API
+(api/views/dossiers.py registers an endpoint per row) and by the dossier page's forms
+(api/pages/dossier_pages.py): per action, its URL segment, the marshmallow schema of its body, how a page
+form becomes that body, and the service call with exactly the dependencies its command takes. Who may
+act stays in engine/services/lifecycle.py. The decisions before reception are api/views/intake.py's.
 """
 
 from __future__ import annotations
@@ -82,17 +83,14 @@ ACTIONS: tuple[LifecycleAction, ...] = (
         run=lambda w, actor, code, body: lifecycle.supplement(
             w.uow(), actor=actor, calendar=w.calendar, clock=w.clock, code=code, note=body["note"])),
     LifecycleAction(
-        Action.REFUSE, "refuse", ReasonsSchema, "Refuse at reception with written reasons (status 3).",
-        from_form=_reasons,
-        run=lambda w, actor, code, body: lifecycle.refuse(
-            w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
-    LifecycleAction(
         Action.WITHDRAW, "withdraw", ReasonsSchema, "The applicant withdraws the dossier (status 7).",
         from_form=_reasons,
         run=lambda w, actor, code, body: lifecycle.withdraw(
             w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
     LifecycleAction(
-        Action.STOP, "stop", ReasonsSchema, "The handling unit finds the dossier ineligible (status 8).",
+        Action.STOP, "stop", ReasonsSchema,
+        "After reception the handling unit finds the dossier not eligible (không đủ điều kiện giải quyết): "
+        "handling stops with written reasons (status 8, Mẫu 05).",
         from_form=_reasons,
         run=lambda w, actor, code, body: lifecycle.stop(
             w.uow(), actor=actor, clock=w.clock, code=code, reasons=body["reasons"])),
@@ -117,7 +115,7 @@ BY_ACTION = {row.action.value: row for row in ACTIONS}
 
 
 def named(name: str) -> LifecycleAction:
-    """The row of a page's action name; a 422 for a name that is not one of the seven."""
+    """The row of a page's action name; a 422 for a name that is not one of the six."""
     if name not in BY_ACTION:
         raise ValidationFailedError(f"unknown action {name!r}", [])
     return BY_ACTION[name]

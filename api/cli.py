@@ -120,11 +120,11 @@ def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: b
     summary = simulation.simulate(w.uow, catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
                                   scenarios=read_scenarios(w.settings.processes_dir), province=province,
                                   days=days, per_centre=per_centre, seed=seed, on_day=progress)
-    click.echo(f"Simulated {days} working days in {summary.elapsed_seconds:.1f}s: {summary.received} dossiers "
-               f"received, {summary.tasks_completed} steps completed, {summary.supplementations} "
-               f"supplementations, {summary.returned} returned, {summary.refused} refused, {summary.withdrawn} "
-               f"withdrawn, {summary.still_open} still open, {summary.rated} rated; {summary.jobs_run} background "
-               "jobs run.")
+    click.echo(f"Simulated {days} working days in {summary.elapsed_seconds:.1f}s: {summary.submitted} submitted "
+               f"online, {summary.guided} guided to complete, {summary.received} dossiers received, "
+               f"{summary.tasks_completed} steps completed, {summary.supplementations} supplementations, "
+               f"{summary.returned} returned, {summary.refused} refused reception, {summary.withdrawn} withdrawn, "
+               f"{summary.still_open} still open, {summary.rated} rated; {summary.jobs_run} background jobs run.")
     if summary.errors:
         click.echo("Actions the services refused: "
                    + ", ".join(f"{kind} {count}" for kind, count in sorted(summary.errors.items())))

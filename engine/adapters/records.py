@@ -109,6 +109,7 @@ class DossierRecord(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
         UniqueConstraint("receiving_unit_id", "idempotency_key"),
+        UniqueConstraint("submission_reference", name="uq_dossiers_submission_reference"),
         Index("ix_dossiers_unit_received", "receiving_unit_id", "received_at"),
         Index("ix_dossiers_competent_received", "competent_unit_id", "received_at"),
     )
@@ -140,11 +141,43 @@ class DossierRecord(Base):
     finished_at: Mapped[datetime | None]
     notices: Mapped[list[dict[str, Any]]]
     return_method: Mapped[str | None] = mapped_column(String(16))
+    submitted_at: Mapped[datetime]
+    """When it was handed in (NgayNopHoSo); `received_at` is when it was accepted (NgayTiepNhan)."""
+    submission_reference: Mapped[str | None] = mapped_column(String(64))
+    """The submission it was accepted from, if it came through the intake queue."""
     version: Mapped[int]
     history_count: Mapped[int]
     """The head of the history hash chain (engine/domain/history_chain.py): how many events and the hash of
     the last, written with the events, so that deleting the newest events is seen too."""
     history_head: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class SubmissionRecord(Base):
+    """A dossier handed in and not yet received, or decided (engine/domain/submission.py)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_queue", "centre_id", "stage", "submitted_at"),
+                      Index("ix_submissions_decided", "centre_id", "decided_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    centre_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    application: Mapped[dict[str, Any]]
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    components: Mapped[list[dict[str, Any]]]
+    submitted_at: Mapped[datetime]
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    return_method: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    notices: Mapped[list[dict[str, Any]]]
+    guided_at: Mapped[datetime | None]
+    resubmitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    dossier_code: Mapped[str | None] = mapped_column(String(48))
+    version: Mapped[int]
 
 
 class TaskRecord(Base):

@@ -19,6 +19,7 @@ from engine.adapters.procedures import ProcedureRepository
 from engine.adapters.ratings import RatingRepository
 from engine.adapters.stat_queries import StatQueries
 from engine.adapters.stored_json import StoredJson
+from engine.adapters.submissions import SubmissionRepository
 from engine.adapters.tasks import TaskRepository
 from engine.adapters.units import UnitRepository
 from engine.domain.errors import ConflictError, DomainError, UnavailableError
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     tokens: TokenRepository
     procedures: ProcedureRepository
     dossiers: DossierRepository
+    submissions: SubmissionRepository
     tasks: TaskRepository
     history: HistoryRepository
     jobs: JobRepository
@@ -52,7 +54,7 @@ class SqlUnitOfWork:
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
-        self.lookup_failures = LookupFailureRepository(session)
+        self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -14,6 +14,8 @@ class Role(StrEnum):
     LEADER = "leader"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    PORTAL = "portal"
+    """The national portal's machine client at a province: hands in online dossiers, reads their decisions."""
 
 
 @dataclass(frozen=True)

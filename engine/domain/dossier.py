@@ -64,6 +64,10 @@ class Dossier:
     """End of processing (Decision 766): when the first end state was reached."""
     notices: list[Notice] = field(default_factory=list)
     return_method: ReturnMethod | None = None
+    submitted_at: datetime | None = None
+    """When it was handed in (NgayNopHoSo): online, before it was received; at the counter, `received_at`."""
+    submission_reference: str | None = None
+    """The submission it was accepted from (engine/domain/submission.py), if it came through the queue."""
     id: int | None = None
     version: int = 0
     recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)
@@ -72,6 +76,8 @@ class Dossier:
     def __post_init__(self) -> None:
         if self.deadline_at is None:
             self.deadline_at = self.due_at
+        if self.submitted_at is None:
+            self.submitted_at = self.received_at
 
     def notices_of(self, kind: NoticeKind) -> list[Notice]:
         return [n for n in self.notices if n.kind == kind]
@@ -191,7 +197,7 @@ class Dossier:
 
     def end(self, action: Action, now: datetime, by: int | None, unit_id: str, reasons: str,
             steps: list[Task]) -> list[Task]:
-        """Processing ends early (refused, withdrawn, stopped): the notice, the status, and the ready steps
+        """Processing ends early (withdrawn, stopped): the notice, the status, and the ready steps
         leave every inbox. Returns the steps it cancelled."""
         next_status(action, self.status)
         _require_reasons(reasons)
@@ -239,6 +245,7 @@ class ReturnMethod(StrEnum):
 
 
 class EventKind(StrEnum):
+    SUBMITTED = "submitted"  # handed in before it was received (data: channel, when guided and resubmitted)
     RECEIVED = "received"
     TASK_COMPLETED = "task_completed"
     HANDED_OVER = "handed_over"
@@ -269,8 +276,7 @@ class HistoryEvent:
 
 SUPPLEMENTATION = "supplementation"  # the clock-pause reason while the applicant supplements
 
-_ENDING_NOTICES = {Action.REFUSE: NoticeKind.REFUSAL, Action.WITHDRAW: NoticeKind.WITHDRAWAL,
-                   Action.STOP: NoticeKind.STOP}
+_ENDING_NOTICES = {Action.WITHDRAW: NoticeKind.WITHDRAWAL, Action.STOP: NoticeKind.STOP}
 
 
 def _require_reasons(reasons: str) -> None:

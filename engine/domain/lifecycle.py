@@ -1,5 +1,10 @@
 """The one-stop lifecycle: one table of which action may move a dossier from which status to which.
 
+A submission (engine/domain/submission.py) is `submitted` until the counter decides: accept (it is
+received and becomes a dossier with a code), guide to complete (it stays submitted), or refuse reception
+(`refused`, never received). After reception nothing is refused: a dossier the competent unit finds
+ineligible, or whose supplementation never came, is `stopped` (national status 8).
+
 Every status change in the engine goes through `next_status`, so an action the table does not allow
 (returning a refused dossier, supplementing twice at once, stopping a returned one) is a 409 that
 names the current status, whichever endpoint, task or background job tried it.
@@ -14,6 +19,10 @@ from engine.domain.status import DossierStatus as S
 
 
 class Action(StrEnum):
+    ACCEPT = "accept"                          # the counter accepts a submission: it is received
+    GUIDE = "guide"                            # the counter guides a submission to complete (Mẫu 02)
+    RESUBMIT = "resubmit"                      # the applicant completes a guided submission
+    REFUSE = "refuse"                          # the counter refuses reception (Mẫu 03): never received
     START_PROCESSING = "start_processing"      # a `processing` milestone (the reception step is done)
     COMPLETE_STEP = "complete_step"            # an officer completes a BPMN user task
     REQUEST_SUPPLEMENT = "request_supplement"  # one written list of what is missing; the clock stops
@@ -22,9 +31,8 @@ class Action(StrEnum):
     RECORD_PAYMENT = "record_payment"          # the payment is recorded; the clock restarts
     FINISH = "finish"                          # the result is ready at the return centre
     RETURN = "return"                          # the result is handed to the applicant
-    REFUSE = "refuse"                          # refused at reception, or supplementation not made in time
     WITHDRAW = "withdraw"                      # the applicant withdraws the dossier
-    STOP = "stop"                              # the handling unit finds the dossier ineligible
+    STOP = "stop"                              # ineligible after reception, or supplementation not made in time
     EXTEND = "extend"                          # apology and a new appointment, before the old one passes
 
 
@@ -33,6 +41,10 @@ _OPEN = _IN_HAND | {S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
+    Action.ACCEPT: (frozenset({S.SUBMITTED}), S.RECEIVED),
+    Action.GUIDE: (frozenset({S.SUBMITTED}), None),
+    Action.RESUBMIT: (frozenset({S.SUBMITTED}), None),
+    Action.REFUSE: (frozenset({S.SUBMITTED}), S.REFUSED),
     Action.START_PROCESSING: (_IN_HAND, S.PROCESSING),
     Action.COMPLETE_STEP: (_IN_HAND | {S.AWAITING_PAYMENT, S.RESULT_READY}, None),
     Action.REQUEST_SUPPLEMENT: (_IN_HAND, S.SUPPLEMENT_REQUESTED),
@@ -41,7 +53,6 @@ TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
     Action.RECORD_PAYMENT: (frozenset({S.AWAITING_PAYMENT}), S.PROCESSING),
     Action.FINISH: (_IN_HAND, S.RESULT_READY),
     Action.RETURN: (frozenset({S.RESULT_READY}), S.RETURNED),
-    Action.REFUSE: (_IN_HAND | {S.SUPPLEMENT_REQUESTED}, S.REFUSED),
     Action.WITHDRAW: (_OPEN, S.WITHDRAWN),
     Action.STOP: (_OPEN, S.STOPPED),
     Action.EXTEND: (_IN_HAND | {S.AWAITING_PAYMENT}, None),
@@ -55,6 +66,7 @@ MILESTONES = {
 }
 
 # Statuses in which the dossier's processing has ended (Decision 766: the first end state reached).
+# `refused` is here for dossiers stored before issue 19, when a received dossier could still be refused.
 PROCESSING_ENDS = frozenset({S.RESULT_READY, S.RETURNED, S.REFUSED, S.WITHDRAWN, S.STOPPED})
 
 

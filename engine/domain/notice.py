@@ -1,6 +1,7 @@
 """Written notices a dossier receives during its life: what the official slips print.
 
-A supplementation request (one complete list, Decree 118), a refusal, a stop notice, a withdrawal and
+A guidance to complete and a refusal of reception (on a submission, engine/domain/submission.py), a
+supplementation request (one complete list, Decree 118), a stop notice, a withdrawal and
 an apology with a new appointment. Notices live on the dossier row, not in the history log, because
 their reasons and item lists may name people; the history only says that notice N was issued.
 """
@@ -14,7 +15,8 @@ from typing import Any
 
 
 class NoticeKind(StrEnum):
-    SUPPLEMENT_REQUEST = "supplement_request"
+    GUIDANCE = "guidance"  # before reception: guidance to complete a submission (Mẫu 02)
+    SUPPLEMENT_REQUEST = "supplement_request"  # after reception, by the handling unit (Mẫu 02)
     REFUSAL = "refusal"
     STOP = "stop"
     WITHDRAWAL = "withdrawal"

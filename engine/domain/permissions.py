@@ -44,11 +44,10 @@ def require_centre_or_handler(actor: Actor, dossier: Dossier, steps: list[Task])
 
 def available_actions(dossier: Dossier, steps: list[Task], actor: Actor, now: datetime) -> list[Action]:
     """The lifecycle actions `actor` may take on the dossier at `now`, by the same rules the commands check."""
-    receiving = actor.has(Role.RECEPTION.value, dossier.receiving_unit_id)
     who = {
-        Action.REQUEST_SUPPLEMENT: receiving or is_handler(actor, steps),
+        # Once received, what is missing is the handling unit's to ask (the counter guided before accepting).
+        Action.REQUEST_SUPPLEMENT: is_handler(actor, steps),
         Action.SUPPLEMENT: is_centre(actor, dossier),
-        Action.REFUSE: receiving,
         Action.WITHDRAW: is_centre(actor, dossier),
         Action.STOP: is_handler(actor, steps),
         Action.EXTEND: (is_handler(actor, steps) and not dossier.notices_of(NoticeKind.APOLOGY)

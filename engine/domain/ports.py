@@ -23,6 +23,7 @@ from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
+from engine.domain.submission import IntakeStage, Submission
 from engine.domain.task import Task
 from engine.domain.unit import Unit
 
@@ -69,6 +70,22 @@ class DossierRepository(Protocol):
 
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
              received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]: ...
+
+
+class SubmissionRepository(Protocol):
+    def add(self, submission: Submission) -> None: ...
+
+    def get(self, submission_id: int, *, lock: bool = False) -> Submission | None: ...
+
+    def by_reference(self, reference: str) -> Submission | None: ...
+
+    def update(self, submission: Submission) -> None: ...
+
+    def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
+              offset: int) -> tuple[list[Submission], int]: ...
+
+    def intake_counts(self, centre_ids: Sequence[str], start: datetime,
+                      end: datetime) -> dict[str, dict[str, int]]: ...
 
 
 class TaskRepository(Protocol):
@@ -205,6 +222,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dossiers(self) -> DossierRepository: ...
+
+    @property
+    def submissions(self) -> SubmissionRepository: ...
 
     @property
     def tasks(self) -> TaskRepository: ...

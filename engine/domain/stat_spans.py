@@ -104,6 +104,10 @@ def advance(current: Snapshot | None, event: HistoryEvent) -> Snapshot | None:
 
 def _status_changed(current: Snapshot, event: HistoryEvent) -> Snapshot:
     status = DossierStatus(event.data["status"])
+    if status == DossierStatus.REFUSED:
+        # Only before issue 19 was a received dossier refused; the rules now in force say it was stopped
+        # (migration 0009 moved those dossiers and their spans the same way).
+        status = DossierStatus.STOPPED
     electronic = current.electronic_result or (status == DossierStatus.RETURNED
                                                and event.data.get("method") == "online")
     if current.outcome is not None or status not in PROCESSING_ENDS:

@@ -27,7 +27,7 @@ class TokenKind(StrEnum):
 DEMO_ROLES = {
     UnitKind.COMMUNE: (Role.RECEPTION, Role.SPECIALIST, Role.LEADER),
     UnitKind.AGENCY: (Role.SPECIALIST, Role.LEADER),
-    UnitKind.PROVINCE: (Role.SUPERVISOR, Role.ADMIN),
+    UnitKind.PROVINCE: (Role.SUPERVISOR, Role.ADMIN, Role.PORTAL),
 }
 
 
@@ -88,7 +88,8 @@ def load_units(uow: UnitOfWork, units: Iterable[Unit]) -> int:
 
 def create_demo_accounts(uow: UnitOfWork, *, password: str, province_id: str) -> list[str]:
     """Demo accounts for one province (username `{role}.{unit id}`): reception, specialist and leader at
-    each commune centre, specialist and leader at each agency, supervisor and admin at the province.
+    each commune centre, specialist and leader at each agency, supervisor, admin and the portal's machine
+    client at the province.
     Existing accounts are left alone. Returns the usernames created."""
     created = []
     password_hash = hash_password(password)  # one hash for all: the demo accounts share a password

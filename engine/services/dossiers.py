@@ -24,6 +24,7 @@ from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
+from engine.domain.submission import Submission, check_acceptable
 from engine.domain.task import Task
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
@@ -76,8 +77,12 @@ class DossierDetail:
 
 
 def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-            clock: Callable[[], datetime], reception: Reception) -> tuple[Dossier, bool]:
-    """Receive a dossier at the actor's centre. Returns it and whether it was created now.
+            clock: Callable[[], datetime], reception: Reception,
+            submission: Submission | None = None) -> tuple[Dossier, bool]:
+    """Receive a dossier at the actor's centre: accept it, with every required document brought (else the
+    applicant is guided to complete it, engine/services/intake.py). Returns it and whether it was created
+    now. With `submission` (as read, waiting in the queue), the dossier is that submission accepted: its
+    submission time kept, and a second officer accepting it at the same time gets a 409.
 
     Three steps, so that a slow procedure never holds a lock: what the reception needs is read, the
     workflow runs with no transaction open (on SQLite every transaction holds the write lock), then a
@@ -91,6 +96,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
+        check_acceptable(procedure.manifest["documents"], reception.documents_brought, "/documents_brought")
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
         digitised = _digitisation(procedure, reception)
@@ -107,11 +113,18 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         # Taking the number locks the centre's counter until commit, so an attempt with the same key that
         # got here first has committed when we get it: its dossier is the answer (a rollback gives the
         # number back).
+        accepted = _accepted(uow, submission) if submission else None  # locked before the number is taken
         code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         dossier = _new_dossier(procedure, reception, code=code, centre=centre, routes=routes, returning=returning,
                                actor=actor, now=now, calendar=calendar)
+        if accepted is not None:
+            accepted.accept(now, actor.user_id, code)
+            uow.submissions.update(accepted)
+            dossier.submitted_at, dossier.submission_reference = accepted.submitted_at, accepted.reference
+            dossier.record(EventKind.SUBMITTED, accepted.submitted_at, None, centre.id, channel=dossier.channel.value,
+                           **_intake_times(accepted))
         uow.dossiers.add(dossier)
         dossier.record(EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                        competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
@@ -122,6 +135,23 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _accepted(uow: UnitOfWork, submission: Submission) -> Submission:
+    """The submission locked, as it was read when the acceptance began: else someone decided it meanwhile."""
+    assert submission.id is not None
+    locked = uow.submissions.get(submission.id, lock=True)
+    if locked is None or locked.version != submission.version:
+        raise ConflictError(f"submission {submission.reference} was decided or changed by someone else "
+                            "meanwhile; reload it", status=(locked or submission).status.value)
+    return locked
+
+
+def _intake_times(submission: Submission) -> dict[str, str]:
+    """When it was guided and resubmitted, for the history (no personal data)."""
+    guidance = submission.guidance
+    return {**({"guided_at": guidance.issued_at.isoformat()} if guidance else {}),
+            **({"resubmitted_at": submission.resubmitted_at.isoformat()} if submission.resubmitted_at else {})}
 
 
 def _earlier_reception(uow: UnitOfWork, centre: Unit, reception: Reception) -> Dossier | None:

@@ -1,5 +1,5 @@
-"""The one-stop actions every procedure obeys (Decree 118, DOMAIN.md §2.3): supplementation, refusal,
-withdrawal, stop, apology with a new appointment, and return of the result.
+"""The one-stop actions every procedure obeys once a dossier is received (Decree 118, DOMAIN.md §2.3):
+supplementation, withdrawal, stop, apology with a new appointment, and return of the result.
 
 Each command locks the dossier, checks who may act (engine/domain/permissions.py), lets the dossier
 apply the rule (engine/domain/dossier.py: the lifecycle table, 409 with the current status if it does
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.domain import permissions
-from engine.domain.actor import Actor, Role
+from engine.domain.actor import Actor
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, ReturnMethod
 from engine.domain.errors import ForbiddenError, NotFoundError
@@ -34,8 +34,7 @@ def request_supplement(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, c
     """Ask once, in writing, for every missing component; the clock stops until they arrive."""
     with uow:
         dossier, now = _locked(uow, actor, code), clock()
-        if not actor.has(Role.RECEPTION.value, dossier.receiving_unit_id):
-            require_handler(actor, _steps(uow, dossier))
+        require_handler(actor, _steps(uow, dossier))  # the counter guided before it accepted
         days = catalogue.version(uow.procedures, dossier.procedure_version_id).manifest.get("supplement_days")
         reply_by = calendar.add_working_days(now, days) if days else None
         notice = dossier.request_supplement(now, actor.user_id, actor.unit_id, reasons, items, reply_by)
@@ -52,15 +51,6 @@ def supplement(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, cloc
         require_centre(actor, dossier)
         moved = dossier.supplement(now, actor.user_id, actor.unit_id, note, calendar, _steps(uow, dossier))
         clock_restarted(uow, dossier, moved, calendar)
-        return _save(uow, dossier)
-
-
-def refuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
-    """Refuse the dossier at reception, with written reasons (national status 3)."""
-    with uow:
-        dossier = _locked(uow, actor, code)
-        actor.require(Role.RECEPTION.value, dossier.receiving_unit_id)
-        _end(uow, dossier, Action.REFUSE, clock(), actor.user_id, actor.unit_id, reasons)
         return _save(uow, dossier)
 
 
@@ -107,7 +97,8 @@ def return_result(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calend
 
 
 def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:
-    """Background job: the applicant did not supplement within the legal days, so the dossier is refused."""
+    """Background job: the applicant did not supplement within the legal days, so handling stops (status 8:
+    a received dossier is never `refused`, which means not received)."""
     dossier = uow.dossiers.get_by_id(job.dossier_id, lock=True) if job.dossier_id is not None else None
     pending = dossier.pending_supplement if dossier is not None else None
     if dossier is None or pending is None or pending.number != job.payload.get("number"):
@@ -115,7 +106,7 @@ def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:
     days = (pending.reply_by or now).astimezone(VN_TZ).date()
     reasons = (f"Quá thời hạn bổ sung hồ sơ theo Phiếu yêu cầu bổ sung số {pending.number} "
                f"(hạn {days:%d/%m/%Y}) mà chưa nhận được thành phần hồ sơ bổ sung.")
-    _end(uow, dossier, Action.REFUSE, now, None, dossier.receiving_unit_id, reasons)
+    _end(uow, dossier, Action.STOP, now, None, pending.unit_id, reasons)
     uow.dossiers.update(dossier)
 
 

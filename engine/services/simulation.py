@@ -2,8 +2,10 @@
 dashboard show lifelike dossiers.
 
 A discrete-event simulation in simulated time. Dossiers arrive at the commune centres through counter
-hours (`simulation_cases` plans them); each ready step is completed by the demo officer of its unit and
-role after a random delay in office hours; a few dossiers are refused, withdrawn or supplemented; the
+hours, or online through the portal's client into the intake queue, where the counter accepts, guides or
+refuses them (`simulation_cases` plans them); each ready step is completed by the demo officer of its unit and
+role after a random delay in office hours; a few dossiers are guided to complete, refused reception,
+withdrawn or supplemented; the
 background jobs (deadline marks, timers) run every half hour. Every change goes through the same
 services as the API, with a clock set to each event's time in order, so the data is what real use
 would have written. Events after the real now are left undone: those dossiers stay open in the inboxes.
@@ -26,26 +28,35 @@ from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.dossier import Channel, Dossier
 from engine.domain.errors import DomainError, NotFoundError
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
+from engine.domain.submission import Component
 from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
-from engine.services import dossiers, lifecycle, ratings, tasks, worker
+from engine.services import dossiers, intake, lifecycle, ratings, tasks, worker
 from engine.services import simulation_cases as model
 from engine.services.catalogue import Catalogue
 from engine.services.dossiers import Reception
+from engine.services.intake import Acceptance, Handing
 from engine.services.simulation_cases import Case, Fate, Procedure, Rates, SimulatedClock
 
 log = logging.getLogger(__name__)
 
+REFUSAL_REASONS = "Hồ sơ không thuộc trường hợp được giải quyết theo thủ tục đã chọn."
+GUIDANCE_REASONS = "Hồ sơ chưa đủ thành phần theo quy định của thủ tục."
+GUIDANCE_ITEMS = [MissingItem("Bản chính giấy tờ để đối chiếu với bản chụp đã nộp")]
 JOBS_EVERY = timedelta(minutes=30)  # how often the background jobs run in simulated time
 DEFAULT_RATES = Rates()
 
 
 @dataclass
 class Summary:
+    submitted: int = 0
+    """Handed in online through the portal's client."""
+    guided: int = 0
     received: int = 0
     tasks_completed: int = 0
     supplementations: int = 0
@@ -103,9 +114,11 @@ class _Run:
         self._events: list[tuple[datetime, int, Callable[[], None]]] = []
         self._order = itertools.count()  # ties keep the order events were planned in
         self._actors: dict[str, Actor] = {}
+        self._province = ""
 
     def plan(self, province: str, scenarios: Mapping[str, Sequence[Mapping[str, Any]]], days: list[date],
              per_centre: float, centres: Sequence[str] | None, end: datetime) -> None:
+        self._province = province
         with self.uow_factory() as uow:
             communes = [u.id for u in uow.units.list(province_id=province, kind=UnitKind.COMMUNE.value)]
             procedures = [p for code, found in sorted(scenarios.items()) if found
@@ -178,21 +191,71 @@ class _Run:
             self._at(self.clock.now + JOBS_EVERY, self._jobs)
 
     def _arrive(self, case: Case) -> None:
+        if case.channel == Channel.ONLINE:
+            self._submit(case)
+            return
         centre = self._actor(Role.RECEPTION.value, case.centre)
+        handing = Handing(case.centre, case.procedure_code, case.application, Channel.IN_PERSON)
+        key = f"simulated-{next(self._order)}"
+        if case.fate == Fate.REFUSE:  # not within the procedure: refused at the counter, never received
+            intake.decide_at_counter(self.uow_factory(), actor=centre, catalogue=self.catalogue, clock=self.clock,
+                                     handing=handing, key=key, reasons=REFUSAL_REASONS, items=None)
+            self.summary.refused += 1
+            return
+        if case.channel == Channel.IN_PERSON and self.rng.random() < self.rates.guide:
+            # A paper is missing: guided to complete it, the applicant comes back with it a few days later.
+            intake.decide_at_counter(self.uow_factory(), actor=centre, catalogue=self.catalogue, clock=self.clock,
+                                     handing=handing, key=key, reasons=GUIDANCE_REASONS, items=GUIDANCE_ITEMS)
+            self.summary.guided += 1
+            self._later(model.supplement_hours(self.rng), partial(self._receive, case))
+            return
+        self._receive(case)
+
+    def _receive(self, case: Case) -> None:
         reception = Reception(procedure_code=case.procedure_code, application=case.application,
                               reception=case.reception, channel=case.channel, digitised_documents=case.digitised,
                               return_method=case.return_method)
-        received, _ = dossiers.receive(self.uow_factory(), actor=centre, reception=reception, **self._deps())
+        centre = self._actor(Role.RECEPTION.value, case.centre)
+        self._received(case, dossiers.receive(self.uow_factory(), actor=centre, reception=reception,
+                                              **self._deps())[0])
+
+    def _submit(self, case: Case) -> None:
+        """The portal hands the dossier in online; it waits in the centre's queue for the counter."""
+        handing = Handing(case.centre, case.procedure_code, case.application, Channel.ONLINE,
+                          [Component(f"Thành phần hồ sơ số {i + 1}", "electronic", 1, i) for i in case.digitised],
+                          reference=f"G22.{self.rng.getrandbits(48):012x}", return_method=case.return_method)
+        submission, _ = intake.submit(self.uow_factory(), actor=self._actor(Role.PORTAL.value, self._province),
+                                      catalogue=self.catalogue, clock=self.clock, handing=handing)
+        self.summary.submitted += 1
+        assert submission.id is not None
+        self._later(model.decision_hours(self.rng), partial(self._decide, case, submission.id, handing))
+
+    def _decide(self, case: Case, submission_id: int, handing: Handing) -> None:
+        officer = self._actor(Role.RECEPTION.value, case.centre)
+        found = intake.get(self.uow_factory(), actor=officer, submission_id=submission_id)
+        if case.fate == Fate.REFUSE:
+            intake.refuse(self.uow_factory(), actor=officer, clock=self.clock, submission_id=submission_id,
+                          reasons=REFUSAL_REASONS)
+            self.summary.refused += 1
+        elif found.resubmitted_at is None and self.rng.random() < self.rates.guide:
+            intake.guide(self.uow_factory(), actor=officer, clock=self.clock, submission_id=submission_id,
+                         reasons=GUIDANCE_REASONS, items=GUIDANCE_ITEMS)
+            self.summary.guided += 1
+            self._later(model.supplement_hours(self.rng), partial(self._resubmit, case, submission_id, handing))
+        else:
+            self._received(case, intake.accept(self.uow_factory(), actor=officer, submission_id=submission_id,
+                                               acceptance=Acceptance(reception=case.reception), **self._deps()))
+
+    def _resubmit(self, case: Case, submission_id: int, handing: Handing) -> None:
+        intake.resubmit(self.uow_factory(), actor=self._actor(Role.PORTAL.value, self._province),
+                        catalogue=self.catalogue, clock=self.clock, submission_id=submission_id, handing=handing)
+        self._later(model.decision_hours(self.rng), partial(self._decide, case, submission_id, handing))
+
+    def _received(self, case: Case, received: Dossier) -> None:
         assert received.id is not None
         self.summary.received += 1
         dossier = _Dossier(case, received.code, received.id, received.secret)
         self.dossiers.append(dossier)
-        if case.fate == Fate.REFUSE:  # the counter finds it ineligible once the receipt is written
-            lifecycle.refuse(self.uow_factory(), actor=centre, code=dossier.code, clock=self.clock,
-                             reasons="Hồ sơ không thuộc trường hợp được giải quyết theo thủ tục đã chọn.")
-            dossier.ended = True
-            self.summary.refused += 1
-            return
         if case.fate == Fate.WITHDRAW:
             self._later(model.withdraw_hours(self.rng), partial(self._withdraw, dossier))
         self._plan_ready(dossier)

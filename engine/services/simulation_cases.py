@@ -65,7 +65,8 @@ class Rates:
     cross_boundary: float = 0.2   # the applicant lives in (the parcel lies in) another commune of the province
     supplement: float = 0.05      # the handling officer asks for missing papers once
     withdraw: float = 0.01        # the applicant withdraws it while in process
-    refuse: float = 0.01          # refused at the counter right after receipt
+    refuse: float = 0.01          # reception refused (Mẫu 03): never received
+    guide: float = 0.06           # guided once to complete (Mẫu 02) before it is accepted
     late_step: float = 0.10       # a step takes longer than its allotment
     late_collection: float = 0.3  # the result is collected a day or two after it is ready
     online: float = 0.5           # submitted online (KenhThucHien 2), received at the centre
@@ -179,7 +180,7 @@ def draw_case(rng: random.Random, *, at: datetime, centre: str, procedures: Sequ
     steps = copy.deepcopy(scenario["steps"])  # each dossier its own: the scenarios are shared
     online = rng.random() < rates.online
     scanned = rng.random()
-    digitised = ([] if online else list(range(procedure.documents)) if scanned < rates.scanned
+    digitised = (list(range(procedure.documents)) if online or scanned < rates.scanned  # online: all attached
                  else [0] if scanned < (1 + rates.scanned) / 2 else [])
     electronic = online and rng.random() < rates.online_result
     return Case(at=at, centre=centre, home=home, procedure_code=procedure.code, application=application,
@@ -257,6 +258,11 @@ def rating_level(rng: random.Random, *, late: bool) -> SatisfactionLevel:
     """Mostly satisfied; a late result makes "Không hài lòng" far likelier."""
     weights = (2, 3, 5) if late else (6, 3, 1)
     return rng.choices(list(SatisfactionLevel), weights)[0]
+
+
+def decision_hours(rng: random.Random) -> float:
+    """Office hours an online submission waits in the intake queue before the counter decides."""
+    return rng.uniform(0.2, 6)
 
 
 def withdraw_hours(rng: random.Random) -> float:

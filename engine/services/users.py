@@ -24,6 +24,7 @@ ROLE_UNITS = {
     Role.LEADER: {UnitKind.COMMUNE, UnitKind.AGENCY, UnitKind.PROVINCE},
     Role.SUPERVISOR: {UnitKind.PROVINCE},
     Role.ADMIN: {UnitKind.PROVINCE},
+    Role.PORTAL: {UnitKind.PROVINCE},
 }
 
 
@@ -112,5 +113,7 @@ def _check_new_account(username: str, password: str, display_name: str, unit: Un
             errors.append(FieldError(f"/roles/{index}", f"must be one of {', '.join(r.value for r in Role)}"))
         elif unit is not None and unit.kind not in ROLE_UNITS[Role(role)]:
             errors.append(FieldError(f"/roles/{index}", f"a {role} cannot sit at a {unit.kind.value} unit"))
+    if Role.PORTAL.value in roles and len(set(roles)) > 1:
+        errors.append(FieldError("/roles", "the portal's machine client holds no officer role"))
     if errors:
         raise ValidationFailedError("the account cannot be created", errors)

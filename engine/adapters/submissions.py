@@ -1,0 +1,111 @@
+"""Submissions waiting for, or past, the acceptance decision: the intake queue and the optimistic update.
+
+They never commit; the unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.adapters.records import SubmissionRecord
+from engine.domain.dossier import Channel, ReturnMethod
+from engine.domain.errors import ConflictError
+from engine.domain.notice import Notice
+from engine.domain.submission import Component, IntakeStage, Submission
+
+_FIELDS = [c.key for c in SubmissionRecord.__table__.columns if c.key not in ("id", "version", "guided_at")]
+
+
+class SubmissionRepository:
+    def __init__(self, session: Session):
+        self._s = session
+
+    def add(self, submission: Submission) -> None:
+        record = SubmissionRecord(**_values(submission), version=1)
+        self._s.add(record)
+        try:
+            self._s.flush()
+        except IntegrityError as error:
+            raise ConflictError(f"submission {submission.reference} exists already") from error
+        submission.id, submission.version = record.id, 1
+
+    def get(self, submission_id: int, *, lock: bool = False) -> Submission | None:
+        query = (select(SubmissionRecord).where(SubmissionRecord.id == submission_id)
+                 .execution_options(populate_existing=True))
+        return _loaded(self._s.scalar(query.with_for_update() if lock else query))
+
+    def by_reference(self, reference: str) -> Submission | None:
+        return _loaded(self._s.scalar(select(SubmissionRecord).where(SubmissionRecord.reference == reference)))
+
+    def update(self, submission: Submission) -> None:
+        """Write it if nobody changed it since it was read (optimistic lock on `version`)."""
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            update(SubmissionRecord)
+            .where(SubmissionRecord.id == submission.id, SubmissionRecord.version == submission.version)
+            .values(**_values(submission), version=submission.version + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise ConflictError(f"submission {submission.reference} was decided or changed by someone else; "
+                                "reload it")
+        submission.version += 1
+
+    def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
+              offset: int) -> tuple[list[Submission], int]:
+        """The centres' submissions at these stages, longest waiting first, with the total count."""
+        query = select(SubmissionRecord).where(SubmissionRecord.centre_id.in_(centre_ids),
+                                               SubmissionRecord.stage.in_([s.value for s in stages]))
+        total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = self._s.scalars(query.order_by(SubmissionRecord.submitted_at, SubmissionRecord.id)
+                               .limit(limit).offset(offset))
+        return [_from_record(r) for r in page], total
+
+    def intake_counts(self, centre_ids: Sequence[str], start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """Per centre, the submissions handed in during [start, end), and those guided, accepted and refused
+        in it: the intake side of a period's figures. Accepted ones are counted as received by the dossiers'
+        figures; refused ones never are."""
+        r = SubmissionRecord
+
+        def within(column: Any) -> Any:
+            return (column >= start) & (column < end)
+
+        decided = within(r.decided_at)
+        rows = self._s.execute(
+            select(r.centre_id, func.count().filter(within(r.submitted_at)).label("submitted"),
+                   func.count().filter(within(r.guided_at)).label("guided"),
+                   func.count().filter(decided & (r.stage == IntakeStage.ACCEPTED.value)).label("accepted"),
+                   func.count().filter(decided & (r.stage == IntakeStage.REFUSED.value)).label("refused"),
+                   func.count().filter(r.stage.in_([IntakeStage.WAITING.value, IntakeStage.GUIDED.value])
+                                       & (r.submitted_at < end)).label("waiting"))
+            .where(r.centre_id.in_(centre_ids), within(r.submitted_at) | within(r.guided_at) | decided
+                   | r.stage.in_([IntakeStage.WAITING.value, IntakeStage.GUIDED.value]))
+            .group_by(r.centre_id))
+        return {row.centre_id: {k: int(getattr(row, k)) for k in ("submitted", "guided", "accepted", "refused",
+                                                                   "waiting")} for row in rows}
+
+
+def _loaded(record: SubmissionRecord | None) -> Submission | None:
+    return None if record is None else _from_record(record)
+
+
+def _values(s: Submission) -> dict[str, object]:
+    values = {key: getattr(s, key) for key in _FIELDS}
+    values["channel"], values["stage"], values["return_method"] = s.channel.value, s.stage.value, s.return_method.value
+    values["components"] = [c.to_json() for c in s.components]
+    values["notices"] = [n.to_json() for n in s.notices]
+    values["guided_at"] = s.guidance.issued_at if s.guidance else None  # kept apart for the figures
+    return values
+
+
+def _from_record(r: SubmissionRecord) -> Submission:
+    values = {key: getattr(r, key) for key in _FIELDS}
+    values["channel"], values["stage"] = Channel(r.channel), IntakeStage(r.stage)
+    values["return_method"] = ReturnMethod(r.return_method)
+    values["components"] = [Component(**c) for c in r.components]
+    values["notices"] = [Notice.from_json(n) for n in r.notices]
+    return Submission(**values, id=r.id, version=r.version)
