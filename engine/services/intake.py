@@ -122,6 +122,9 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
         checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, handing.application,
                                                        submission.channel, handing.components),
                        submission.reference, by=actor.user_id, at=submission.submitted_at)
+        if (submission.stage == IntakeStage.WAITING and submission.resubmitted_at is not None
+                and (submission.application, submission.components) == (checked.application, checked.components)):
+            return submission  # the same resubmission sent again
         submission.resubmit(clock(), checked.application, checked.applicant_name, checked.components)
         return _save(uow, submission)
 

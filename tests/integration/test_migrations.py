@@ -27,7 +27,7 @@ from engine.domain.unit import all_units
 from tests.conftest import HUE, POSTGRES_ENV, make_settings
 
 TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events",
-          "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures"}
+          "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures", "submissions"}
 
 
 def _alembic_config(url: str | None = None) -> Config:
@@ -138,3 +138,45 @@ def test_alembic_without_a_url_never_falls_back_to_the_environment(tmp_path: Pat
     with pytest.raises(RuntimeError, match="flask --app api migrate"):
         command.upgrade(_alembic_config(), "head")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dossiers_received_before_intake_keep_their_meaning(tmp_path: Path) -> None:
+    """0009 on a database with dossiers: each was handed in when it was received, and one refused after its
+    receipt (possible then) is stopped, its figures with it; the history keeps what was done."""
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    command.upgrade(_alembic_config(url), "0008")
+    engine = make_engine(url)
+    received = datetime(2025, 7, 14, 2, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, name, kind, division_type) VALUES ('19768', 'Phường Phú Xuân', "
+                              "'commune', 'phường')"))
+            conn.execute(text("INSERT INTO users (id, username, password_hash, display_name, unit_id, roles) "
+                              "VALUES (1, 'reception.19768', 'x', 'x', '19768', '[\"reception\"]')"))
+            conn.execute(text("INSERT INTO procedure_versions (id, code, version, checksum, manifest, bpmn, forms, "
+                              "decisions, published_at) VALUES (1, '1.001193', 1, 'x', '{}', '', '{}', '{}', :at)"),
+                         {"at": received})
+            for dossier_id, status in ((1, "refused"), (2, "processing")):
+                conn.execute(text(
+                    "INSERT INTO dossiers (id, code, secret, procedure_code, procedure_version_id, status, channel, "
+                    "receiving_unit_id, competent_unit_id, return_unit_id, applicant_name, application, received_at, "
+                    "received_by, due_at, workflow_state, routes, fee_vnd, deadline_at, notices, version, "
+                    "history_count, history_head) VALUES (:id, :code, 'ABCD', '1.001193', 1, :status, 'in_person', "
+                    "'19768', '19768', '19768', 'x', '{}', :at, 1, :at, '{}', '{}', 0, :at, '[]', 1, 0, :head)"),
+                    {"id": dossier_id, "code": f"19768-250714-000{dossier_id}", "status": status, "at": received,
+                     "head": bytes(32)})
+                conn.execute(text(
+                    "INSERT INTO stat_spans (dossier_id, since, status, deadline_at, supplement_rounds, "
+                    "electronic_result, receiving_unit_id, competent_unit_id, procedure_code, channel, received_at, "
+                    "received_day, digitisation) VALUES (:id, :at, :status, :at, 0, 0, '19768', '19768', '1.001193', "
+                    "'in_person', :at, '2025-07-14', 'none')"), {"id": dossier_id, "at": received, "status": status})
+
+        command.upgrade(_alembic_config(url), "head")
+
+        with engine.connect() as conn:
+            dossiers = conn.execute(text("SELECT status, submitted_at = received_at FROM dossiers ORDER BY id")).all()
+            spans = conn.execute(text("SELECT status FROM stat_spans ORDER BY dossier_id")).scalars().all()
+        assert [tuple(row) for row in dossiers] == [("stopped", 1), ("processing", 1)]
+        assert spans == ["stopped", "processing"]
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.adapters.database import make_engine
+from engine.adapters.database import make_engine, migration_connection
 from engine.adapters.records import Base
 
 config = context.config
@@ -27,7 +27,7 @@ def run() -> None:
                            "or set sqlalchemy.url in the Alembic config")
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        with migration_connection(engine) as conn:
             context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
             with context.begin_transaction():
                 context.run_migrations()
