@@ -28,7 +28,7 @@ group = AppGroup("users", help="Officers' accounts: create, disable, enable, lis
 @click.argument("username")
 @click.option("--unit", "unit_id", required=True, help="the unit id, e.g. 19768 or 46-BHXH")
 @click.option("--role", "roles", multiple=True, required=True,
-              help="reception, specialist, leader, supervisor or admin (repeat for several)")
+              help="reception, specialist, leader, supervisor, admin, or portal (the portal's machine client, alone)")
 @click.option("--name", "display_name", required=True, help="the name shown on slips and in the history")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of standard input")
 def create(username: str, unit_id: str, roles: tuple[str, ...], display_name: str, password_stdin: bool) -> None:

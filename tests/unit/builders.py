@@ -31,7 +31,7 @@ T0 = datetime(2025, 7, 14, 9, 0, tzinfo=VN_TZ)
 """A Monday, 09:00 in Huế (tests/conftest.py's clock): a 3-working-day dossier is due Thursday 17:00."""
 CALENDAR = default_calendar()
 BIRTH, BIRTH_GROUP = "1.001193", "3.000722"
-"""Birth registration (same day, no automatic refusal) and the birth group (3 days, 7 days to supplement)."""
+"""Birth registration (same day, no automatic stop) and the birth group (3 days, 7 days to supplement)."""
 ITEMS = [MissingItem("Giấy chứng sinh", "original")]
 
 
@@ -76,8 +76,8 @@ def dossier(status: S = S.PROCESSING, *, procedure: str = BIRTH_GROUP, at: datet
         receiving_unit_id=receiving, competent_unit_id=competent, return_unit_id=returning or receiving,
         applicant_name="Nguyễn Văn An", application={}, received_at=at, due_at=version.time_limit.due(CALENDAR, at),
         workflow_state={}, received_by=officer(Role.RECEPTION, receiving).user_id, return_method=ReturnMethod.COUNTER)
-    if status == S.SUBMITTED:
-        built.status = status  # no action leads there: online submissions are not received yet
+    if status in (S.SUBMITTED, S.REFUSED):
+        built.status = status  # no action on a dossier leads there: a submission's statuses, never received
     for move in _PATHS[status]:
         move(built, at)
     built.recorded.clear()
@@ -122,6 +122,6 @@ def _ending(action: Action) -> Move:
 _PATHS: dict[S, list[Move]] = {
     S.SUBMITTED: [], S.RECEIVED: [], S.PROCESSING: [_start], S.SUPPLEMENT_REQUESTED: [_start, _ask],
     S.AWAITING_PAYMENT: [_start, _await], S.RESULT_READY: [_start, _taking(Action.FINISH)],
-    S.RETURNED: [_start, _taking(Action.FINISH), _taking(Action.RETURN)], S.REFUSED: [_ending(Action.REFUSE)],
+    S.RETURNED: [_start, _taking(Action.FINISH), _taking(Action.RETURN)], S.REFUSED: [],
     S.WITHDRAWN: [_start, _ending(Action.WITHDRAW)], S.STOPPED: [_start, _ending(Action.STOP)],
 }
