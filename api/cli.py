@@ -39,7 +39,8 @@ def setup_demo(province: int) -> None:
     communes = [u for u in units if u.kind == UnitKind.COMMUNE]
     agencies = [u for u in units if u.kind == UnitKind.AGENCY and u.agency != "police"]
     click.echo(f"Demo accounts ({len(created)} new), password '{w.settings.demo_password}':")
-    click.echo(f"  admin.{province:02d}, supervisor.{province:02d}  (province)")
+    click.echo(f"  admin.{province:02d}, supervisor.{province:02d}  (province); portal.{province:02d} (the portal's "
+               "machine client, API only)")
     for unit in communes[:3]:
         click.echo(f"  reception.{unit.id}, specialist.{unit.id}, leader.{unit.id}  ({unit.name})")
     click.echo(f"  ... and the same three roles at each of the other {max(len(communes) - 3, 0)} communes")

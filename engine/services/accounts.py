@@ -49,6 +49,8 @@ def sign_in(uow: UnitOfWork, *, username: str, password: str, kind: TokenKind, n
             max_age: int) -> tuple[Actor, str]:
     """Check the password and issue a token valid for `max_age` seconds; returns the officer and the token."""
     actor = authenticate(uow, username=username, password=password)
+    if kind == TokenKind.SESSION and Role.PORTAL.value in actor.roles:
+        raise AuthenticationError("the portal's machine client signs in to the API, not to the pages")
     token = secrets.token_urlsafe(32)
     with uow:
         uow.tokens.prune(actor.user_id, now)
@@ -89,8 +91,7 @@ def load_units(uow: UnitOfWork, units: Iterable[Unit]) -> int:
 def create_demo_accounts(uow: UnitOfWork, *, password: str, province_id: str) -> list[str]:
     """Demo accounts for one province (username `{role}.{unit id}`): reception, specialist and leader at
     each commune centre, specialist and leader at each agency, supervisor, admin and the portal's machine
-    client at the province.
-    Existing accounts are left alone. Returns the usernames created."""
+    client at the province. Existing accounts are left alone. Returns the usernames created."""
     created = []
     password_hash = hash_password(password)  # one hash for all: the demo accounts share a password
     with uow:

@@ -24,8 +24,8 @@ ALLOWED = [(a, s) for a, (starts, _) in TRANSITIONS.items() for s in sorted(star
 REFUSED = [(a, s) for a, (starts, _) in TRANSITIONS.items() for s in S if s not in starts]
 DUE = datetime(2025, 7, 17, 17, 0, tzinfo=VN_TZ)  # the birth group's 3 working days from T0
 NEXT_DAY = T0 + timedelta(days=1)  # Tuesday 09:00: 8 office hours after T0
-ENDINGS = {Action.REFUSE: (NoticeKind.REFUSAL, S.REFUSED), Action.WITHDRAW: (NoticeKind.WITHDRAWAL, S.WITHDRAWN),
-           Action.STOP: (NoticeKind.STOP, S.STOPPED)}
+ENDINGS = {Action.WITHDRAW: (NoticeKind.WITHDRAWAL, S.WITHDRAWN), Action.STOP: (NoticeKind.STOP, S.STOPPED)}
+OPEN = [S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT]
 
 
 def kinds(d: Dossier) -> list[EventKind]:
@@ -78,7 +78,6 @@ RULES = {
     Action.SUPPLEMENT: _supplement,
     Action.AWAIT_PAYMENT: lambda d: d.await_payment(NEXT_DAY, 7, VY_DA, "fee"),
     Action.RECORD_PAYMENT: lambda d: d.record_payment(NEXT_DAY, 7, VY_DA, "fee", CALENDAR, []),
-    Action.REFUSE: lambda d: d.end(Action.REFUSE, NEXT_DAY, 7, PHU_XUAN, "Lý do", []),
     Action.WITHDRAW: lambda d: d.end(Action.WITHDRAW, NEXT_DAY, 7, PHU_XUAN, "Lý do", []),
     Action.STOP: lambda d: d.end(Action.STOP, NEXT_DAY, 7, VY_DA, "Lý do", []),
     Action.EXTEND: _extend,
@@ -273,7 +272,7 @@ def test_recording_the_payment_restarts_the_clock_and_processing() -> None:
     assert kinds(d) == [EventKind.CLOCK_RESUMED, EventKind.STATUS_CHANGED]
 
 
-# -- ending early: refusal, withdrawal, stop -------------------------------------------------------------
+# -- ending early: withdrawal, stop -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("action", list(ENDINGS))
 def test_ending_early_issues_the_notice_ends_processing_and_cancels_only_ready_steps(action: Action) -> None:
@@ -288,9 +287,10 @@ def test_ending_early_issues_the_notice_ends_processing_and_cancels_only_ready_s
     assert kinds(d) == [EventKind.NOTICE_ISSUED, EventKind.STATUS_CHANGED]
 
 
-@pytest.mark.parametrize(("action", "status"), [(Action.REFUSE, S.SUPPLEMENT_REQUESTED),
+@pytest.mark.parametrize(("action", "status"), [(Action.WITHDRAW, S.SUPPLEMENT_REQUESTED),
                                                 (Action.WITHDRAW, S.AWAITING_PAYMENT),
-                                                (Action.STOP, S.SUPPLEMENT_REQUESTED)])
+                                                (Action.STOP, S.SUPPLEMENT_REQUESTED),
+                                                (Action.STOP, S.AWAITING_PAYMENT)])
 def test_ending_while_the_clock_is_stopped_finishes_when_the_wait_began(action: Action, status: S) -> None:
     d = dossier(status)  # paused at T0
     d.end(action, NEXT_DAY, 7, PHU_XUAN, "Lý do", [])
@@ -301,7 +301,7 @@ def test_ending_while_the_clock_is_stopped_finishes_when_the_wait_began(action: 
 def test_ending_needs_reasons() -> None:
     d = dossier(S.PROCESSING)
     with pytest.raises(ValidationFailedError) as refused:
-        d.end(Action.REFUSE, NEXT_DAY, 7, PHU_XUAN, "  ", [])
+        d.end(Action.STOP, NEXT_DAY, 7, VY_DA, "  ", [])
     assert [e.pointer for e in refused.value.errors] == ["/reasons"]
     assert d.status == S.PROCESSING and d.notices == []
 
@@ -309,8 +309,23 @@ def test_ending_needs_reasons() -> None:
 def test_ending_refused_for_its_reasons_leaves_a_waiting_dossier_as_it_was() -> None:
     d = dossier(S.SUPPLEMENT_REQUESTED)
     with pytest.raises(ValidationFailedError):
-        d.end(Action.REFUSE, NEXT_DAY, 7, PHU_XUAN, "", [])
+        d.end(Action.STOP, NEXT_DAY, 7, VY_DA, "", [])
     assert d.paused_at == T0 and d.finished_at is None
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_a_received_dossier_is_never_refused_only_stopped(status: S) -> None:
+    """Refusal is of reception (a submission's, engine/domain/submission.py): once received, a dossier found
+    ineligible or never supplemented is stopped (status 8)."""
+    d = dossier(status)
+    before = copy.deepcopy(d)
+    with pytest.raises(ConflictError) as refused:
+        d.end(Action.REFUSE, NEXT_DAY, 7, PHU_XUAN, "Lý do", [step(d)])
+    assert refused.value.status == status.value
+    assert d == before and d.recorded == []
+    d.end(Action.STOP, NEXT_DAY, 7, VY_DA, "Lý do", [])
+    assert d.status == S.STOPPED and [n.kind for n in d.notices if n.kind != NoticeKind.SUPPLEMENT_REQUEST] == [
+        NoticeKind.STOP]
 
 
 # -- a new appointment -----------------------------------------------------------------------------------

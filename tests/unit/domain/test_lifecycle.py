@@ -28,7 +28,11 @@ def test_every_final_status_ends_processing_and_is_reached_by_exactly_one_action
 @pytest.mark.parametrize(("action", "status", "expected"), [
     (Action.REQUEST_SUPPLEMENT, S.PROCESSING, S.SUPPLEMENT_REQUESTED),
     (Action.SUPPLEMENT, S.SUPPLEMENT_REQUESTED, S.PROCESSING),
-    (Action.REFUSE, S.SUPPLEMENT_REQUESTED, S.REFUSED),
+    (Action.ACCEPT, S.SUBMITTED, S.RECEIVED),
+    (Action.GUIDE, S.SUBMITTED, S.SUBMITTED),
+    (Action.RESUBMIT, S.SUBMITTED, S.SUBMITTED),
+    (Action.REFUSE, S.SUBMITTED, S.REFUSED),
+    (Action.STOP, S.SUPPLEMENT_REQUESTED, S.STOPPED),   # supplementation never came
     (Action.WITHDRAW, S.AWAITING_PAYMENT, S.WITHDRAWN),
     (Action.RECORD_PAYMENT, S.AWAITING_PAYMENT, S.PROCESSING),
     (Action.EXTEND, S.PROCESSING, S.PROCESSING),
@@ -44,6 +48,11 @@ def test_allowed_moves(action: Action, status: S, expected: S) -> None:
     (Action.RETURN, S.PROCESSING),                        # no result yet
     (Action.COMPLETE_STEP, S.SUPPLEMENT_REQUESTED),       # no step moves while the applicant supplements
     (Action.REFUSE, S.RESULT_READY),                      # refusal is at reception, not after the result
+    (Action.REFUSE, S.PROCESSING),                        # a received dossier is stopped, never refused
+    (Action.REFUSE, S.SUPPLEMENT_REQUESTED),
+    (Action.ACCEPT, S.RECEIVED),                          # accepted once
+    (Action.GUIDE, S.PROCESSING),                         # guidance comes before reception
+    (Action.START_PROCESSING, S.SUBMITTED),               # nothing is handled before it is received
     (Action.EXTEND, S.SUPPLEMENT_REQUESTED),
 ])
 def test_refused_moves(action: Action, status: S) -> None:

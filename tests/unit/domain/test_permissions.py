@@ -62,8 +62,11 @@ def test_the_requirements_say_no_with_403() -> None:
 
 
 @pytest.mark.parametrize(("actor", "status", "apologised", "expected"), [
-    (COUNTER, S.PROCESSING, False, [A.REQUEST_SUPPLEMENT, A.REFUSE, A.WITHDRAW]),
-    (COUNTER, S.SUPPLEMENT_REQUESTED, False, [A.SUPPLEMENT, A.REFUSE, A.WITHDRAW]),
+    # Once received, the counter neither refuses (reception is decided) nor asks for what is missing (it
+    # guided before accepting): supplementation is the handling unit's.
+    (COUNTER, S.RECEIVED, False, [A.WITHDRAW]),
+    (COUNTER, S.PROCESSING, False, [A.WITHDRAW]),
+    (COUNTER, S.SUPPLEMENT_REQUESTED, False, [A.SUPPLEMENT, A.WITHDRAW]),
     (COUNTER, S.AWAITING_PAYMENT, False, [A.WITHDRAW]),
     (COUNTER, S.RESULT_READY, False, [A.RETURN]),
     (COUNTER, S.RETURNED, False, []),
@@ -88,7 +91,7 @@ def test_a_dossier_returned_elsewhere_is_returned_by_that_counter_only() -> None
     assert available_actions(d, [], COUNTER, T0) == []
 
 
-def test_the_returning_counter_may_withdraw_and_supplement_but_not_refuse_or_ask() -> None:
+def test_the_returning_counter_may_withdraw_and_supplement_but_not_stop_or_ask() -> None:
     d = dossier(S.SUPPLEMENT_REQUESTED, returning=THUAN_HOA)
     assert available_actions(d, [], officer(Role.RECEPTION, THUAN_HOA), T0) == [A.SUPPLEMENT, A.WITHDRAW]
 

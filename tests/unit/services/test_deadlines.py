@@ -14,9 +14,9 @@ from engine.domain.dossier import Dossier, EventKind
 from engine.domain.job import Job, JobKind
 from engine.domain.status import DossierStatus as S
 from engine.services import deadlines, lifecycle
-from tests.conftest import PHU_XUAN, Clock
+from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.fakes.uow import FakeUnitOfWork
-from tests.unit.builders import CALENDAR, ITEMS, T0, catalogue, dossier, fake_uow, officer
+from tests.unit.builders import CALENDAR, ITEMS, T0, catalogue, dossier, fake_uow, officer, step
 
 DUE = datetime(2025, 7, 17, 17, 0, tzinfo=VN_TZ)
 NEAR = datetime(2025, 7, 16, 17, 0, tzinfo=VN_TZ)
@@ -72,10 +72,11 @@ def test_a_waiting_or_finished_dossier_is_neither_marked_nor_watched(status: S) 
 
 
 def test_a_deadline_moved_by_supplementation_is_marked_again() -> None:
-    uow, d = given()
+    uow, d = fake_uow(), dossier()
+    uow.seed_dossier(d, [step(d)])  # the handling unit's step: supplementation is asked there
     watch(uow, d, NEAR)
     counter, wednesday_evening = officer(Role.RECEPTION, PHU_XUAN), NEAR + timedelta(hours=1)
-    lifecycle.request_supplement(uow, actor=counter, catalogue=catalogue(), calendar=CALENDAR,
+    lifecycle.request_supplement(uow, actor=officer(Role.SPECIALIST, VY_DA), catalogue=catalogue(), calendar=CALENDAR,
                                  clock=Clock(wednesday_evening), code=d.code, reasons="Thiếu giấy", items=ITEMS)
     lifecycle.supplement(uow, actor=counter, calendar=CALENDAR, clock=Clock(wednesday_evening + timedelta(days=1)),
                          code=d.code)  # Thursday's 8 office hours paused: due Friday 17:00

@@ -78,7 +78,7 @@ def test_the_signature_makes_the_result_ready_at_the_return_centre_and_the_count
 
 def _supplement_requested() -> tuple[FakeUnitOfWork, Dossier]:
     uow, d = received()
-    lifecycle.request_supplement(uow, actor=COUNTER, catalogue=catalogue(), calendar=CALENDAR, clock=Clock(T0),
+    lifecycle.request_supplement(uow, actor=SPECIALIST, catalogue=catalogue(), calendar=CALENDAR, clock=Clock(T0),
                                  code=d.code, reasons="Thiếu giấy chứng sinh", items=ITEMS)
     return uow, d
 
