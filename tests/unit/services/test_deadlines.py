@@ -75,8 +75,9 @@ def test_a_deadline_moved_by_supplementation_is_marked_again() -> None:
     uow, d = fake_uow(), dossier()
     uow.seed_dossier(d, [step(d)])  # the handling unit's step: supplementation is asked there
     watch(uow, d, NEAR)
-    counter, wednesday_evening = officer(Role.RECEPTION, PHU_XUAN), NEAR + timedelta(hours=1)
-    lifecycle.request_supplement(uow, actor=officer(Role.SPECIALIST, VY_DA), catalogue=catalogue(), calendar=CALENDAR,
+    counter, handler = officer(Role.RECEPTION, PHU_XUAN), officer(Role.SPECIALIST, VY_DA)
+    wednesday_evening = NEAR + timedelta(hours=1)
+    lifecycle.request_supplement(uow, actor=handler, catalogue=catalogue(), calendar=CALENDAR,
                                  clock=Clock(wednesday_evening), code=d.code, reasons="Thiếu giấy", items=ITEMS)
     lifecycle.supplement(uow, actor=counter, calendar=CALENDAR, clock=Clock(wednesday_evening + timedelta(days=1)),
                          code=d.code)  # Thursday's 8 office hours paused: due Friday 17:00
