@@ -71,6 +71,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.role": ("Vai trò", "Role"),
     "dossier.title": ("Hồ sơ", "Dossier"),
     "dossier.received_at": ("Tiếp nhận lúc", "Received at"),
+    "dossier.submitted_at": ("Nộp hồ sơ lúc", "Handed in at"),
     "dossier.due_at": ("Hẹn trả kết quả", "Appointment"),
     "dossier.deadline_at": ("Hạn theo quy định", "Legal deadline"),
     "dossier.receiving": ("Nơi tiếp nhận", "Received at"),

@@ -42,6 +42,7 @@ from engine.services.dossiers import Reception
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a portal's submission time may be (its clock is not ours)."""
 OPEN_STAGES = (IntakeStage.WAITING, IntakeStage.GUIDED)
+MAX_COMPONENTS, MAX_NAME = 100, 300
 
 
 class ReferenceReusedError(ConflictError):
@@ -104,9 +105,22 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
         procedure = catalogue.latest(uow.procedures, handing.procedure_code)
         submission = _new(uow, procedure, centre, handing, reference, by=actor.user_id,
                           at=handing.submitted_at or now)
-        uow.submissions.add(submission)
-        uow.commit()
-        return submission, True
+    return _added(uow, submission, handing), True
+
+
+def _added(uow: UnitOfWork, submission: Submission, handing: Handing) -> Submission:
+    """Store a new submission; the same one sent twice at the same moment is stored once, and the second
+    gets the first (its reference is unique)."""
+    try:
+        with uow:
+            uow.submissions.add(submission)
+            uow.commit()
+            return submission
+    except ConflictError:
+        with uow:
+            if earlier := _earlier(uow, submission.reference, handing):
+                return earlier
+        raise
 
 
 def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
@@ -186,9 +200,7 @@ def decide_at_counter(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, cl
             submission.refuse(now, actor.user_id, actor.unit_id, reasons)
         else:
             submission.guide(now, actor.user_id, actor.unit_id, reasons, items)
-        uow.submissions.add(submission)
-        uow.commit()
-        return submission
+    return _added(uow, submission, handing)
 
 
 def queue(uow: UnitOfWork, *, actor: Actor, stages: tuple[IntakeStage, ...] = OPEN_STAGES, limit: int,
@@ -259,14 +271,18 @@ def _new(uow: UnitOfWork, procedure: ProcedureVersion, centre: Unit, handing: Ha
 
 def _checked_components(procedure: ProcedureVersion, components: list[Component]) -> list[Component]:
     documents, problems = procedure.manifest["documents"], []
+    if len(components) > MAX_COMPONENTS:
+        raise ValidationFailedError("too many components", [
+            FieldError("/components", f"must list at most {MAX_COMPONENTS} components")])
     for n, component in enumerate(components):
         if component.document is not None and not 0 <= component.document < len(documents):
             problems.append(FieldError(f"/components/{n}/document",
                                        f"must be a document position from 0 to {len(documents) - 1}"))
         if component.form not in DOCUMENT_FORM_LABELS:
             problems.append(FieldError(f"/components/{n}/form", f"must be one of {', '.join(DOCUMENT_FORM_LABELS)}"))
-        if not component.name.strip() or not 1 <= component.copies <= 99:
-            problems.append(FieldError(f"/components/{n}", "needs a name and 1 to 99 copies"))
+        if not component.name.strip() or len(component.name) > MAX_NAME or not 1 <= component.copies <= 99:
+            problems.append(FieldError(f"/components/{n}", f"needs a name of 1 to {MAX_NAME} characters and 1 to 99 "
+                                                           "copies"))
     if problems:
         raise ValidationFailedError("the components are not usable", problems)
     return components

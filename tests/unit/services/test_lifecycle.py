@@ -49,7 +49,7 @@ def jobs(uow: FakeUnitOfWork, kind: JobKind) -> list[Job]:
     return [j for j in uow.tables.jobs.values() if j.kind == kind]
 
 
-def request(uow: FakeUnitOfWork, d: Dossier, actor: Actor = COUNTER, *, code: str | None = None,
+def request(uow: FakeUnitOfWork, d: Dossier, actor: Actor = SPECIALIST, *, code: str | None = None,
             items: list[MissingItem] = ITEMS) -> Dossier:
     return lifecycle.request_supplement(uow, actor=actor, catalogue=catalogue(), calendar=CALENDAR, clock=Clock(NOW),
                                         code=code or d.code, reasons="Thiếu giấy chứng sinh", items=items)
@@ -57,10 +57,6 @@ def request(uow: FakeUnitOfWork, d: Dossier, actor: Actor = COUNTER, *, code: st
 
 def supplement(uow: FakeUnitOfWork, d: Dossier, actor: Actor = COUNTER, at: datetime = NOW) -> Dossier:
     return lifecycle.supplement(uow, actor=actor, calendar=CALENDAR, clock=Clock(at), code=d.code, note="Đủ")
-
-
-def refuse(uow: FakeUnitOfWork, d: Dossier, actor: Actor = COUNTER) -> Dossier:
-    return lifecycle.refuse(uow, actor=actor, clock=Clock(NOW), code=d.code, reasons="Không đủ điều kiện")
 
 
 def withdraw(uow: FakeUnitOfWork, d: Dossier, actor: Actor = COUNTER) -> Dossier:
@@ -87,13 +83,18 @@ def test_a_supplementation_request_is_stored_with_its_events_and_an_expiry_job()
     [job] = jobs(uow, JobKind.SUPPLEMENT_EXPIRY)
     reply_by = datetime(2025, 7, 23, 17, 0, tzinfo=VN_TZ)  # 7 working days after Monday
     assert (job.run_at, job.dossier_id, job.payload) == (reply_by, d.id, {"number": 1})
-    assert stored.notices[0].reply_by == reply_by
+    assert (stored.notices[0].reply_by, stored.notices[0].unit_id) == (reply_by, VY_DA)
 
 
-def test_the_handling_officer_may_ask_for_supplementation_too() -> None:
-    uow, d = given()
-    assert request(uow, d, SPECIALIST).status == S.SUPPLEMENT_REQUESTED
-    assert uow.stored(d.code).notices[0].unit_id == VY_DA
+@pytest.mark.parametrize("counter", [COUNTER, officer(Role.RECEPTION, THUAN_HOA)], ids=["receiving", "returning"])
+def test_once_received_only_the_handling_unit_asks_for_supplementation(counter: Actor) -> None:
+    """The counter guided the applicant before it accepted (engine/services/intake.py); after reception what
+    is missing is the handling unit's to ask."""
+    uow, d = given(returning=THUAN_HOA)
+    before = uow.snapshot()
+    with pytest.raises(ForbiddenError, match="current step"):
+        request(uow, d, counter)
+    assert not uow.committed and uow.tables == before
 
 
 def test_a_procedure_without_supplement_days_schedules_no_expiry() -> None:
@@ -121,11 +122,10 @@ def test_supplementing_restarts_the_clock_moves_the_ready_step_and_watches_the_n
 # -- ending early ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("command", "actor", "status", "kind"), [
-    (refuse, COUNTER, S.REFUSED, NoticeKind.REFUSAL),
     (withdraw, COUNTER, S.WITHDRAWN, NoticeKind.WITHDRAWAL),
     (withdraw, officer(Role.RECEPTION, THUAN_HOA), S.WITHDRAWN, NoticeKind.WITHDRAWAL),  # the returning centre
     (stop, SPECIALIST, S.STOPPED, NoticeKind.STOP),
-], ids=["refuse", "withdraw", "withdraw-at-return", "stop"])
+], ids=["withdraw", "withdraw-at-return", "stop"])
 def test_ending_early_stores_the_notice_and_cancels_the_ready_steps(command: Callable[..., Dossier], actor: Actor,
                                                                     status: S, kind: NoticeKind) -> None:
     uow, d = given(returning=THUAN_HOA)
@@ -138,9 +138,9 @@ def test_ending_early_stores_the_notice_and_cancels_the_ready_steps(command: Cal
     assert history(uow, d) == [EventKind.NOTICE_ISSUED, EventKind.STATUS_CHANGED]
 
 
-def test_refusing_a_dossier_waiting_for_supplementation_finishes_it_when_the_wait_began() -> None:
+def test_stopping_a_dossier_waiting_for_supplementation_finishes_it_when_the_wait_began() -> None:
     uow, d = given(S.SUPPLEMENT_REQUESTED)  # asked at T0
-    refuse(uow, d)
+    stop(uow, d)
     assert uow.stored(d.code).finished_at == T0 and uow.stored(d.code).paused_at is None
 
 
@@ -166,21 +166,21 @@ def _apologised() -> tuple[FakeUnitOfWork, Dossier]:
 
 REFUSALS: list[tuple[str, Callable[[], tuple[FakeUnitOfWork, Dossier]], Callable[..., Dossier], Actor,
                      type[DomainError]]] = [
-    ("request-unknown", given, lambda u, d, a: request(u, d, a, code="19768-250714-9999"), COUNTER, NotFoundError),
+    ("request-unknown", given, lambda u, d, a: request(u, d, a, code="19768-250714-9999"), SPECIALIST,
+     NotFoundError),
     ("request-other-unit", given, request, ELSEWHERE, ForbiddenError),
     ("request-no-step", given, request, LEADER, ForbiddenError),
-    ("request-twice", lambda: given(S.SUPPLEMENT_REQUESTED), request, COUNTER, ConflictError),
-    ("request-no-items", given, lambda u, d, a: request(u, d, a, items=[]), COUNTER, ValidationFailedError),
+    ("request-by-counter", given, request, COUNTER, ForbiddenError),
+    ("request-twice", lambda: given(S.SUPPLEMENT_REQUESTED), request, SPECIALIST, ConflictError),
+    ("request-no-items", given, lambda u, d, a: request(u, d, a, items=[]), SPECIALIST, ValidationFailedError),
     ("supplement-by-handler", lambda: given(S.SUPPLEMENT_REQUESTED), supplement, SPECIALIST, ForbiddenError),
     ("supplement-unasked", given, supplement, COUNTER, ConflictError),
-    ("refuse-at-return-centre", lambda: given(returning=THUAN_HOA), refuse, officer(Role.RECEPTION, THUAN_HOA),
-     ForbiddenError),
-    ("refuse-by-handler", given, refuse, SPECIALIST, ForbiddenError),
-    ("refuse-result-ready", lambda: given(S.RESULT_READY), refuse, COUNTER, ConflictError),
     ("withdraw-by-handler", given, withdraw, SPECIALIST, ForbiddenError),
     ("withdraw-returned", lambda: given(S.RETURNED), withdraw, COUNTER, ConflictError),
     ("stop-by-counter", given, stop, COUNTER, ForbiddenError),
     ("stop-by-leader", given, stop, LEADER, ForbiddenError),
+    ("stop-result-ready", lambda: given(S.RESULT_READY), stop, SPECIALIST, ConflictError),
+    ("stop-returned", lambda: given(S.RETURNED), stop, SPECIALIST, ConflictError),
     ("stop-unknown", given, lambda u, d, a: lifecycle.stop(u, actor=a, clock=Clock(NOW), code="x", reasons="x"),
      SPECIALIST, NotFoundError),
     ("stop-no-reasons", given, lambda u, d, a: lifecycle.stop(u, actor=a, clock=Clock(NOW), code=d.code, reasons=""),
@@ -209,7 +209,7 @@ def test_a_refused_command_writes_nothing(setup: Callable[[], tuple[FakeUnitOfWo
 def test_a_409_names_the_current_status() -> None:
     uow, d = given(S.RESULT_READY)
     with pytest.raises(ConflictError) as refused:
-        refuse(uow, d)
+        stop(uow, d)
     assert refused.value.status == "result_ready"
 
 
@@ -220,17 +220,18 @@ def run_jobs(uow: FakeUnitOfWork, at: datetime) -> int:
                           clock=Clock(at))
 
 
-def test_an_unanswered_request_is_refused_by_the_engine_when_its_days_are_over() -> None:
+def test_an_unanswered_request_stops_the_dossier_when_its_days_are_over() -> None:
+    """Status 8 in the name of the unit that asked: a received dossier is never `refused` (not received)."""
     uow, d = given()
     request(uow, d)
     [job] = jobs(uow, JobKind.SUPPLEMENT_EXPIRY)
     assert run_jobs(uow, job.run_at - timedelta(seconds=1)) == 0
     assert run_jobs(uow, job.run_at) == 1
     stored = uow.stored(d.code)
-    refusal = stored.notices[-1]
-    assert stored.status == S.REFUSED and stored.finished_at == NOW  # when the wait began
-    assert (refusal.kind, refusal.officer_id, refusal.unit_id) == (NoticeKind.REFUSAL, None, PHU_XUAN)
-    assert "số 1" in refusal.reasons and "23/07/2025" in refusal.reasons
+    notice = stored.notices[-1]
+    assert stored.status == S.STOPPED and stored.finished_at == NOW  # when the wait began
+    assert (notice.kind, notice.officer_id, notice.unit_id) == (NoticeKind.STOP, None, VY_DA)
+    assert "số 1" in notice.reasons and "23/07/2025" in notice.reasons
     assert steps(uow)["review"].status == TaskStatus.CANCELLED
     assert uow.tables.jobs[job.id or 0].status == JobStatus.DONE
     assert [e.actor_id for e in uow.tables.history if e.at == job.run_at] == [None, None]
