@@ -16,6 +16,7 @@ from api.pages import (
     dossier_pages,
     i18n,
     inbox_pages,
+    intake_pages,
     session_pages,
     stats_pages,
     track_pages,
@@ -24,7 +25,8 @@ from api.pages.web import local_date, local_time, unit_name
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
-BLUEPRINTS = (session_pages, counter_pages, inbox_pages, dossier_pages, track_pages, admin_pages, stats_pages)
+BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_pages, track_pages, admin_pages,
+              stats_pages)
 
 
 def init_app(app: Flask) -> None:

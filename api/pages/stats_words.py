@@ -40,7 +40,10 @@ STATS_MESSAGES: dict[str, tuple[str, str]] = {
     "stats.on_time": ("Đúng hạn", "On time"),
     "stats.resolved_late": ("Trễ hạn", "Late"),
     "stats.in_time": ("Đang xử lý trong hạn", "In process, in time"),
-    "stats.refused": ("Từ chối", "Refused"),
+    "stats.refused": ("Từ chối tiếp nhận", "Refused reception"),
+    "stats.submitted_online": ("Nộp trực tuyến", "Handed in online"),
+    "stats.guided": ("Hướng dẫn hoàn thiện", "Guided to complete"),
+    "stats.waiting": ("Chờ tiếp nhận", "Waiting in the intake queue"),
     "stats.withdrawn": ("Rút", "Withdrawn"),
     "stats.register": ("Sổ theo dõi", "Register"),
     "stats.total": ("Tổng cộng", "Total"),
@@ -52,4 +55,7 @@ STATS_MESSAGES: dict[str, tuple[str, str]] = {
     "stats.download": ("Tải về", "Download"),
     "stats.nothing": ("Chưa có hồ sơ nào được tiếp nhận trong kỳ này.", "No dossier was received in this period."),
     "stats.idle": ("trung tâm chưa tiếp nhận hồ sơ nào trong kỳ", "centres received nothing in the period"),
+    "stats.intake_note": ("Hồ sơ bị từ chối tiếp nhận chưa từng được tiếp nhận nên không tính vào số tiếp nhận "
+                          "và các tỷ lệ.", "Dossiers refused reception were never received: they are outside "
+                          "the received count and the rates."),
 }

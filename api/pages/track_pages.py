@@ -1,6 +1,10 @@
 """The citizen's pages: look a dossier up with the code and secret from the receipt (or its QR code),
 follow its stages, and rate the service once the result is returned. Nothing personal is shown; a code
-locked after too many wrong secrets says so, with how long to wait."""
+locked after too many wrong secrets says so, with how long to wait.
+
+Before reception there is no receipt: an online submission is looked up by the portal's reference (the
+`code` field sent without a secret), and its stage is said in plain words: waiting for the centre's check,
+guided to complete (with the items to bring), refused reception, or received with its dossier code."""
 
 from __future__ import annotations
 
@@ -16,19 +20,26 @@ from engine.domain.dossier_code import grouped_secret, typed_secret
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from engine.domain.lookup_lock import LookupLockedError
 from engine.domain.rating import SatisfactionLevel
+from engine.domain.submission import MAX_REFERENCE
 from engine.services import public, ratings
 
 bp = Blueprint("track_pages", __name__)
 
-MAX_CODE = 40
+MAX_CODE = MAX_REFERENCE  # a dossier code, or a submission's reference (the longer)
 
 
 @bp.get("/")
 def track() -> Any:
     code = request.args.get("code", "").strip()[:MAX_CODE]
     secret = request.args.get("secret", "").strip()[:24]
-    found, missing, locked = None, False, None
-    if code and secret:
+    found, submission, missing, locked = None, None, False, None
+    if code and not secret:  # a submission's reference: no secret guards it, so it shows nothing personal
+        w = wiring()
+        try:
+            submission = public.look_up_submission(w.uow(), catalogue=w.catalogue, reference=code)
+        except NotFoundError:
+            missing = True
+    elif code and secret:
         w = wiring()
         try:
             found = public.look_up(w.uow(), catalogue=w.catalogue, code=code, secret=secret, clock=w.clock)
@@ -37,8 +48,9 @@ def track() -> Any:
             missing = True
         except LookupLockedError as error:
             locked = error
-    page = render_template("pages/track.html", code=code, secret=secret, found=found, missing=missing,
-                           locked=_minutes(locked), levels=list(SatisfactionLevel), procedures=latest_procedures())
+    page = render_template("pages/track.html", code=code, secret=secret, found=found, submission=submission,
+                           missing=missing, locked=_minutes(locked), levels=list(SatisfactionLevel),
+                           procedures=latest_procedures())
     if locked:
         return page, 429, {"Retry-After": str(locked.retry_after)}
     return page, 404 if missing else 200

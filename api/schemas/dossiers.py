@@ -1,4 +1,4 @@
-"""Envelopes of the dossiers (POST/GET /dossiers, GET /dossiers/{code}) and of the bodies of the seven
+"""Envelopes of the dossiers (POST/GET /dossiers, GET /dossiers/{code}) and of the bodies of the six
 lifecycle actions (POST /dossiers/{code}/…, declared in api/actions.py)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Envelopes of the citizen's look-up and rating (GET /public/dossiers/{code}, POST …/rating): nothing
-personal goes out."""
+"""Envelopes of the citizen's look-up and rating (GET /public/dossiers/{code}, POST …/rating) and of the
+look-up of a submission before reception (GET /public/submissions/{reference}): nothing personal goes out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import LocalDateTime, status_fields
+from api.schemas.intake import SubmissionStateSchema
 from engine.domain.rating import COMMENT_MAX, Criterion, SatisfactionLevel
 
 
@@ -62,3 +63,14 @@ class PublicDossierSchema(Schema):
     timeline = fields.List(fields.Nested(StageReadSchema))
     can_rate = fields.Boolean(metadata={"description": "returned and not rated yet"})
     rating = fields.Function(lambda d: _level(d.rating), metadata={"description": "{level, label} or null"})
+
+
+class PublicGuidanceSchema(Schema):
+    issued_at = LocalDateTime()
+    items = fields.List(fields.String(), metadata={"description": "the components to bring"})
+
+
+class PublicSubmissionSchema(SubmissionStateSchema):
+    procedure_name = fields.String()
+    centre_name = fields.String()
+    guidance = fields.Nested(PublicGuidanceSchema, allow_none=True)

@@ -36,8 +36,15 @@ class CentresQuery(StatsQuery):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
+_INTAKE = {  # counted per centre and in the totals; 0 for a competent unit, a procedure or a day
+    "submitted_online": "handed in online in the period (status 1); once accepted, received too",
+    "guided": "guided to complete in the period (Mẫu 02), online or at the counter: not received then",
+    "refused": "refused reception in the period (Mẫu 03, status 3): never received, so not in `received`",
+    "waiting": "handed in and waiting for the counter's decision at the period's end",
+}
 FiguresSchema = Schema.from_dict({
-    **{name: fields.Integer() for name in Figures.__dataclass_fields__},
+    **{name: fields.Integer(metadata={"description": _INTAKE[name]} if name in _INTAKE else {})
+       for name in Figures.__dataclass_fields__},
     "late": fields.Integer(metadata={"description": "finished late or still in process past the deadline"}),
     "resolution_rate": fields.Float(allow_none=True, metadata={"description": "resolved ÷ received"}),
     "on_time_rate": fields.Float(allow_none=True, metadata={"description": "timely ÷ received (Decision 766)"}),

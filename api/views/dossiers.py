@@ -58,7 +58,7 @@ def get_dossier(code: str) -> Any:
 
 
 def _register(row: LifecycleAction) -> None:
-    """POST /dossiers/<code>/<segment>: the row's schema in, the dossier out (the same for all seven)."""
+    """POST /dossiers/<code>/<segment>: the row's schema in, the dossier out (the same for all six)."""
     def act(body: dict[str, Any], code: str) -> Any:
         return row.run(wiring(), current_actor(), code, body)
 

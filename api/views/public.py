@@ -7,7 +7,13 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.errors import problems
-from api.schemas.public import PublicDossierSchema, PublicQuery, RatingCreateSchema, RatingReadSchema
+from api.schemas.public import (
+    PublicDossierSchema,
+    PublicQuery,
+    PublicSubmissionSchema,
+    RatingCreateSchema,
+    RatingReadSchema,
+)
 from api.wiring import wiring
 from engine.services import public, ratings
 
@@ -31,3 +37,13 @@ def rate(body: dict[str, Any], code: str) -> Any:
     """Rate the service once the result is returned: once per dossier (409 before the return or after)."""
     w = wiring()
     return ratings.rate(w.uow(), code=code, clock=w.clock, **body)
+
+
+@blp.get("/submissions/<path:reference>")
+@problems(404, 429)
+@blp.response(200, PublicSubmissionSchema)
+def look_up_submission(reference: str) -> Any:
+    """A submission not received yet, by the portal's reference: where it waits, what to bring if guided,
+    the dossier's code once received; nothing personal, never the secret."""
+    w = wiring()
+    return public.look_up_submission(w.uow(), catalogue=w.catalogue, reference=reference)

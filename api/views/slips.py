@@ -1,5 +1,6 @@
-"""The official printed forms: a dossier's slips (Mẫu 01–06) and a centre's tracking register (Mẫu 07),
-as HTML to print from the browser, as A4 PDF, and the register also as CSV for Excel.
+"""The official printed forms: a dossier's slips (Mẫu 01–06), the slips of a submission that was not received
+(Mẫu 02 guidance, Mẫu 03 refusal of reception) and a centre's tracking register (Mẫu 07), as HTML to print
+from the browser, as A4 PDF, and the register also as CSV for Excel.
 
 Slips carry personal data: responses are never cached, and nothing here logs their content.
 """
@@ -18,18 +19,24 @@ from api.errors import problems
 from api.wiring import wiring
 from engine.adapters import printing
 from engine.domain.errors import NotFoundError
-from engine.domain.slip import SlipKind
+from engine.domain.slip import SUBMISSION_SLIPS, SlipKind
 from engine.services import registers, slips
 
 blp = Blueprint("slips", __name__, url_prefix="/api/v1", description="Printed slips and the tracking register")
 
 _MIMETYPES = {"html": "text/html", "pdf": "application/pdf", "csv": "text/csv"}
+SUBMISSION_ID = f"<int(max={2**31 - 1}):submission_id>"
+"""A submission id in a path: beyond the column's range it is no route (404), never a database error."""
 
 
 class SlipQuery(Schema):
     format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
     number = fields.Integer(validate=validate.Range(1, 999), metadata={
         "description": "which notice of the kind (the supplementation round); the latest by default"})
+
+
+class SubmissionSlipQuery(Schema):
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
 
 
 class RegisterQuery(Schema):
@@ -52,6 +59,27 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
     html = printing.slip_html(_templates(), slip, site_url=url_for("track_pages.track", _external=True),
                               lookup_url=lookup_url)
     return _document(html, query["format"], f"{kind}-{code}")
+
+
+@blp.get(f"/intake/submissions/{SUBMISSION_ID}/slips/<kind>")
+@problems(401, 403, 404)
+@blp.arguments(SubmissionSlipQuery, location="query")
+@blp.response(200, content_type="text/html", description="The slip as HTML, or as PDF with format=pdf")
+def get_submission_slip(query: dict[str, Any], submission_id: int, kind: str) -> Response:
+    """A submission's slip: `guidance` (Mẫu 02, guided to complete) or `refusal` (Mẫu 03, reception refused);
+    404 when it was not guided or refused. For the officers who may read the submission."""
+    return submission_slip(submission_id, kind, query["format"])
+
+
+def submission_slip(submission_id: int, kind: str, kind_of_file: str) -> Response:
+    """The slip as the API and the intake page both answer it."""
+    w = wiring()
+    if kind not in SUBMISSION_SLIPS:
+        raise NotFoundError(f"there is no slip '{kind}' of a submission; its slips are: {', '.join(SUBMISSION_SLIPS)}")
+    slip = slips.gather_submission(w.uow(), actor=current_actor(), catalogue=w.catalogue,
+                                   submission_id=submission_id, kind=SlipKind(kind))
+    html = printing.submission_slip_html(_templates(), slip, site_url=url_for("track_pages.track", _external=True))
+    return _document(html, kind_of_file, f"{kind}-submission-{submission_id}")
 
 
 @blp.get("/units/<unit_id>/register")

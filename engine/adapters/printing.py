@@ -111,6 +111,13 @@ def slip_html(templates: Path, slip: Any, **context: Any) -> str:
                        number=slip.number, issued_at=slip.issued_at, **context)
 
 
+def submission_slip_html(templates: Path, slip: Any, **context: Any) -> str:
+    """A submission's slip (`engine.services.slips.SubmissionSlip`) as HTML: `submission_<kind>.html`, apart
+    from the dossier's, since nothing was received and there is no dossier to print."""
+    return render_html(templates, f"submission_{slip.kind.value}.html", slip=slip, form=slip.form,
+                       issuer=slip.issuer, number=slip.number, issued_at=slip.issued_at, **context)
+
+
 def register_html(templates: Path, register: Any) -> str:
     """A centre's tracking register (`engine.services.registers.Register`) as HTML."""
     return render_html(templates, "register.html", register=register, form=register.form, issuer=register.issuer,

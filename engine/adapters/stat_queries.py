@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import StatSpanRecord
-from engine.domain.figures import Figures, Scope
+from engine.domain.figures import INTAKE, Figures, Scope
 from engine.domain.rating import SatisfactionLevel
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus as S
@@ -50,7 +50,9 @@ def _where(scope: Scope) -> list[ColumnElement[bool]]:
 
 
 def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
-    """Each figure but `received` as a condition on a span: the dossier counts in it when true."""
+    """Each figure but `received` and the intake's as a condition on a span: the dossier counts in it when true.
+    A received dossier is never `refused` (refusal is of reception; spans stored before were moved to
+    `stopped`, which `suspended` counts)."""
     resolved = s.status.in_([S.RESULT_READY.value, S.RETURNED.value])
     in_process = s.status.in_([S.SUBMITTED.value, S.RECEIVED.value, S.PROCESSING.value])
     open_ = s.outcome.is_(None)
@@ -64,7 +66,6 @@ def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
         "in_process_on_time": and_(in_process, ~overdue),
         "in_process_overdue": and_(in_process, overdue),
         "suspended": s.status.in_([S.SUPPLEMENT_REQUESTED.value, S.AWAITING_PAYMENT.value, S.STOPPED.value]),
-        "refused": s.status == S.REFUSED.value,
         "withdrawn": s.status == S.WITHDRAWN.value,
         "timely": or_(s.outcome.in_([Timeliness.BEFORE_TIME.value, Timeliness.ON_TIME.value]), and_(open_, ~overdue)),
         "online": s.channel == "online",
@@ -124,6 +125,7 @@ def _union(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bo
 
 
 def _figures(row: Any) -> Figures:
-    counts = {name: int(getattr(row, name) or 0) for name in Figures.__dataclass_fields__ if name != "resolved"}
+    counts = {name: int(getattr(row, name) or 0) for name in Figures.__dataclass_fields__
+              if name != "resolved" and name not in INTAKE}
     resolved = counts["resolved_before_time"] + counts["resolved_on_time"] + counts["resolved_late"]
     return Figures(resolved=resolved, **counts)

@@ -19,6 +19,7 @@ from engine.domain.errors import ConflictError
 from engine.domain.notice import Notice
 from engine.domain.submission import Component, IntakeStage, Submission
 
+INTAKE_COUNTS = ("submitted_online", "guided", "accepted", "refused", "waiting")
 _FIELDS = [c.key for c in SubmissionRecord.__table__.columns if c.key not in ("id", "version", "guided_at")]
 
 
@@ -57,36 +58,46 @@ class SubmissionRepository:
 
     def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
               offset: int) -> tuple[list[Submission], int]:
-        """The centres' submissions at these stages, longest waiting first, with the total count."""
+        """The centres' submissions at these stages, longest waiting first (since it was handed in, or
+        resubmitted after a guidance), with the total count."""
         query = select(SubmissionRecord).where(SubmissionRecord.centre_id.in_(centre_ids),
                                                SubmissionRecord.stage.in_([s.value for s in stages]))
         total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = self._s.scalars(query.order_by(SubmissionRecord.submitted_at, SubmissionRecord.id)
+        waiting_since = func.coalesce(SubmissionRecord.resubmitted_at, SubmissionRecord.submitted_at)
+        page = self._s.scalars(query.order_by(waiting_since, SubmissionRecord.id)
                                .limit(limit).offset(offset))
         return [_from_record(r) for r in page], total
 
-    def intake_counts(self, centre_ids: Sequence[str], start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-        """Per centre, the submissions handed in during [start, end), and those guided, accepted and refused
-        in it: the intake side of a period's figures. Accepted ones are counted as received by the dossiers'
-        figures; refused ones never are."""
+    def intake_counts(self, centre_ids: Sequence[str], start: datetime, end: datetime,
+                      procedure_code: str | None = None) -> dict[str, dict[str, int]]:
+        """Per centre, the intake side of a period's figures (engine/domain/figures.py's INTAKE): handed in
+        online during [start, end), guided, accepted and refused in it, and waiting for the counter's
+        decision at `end` (handed in, or resubmitted after a guidance, and not decided by then; a guided one
+        waits for the applicant, not for the counter). Accepted ones are counted as received by the dossiers'
+        figures; refused ones never are. `end` is the period's end, or now if it has not ended."""
         r = SubmissionRecord
 
         def within(column: Any) -> Any:
             return (column >= start) & (column < end)
 
         decided = within(r.decided_at)
+        undecided_at_end = (r.submitted_at < end) & (r.decided_at.is_(None) | (r.decided_at >= end))
+        queued_at_end = undecided_at_end & (r.guided_at.is_(None) | (r.guided_at >= end)
+                                            | (r.resubmitted_at.is_not(None) & (r.resubmitted_at < end)))
+        scope = [r.centre_id.in_(centre_ids),
+                 within(r.submitted_at) | within(r.guided_at) | decided | undecided_at_end]
+        if procedure_code is not None:
+            scope.append(r.procedure_code == procedure_code)
         rows = self._s.execute(
-            select(r.centre_id, func.count().filter(within(r.submitted_at)).label("submitted"),
+            select(r.centre_id,
+                   func.count().filter(within(r.submitted_at) & (r.channel == Channel.ONLINE.value))
+                   .label("submitted_online"),
                    func.count().filter(within(r.guided_at)).label("guided"),
                    func.count().filter(decided & (r.stage == IntakeStage.ACCEPTED.value)).label("accepted"),
                    func.count().filter(decided & (r.stage == IntakeStage.REFUSED.value)).label("refused"),
-                   func.count().filter(r.stage.in_([IntakeStage.WAITING.value, IntakeStage.GUIDED.value])
-                                       & (r.submitted_at < end)).label("waiting"))
-            .where(r.centre_id.in_(centre_ids), within(r.submitted_at) | within(r.guided_at) | decided
-                   | r.stage.in_([IntakeStage.WAITING.value, IntakeStage.GUIDED.value]))
-            .group_by(r.centre_id))
-        return {row.centre_id: {k: int(getattr(row, k)) for k in ("submitted", "guided", "accepted", "refused",
-                                                                   "waiting")} for row in rows}
+                   func.count().filter(queued_at_end).label("waiting"))
+            .where(*scope).group_by(r.centre_id))
+        return {row.centre_id: {k: int(getattr(row, k)) for k in INTAKE_COUNTS} for row in rows}
 
 
 def _loaded(record: SubmissionRecord | None) -> Submission | None:

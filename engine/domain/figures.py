@@ -2,13 +2,18 @@
 
 A group's dossiers are those received in the period, each as it stood at the period's end (or now, if
 the period has not ended): resolved (result ready or returned) before time, on time or late; still in
-process within or past the deadline; suspended (supplementation, payment, stopped); refused; withdrawn.
+process within or past the deadline; suspended (supplementation, payment, stopped); withdrawn.
 Rates follow Decision 766 (DOMAIN.md §4.3, §6): a dossier is timely when it was finished by its deadline
 or is still within it, and the on-time rate is timely ÷ received.
+
+A centre's figures also count its intake (INTAKE): what was handed in online, guided to complete and refused
+reception in the period, and what waited in its queue at the period's end. A refused dossier was never
+received, so it is outside `received` and every rate (DOMAIN.md §12, the periodic report).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -39,7 +44,6 @@ class Figures:
     in_process_on_time: int = 0
     in_process_overdue: int = 0
     suspended: int = 0
-    refused: int = 0
     withdrawn: int = 0
     timely: int = 0
     """Finished by the deadline, or still within it (whatever the status)."""
@@ -55,6 +59,14 @@ class Figures:
     """The citizens' ratings given by the period's end, by level."""
     satisfied: int = 0
     dissatisfied: int = 0
+    submitted_online: int = 0
+    """Intake: handed in online in the period (status 1); once accepted, in `received` too."""
+    guided: int = 0
+    """Intake: guided to complete in the period (Mẫu 02), online or at the counter: not received then."""
+    refused: int = 0
+    """Intake: refused reception in the period (Mẫu 03, status 3), online or at the counter: never received."""
+    waiting: int = 0
+    """Intake: handed in (or resubmitted) and waiting for the counter's decision at the period's end."""
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -77,9 +89,25 @@ class Figures:
         return _rate(self.very_satisfied + self.satisfied, self.ratings)
 
     @property
+    def active(self) -> bool:
+        """Something was received, or happened at the intake, in the period."""
+        return bool(self.received or any(getattr(self, name) for name in INTAKE))
+
+    @property
     def late(self) -> int:
         """Finished late or still in process past the deadline (Gia Lai's late count)."""
         return self.received - self.timely
+
+
+INTAKE = ("submitted_online", "guided", "refused", "waiting")
+"""The figures counted from the submissions (per centre, engine/domain/ports.py's `intake_counts`), not from
+the received dossiers' spans."""
+
+
+def of_intake(counts: Mapping[str, int]) -> Figures:
+    """A centre's intake figures from its submission counts (other counts, e.g. `accepted`, are left out:
+    an accepted submission is a received dossier, counted from its spans)."""
+    return Figures(**{name: counts.get(name, 0) for name in INTAKE})
 
 
 def _rate(part: int, whole: int) -> float | None:

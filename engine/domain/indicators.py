@@ -32,9 +32,10 @@ def indicators_of(f: Figures) -> list[Indicator]:
     return [
         Indicator("2.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", f.timely, f.received,
                   "Dossiers received in the period that were finished by their deadline (result ready, "
-                  "refused, withdrawn or stopped) or, at the period's end, were still within it, over all "
-                  "dossiers received in the period. Waiting for the applicant's supplement or payment is not "
-                  "counted; a second supplementation round counts as late (DOMAIN.md §4.3)."),
+                  "withdrawn or stopped) or, at the period's end, were still within it, over all dossiers "
+                  "received in the period; those refused reception were never received and are not counted. "
+                  "Waiting for the applicant's supplement or payment is not counted; a second supplementation "
+                  "round counts as late (DOMAIN.md §4.3)."),
         Indicator("3.3", "Tỷ lệ hồ sơ trực tuyến", "Online dossier rate", f.online, f.received,
                   "Dossiers received online (KenhThucHien 2) over all dossiers received in the period.",
                   full_marks_at=0.5),

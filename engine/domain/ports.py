@@ -84,8 +84,10 @@ class SubmissionRepository(Protocol):
     def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
               offset: int) -> tuple[list[Submission], int]: ...
 
-    def intake_counts(self, centre_ids: Sequence[str], start: datetime,
-                      end: datetime) -> dict[str, dict[str, int]]: ...
+    def intake_counts(self, centre_ids: Sequence[str], start: datetime, end: datetime,
+                      procedure_code: str | None = None) -> dict[str, dict[str, int]]:
+        """Per centre: submitted_online, guided, accepted, refused in [start, end); waiting at `end`."""
+        ...
 
 
 class TaskRepository(Protocol):

@@ -20,7 +20,8 @@ CIRCULAR = "Thông tư số 03/2025/TT-VPCP"
 
 class SlipKind(StrEnum):
     RECEIPT = "receipt"
-    SUPPLEMENT_REQUEST = "supplement_request"
+    GUIDANCE = "guidance"  # Mẫu 02 before reception: a submission guided to complete (no dossier yet)
+    SUPPLEMENT_REQUEST = "supplement_request"  # Mẫu 02 after reception, asked by the handling unit
     REFUSAL = "refusal"
     APOLOGY = "apology"
     STOP_NOTICE = "stop_notice"
@@ -47,6 +48,7 @@ class SlipForm:
 
 FORMS: dict[SlipKind, SlipForm] = {
     SlipKind.RECEIPT: SlipForm("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "TNHS"),
+    SlipKind.GUIDANCE: SlipForm("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "HDHS", NoticeKind.GUIDANCE),
     SlipKind.SUPPLEMENT_REQUEST: SlipForm("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "HDHS",
                                           NoticeKind.SUPPLEMENT_REQUEST),
     SlipKind.REFUSAL: SlipForm("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ", "TCHS", NoticeKind.REFUSAL),
@@ -57,6 +59,9 @@ FORMS: dict[SlipKind, SlipForm] = {
     SlipKind.CONTROL_SHEET: SlipForm("06", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
     SlipKind.REGISTER: SlipForm("07", "Sổ theo dõi hồ sơ"),
 }
+
+SUBMISSION_SLIPS = (SlipKind.GUIDANCE, SlipKind.REFUSAL)
+"""The slips of a submission that was not received: the guidance to complete it and the refusal of reception."""
 
 DOCUMENT_FORM_LABELS = {
     "original": "Bản chính",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.domain.actor import Actor, Role
@@ -67,7 +67,7 @@ class Handing:
     def content(self) -> dict[str, Any]:
         return {"centre_id": self.centre_id, "procedure_code": self.procedure_code, "application": self.application,
                 "channel": self.channel.value, "components": [c.to_json() for c in self.components],
-                "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+                "submitted_at": self.submitted_at.astimezone(UTC).isoformat() if self.submitted_at else None,
                 "return_method": self.return_method.value}
 
 
@@ -80,6 +80,13 @@ class Acceptance:
     documents_brought: list[int] | None = None
     return_unit_id: str | None = None
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    submission: Submission
+    dossier: Dossier | None
+    """The dossier it became, once accepted."""
 
 
 def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
@@ -124,7 +131,7 @@ def _added(uow: UnitOfWork, submission: Submission, handing: Handing) -> Submiss
 
 
 def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
-             submission_id: int, handing: Handing) -> Submission:
+             submission_id: int, application: dict[str, Any], components: list[Component]) -> Submission:
     """The applicant completed a guided submission: what they send now replaces what they sent, and it is
     back in the queue (the same submission, its first submission time kept)."""
     with uow:
@@ -133,8 +140,8 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
             raise ForbiddenError("a guided online submission is completed through the portal")
         procedure = catalogue.latest(uow.procedures, submission.procedure_code)
         centre = _centre(uow, submission.centre_id)
-        checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, handing.application,
-                                                       submission.channel, handing.components),
+        checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, application, submission.channel,
+                                                       components),
                        submission.reference, by=actor.user_id, at=submission.submitted_at)
         if (submission.stage == IntakeStage.WAITING and submission.resubmitted_at is not None
                 and (submission.application, submission.components) == (checked.application, checked.components)):
@@ -150,7 +157,8 @@ def accept(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
     with uow:
         submission = _found(uow, submission_id, lock=False)
     actor.require(Role.RECEPTION.value, submission.centre_id)
-    submission.check_acceptable()
+    if not (acceptance.idempotency_key and submission.stage == IntakeStage.ACCEPTED):
+        submission.check_acceptable()  # else a retry: receive answers the key's dossier, or a 409
     brought = submission.documents_brought if acceptance.documents_brought is None else acceptance.documents_brought
     reception = Reception(
         procedure_code=submission.procedure_code, application=submission.application,
@@ -215,6 +223,15 @@ def queue(uow: UnitOfWork, *, actor: Actor, stages: tuple[IntakeStage, ...] = OP
 def get(uow: UnitOfWork, *, actor: Actor, submission_id: int) -> Submission:
     with uow:
         return _readable(uow, actor, submission_id)
+
+
+def detail(uow: UnitOfWork, *, actor: Actor, submission_id: int) -> SubmissionDetail:
+    """The submission as `get` gives it, with the dossier it became once accepted (its receipt's code and
+    secret: the portal passes them on to the applicant)."""
+    with uow:
+        submission = _readable(uow, actor, submission_id)
+        dossier = uow.dossiers.get(submission.dossier_code) if submission.dossier_code else None
+        return SubmissionDetail(submission, dossier)
 
 
 def _deciding(uow: UnitOfWork, actor: Actor, submission_id: int) -> Submission:

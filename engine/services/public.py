@@ -1,6 +1,9 @@
 """The citizen's look-up by dossier code and the secret printed on the receipt, and the check both the
 look-up and the rating make. Returns the procedure, status, times, a timeline of stages and the rating's
 level; never a name, ID number, phone, address or the rating's comment.
+
+Before reception there is no code yet: a submission is looked up by the portal's reference
+(`look_up_submission`), with as little: where it waits, what the counter decided, what to bring.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from engine.domain.lookup_lock import check_not_locked
 from engine.domain.ports import UnitOfWork
 from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
+from engine.domain.submission import MAX_REFERENCE, IntakeStage
 from engine.services.catalogue import Catalogue
 
 
@@ -43,6 +47,32 @@ class PublicDossier:
     can_rate: bool
     rating: SatisfactionLevel | None
     """Only the level: the comment may name people."""
+
+
+@dataclass(frozen=True)
+class PublicGuidance:
+    issued_at: datetime
+    items: list[str]
+    """The names of the components to bring; not the reasons, which may name people."""
+
+
+@dataclass(frozen=True)
+class PublicSubmission:
+    """A submission as anyone with its reference sees it: nothing personal, no look-up secret."""
+
+    reference: str
+    procedure_code: str
+    procedure_name: str
+    centre_name: str
+    stage: IntakeStage
+    status: DossierStatus
+    """1 submitted until the counter decides: 2 received or 3 refused."""
+    submitted_at: datetime
+    resubmitted_at: datetime | None
+    guidance: PublicGuidance | None
+    decided_at: datetime | None
+    dossier_code: str | None
+    """Once received; its secret is on the receipt only."""
 
 
 MAX_CODE = 48
@@ -96,6 +126,26 @@ def look_up(uow: UnitOfWork, *, catalogue: Catalogue, code: str, secret: str,
                              rating.level if rating else None)
 
 
+def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str) -> PublicSubmission:
+    """A submission by the reference the portal gave the applicant (the citizen's page before reception):
+    its stage and national status, where it waits, the guidance's list of what to bring, and once received
+    the dossier's code. NotFoundError for an unknown reference.
+
+    No secret guards it, so it carries nothing personal: no applicant, application, reasons or secret."""
+    with uow:
+        submission = uow.submissions.by_reference(reference) if len(reference) <= MAX_REFERENCE else None
+        if submission is None:
+            raise NotFoundError("no submission has this reference")
+        procedure = catalogue.latest(uow.procedures, submission.procedure_code)
+        centre = uow.units.get(submission.centre_id)
+        guidance = submission.guidance
+        return PublicSubmission(
+            submission.reference, procedure.code, procedure.name_vi, centre.name if centre else submission.centre_id,
+            submission.stage, submission.status, submission.submitted_at, submission.resubmitted_at,
+            PublicGuidance(guidance.issued_at, [item.name for item in guidance.items]) if guidance else None,
+            submission.decided_at, submission.dossier_code)
+
+
 _LABELS = {
     EventKind.RECEIVED: "Tiếp nhận hồ sơ",
     EventKind.SUPPLEMENTED: "Đã nhận thành phần hồ sơ bổ sung, tiếp tục giải quyết",
@@ -118,9 +168,29 @@ _BY_DETAIL = {
 _HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED}
 
 
+# A dossier that waited in the intake queue: how it was handed in, and the guidance before reception.
+_SUBMITTED_BY = {"online": "Nộp hồ sơ trực tuyến", "post": "Nộp hồ sơ qua dịch vụ bưu chính công ích",
+                 "in_person": "Nộp hồ sơ trực tiếp"}
+_BEFORE_RECEPTION = (("guided_at", "guided", "Hướng dẫn bổ sung, hoàn thiện hồ sơ"),
+                     ("resubmitted_at", "resubmitted", "Nộp hồ sơ đã bổ sung, hoàn thiện"))
+
+
 def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:
-    return [_stage(e, unit_name) for e in events
-            if e.kind not in _HIDDEN or (e.kind, e.data.get("reason")) in _BY_DETAIL]
+    stages: list[Stage] = []
+    for event in events:
+        if event.kind == EventKind.SUBMITTED:
+            stages += _submitted(event, unit_name)
+        elif event.kind not in _HIDDEN or (event.kind, event.data.get("reason")) in _BY_DETAIL:
+            stages.append(_stage(event, unit_name))
+    return stages
+
+
+def _submitted(event: HistoryEvent, unit_name: Any) -> list[Stage]:
+    """One event holds the submission's time and, in its data, when it was guided and completed."""
+    unit = unit_name(event.unit_id)
+    stages = [Stage(event.at, event.kind.value, _SUBMITTED_BY.get(event.data.get("channel", ""), "Nộp hồ sơ"), unit)]
+    return stages + [Stage(datetime.fromisoformat(event.data[key]), kind, label, unit)
+                     for key, kind, label in _BEFORE_RECEPTION if key in event.data]
 
 
 def _stage(event: HistoryEvent, unit_name: Any) -> Stage:

@@ -19,6 +19,7 @@ import itertools
 import logging
 import random
 import time as timer
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -196,7 +197,7 @@ class _Run:
             return
         centre = self._actor(Role.RECEPTION.value, case.centre)
         handing = Handing(case.centre, case.procedure_code, case.application, Channel.IN_PERSON)
-        key = f"simulated-{next(self._order)}"
+        key = f"simulated-{uuid.uuid4().hex}"  # not from the seed: a second run on the same database is new
         if case.fate == Fate.REFUSE:  # not within the procedure: refused at the counter, never received
             intake.decide_at_counter(self.uow_factory(), actor=centre, catalogue=self.catalogue, clock=self.clock,
                                      handing=handing, key=key, reasons=REFUSAL_REASONS, items=None)
@@ -223,7 +224,7 @@ class _Run:
         """The portal hands the dossier in online; it waits in the centre's queue for the counter."""
         handing = Handing(case.centre, case.procedure_code, case.application, Channel.ONLINE,
                           [Component(f"Thành phần hồ sơ số {i + 1}", "electronic", 1, i) for i in case.digitised],
-                          reference=f"G22.{self.rng.getrandbits(48):012x}", return_method=case.return_method)
+                          reference=f"G22.{uuid.uuid4().hex[:12]}", return_method=case.return_method)  # as `key`
         submission, _ = intake.submit(self.uow_factory(), actor=self._actor(Role.PORTAL.value, self._province),
                                       catalogue=self.catalogue, clock=self.clock, handing=handing)
         self.summary.submitted += 1
@@ -248,7 +249,8 @@ class _Run:
 
     def _resubmit(self, case: Case, submission_id: int, handing: Handing) -> None:
         intake.resubmit(self.uow_factory(), actor=self._actor(Role.PORTAL.value, self._province),
-                        catalogue=self.catalogue, clock=self.clock, submission_id=submission_id, handing=handing)
+                        catalogue=self.catalogue, clock=self.clock, submission_id=submission_id,
+                        application=handing.application, components=handing.components)
         self._later(model.decision_hours(self.rng), partial(self._decide, case, submission_id, handing))
 
     def _received(self, case: Case, received: Dossier) -> None:

@@ -1,6 +1,7 @@
-"""What each printed slip of a dossier says (Mẫu 01–06): gathered from the database into one plain
-`Slip`, for a template to lay out. Only officers of a unit the dossier involves may print its slips;
-slips carry personal data, so nothing here logs.
+"""What each printed slip of a dossier says (Mẫu 01–06), and of a submission that was never received (Mẫu 02
+guidance, Mẫu 03 refusal of reception): gathered from the database into one plain `Slip` or `SubmissionSlip`,
+for a template to lay out. Only officers of a unit the dossier involves, or who may read the submission, may
+print its slips; slips carry personal data, so nothing here logs.
 
 No templates and no rendering here (engine/adapters/printing.py does that).
 """
@@ -21,6 +22,7 @@ from engine.domain.ports import UnitOfWork
 from engine.domain.slip import (
     DOCUMENT_FORM_LABELS,
     FORMS,
+    SUBMISSION_SLIPS,
     Applicant,
     Issuer,
     SlipForm,
@@ -29,13 +31,17 @@ from engine.domain.slip import (
     centre_name,
     issuer,
 )
+from engine.domain.submission import Submission
 from engine.domain.timeliness import of_dossier
 from engine.domain.unit import Unit
+from engine.services import intake
 from engine.services.access import readable_dossier
 from engine.services.catalogue import Catalogue
 from engine.services.control_sheets import HandOver, hand_overs, result_label
 
-DOSSIER_SLIPS = tuple(kind for kind in SlipKind if kind != SlipKind.REGISTER)
+# A dossier's refusal slip is for dossiers refused before issue 19, when a received dossier could still be
+# refused; a refusal of reception now belongs to a submission, which never became a dossier.
+DOSSIER_SLIPS = tuple(kind for kind in SlipKind if kind not in (SlipKind.REGISTER, SlipKind.GUIDANCE))
 
 _MISSING = {
     NoticeKind.SUPPLEMENT_REQUEST: "no supplementation was requested for dossier {code}",
@@ -72,8 +78,9 @@ class Slip:
     """Who signs for the issuer (the receiving officer, the officer who wrote the notice)."""
     units: dict[str, str]
     """Names as slips print them: `receiving`, `competent`, `returning` (unit names), `receiving_centre`,
-    `returning_centre` (their one-stop centres), `competent_body` (who handles it, as a sentence names it)
-    and `co_handling` (the other units its lanes route to, comma-separated)."""
+    `returning_centre` (their one-stop centres), `competent_body` (who handles it, as a sentence names it),
+    `co_handling` (the other units its lanes route to, comma-separated) and, with a notice, `noticed_by` (the
+    unit that wrote it, as a sentence names it)."""
     register_book: int
     register_ordinal: int
     appointment: datetime
@@ -112,12 +119,67 @@ def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         return slip
 
 
+@dataclass(frozen=True)
+class SubmissionSlip:
+    """A slip of a submission that was not received: the guidance to complete it (Mẫu 02) or the refusal of
+    reception (Mẫu 03). There is no dossier, so no dossier code, receipt number or reception time to print;
+    the submission time (NgayNopHoSo) is what it was handed in at."""
+
+    kind: SlipKind
+    form: SlipForm
+    number: str | None
+    """Left blank to write in (……/HDHS): a submission has no place in the centre's register."""
+    issuer: Issuer
+    issued_at: datetime
+    submission: Submission
+    procedure_name: str
+    applicant: Applicant
+    officer: str | None
+    """The officer who guided or refused it, who signs."""
+    notice: Notice
+    documents: list[DocumentRow] = field(default_factory=list)
+    """What to bring (guidance): name, form and copies of each item."""
+
+
+def gather_submission(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, submission_id: int,
+                      kind: SlipKind) -> SubmissionSlip:
+    """The content of slip `kind` (guidance or refusal) of a submission, for an officer who may read it
+    (engine/services/intake.py's rule: its centre's counter, the province's supervisors).
+
+    Raises:
+        NotFoundError: unknown submission, a kind a submission has no slip of, or a notice it never received.
+        ForbiddenError: the actor may not read the submission.
+    """
+    if kind not in SUBMISSION_SLIPS:
+        raise NotFoundError(f"there is no slip '{kind}' of a submission; its slips are: "
+                            f"{', '.join(SUBMISSION_SLIPS)}")
+    submission = intake.get(uow, actor=actor, submission_id=submission_id)
+    notice = submission.guidance if kind == SlipKind.GUIDANCE else submission.refusal
+    if notice is None:
+        raise NotFoundError(f"submission {submission_id} was not "
+                            f"{'guided to complete' if kind == SlipKind.GUIDANCE else 'refused reception'}")
+    form = FORMS[kind]
+    with uow:
+        units = _Units(uow)
+        centre = units.get(submission.centre_id)
+        if centre is None:
+            raise NotFoundError(f"unit {submission.centre_id} does not exist")
+        procedure = catalogue.latest(uow.procedures, submission.procedure_code)
+        officer = uow.printing.display_names([notice.officer_id]).get(notice.officer_id) if notice.officer_id else None
+        return SubmissionSlip(
+            kind=kind, form=form, number=_number(form, None, notice), issuer=units.issuer(_Issuing(centre, True)),
+            issued_at=notice.issued_at, submission=submission, procedure_name=procedure.name_vi,
+            applicant=applicant(submission.applicant_name, submission.application, units.name_or_none),
+            officer=officer, notice=notice, documents=_documents(procedure.manifest, notice) if notice.items else [])
+
+
 def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,
              now: datetime) -> Slip:
     form, units = FORMS[kind], _Units(uow)
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
     book, ordinal = _register_place(uow, dossier)
-    issuing = units.issuing(notice.unit_id if notice else dossier.receiving_unit_id, form, dossier)
+    issuing = units.issuing(dossier.receiving_unit_id if form.by_centre or notice is None else notice.unit_id,
+                            form, dossier)
     own_number = ordinal if issuing.id == dossier.receiving_unit_id else None
     officer_id = notice.officer_id if notice else (dossier.received_by if kind == SlipKind.RECEIPT else None)
     issued_at = notice.issued_at if notice else (dossier.received_at if kind == SlipKind.RECEIPT else now)
@@ -127,7 +189,8 @@ def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: Slip
         time_limit=str(procedure.manifest["time_limit"].get("description", {}).get("vi", "")),
         applicant=applicant(dossier.applicant_name, dossier.application, units.name_or_none),
         officer=uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None,
-        units=units.of_dossier(dossier), register_book=book, register_ordinal=ordinal,
+        units=units.of_dossier(dossier) | ({"noticed_by": units.title(notice.unit_id)} if notice else {}),
+        register_book=book, register_ordinal=ordinal,
         appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice))
 
 
@@ -230,11 +293,10 @@ class _Units:
         return self.name_or_none(unit_id) or unit_id
 
     def issuing(self, unit_id: str, form: SlipForm, dossier: Dossier) -> _Issuing:
-        """The unit that wrote the slip; a centre's form written by an agency goes out from the dossier's
-        receiving centre, which informs the applicant (Decree 118)."""
+        """The unit that issues the slip: a centre's form (receipt, supplementation request) goes out from the
+        dossier's receiving centre, which informs the applicant of what the handling unit asked (Decree 118);
+        a unit's own letter (apology, stop notice) from that unit."""
         unit = self.get(unit_id)
-        if unit is not None and form.by_centre and not unit.has_centre:
-            unit = self.get(dossier.receiving_unit_id)
         if unit is None:
             raise NotFoundError(f"unit {unit_id} does not exist")
         return _Issuing(unit, as_centre=form.by_centre and unit.has_centre)
@@ -245,6 +307,11 @@ class _Units:
         province = self.get(unit.province_id) if unit.province_id else None
         return issuer(unit, as_centre=issuing.as_centre, parent=parent, province=province)
 
+    def title(self, unit_id: str) -> str:
+        """The unit as a sentence names it ("Ủy ban nhân dân phường Vỹ Dạ", "Công an phường Vỹ Dạ")."""
+        unit = self.get(unit_id)
+        return self.issuer(_Issuing(unit, False)).title if unit else unit_id
+
     def of_dossier(self, dossier: Dossier) -> dict[str, str]:
         own = {"receiving": dossier.receiving_unit_id, "competent": dossier.competent_unit_id,
                "returning": dossier.return_unit_id}
@@ -252,8 +319,7 @@ class _Units:
         for role in ("receiving", "returning"):
             unit = self.get(own[role])
             names[f"{role}_centre"] = centre_name(unit) if unit else names[role]
-        competent = self.get(dossier.competent_unit_id)
-        names["competent_body"] = self.issuer(_Issuing(competent, False)).title if competent else names["competent"]
+        names["competent_body"] = self.title(dossier.competent_unit_id)
         others = sorted(set(dossier.routes.values()) - set(own.values()))
         names["co_handling"] = ", ".join(self.name(unit_id) for unit_id in others)
         return names

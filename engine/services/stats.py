@@ -1,7 +1,8 @@
 """Resolution rates per centre and the Decision 766 indicators, for a province or one unit and a period.
 
 Supervisors and admins of a province read the whole province and any unit in it; other officers read
-their own unit. A unit's figures cover the dossiers it received and those it handled for other centres.
+their own unit. A unit's figures cover the dossiers it received and those it handled for other centres,
+and its centre's intake (handed in online, guided, refused reception, waiting in the queue).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
-from engine.domain.figures import Figures, Group, Scope, ranked
+from engine.domain.figures import Figures, Group, Scope, of_intake, ranked
 from engine.domain.indicators import Indicator, indicators_of
 from engine.domain.ports import UnitOfWork
 from engine.domain.unit import Unit
@@ -38,11 +39,13 @@ class CentreReport:
     """The moment the dossiers are judged at: the period's end, or now if it has not ended."""
     procedure_code: str | None
     centres: list[Group[Named]]
-    """Receiving centres, ranked; for a province every centre, including those that received nothing."""
+    """Receiving centres, ranked, with their intake; for a province every centre, including those that
+    received nothing."""
     competent_units: list[Group[Named]]
     procedures: list[Group[Named]]
     days: list[Group[date]]
     totals: Figures
+    """The sum of the centres."""
     indicators: list[Indicator]
 
 
@@ -55,7 +58,8 @@ def month_of(moment: datetime) -> tuple[datetime, datetime]:
 
 def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,
             end: datetime, unit_id: str | None = None, procedure_code: str | None = None) -> CentreReport:
-    """The figures of the dossiers received from `start` to `end` (excluded) as they stood at `end` or now.
+    """The figures of the dossiers received from `start` to `end` (excluded) as they stood at `end` or now,
+    and of the centres' intake in the period.
 
     `unit_id` names a province (every centre of it) or one unit; by default the actor's province for a
     supervisor or admin, the actor's own unit otherwise.
@@ -77,9 +81,13 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         scope = Scope(centre_ids or [scope_unit.id], start, end, min(end, clock()), procedure_code,
                       either_side=not is_province)
         found = uow.stats.figures(scope)
+        intake_centres = centre_ids or ([scope_unit.id] if scope_unit.has_centre else [])
+        intake = uow.submissions.intake_counts(intake_centres, start, scope.as_of, procedure_code)
         names = _procedure_names(uow, catalogue)
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
-    totals = sum((figures for _, figures in found["centre"]), Figures())  # each dossier has one centre
+    for key, counts in intake.items():
+        centres[key] = centres.get(key, Figures()) + of_intake(counts)
+    totals = sum(centres.values(), Figures())  # each dossier, and each submission, has one centre
     return CentreReport(
         scope=Named(scope_unit.id, scope_unit.name), start=start, end=end, as_of=scope.as_of,
         procedure_code=procedure_code,

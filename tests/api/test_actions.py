@@ -1,4 +1,4 @@
-"""The table of the seven lifecycle actions (api/actions.py): each row is one JSON API endpoint with its
+"""The table of the six lifecycle actions of a received dossier (api/actions.py): each row is one JSON API endpoint with its
 schema, and the dossier page's forms go through the same rows to the same service calls."""
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from engine.domain.lifecycle import Action
 from tests.api.helpers import API, received, sign_in
 from tests.api.helpers import csrf_of as _csrf
 from tests.api.helpers import sign_in_page as _log_in
-from tests.conftest import PHU_XUAN
+from tests.conftest import PHU_XUAN, VY_DA
 
 
 def test_each_officer_action_has_one_row_served_at_its_url_with_its_schema(client: Any) -> None:
     spec = client.get(f"{API}/openapi.json").get_json()
 
-    assert {row.action for row in ACTIONS} == {Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.REFUSE,
-                                               Action.WITHDRAW, Action.STOP, Action.EXTEND, Action.RETURN}
+    assert {row.action for row in ACTIONS} == {Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.WITHDRAW,
+                                               Action.STOP, Action.EXTEND, Action.RETURN}
+    assert f"{API}/dossiers/{{code}}/refuse" not in spec["paths"]  # reception is refused before a dossier exists
     for row in ACTIONS:
         operation = spec["paths"][f"{API}/dossiers/{{code}}/{row.segment}"]["post"]
         body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
@@ -27,13 +28,13 @@ def test_each_officer_action_has_one_row_served_at_its_url_with_its_schema(clien
 
 
 def test_the_page_and_the_api_ask_for_the_same_supplementation(client: Any) -> None:
-    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    counter, handler = sign_in(client, f"reception.{PHU_XUAN}"), sign_in(client, f"specialist.{VY_DA}")
     by_api, by_page = received(client, counter)["code"], received(client, counter)["code"]
     items = [{"name": "Giấy chứng sinh"}, {"name": "Tờ khai"}]
-    asked = client.post(f"{API}/dossiers/{by_api}/supplement-request", headers=counter,
+    asked = client.post(f"{API}/dossiers/{by_api}/supplement-request", headers=handler,
                         json={"reasons": "Thiếu giấy tờ", "items": items})
     assert asked.status_code == 200, asked.get_json()
-    _log_in(client, f"reception.{PHU_XUAN}")
+    _log_in(client, f"specialist.{VY_DA}")
     sent = client.post(f"/dossiers/{by_page}/actions/request_supplement", data={
         "csrf_token": _csrf(client, f"/dossiers/{by_page}"), "reasons": "Thiếu giấy tờ",
         "items": " Giấy chứng sinh \n\n Tờ khai "})

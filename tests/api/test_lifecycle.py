@@ -1,8 +1,9 @@
 """The one-stop lifecycle through the API: each action's status, national code, clock effect, notice
 and history event; who may take it; and 409 for every action its status does not allow.
 
-Birth registration (same day) received at Phú Xuân for a family in Vỹ Dạ: Vỹ Dạ reviews and signs,
-Phú Xuân returns. Times are Huế wall-clock times.
+Birth registration (same day) received at Phú Xuân for a family in Vỹ Dạ: Vỹ Dạ reviews and signs (and is
+the one to ask for supplementation or stop), Phú Xuân returns. Nothing received is refused: refusal is of
+reception, before a dossier exists (engine/services/intake.py). Times are Huế wall-clock times.
 """
 
 from __future__ import annotations
@@ -47,22 +48,28 @@ def counter(client: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def specialist(client: Any) -> dict[str, str]:
+    return sign_in(client, f"specialist.{VY_DA}")
+
+
+@pytest.fixture
 def code(client: Any, clock: Clock, counter: dict[str, str]) -> str:
     clock.now = local(2025, 7, 14, 9, 0)  # Monday 09:00: due 17:00 the same day
     return str(received(client, counter)["code"])
 
 
 def test_supplementation_stops_the_clock_and_moves_the_appointment_by_the_wait(
-        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+        client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str], code: str) -> None:
     clock.now = local(2025, 7, 14, 10, 0)
-    asked = act(client, counter, code, "supplement-request", reasons="Thiếu giấy chứng sinh", items=ITEMS)
+    review = task_of(client, specialist, code, "review")
+    assert review is not None
+    # The counter guided before it accepted: once received, what is missing is the handling unit's to ask.
+    assert act(client, counter, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 403
+    asked = act(client, specialist, code, "supplement-request", reasons="Thiếu giấy chứng sinh", items=ITEMS)
     assert asked.status_code == 200, asked.get_json()
     assert asked.get_json()["status_info"]["national_code"] == 5
     assert asked.get_json()["paused_at"] == "2025-07-14T10:00:00+07:00"
     # While the applicant supplements, no step moves.
-    specialist = sign_in(client, f"specialist.{VY_DA}")
-    review = task_of(client, specialist, code, "review")
-    assert review is not None
     blocked = complete(client, specialist, review["id"], step_data("review"))
     assert blocked.status_code == 409 and blocked.get_json()["current_status"] == "supplement_requested"
 
@@ -74,7 +81,8 @@ def test_supplementation_stops_the_clock_and_moves_the_appointment_by_the_wait(
     assert dossier["due_at"] == dossier["deadline_at"] == "2025-07-15T17:00:00+07:00"
     detail = get(client, counter, code)
     notice = detail["notices"][0]
-    assert (notice["kind"], notice["number"], notice["items"]) == ("supplement_request", 1, ITEMS)
+    assert (notice["kind"], notice["number"], notice["items"], notice["unit_id"]) == (
+        "supplement_request", 1, ITEMS, VY_DA)
     assert notice["due_before"] == "2025-07-14T17:00:00+07:00"
     assert notice["due_after"] == "2025-07-15T17:00:00+07:00"
     assert notice["answered_at"] == "2025-07-15T10:00:00+07:00"
@@ -84,11 +92,11 @@ def test_supplementation_stops_the_clock_and_moves_the_appointment_by_the_wait(
 
 
 def test_a_pause_over_national_day_costs_only_office_hours_and_finishing_after_the_moved_deadline_is_late(
-        client: Any, clock: Clock, counter: dict[str, str]) -> None:
+        client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str]) -> None:
     clock.now = local(2025, 8, 29, 14, 0)  # Friday: due 17:00 that day
     code = received(client, counter)["code"]
     clock.now = local(2025, 8, 29, 16, 0)
-    assert act(client, counter, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
+    assert act(client, specialist, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
     clock.now = local(2025, 9, 3, 8, 30)  # Sat, Sun, 1-2 Sep off: 1 office hour on Friday + 1 on Wednesday
     assert act(client, counter, code, "supplement").get_json()["due_at"] == "2025-09-03T09:30:00+07:00"
 
@@ -100,10 +108,10 @@ def test_a_pause_over_national_day_costs_only_office_hours_and_finishing_after_t
 
 
 def test_a_second_supplementation_round_is_allowed_but_the_dossier_counts_as_late(
-        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
+        client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str], code: str) -> None:
     for hour in (10, 11):
         clock.now = local(2025, 7, 14, hour, 0)
-        assert act(client, counter, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
+        assert act(client, specialist, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
         clock.now = local(2025, 7, 14, hour, 15)
         assert act(client, counter, code, "supplement").status_code == 200
     assert get(client, counter, code)["dossier"]["supplement_rounds"] == 2
@@ -128,24 +136,24 @@ def test_finished_before_the_appointment_day_is_before_time(client: Any, clock: 
     assert steps["review"]["timeliness"]["class"] == "before_time"
 
 
-def test_refusal_at_reception_ends_the_dossier_with_written_reasons(
-        client: Any, clock: Clock, counter: dict[str, str], code: str) -> None:
-    specialist = sign_in(client, f"specialist.{VY_DA}")
-    assert act(client, specialist, code, "refuse", reasons="Không thuộc thẩm quyền").status_code == 403
-    assert act(client, counter, code, "refuse", reasons="  ").status_code == 422
+def test_a_received_dossier_found_not_eligible_is_stopped_with_written_reasons_never_refused(
+        client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str], code: str) -> None:
+    """Refusal (status 3) means not received: after reception the handling unit stops (status 8, Mẫu 05)."""
+    assert act(client, counter, code, "refuse", reasons="Không đủ điều kiện").status_code == 404  # no such action
+    assert act(client, specialist, code, "stop", reasons="  ").status_code == 422
 
     clock.now = local(2025, 7, 14, 9, 20)
-    refused = act(client, counter, code, "refuse", reasons="Hồ sơ không thuộc phạm vi giải quyết")
-    assert refused.status_code == 200, refused.get_json()
-    assert refused.get_json()["status_info"] == {"status": "refused", "national_code": 3,
-                                                 "label": "Không được tiếp nhận"}
-    assert refused.get_json()["finished_at"] == "2025-07-14T09:20:00+07:00"
+    stopped = act(client, specialist, code, "stop", reasons="Hồ sơ không đủ điều kiện giải quyết")
+    assert stopped.status_code == 200, stopped.get_json()
+    assert stopped.get_json()["status_info"] == {"status": "stopped", "national_code": 8, "label": "Dừng xử lý"}
+    assert stopped.get_json()["finished_at"] == "2025-07-14T09:20:00+07:00"
     assert task_of(client, specialist, code, "review") is None  # gone from the inbox
     detail = get(client, counter, code)
-    assert detail["notices"][0]["reasons"] == "Hồ sơ không thuộc phạm vi giải quyết"
-    # The history says a refusal notice was issued, never its reasons.
-    assert {"notice": "refusal", "number": 1} in [e["data"] for e in detail["history"]]
-    assert "phạm vi" not in str(detail["history"])
+    assert (detail["notices"][0]["kind"], detail["notices"][0]["reasons"]) == (
+        "stop", "Hồ sơ không đủ điều kiện giải quyết")
+    # The history says a stop notice was issued, never its reasons.
+    assert {"notice": "stop", "number": 1} in [e["data"] for e in detail["history"]]
+    assert "điều kiện" not in str(detail["history"])
 
 
 def test_withdrawal_at_the_applicants_request(client: Any, counter: dict[str, str], code: str) -> None:
@@ -204,9 +212,8 @@ def test_return_records_the_method(client: Any, counter: dict[str, str], code: s
 
 
 ACTIONS = {  # action -> who takes it, with what body
-    "supplement-request": ("reception", {"reasons": "Thiếu", "items": ITEMS}),
+    "supplement-request": ("specialist", {"reasons": "Thiếu", "items": ITEMS}),
     "supplement": ("reception", {}),
-    "refuse": ("reception", {"reasons": "Từ chối"}),
     "withdraw": ("reception", {"reasons": "Rút"}),
     "stop": ("specialist", {"reasons": "Dừng"}),
     "extend": ("specialist", {"reasons": "Chậm", "new_due_at": "2025-07-18T17:00:00+07:00"}),
@@ -214,34 +221,39 @@ ACTIONS = {  # action -> who takes it, with what body
 
 
 def test_every_action_on_a_returned_dossier_is_a_conflict_naming_its_status(
-        client: Any, counter: dict[str, str], code: str) -> None:
+        client: Any, counter: dict[str, str], specialist: dict[str, str], code: str) -> None:
     drive_to_result(client, code)
     assert return_result(client, counter, code).status_code == 200
-    for action, (_, body) in ACTIONS.items():
-        response = act(client, counter, code, action, **body)
-        # Stop and extend belong to a handling unit, and no step is waiting any more: forbidden first.
-        assert response.status_code in (403, 409) if action in ("stop", "extend") else response.status_code == 409
+    for action, (role, body) in ACTIONS.items():
+        response = act(client, counter if role == "reception" else specialist, code, action, **body)
+        # Asking, stopping and extending belong to a handling unit, and no step is waiting any more:
+        # forbidden first.
+        assert response.status_code in (403, 409) if role == "specialist" else response.status_code == 409
         if response.status_code == 409:
             assert response.get_json()["current_status"] == "returned", action
 
 
-def test_a_withdrawn_dossier_accepts_no_action_and_no_step(client: Any, counter: dict[str, str], code: str) -> None:
-    specialist = sign_in(client, f"specialist.{VY_DA}")
+def test_a_withdrawn_dossier_accepts_no_action_and_no_step(client: Any, counter: dict[str, str],
+                                                           specialist: dict[str, str], code: str) -> None:
     review = task_of(client, specialist, code, "review")
     assert review is not None
     assert act(client, counter, code, "withdraw", reasons="Rút").status_code == 200
-    for action in ("supplement-request", "supplement", "refuse", "withdraw"):
+    for action in ("supplement", "withdraw"):
         response = act(client, counter, code, action, **ACTIONS[action][1])
         assert (response.status_code, response.get_json()["current_status"]) == (409, "withdrawn"), action
+    # Its steps left the inbox, so the handling unit has nothing to ask or stop.
+    for action in ("supplement-request", "stop"):
+        assert act(client, specialist, code, action, **ACTIONS[action][1]).status_code == 403, action
     late_step = complete(client, specialist, review["id"], step_data("review"))
     assert (late_step.status_code, late_step.get_json()["current_status"]) == (409, "withdrawn")
 
 
 def test_the_citizen_sees_the_supplementation_stage_but_never_its_reasons(
-        client: Any, clock: Clock, counter: dict[str, str]) -> None:
+        client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str]) -> None:
     receipt = received(client, counter)
     reasons = "Thiếu giấy chứng sinh của cháu Nguyễn Văn Bình"
-    act(client, counter, receipt["code"], "supplement-request", reasons=reasons, items=ITEMS)
+    asked = act(client, specialist, receipt["code"], "supplement-request", reasons=reasons, items=ITEMS)
+    assert asked.status_code == 200, asked.get_json()
     public = client.get(f"{API}/public/dossiers/{receipt['code']}", query_string={"secret": receipt["secret"]})
     assert public.status_code == 200
     body = public.get_json()

@@ -73,7 +73,8 @@ def test_the_api_accepts_the_session_only_with_the_csrf_header(client: Any) -> N
 
 def test_counter_shows_each_error_beside_its_field_and_keeps_what_was_typed(client: Any) -> None:
     _log_in(client, "reception.19768")
-    form = _flat(birth_application(VY_DA)) | {"/application/mother/id_number": "12AB", "csrf_token": _csrf(client)}
+    form = _flat(birth_application(VY_DA)) | {"/application/mother/id_number": "12AB", "csrf_token": _csrf(client),
+                                             "document": ["0", "1"]}
     del form["/application/child/full_name"]
 
     response = client.post("/counter/1.001193", data=form)
@@ -110,15 +111,17 @@ def test_counter_rejects_an_unknown_return_method_as_a_form_error(client: Any) -
     assert client.post("/counter/1.001193", data=form).status_code == 422
 
 
-def test_missing_required_documents_open_the_supplementation_request_prefilled(client: Any) -> None:
+def test_a_missing_required_document_is_not_received_and_the_guidance_lists_it(client: Any) -> None:
     _log_in(client, "reception.19768")
     form = _flat(birth_application(VY_DA)) | {"csrf_token": _csrf(client), "document": ["0"]}
 
-    detail = client.get(client.post("/counter/1.001193", data=form).headers["Location"]).get_data(as_text=True)
+    response = client.post("/counter/1.001193", data=form)
+    page = response.get_data(as_text=True)
 
-    assert "Chưa có thành phần bắt buộc: Giấy chứng sinh" in detail
-    assert re.search(r'<details class="card action" id="action-request_supplement" open>', detail)
-    assert re.search(r'<textarea id="items" name="items"[^>]*>Giấy chứng sinh</textarea>', detail)
+    assert response.status_code == 422  # the counter guides the applicant instead (test_intake_pages.py)
+    assert re.search(r'id="documents-error"[^>]*>Chưa có thành phần bắt buộc: Giấy chứng sinh', page)
+    assert re.search(r'<textarea id="items" name="items"[^>]*>Giấy chứng sinh</textarea>', page)
+    assert re.search(r'<button type="submit" name="decision" value="accept" class="primary" disabled>', page)
 
 
 def test_the_dossier_page_offers_each_officer_only_what_they_may_do(client: Any) -> None:
@@ -130,23 +133,23 @@ def test_the_dossier_page_offers_each_officer_only_what_they_may_do(client: Any)
         offered[username] = set(re.findall(r'id="action-([a-z_]+)"', page))
         client.post("/logout")
 
-    assert offered["reception.19768"] == {"request_supplement", "refuse", "withdraw"}
+    assert offered["reception.19768"] == {"withdraw"}  # what is missing is the handling unit's to ask now
     assert offered["specialist.19777"] == {"request_supplement", "stop", "extend"}
     assert offered["leader.19777"] == set()
 
 
 def test_an_action_from_the_page_goes_through_the_service_and_its_rules(client: Any) -> None:
     code = received(client, sign_in(client, "reception.19768"))["code"]
-    _log_in(client, "reception.19768")
+    _log_in(client, "specialist.19777")
     token = _csrf(client, f"/dossiers/{code}")
 
-    empty = client.post(f"/dossiers/{code}/actions/refuse", data={"csrf_token": token, "reasons": ""})
+    empty = client.post(f"/dossiers/{code}/actions/stop", data={"csrf_token": token, "reasons": ""})
     assert "reasons" in client.get(empty.headers["Location"]).get_data(as_text=True)
-    done = client.post(f"/dossiers/{code}/actions/refuse", data={"csrf_token": token, "reasons": "Giấy tờ giả"})
+    done = client.post(f"/dossiers/{code}/actions/stop", data={"csrf_token": token, "reasons": "Giấy tờ giả"})
     page = client.get(done.headers["Location"]).get_data(as_text=True)
 
-    assert "Không được tiếp nhận" in page
-    assert "Phiếu từ chối tiếp nhận (1)" in page
+    assert "Dừng xử lý" in page
+    assert "Thông báo dừng giải quyết (1)" in page
 
 
 def test_completing_a_step_with_bad_data_shows_the_errors_on_its_form(client: Any) -> None:

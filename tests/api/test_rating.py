@@ -9,7 +9,7 @@ import pytest
 
 from engine.adapters.ratings import RatingRepository
 from tests.api.helpers import API, drive_to_result, received, return_result, sign_in
-from tests.conftest import PHU_XUAN, Clock
+from tests.conftest import PHU_XUAN, VY_DA, Clock
 
 COMMENT = "Chị Trần Thị Bình ở quầy số 3 hướng dẫn rất tận tình"
 
@@ -73,17 +73,17 @@ def test_rating_before_the_return_is_409_with_the_current_status(client: Any) ->
     assert all(stage["kind"] != "rated" for stage in look_up["timeline"])
 
 
-def test_a_refused_dossier_cannot_be_rated(client: Any) -> None:
-    reception = sign_in(client, f"reception.{PHU_XUAN}")
-    receipt = received(client, reception)
-    refused = client.post(f"{API}/dossiers/{receipt['code']}/refuse", json={"reasons": "Thiếu giấy chứng sinh"},
-                          headers=reception)
-    assert refused.status_code == 200, refused.get_json()
+def test_a_stopped_dossier_cannot_be_rated(client: Any) -> None:
+    """Only a returned result is rated; a dossier refused at reception has no code nor secret to rate with."""
+    receipt = received(client, sign_in(client, f"reception.{PHU_XUAN}"))
+    stopped = client.post(f"{API}/dossiers/{receipt['code']}/stop", json={"reasons": "Không đủ điều kiện"},
+                          headers=sign_in(client, f"specialist.{VY_DA}"))
+    assert stopped.status_code == 200, stopped.get_json()
 
     response = _rate(client, receipt["code"], receipt["secret"], level="dissatisfied")
 
     assert response.status_code == 409
-    assert response.get_json()["current_status"] == "refused"
+    assert response.get_json()["current_status"] == "stopped"
     assert _look_up(client, receipt["code"], receipt["secret"]).get_json()["can_rate"] is False
 
 

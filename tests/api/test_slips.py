@@ -15,6 +15,7 @@ import pytest
 
 from engine.adapters.printing import qr_svg
 from engine.domain.dossier_code import grouped_secret
+from engine.domain.notice import NoticeKind
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
 from tests.api.printed import pdf_words, slip, words
 from tests.conftest import Clock
@@ -81,17 +82,22 @@ def test_receipt_pdf_is_one_a4_page_with_the_vietnamese_text(client: Any, counte
 def test_supplement_slip_prints_the_round_asked_for_and_the_latest_by_default(client: Any,
                                                                               counter: dict[str, str]) -> None:
     code = received(client, counter)["code"]
+    handler = sign_in(client, "specialist.19777")  # once received, the handling unit asks for what is missing
     assert slip(client, counter, code, "supplement_request").status_code == 404
-    act(client, counter, code, "supplement-request", {"reasons": REASONS, "items": [
+    act(client, handler, code, "supplement-request", {"reasons": REASONS, "items": [
         {"name": "Giấy chứng sinh", "form": "original", "copies": 1},
         {"name": "Căn cước của người đi đăng ký", "form": "photocopy", "copies": 2}]})
     act(client, counter, code, "supplement", {"note": "Đã nộp bản chính"})
-    act(client, counter, code, "supplement-request", {"reasons": "Thiếu chữ ký trên tờ khai.",
+    act(client, handler, code, "supplement-request", {"reasons": "Thiếu chữ ký trên tờ khai.",
                                                       "items": [{"name": "Tờ khai có chữ ký"}]})
     first = words(slip(client, counter, code, "supplement_request", number=1).get_data(as_text=True))
-    latest = words(slip(client, counter, code, "supplement_request").get_data(as_text=True))
+    latest = words(slip(client, handler, code, "supplement_request").get_data(as_text=True))
     assert "Mẫu số 02" in first and "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in first.upper()
     assert "Số: 1-1/HDHS" in first and f"Lý do: {REASONS}" in first
+    # The receiving centre, where the applicant brings what is missing, sends out what the handling unit asked.
+    assert "UBND PHƯỜNG PHÚ XUÂN" in first and "Phú Xuân, ngày 14 tháng 7 năm 2025" in first
+    assert ("theo đề nghị của Ủy ban nhân dân phường Vỹ Dạ, Trung tâm Phục vụ hành chính công phường Phú Xuân "
+            "đề nghị Ông/Bà bổ sung") in first
     assert "1 Giấy chứng sinh 1" in first and "2 Căn cước của người đi đăng ký 2" in first
     assert "Số: 1-2/HDHS" in latest and "Thiếu chữ ký trên tờ khai." in latest and REASONS not in latest
     missing = slip(client, counter, code, "supplement_request", number=3)
@@ -99,17 +105,26 @@ def test_supplement_slip_prints_the_round_asked_for_and_the_latest_by_default(cl
     assert "number 3 (it has 2)" in missing.get_json()["detail"]
 
 
-def test_refusal_slip_exists_only_once_the_dossier_is_refused(client: Any, counter: dict[str, str]) -> None:
+def test_a_received_dossier_is_never_refused_but_a_refusal_from_before_still_prints(
+        client: Any, counter: dict[str, str], clock: Clock) -> None:
     code = received(client, counter)["code"]
     before = slip(client, counter, code, "refusal", format="pdf")
     assert before.status_code == 404 and before.mimetype == "application/problem+json"
     assert before.get_json()["detail"] == f"dossier {code} was not refused"
-    act(client, counter, code, "refuse", {"reasons": "Đã được đăng ký khai sinh tại phường Thuận Hóa."})
+    w = client.application.extensions["onestop"]  # refused after its reception, as dossiers were before issue 19
+    with w.uow() as uow:
+        dossier = uow.dossiers.get(code, lock=True)
+        dossier.issue(NoticeKind.REFUSAL, clock(), dossier.received_by, dossier.receiving_unit_id,
+                      "Đã được đăng ký khai sinh tại phường Thuận Hóa.")
+        uow.dossiers.update(dossier)
+        uow.commit()
     text, reader = pdf_words(slip(client, counter, code, "refusal", format="pdf").data)
     assert len(reader.pages) == 1
     for expected in ("Mẫu số 03", "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Số: 1/TCHS",
                      "Đã được đăng ký khai sinh tại phường Thuận Hóa.", "Nguyễn Văn An", code):
         assert expected in text, expected
+    assert "tiếp nhận lúc" not in text  # a refusal of reception never prints a reception time
+    assert slip(client, counter, code, "guidance").status_code == 404  # a submission's slip, not a dossier's
 
 
 def test_apology_quotes_the_receipt_and_both_appointments(client: Any, counter: dict[str, str]) -> None:

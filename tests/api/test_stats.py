@@ -10,6 +10,8 @@ import re
 import zipfile
 from typing import Any
 
+from engine.services import accounts, intake
+from engine.services.intake import Handing
 from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
 from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock, birth_application
 
@@ -91,6 +93,30 @@ def test_csv_and_spreadsheet_downloads(client: Any, clock: Clock) -> None:
         strings = book.read("xl/sharedStrings.xml").decode("utf-8")
         titles = book.read("xl/workbook.xml").decode("utf-8")
     assert len(sheets) == 3 and "Theo thủ tục" in titles and "Phường Phú Xuân" in strings
+    assert all(h in strings for h in ("Nộp trực tuyến", "Hướng dẫn hoàn thiện", "Từ chối tiếp nhận", "Chờ tiếp nhận"))
+
+
+def test_refused_reception_is_counted_apart_from_what_was_received(client: Any, clock: Clock) -> None:
+    """A dossier refused at the counter (Mẫu 03) is the centre's `refused`, never one of its `received`."""
+    _two_dossiers(client, clock)
+    w = client.application.extensions["onestop"]
+    counter = accounts.authenticate(w.uow(), username=f"reception.{PHU_XUAN}", password=PASSWORD)
+    intake.decide_at_counter(w.uow(), actor=counter, catalogue=w.catalogue, clock=w.clock,
+                             handing=Handing(PHU_XUAN, "1.001193", birth_application(VY_DA)), key="refused",
+                             reasons="Không thuộc thẩm quyền", items=None)
+    headers = sign_in(client, "supervisor.46")
+
+    body = client.get(f"{API}/stats/centres", query_string=PERIOD, headers=headers).get_json()
+    rows = list(csv.reader(io.StringIO(client.get(f"{API}/stats/centres", query_string={**PERIOD, "format": "csv"},
+                                                  headers=headers).data.decode("utf-8-sig"))))
+
+    figures = body["centres"][0]["figures"]
+    assert (figures["received"], figures["refused"], figures["guided"], figures["submitted_online"],
+            figures["waiting"]) == (2, 1, 0, 0, 0)
+    assert body["totals"]["refused"] == 1 and body["totals"]["on_time_rate"] == 0.5  # of the two received
+    table = [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
+    assert (table[0]["Tiếp nhận"], table[0]["Từ chối tiếp nhận"], table[0]["Chờ tiếp nhận"]) == ("2", "1", "0")
+    assert (table[-1]["Trung tâm"], table[-1]["Từ chối tiếp nhận"]) == ("Tổng cộng", "1")
 
 
 def _log_in(client: Any, username: str) -> None:

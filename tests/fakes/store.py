@@ -15,6 +15,7 @@ from engine.domain.lookup_lock import LookupFailures
 from engine.domain.notice import Notice
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
+from engine.domain.submission import Submission
 from engine.domain.task import Task
 from engine.domain.unit import Unit
 
@@ -49,6 +50,7 @@ class Tables:
     units: dict[str, Unit] = field(default_factory=dict)
     procedures: dict[int, tuple[ProcedureVersion, datetime]] = field(default_factory=dict)
     dossiers: dict[int, Dossier] = field(default_factory=dict)
+    submissions: dict[int, Submission] = field(default_factory=dict)
     sequences: dict[tuple[str, date], int] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     history: list[HistoryEvent] = field(default_factory=list)

@@ -35,6 +35,7 @@ from tests.fakes.catalogue_dossiers import (
     FakeUnitRepository,
 )
 from tests.fakes.store import Database, Tables, as_stored
+from tests.fakes.submissions import FakeSubmissionRepository
 
 T = TypeVar("T")
 
@@ -50,7 +51,7 @@ class FakeUnitOfWork:
         self._db = Database()
         self._open: Tables | None = None  # the state to go back to on leaving the block
         self.committed, self.commits = False, 0
-        self._dossiers = FakeDossierRepository(self._db)
+        self._dossiers, self._submissions = FakeDossierRepository(self._db), FakeSubmissionRepository(self._db)
         self._units, self._procedures = FakeUnitRepository(self._db), FakeProcedureRepository(self._db)
         self._tasks, self._history = FakeTaskRepository(self._db), FakeHistoryRepository(self._db)
         self._jobs = FakeJobRepository(self._db, self._forget_seen)
@@ -113,6 +114,10 @@ class FakeUnitOfWork:
     @property
     def dossiers(self) -> FakeDossierRepository:
         return self._repository(self._dossiers)
+
+    @property
+    def submissions(self) -> FakeSubmissionRepository:
+        return self._repository(self._submissions)
 
     @property
     def tasks(self) -> FakeTaskRepository:

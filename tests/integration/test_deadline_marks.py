@@ -10,7 +10,7 @@ from engine.domain.dossier import Dossier, EventKind
 from engine.domain.notice import MissingItem
 from engine.services import lifecycle, worker
 from tests.api.helpers import local
-from tests.conftest import PHU_XUAN, Clock
+from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.integration._support import Actors, deps, history_of, receive_group
 
 
@@ -47,7 +47,7 @@ def test_the_marks_follow_a_deadline_moved_by_supplementation(wiring: Wiring, cl
     dossier = receive_group(wiring, actors)
     centre = actors(f"reception.{PHU_XUAN}")
     clock.now = local(2025, 7, 15, 9, 0)
-    lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu",
+    lifecycle.request_supplement(wiring.uow(), actor=actors(f"specialist.{VY_DA}"), code=dossier.code, reasons="Thiếu",
                                  items=[MissingItem("Giấy chứng sinh")], **deps(wiring))
     run_at(wiring, clock, local(2025, 7, 16, 17, 0))  # waiting for the applicant: no mark
     assert marks(wiring, dossier) == []

@@ -18,6 +18,7 @@ from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.notice import NoticeKind
 from engine.domain.status import DossierStatus
+from engine.domain.submission import IntakeStage
 from engine.domain.task import TaskStatus
 from engine.domain.unit import UnitKind, units_of_province
 from engine.services import simulation, tasks
@@ -105,12 +106,16 @@ def test_supplementation_stops_the_clock_until_the_papers_arrive(wiring: Wiring,
     assert all(d.pending_supplement is not None for d in waiting)
 
 
-def test_refused_dossiers_leave_every_inbox(wiring: Wiring, clock: Clock) -> None:
+def test_dossiers_refused_reception_are_never_received(wiring: Wiring, clock: Clock) -> None:
+    """Online or at the counter, a refusal (Mẫu 03) leaves a refused submission: no code, no step, no dossier."""
     summary = run(wiring, clock, rates=Rates(refuse=1.0), days=1, centres=[VY_DA])
 
-    dossiers = received(wiring, [VY_DA])
-    assert summary.refused == summary.received == len(dossiers) > 0
-    assert {d.status for d in dossiers} == {DossierStatus.REFUSED} and summary.tasks_completed == 0
+    assert summary.refused > 0 and not summary.errors
+    assert summary.received == summary.tasks_completed == 0 and received(wiring, [VY_DA]) == []
+    with wiring.uow() as uow:
+        refused, total = uow.submissions.queue(centre_ids=[VY_DA], stages=[IntakeStage.REFUSED], limit=100, offset=0)
+    assert total == summary.refused
+    assert all(s.refusal is not None and s.dossier_code is None for s in refused)
 
 
 def test_the_simulate_command_prints_each_day_and_fills_an_empty_database_once(app: Any, clock: Clock) -> None:

@@ -3,13 +3,17 @@
 Twelve birth registrations (same-day procedure: due 17:00, or 17:00 the next working day when received
 after 15:00) between Monday 25 August and Friday 5 September 2025, around the National Day holiday
 (Saturday 30 August to Tuesday 2 September off). Most are received at Phú Xuân for families living in
-Vỹ Dạ, so Vỹ Dạ handles them. The period is 25 August 00:00 to 8 September 00:00, local time.
+Vỹ Dạ, so Vỹ Dạ handles them; one is refused reception at Phú Xuân's counter, so never received. The period
+is 25 August 00:00 to 8 September 00:00, local time.
+
+The intake figures (handed in online, guided, refused reception, waiting) against an online day of their own:
+`test_the_intake_counts_beside_what_was_received`.
 """
 
 from __future__ import annotations
 
 import inspect
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,10 +27,12 @@ from engine.domain.figures import Figures
 from engine.domain.notice import MissingItem
 from engine.domain.rating import SatisfactionLevel
 from engine.domain.timeliness import Timeliness, of_dossier
-from engine.services import lifecycle, ratings, stats
+from engine.domain.submission import Component
+from engine.services import intake, lifecycle, ratings, registers, stats
+from engine.services.intake import Acceptance, Handing
 from engine.services.stats import CentreReport
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
-from tests.integration._support import Actors, complete_step, deps, receive
+from tests.integration._support import BIRTH, Actors, complete_step, deps, receive
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = datetime(2025, 8, 25, tzinfo=VN), datetime(2025, 9, 8, tzinfo=VN)
@@ -58,6 +64,13 @@ class Story:
     def rate(self, dossier: Dossier, when: datetime, level: SatisfactionLevel) -> None:
         self.clock.now = when
         ratings.rate(self.wiring.uow(), code=dossier.code, secret=dossier.secret, level=level, clock=self.clock)
+
+    def refuse_reception(self, when: datetime, centre: str = PHU_XUAN) -> None:
+        self.clock.now = when
+        handing = Handing(centre, BIRTH, birth_application(VY_DA))
+        intake.decide_at_counter(self.wiring.uow(), actor=self.actors(f"reception.{centre}"),
+                                 catalogue=self.wiring.catalogue, clock=self.clock, handing=handing,
+                                 key=f"refused-{when:%d%H%M}", reasons="Không thuộc thẩm quyền", items=None)
 
     def act(self, action: str, dossier: Dossier, when: datetime, user: str, **kwargs: object) -> None:
         self.clock.now = when
@@ -96,8 +109,7 @@ def story(wiring: Wiring, clock: Clock) -> Story:
     s.receive(at(27, 9), residence=PHU_XUAN)        # handled at Phú Xuân itself, never done: overdue
     after_end = s.receive(at(5, 9, month=9))        # due 5 Sep 17:00, done after the period: overdue then
     s.resolve(after_end, at(8, 9, month=9))
-    refused = s.receive(at(4, 9, month=9))
-    s.act("refuse", refused, at(4, 9, 10, month=9), px, reasons="Không thuộc thẩm quyền")
+    s.refuse_reception(at(4, 9, 10, month=9))       # refused at the counter: never received
     withdrawn = s.receive(at(4, 10, month=9))
     s.act("withdraw", withdrawn, at(4, 11, month=9), px, reasons="Người nộp rút hồ sơ")
     s.receive(at(5, 15, 30, month=9))               # due Mon 8 Sep 17:00: in process, on time
@@ -122,35 +134,38 @@ def report(s: Story, user: str = "supervisor.46", **kwargs: object) -> CentreRep
 def test_each_centre_matches_the_hand_count(story: Story) -> None:
     r = report(story)
     centres = {g.key.id: g for g in r.centres}
+    # The dossier refused reception was never received: counted as refused, outside `received` and the rates.
     assert centres[PHU_XUAN].figures == Figures(
-        received=10, resolved=4, resolved_before_time=1, resolved_on_time=2, resolved_late=1,
-        in_process_on_time=1, in_process_overdue=2, suspended=1, refused=1, withdrawn=1, timely=7,
+        received=9, resolved=4, resolved_before_time=1, resolved_on_time=2, resolved_late=1,
+        in_process_on_time=1, in_process_overdue=2, suspended=1, refused=1, withdrawn=1, timely=6,
         returned=1, dissatisfied=1)
     assert centres[VY_DA].figures == Figures(received=1, resolved=1, resolved_on_time=1, timely=1, returned=1)
-    assert centres[PHU_XUAN].figures.resolution_rate == pytest.approx(0.4)
-    assert centres[PHU_XUAN].figures.on_time_rate == pytest.approx(0.7)
+    assert centres[PHU_XUAN].figures.resolution_rate == pytest.approx(4 / 9)
+    assert centres[PHU_XUAN].figures.on_time_rate == pytest.approx(6 / 9)
     assert [(g.key.id, g.rank) for g in r.centres[:2]] == [(VY_DA, 1), (PHU_XUAN, 2)]
     assert all(g.rank is None and g.figures == Figures() for g in r.centres[2:])
     assert len(r.centres) == 41  # every centre of Huế (40 communes and the province's), idle ones included
-    assert r.totals.received == 11 and r.totals.resolved == 5 and r.totals.timely == 8
+    assert r.totals.received == 10 and r.totals.resolved == 5 and r.totals.timely == 7 and r.totals.refused == 1
+    assert r.totals == sum((g.figures for g in r.centres), Figures())
     assert (r.totals.ratings, r.totals.satisfaction_rate) == (1, 0.0)  # Vỹ Dạ's came after the period
     indicators = {i.id: i for i in r.indicators}
-    assert (indicators["5.4"].numerator, indicators["5.4"].denominator) == (11 - 3 - 1, 11)
+    assert (indicators["5.4"].numerator, indicators["5.4"].denominator) == (10 - 3 - 1, 10)
     assert r.as_of == END
 
 
 def test_grouped_by_competent_unit_and_procedure(story: Story) -> None:
     r = report(story)
     competent = {g.key.id: g.figures.received for g in r.competent_units}
-    assert competent == {VY_DA: 10, PHU_XUAN: 1}
+    assert competent == {VY_DA: 9, PHU_XUAN: 1}
     assert [(g.key.id, g.key.name, g.figures.received) for g in r.procedures] == [
-        ("1.001193", "Đăng ký khai sinh", 11)]
+        ("1.001193", "Đăng ký khai sinh", 10)]
+    assert all(g.figures.refused == 0 for g in r.competent_units + r.procedures)  # the intake is the centres'
 
 
 def test_a_unit_sees_what_it_received_and_what_it_handled(story: Story) -> None:
     r = report(story, user=f"leader.{VY_DA}")
     assert r.scope.id == VY_DA
-    assert r.totals.received == 10  # nine handled for Phú Xuân and its own one
+    assert r.totals.received == 9 and r.totals.refused == 0  # eight handled for Phú Xuân and its own one
     assert {g.key.id for g in r.centres} == {PHU_XUAN, VY_DA}
 
 
@@ -167,7 +182,7 @@ def test_the_period_end_is_the_moment_judged(story: Story) -> None:
 
 def test_by_day_follows_the_local_day_of_receipt(story: Story) -> None:
     days = {g.key.isoformat(): g.figures.received for g in report(story).days}
-    assert days == {"2025-08-25": 2, "2025-08-26": 1, "2025-08-27": 1, "2025-08-29": 1, "2025-09-04": 4,
+    assert days == {"2025-08-25": 2, "2025-08-26": 1, "2025-08-27": 1, "2025-08-29": 1, "2025-09-04": 3,
                     "2025-09-05": 2}
 
 
@@ -187,7 +202,7 @@ def test_the_figures_agree_with_each_dossier_page(story: Story, wiring: Wiring) 
                 assert span.outcome == shown.value
             else:  # the rule the figures' SQL counts by, stated once in the domain, agrees with the page
                 assert snapshot_of(span).overdue_at(story.clock.now) == (shown == Timeliness.OVERDUE)
-    assert len(spans) == 12
+    assert len(spans) == 11
 
 
 def test_the_table_equals_its_recomputation_from_raw_events(story: Story, wiring: Wiring) -> None:
@@ -195,7 +210,7 @@ def test_the_table_equals_its_recomputation_from_raw_events(story: Story, wiring
         stored = stored_rows(connection)
         recomputed = sorted(recomputed_rows(connection), key=lambda r: (r["dossier_id"], r["since"]))
     assert stored == recomputed
-    assert len(stored) > 12  # more than one span per dossier: the history is really folded
+    assert len(stored) > 11  # more than one span per dossier: the history is really folded
     with wiring.engine.begin() as connection:
         assert rebuild(connection) == len(stored)
     with wiring.engine.connect() as connection:
@@ -212,4 +227,60 @@ def test_readers_are_limited_to_their_unit_or_province(story: Story) -> None:
         report(story, unit_id="nowhere")
     with pytest.raises(ValidationFailedError):
         report(story, end=START - timedelta(minutes=1))
-    assert report(story, unit_id=PHU_XUAN).totals.received == 10  # a supervisor reads any unit of the province
+    assert report(story, unit_id=PHU_XUAN).totals.received == 9  # a supervisor reads any unit of the province
+
+
+def test_the_intake_counts_beside_what_was_received(wiring: Wiring, clock: Clock) -> None:
+    """Monday 15 September at Phú Xuân: four dossiers handed in online (one accepted; one guided, completed
+    and accepted; one refused reception; one still waiting at the day's end, accepted the next morning) and
+    one received at the counter. Received are the three accepted that day, and only they are in the register."""
+    actors = Actors(wiring)
+    portal, counter = actors("portal.46"), actors(f"reception.{PHU_XUAN}")
+    both = [Component("Tờ khai", "electronic", 1, 0), Component("Giấy chứng sinh", "electronic", 1, 1)]
+
+    def online(reference: str, when: datetime, components: list[Component]) -> int:
+        clock.now = when
+        handing = Handing(PHU_XUAN, BIRTH, birth_application(VY_DA), components=components, reference=reference)
+        submission, _ = intake.submit(wiring.uow(), actor=portal, catalogue=wiring.catalogue, clock=clock,
+                                      handing=handing)
+        assert submission.id is not None
+        return submission.id
+
+    def accept(submission_id: int, when: datetime) -> str:
+        clock.now = when
+        return intake.accept(wiring.uow(), actor=counter, submission_id=submission_id, acceptance=Acceptance(),
+                             **deps(wiring)).code
+
+    accepted = online("G22.accepted", at(15, 8, month=9), both)
+    guided = online("G22.guided", at(15, 8, 5, month=9), both[:1])
+    refused = online("G22.refused", at(15, 8, 10, month=9), both)
+    late = online("G22.late", at(15, 8, 15, month=9), both)
+    codes = [accept(accepted, at(15, 8, 30, month=9))]
+    clock.now = at(15, 8, 40, month=9)
+    intake.guide(wiring.uow(), actor=counter, clock=clock, submission_id=guided, reasons="Thiếu giấy chứng sinh",
+                 items=[MissingItem("Giấy chứng sinh")])
+    clock.now = at(15, 9, month=9)
+    intake.refuse(wiring.uow(), actor=counter, clock=clock, submission_id=refused, reasons="Không thuộc thẩm quyền")
+    clock.now = at(15, 10, month=9)
+    intake.resubmit(wiring.uow(), actor=portal, catalogue=wiring.catalogue, clock=clock, submission_id=guided,
+                    handing=Handing(PHU_XUAN, BIRTH, birth_application(VY_DA), components=both))
+    codes.append(accept(guided, at(15, 10, 30, month=9)))
+    clock.now = at(15, 11, month=9)
+    codes.append(receive(wiring, counter).code)
+    accept(late, at(16, 8, 30, month=9))  # waiting when the day ended
+    clock.now = at(16, 9, month=9)
+
+    day = stats.centres(wiring.uow(), actor=actors("supervisor.46"), catalogue=wiring.catalogue, clock=clock,
+                        start=at(15, 0, month=9), end=at(16, 0, month=9))
+
+    px = next(g.figures for g in day.centres if g.key.id == PHU_XUAN)
+    assert (px.received, px.online, px.submitted_online, px.guided, px.refused, px.waiting) == (3, 2, 4, 1, 1, 1)
+    assert day.totals == sum((g.figures for g in day.centres), Figures()) and day.totals.received == 3
+    assert {i.id: i.denominator for i in day.indicators}["2.1"] == 3  # the refused one is in no rate
+    register = registers.read(wiring.uow(), actor=counter, catalogue=wiring.catalogue, calendar=wiring.calendar,
+                              clock=clock, unit_id=PHU_XUAN, start=date(2025, 9, 15), end=date(2025, 9, 15))
+    assert [row.code for row in register.rows] == codes
+    # Judged now, the morning after: the late one is received on the 16th, so no longer waiting.
+    now = stats.centres(wiring.uow(), actor=actors("supervisor.46"), catalogue=wiring.catalogue, clock=clock,
+                        start=at(15, 0, month=9), end=at(17, 0, month=9))
+    assert (now.totals.received, now.totals.submitted_online, now.totals.waiting) == (4, 4, 0)

@@ -1,5 +1,6 @@
-"""Decree 63 groups give the applicant 7 working days to supplement; then the dossier is refused by the
-engine (the background job `supplement_expiry`). Answered requests leave the job with nothing to do."""
+"""Decree 63 groups give the applicant 7 working days to supplement; then the engine stops the dossier (the
+background job `supplement_expiry`; status 8 in the name of the unit that asked: a received dossier is never
+refused). Answered requests leave the job with nothing to do."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from engine.domain.status import DossierStatus
 from engine.domain.task import TaskStatus
 from engine.services import lifecycle
 from tests.api.helpers import local
-from tests.conftest import PHU_XUAN, Clock
+from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.integration._support import Actors, deps, load, receive, receive_group, tasks_of
 
 ITEMS = [MissingItem("Giấy chứng sinh (bản chụp)", "photocopy")]
+HANDLER = f"specialist.{VY_DA}"  # the competent commune's review step asks for what is missing
 
 
 def expiry_jobs(wiring: Wiring, dossier: Dossier) -> list[tuple[datetime, dict[str, Any]]]:
@@ -39,12 +41,12 @@ def run_expiry(wiring: Wiring, dossier: Dossier, now: datetime, number: int = 1)
         uow.commit()
 
 
-def test_an_unanswered_request_is_refused_after_seven_working_days(wiring: Wiring, clock: Clock) -> None:
+def test_an_unanswered_request_stops_the_dossier_after_seven_working_days(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
     clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     clock.now = local(2025, 7, 14, 10, 0)
-    lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
+    lifecycle.request_supplement(wiring.uow(), actor=actors(HANDLER), code=dossier.code,
                                  reasons="Thiếu giấy chứng sinh", items=ITEMS, **deps(wiring))
     request = load(wiring, dossier.code).notices[0]
     assert request.reply_by == local(2025, 7, 23, 17, 0)  # 7 working days after Monday 14 July
@@ -52,22 +54,22 @@ def test_an_unanswered_request_is_refused_after_seven_working_days(wiring: Wirin
 
     run_expiry(wiring, dossier, local(2025, 7, 23, 17, 1))
 
-    refused = load(wiring, dossier.code)
-    assert refused.status == DossierStatus.REFUSED
-    refusal = refused.notices_of(NoticeKind.REFUSAL)[0]
-    assert refusal.officer_id is None and "số 1" in refusal.reasons and refusal.unit_id == PHU_XUAN
+    stopped = load(wiring, dossier.code)
+    assert stopped.status == DossierStatus.STOPPED and stopped.notices_of(NoticeKind.REFUSAL) == []
+    notice = stopped.notices_of(NoticeKind.STOP)[0]
+    assert notice.officer_id is None and "số 1" in notice.reasons and notice.unit_id == VY_DA
     # Decision 766: still waiting for the applicant when it ended, so processing ended at the request.
-    assert refused.finished_at == local(2025, 7, 14, 10, 0) and refused.paused_at is None
-    assert {t.status for t in tasks_of(wiring, refused)} <= {TaskStatus.COMPLETED, TaskStatus.CANCELLED}
+    assert stopped.finished_at == local(2025, 7, 14, 10, 0) and stopped.paused_at is None
+    assert {t.status for t in tasks_of(wiring, stopped)} <= {TaskStatus.COMPLETED, TaskStatus.CANCELLED}
 
 
-def test_an_answered_request_is_not_refused(wiring: Wiring, clock: Clock) -> None:
+def test_an_answered_request_does_not_stop_the_dossier(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
     clock.now = local(2025, 7, 14, 9, 0)
     dossier = receive_group(wiring, actors)
     centre = actors(f"reception.{PHU_XUAN}")
-    lifecycle.request_supplement(wiring.uow(), actor=centre, code=dossier.code, reasons="Thiếu", items=ITEMS,
-                                 **deps(wiring))
+    lifecycle.request_supplement(wiring.uow(), actor=actors(HANDLER), code=dossier.code, reasons="Thiếu",
+                                 items=ITEMS, **deps(wiring))
     clock.now = local(2025, 7, 16, 9, 0)
     lifecycle.supplement(wiring.uow(), actor=centre, code=dossier.code, calendar=wiring.calendar, clock=wiring.clock)
 
@@ -76,10 +78,10 @@ def test_an_answered_request_is_not_refused(wiring: Wiring, clock: Clock) -> Non
     assert load(wiring, dossier.code).status == DossierStatus.PROCESSING
 
 
-def test_procedures_outside_the_groups_have_no_automatic_refusal(wiring: Wiring, clock: Clock) -> None:
+def test_procedures_outside_the_groups_have_no_automatic_stop(wiring: Wiring, clock: Clock) -> None:
     actors = Actors(wiring)
     dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))
-    lifecycle.request_supplement(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), code=dossier.code,
+    lifecycle.request_supplement(wiring.uow(), actor=actors(HANDLER), code=dossier.code,
                                  reasons="Thiếu", items=ITEMS, **deps(wiring))
     assert load(wiring, dossier.code).notices[0].reply_by is None
     assert expiry_jobs(wiring, dossier) == []

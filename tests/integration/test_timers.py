@@ -117,9 +117,9 @@ def test_a_review_done_in_time_leaves_the_timer_nothing_to_do(wiring: Wiring, cl
 
 def test_a_timer_waits_while_the_applicant_supplements(wiring: Wiring, clock: Clock, actors: Actors,
                                                        dossier: Dossier) -> None:
-    received_at, counter = clock.now, actors(f"reception.{PHU_XUAN}")
+    received_at, counter, reviewer = clock.now, actors(f"reception.{PHU_XUAN}"), actors(f"specialist.{VY_DA}")
     clock.now = received_at + timedelta(hours=1)
-    lifecycle.request_supplement(wiring.uow(), actor=counter, code=dossier.code, reasons="Thiếu giấy chứng sinh",
+    lifecycle.request_supplement(wiring.uow(), actor=reviewer, code=dossier.code, reasons="Thiếu giấy chứng sinh",
                                  items=[MissingItem("Giấy chứng sinh")], **deps(wiring))
 
     _run_worker(wiring, clock, received_at + TWO_HOURS)

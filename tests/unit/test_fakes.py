@@ -4,17 +4,20 @@ the job savepoint."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from engine.domain.dossier import EventKind
+from engine.domain.dossier import Channel, EventKind
 from engine.domain.errors import ConflictError
 from engine.domain.job import MAX_ATTEMPTS, Job, JobKind, JobStatus
 from engine.domain.lookup_lock import LOCK, MAX_FAILURES, WINDOW
+from engine.domain.notice import NoticeKind
 from engine.domain.status import DossierStatus as S
+from engine.domain.submission import IntakeStage, Submission
+from tests.conftest import PHU_XUAN, VY_DA
 from tests.fakes.uow import FakeUnitOfWork
-from tests.unit.builders import T0, dossier, fake_uow, step
+from tests.unit.builders import BIRTH, ITEMS, T0, dossier, fake_uow, step
 
 
 def test_leaving_without_commit_discards_the_block_and_a_commit_keeps_what_came_before_it() -> None:
@@ -117,3 +120,51 @@ def test_a_code_locks_at_the_tenth_wrong_secret_and_a_new_window_starts_after_an
     assert ninth is not None and ninth.locked_until is None
     assert tenth is not None and tenth.failures == MAX_FAILURES and tenth.locked_until == T0 + LOCK
     assert fresh is not None and (fresh.failures, fresh.window_started_at) == (1, T0 + WINDOW)
+
+
+def _submission(reference: str = "portal-1", centre: str = PHU_XUAN, at: datetime = T0) -> Submission:
+    return Submission(reference, centre, BIRTH, Channel.ONLINE, {"a": 1}, "Nguyễn Văn An", [], at, 1, "digest")
+
+
+def test_submissions_are_copies_unique_by_reference_and_updated_only_from_the_stored_version() -> None:
+    uow, first = fake_uow(), _submission()
+    with uow:
+        uow.submissions.add(first)
+        with pytest.raises(ConflictError):
+            uow.submissions.add(_submission())
+        assert first.id is not None
+        a, b = uow.submissions.get(first.id), uow.submissions.by_reference("portal-1")
+        assert a is not None and b is not None and a == b and a is not b
+        a.refuse(T0, 7, PHU_XUAN, "Lý do")
+        uow.submissions.update(a)
+        with pytest.raises(ConflictError):
+            uow.submissions.update(b)  # stale
+        uow.commit()
+    stored = uow.tables.submissions[first.id]
+    assert (stored.stage, stored.version, [n.kind for n in stored.notices]) == (
+        IntakeStage.REFUSED, 2, [NoticeKind.REFUSAL])
+    with uow:
+        uow.submissions.add(_submission("portal-2"))  # never committed
+    assert len(uow.tables.submissions) == 1
+
+
+def test_the_queue_is_the_centres_open_submissions_longest_waiting_first_and_the_counts_follow_the_period() -> None:
+    uow, later = fake_uow(), T0 + timedelta(hours=1)
+    with uow:
+        for reference, centre, at in (("b", PHU_XUAN, later), ("a", PHU_XUAN, T0), ("c", VY_DA, T0),
+                                      ("d", PHU_XUAN, T0 - timedelta(days=1))):
+            uow.submissions.add(_submission(reference, centre, at))
+        guided = uow.submissions.by_reference("a")
+        assert guided is not None
+        guided.guide(later, 7, PHU_XUAN, "Thiếu", ITEMS)
+        uow.submissions.update(guided)
+        accepted = uow.submissions.by_reference("d")
+        assert accepted is not None
+        accepted.accept(later, 7, "19768-250714-0001")
+        uow.submissions.update(accepted)
+        page, total = uow.submissions.queue(centre_ids=[PHU_XUAN], stages=[IntakeStage.WAITING, IntakeStage.GUIDED],
+                                            limit=1, offset=0)
+        counts = uow.submissions.intake_counts([PHU_XUAN], T0, T0 + timedelta(days=1))
+    assert ([s.reference for s in page], total) == (["a"], 2)
+    # "a", guided, waits for the applicant and not for the counter: only "b" is in the queue.
+    assert counts == {PHU_XUAN: {"submitted_online": 2, "guided": 1, "accepted": 1, "refused": 0, "waiting": 1}}

@@ -3,7 +3,7 @@ procedure keeps them, and the form table (Circular 03/2025 numbering)."""
 
 from __future__ import annotations
 
-from engine.domain.slip import FORMS, SlipKind, applicant, in_sentence, issuer
+from engine.domain.slip import FORMS, SUBMISSION_SLIPS, SlipKind, applicant, in_sentence, issuer
 from engine.domain.unit import Unit, UnitKind
 
 HUE = Unit("46", "Thành phố Huế", UnitKind.PROVINCE, None, "thành phố trung ương")
@@ -15,7 +15,11 @@ NAMES = {"19777": "Phường Vỹ Dạ"}
 
 
 def test_forms_follow_circular_03_2025_numbering() -> None:
-    assert [FORMS[k].number for k in SlipKind] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [FORMS[k].number for k in SlipKind if k != SlipKind.GUIDANCE] == ["01", "02", "03", "04", "05", "06", "07"]
+    # Mẫu 02 serves twice: the guidance before reception and the handling unit's request after it.
+    assert FORMS[SlipKind.GUIDANCE].number == "02" and FORMS[SlipKind.GUIDANCE].title == FORMS[
+        SlipKind.SUPPLEMENT_REQUEST].title
+    assert SUBMISSION_SLIPS == (SlipKind.GUIDANCE, SlipKind.REFUSAL)
     assert FORMS[SlipKind.RECEIPT].reference == "Mẫu số 01, Phụ lục I, Thông tư số 03/2025/TT-VPCP"
     assert FORMS[SlipKind.SUPPLEMENT_REQUEST].suffix == "HDHS" and FORMS[SlipKind.RECEIPT].suffix == "TNHS"
 
