@@ -77,16 +77,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.item": ("Thành phần cần bổ sung, hoàn thiện", "Item to complete"),
     "intake.quantity": ("Số lượng", "Quantity"),
     "intake.reasons": ("Lý do (khi hướng dẫn bổ sung hoặc từ chối tiếp nhận)", "Reasons (to guide or to refuse)"),
-    "intake.return_method": ("Công dân chọn nhận kết quả", "Result requested"),
+    "intake.return_method": ("Nhận kết quả", "Result by"),
     "intake.guided_title": ("Đã hướng dẫn bổ sung, hoàn thiện hồ sơ", "Guided to complete the dossier"),
     "intake.refused_title": ("Đã từ chối tiếp nhận hồ sơ", "Reception refused"),
     "intake.accepted_title": ("Đã tiếp nhận hồ sơ", "Accepted"),
     "intake.not_received": ("Hồ sơ chưa được tiếp nhận: không có mã hồ sơ, không tính thời hạn giải quyết.",
                             "Not received: no dossier code, no clock running."),
+    "intake.never_received": ("Hồ sơ không được tiếp nhận: không có mã hồ sơ, không tính thời hạn giải quyết.",
+                              "Never received: no dossier code, no clock."),
     "intake.wait_resubmit": ("Chờ công dân bổ sung và nộp lại; khi nộp lại, hồ sơ trở lại hàng chờ. "
                              "Chỉ còn có thể từ chối tiếp nhận.",
                              "Waiting for the applicant to complete it; a resubmission brings it back to the "
                              "queue. It may only be refused now."),
+    "intake.wait_in_person": ("Khi công dân mang đủ thành phần hồ sơ đến, tiếp nhận tại Quầy tiếp nhận. "
+                              "Chỉ còn có thể từ chối tiếp nhận hồ sơ này.",
+                              "When the applicant brings what is missing, receive it at the counter. This "
+                              "submission may only be refused now."),
     "intake.resent": ("Biểu mẫu này đã được gửi với nội dung khác; gửi lại để ghi nhận một quyết định mới.",
                       "This form was sent before with other content; send it again to record a new decision."),
     "intake.stage.waiting": ("Chờ tiếp nhận", "Waiting"),
@@ -297,6 +303,7 @@ def timeliness_label(value: Any) -> str:
 
 
 EVENTS: dict[str, tuple[str, str]] = {
+    "submitted": ("Nộp hồ sơ", "Submitted"),
     "received": ("Tiếp nhận hồ sơ", "Received"),
     "task_completed": ("Hoàn thành bước", "Step completed"),
     "handed_over": ("Chuyển hồ sơ đến", "Handed over to"),

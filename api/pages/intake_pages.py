@@ -85,7 +85,7 @@ def decide(submission_id: int) -> Any:
         else:
             intake.refuse(w.uow(), actor=actor(), clock=w.clock, submission_id=submission_id, reasons=sent.reasons)
     except ValidationFailedError as error:
-        flash(explain(error) if sent.decision == "accept" else t("counter.fix"), "error")
+        flash(t("counter.fix"), "error")  # each message beside its field: the checklist, the reasons, the items
         return _page(submission_id, sent, field_errors(error)), 422
     except DomainError as error:  # decided meanwhile by someone else (409): the page shows how
         flash(explain(error), "error")

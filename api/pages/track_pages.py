@@ -48,9 +48,11 @@ def track() -> Any:
             missing = True
         except LookupLockedError as error:
             locked = error
-    page = render_template("pages/track.html", code=code, secret=secret, found=found, submission=submission,
-                           missing=missing, locked=_minutes(locked), levels=list(SatisfactionLevel),
-                           procedures=latest_procedures())
+    # The dossier form shows the code it looked up, or one to fill in (from a received submission's link).
+    shown = code if secret else request.args.get("dossier", "").strip()[:MAX_CODE]
+    page = render_template("pages/track.html", code=code, shown_code=shown, secret=secret, found=found,
+                           submission=submission, missing=missing, locked=_minutes(locked),
+                           levels=list(SatisfactionLevel), procedures=latest_procedures())
     if locked:
         return page, 429, {"Retry-After": str(locked.retry_after)}
     return page, 404 if missing else 200

@@ -74,7 +74,7 @@ class SubmissionRepository:
         online during [start, end), guided, accepted and refused in it, and waiting for the counter's
         decision at `end` (handed in, or resubmitted after a guidance, and not decided by then; a guided one
         waits for the applicant, not for the counter). Accepted ones are counted as received by the dossiers'
-        figures; refused ones never are. `end` is the period's end, or now if it has not ended."""
+        figures; refused ones never are. For a period not ended yet, what waits at `end` is what waits now."""
         r = SubmissionRecord
 
         def within(column: Any) -> Any:

@@ -44,7 +44,7 @@ class Notice:
     reasons: str
     items: list[MissingItem] = field(default_factory=list)
     reply_by: datetime | None = None
-    """Supplementation: the applicant must bring the items by then or the dossier is refused."""
+    """Supplementation: the applicant must bring the items by then, else handling stops (status 8)."""
     answered_at: datetime | None = None
     """Supplementation: when the items arrived."""
     answered_by: int | None = None

@@ -170,7 +170,7 @@ def gather_submission(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, su
             kind=kind, form=form, number=_number(form, None, notice), issuer=units.issuer(_Issuing(centre, True)),
             issued_at=notice.issued_at, submission=submission, procedure_name=procedure.name_vi,
             applicant=applicant(submission.applicant_name, submission.application, units.name_or_none),
-            officer=officer, notice=notice, documents=_documents(procedure.manifest, notice) if notice.items else [])
+            officer=officer, notice=notice, documents=_documents(procedure.manifest, notice))
 
 
 def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,

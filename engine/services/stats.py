@@ -82,7 +82,7 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
                       either_side=not is_province)
         found = uow.stats.figures(scope)
         intake_centres = centre_ids or ([scope_unit.id] if scope_unit.has_centre else [])
-        intake = uow.submissions.intake_counts(intake_centres, start, scope.as_of, procedure_code)
+        intake = uow.submissions.intake_counts(intake_centres, start, end, procedure_code)  # none is after now
         names = _procedure_names(uow, catalogue)
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
     for key, counts in intake.items():

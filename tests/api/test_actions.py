@@ -1,5 +1,5 @@
-"""The table of the six lifecycle actions of a received dossier (api/actions.py): each row is one JSON API endpoint with its
-schema, and the dossier page's forms go through the same rows to the same service calls."""
+"""The table of the six lifecycle actions of a received dossier (api/actions.py): each row is one JSON API
+endpoint with its schema, and the dossier page's forms go through the same rows to the same service calls."""
 
 from __future__ import annotations
 

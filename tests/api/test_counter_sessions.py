@@ -1,6 +1,7 @@
 """How many database sessions the counter's reception page opens: the form in one; a reception in three
 (the procedure, whose schemas read the form, then the service's read and its short write); a form sent
-back with errors in three too, reading the centres only then. Before issue 18: three, three and four.
+back with errors in three too, reading the centres only then; a guidance in three (the procedure, then the
+service's checks and its write of the submission decided at once). Before issue 18: three, three and four.
 The token check of each request reads through the look-up factory, counted apart."""
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def test_the_counter_opens_as_few_sessions_as_it_needs(client: Any, sessions: di
         "form": lambda: client.get("/counter/1.001193"),
         "received": lambda: client.post("/counter/1.001193", data=form),
         "errors": lambda: client.post("/counter/1.001193", data=form | {"/application/mother/id_number": "12AB"}),
+        "guided": lambda: client.post("/counter/1.001193", data=form | {
+            "decision": "guide", "idempotency_key": "guide-1", "reasons": "Thiếu giấy tờ.",
+            "items": "Giấy chứng sinh"}),
     }.items():
         sessions.update(uow=0, lookup=0)
         response = send()
         opened[name] = (response.status_code, dict(sessions))
 
     assert opened == {"form": (200, {"uow": 1, "lookup": 1}), "received": (302, {"uow": 3, "lookup": 1}),
-                      "errors": (422, {"uow": 3, "lookup": 1})}
+                      "errors": (422, {"uow": 3, "lookup": 1}), "guided": (302, {"uow": 3, "lookup": 1})}

@@ -69,6 +69,10 @@ def test_the_queue_lists_what_waits_longest_first_with_how_long_it_waited(client
     assert 'href="/intake"' in client.get("/counter").get_data(as_text=True)  # the layout's link for the counter
     clock.now = local(2025, 7, 16, 11, 0)
     assert "2 ngày 4 giờ" in client.get("/intake").get_data(as_text=True)
+    client.get("/lang/en?next=/intake")
+    english = words(client.get("/intake").get_data(as_text=True))
+    assert "Submissions waiting for reception" in english and "Online" in english and "2 d 4 h" in english
+    assert "Check and decide" in words(client.get(f"/intake/{first}").get_data(as_text=True))
 
 
 def test_accepting_from_the_page_receives_it_and_prints_both_times_on_the_receipt(counter: Any) -> None:
@@ -85,7 +89,7 @@ def test_accepting_from_the_page_receives_it_and_prints_both_times_on_the_receip
     assert code == f"{PHU_XUAN}-250714-0001"
     assert "Đã tiếp nhận hồ sơ" in counter.get(response.headers["Location"]).get_data(as_text=True)
     receipt = words(counter.get(f"{API}/dossiers/{code}/slips/receipt").get_data(as_text=True))
-    assert ("4. Thời gian nộp hồ sơ: 06 giờ 45 phút, ngày 14 tháng 7 năm 2025 (trực tuyến); thời gian tiếp nhận "
+    assert ("4. Thời gian nộp hồ sơ (trực tuyến): 06 giờ 45 phút, ngày 14 tháng 7 năm 2025 Thời gian tiếp nhận "
             "hồ sơ: 09 giờ 00 phút, ngày 14 tháng 7 năm 2025") in receipt
     after = counter.get(f"/intake/{submission_id}").get_data(as_text=True)
     assert f">{code}</a>" in after and 'name="decision"' not in after  # decided: the outcome, no buttons

@@ -42,6 +42,8 @@ def test_receive_handle_return_and_rate(server: str, browser: Any, shots: Any) -
     broken = {**application, "child": {**application["child"], "full_name": ""},
               "mother": {**application["mother"], "id_number": "12345"}}
     _fill_application(page, broken)
+    page.get_by_label(re.compile("^Tờ khai đăng ký khai sinh")).check()  # Accept waits for the required ones
+    page.get_by_label(re.compile("^Giấy chứng sinh")).check()
     page.get_by_role("button", name="Tiếp nhận và in phiếu hẹn").click()
     expect(page.locator("#f-application-child-full_name-error")).to_have_text("Bắt buộc nhập.")
     expect(page.locator("#f-application-mother-id_number-error")).to_have_text("Không đúng định dạng.")

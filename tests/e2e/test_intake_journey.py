@@ -32,7 +32,7 @@ def _slip(page: Any, shots: Any, link: str, name: str) -> str:
     slip = popup.value
     slip.wait_for_load_state()
     shots(slip, name)
-    text = " ".join(slip.locator("body").inner_text().split())
+    text = " ".join(slip.locator("body").text_content().split())  # as written, before CSS capitals
     slip.close()
     return text
 
@@ -41,7 +41,7 @@ def _post(server: str, path: str, body: dict[str, Any], token: str | None = None
     request = urllib.request.Request(f"{server}/api/v1{path}", data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json",
                                               **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request) as response:  # noqa: S310 (our own test server)
+    with urllib.request.urlopen(request) as response:  # the test server on localhost
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
@@ -128,9 +128,12 @@ def test_an_online_submission_waits_in_the_queue_and_is_accepted_from_it(server:
     expect(page.get_by_role("heading", name=re.compile("Đã tiếp nhận hồ sơ"))).to_be_visible()
     shots(page, "intake-accepted")
     receipt = _slip(page, shots, "HTML", "receipt")
-    assert "Thời gian nộp hồ sơ:" in receipt and "thời gian tiếp nhận hồ sơ:" in receipt
+    assert "Thời gian nộp hồ sơ (trực tuyến):" in receipt and "Thời gian tiếp nhận hồ sơ:" in receipt
 
     phone.goto(f"{server}/?code={reference}")
     expect(phone.locator("#submission")).to_contain_text("Hồ sơ đã được tiếp nhận với mã hồ sơ")
+    expect(phone.locator("#code")).to_have_value("")  # the portal's id is not a dossier code
     shots(phone, "citizen-accepted")
+    phone.locator("#submission").get_by_role("link", name=re.compile("^Tra cứu hồ sơ")).click()
+    expect(phone.locator("#code")).to_have_value(re.compile(rf"^{PHU_XUAN}-\d{{6}}-\d{{4}}$"))
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "page scrolls sideways"

@@ -15,16 +15,14 @@ from engine.domain.dossier import EventKind
 from engine.domain.errors import ConflictError, ForbiddenError
 from engine.domain.status import DossierStatus
 from engine.domain.submission import Component, IntakeStage
-from engine.services import intake, lifecycle, tasks
+from engine.services import intake, lifecycle
 from engine.services.intake import Acceptance, Handing
 from tests.conftest import HUE, PHU_XUAN, VY_DA, Clock, birth_application
 from tests.integration._support import (
-    STEP_DATA,
     Actors,
     deps,
     history_of,
     load,
-    ready_task,
     receive,
     row_counts,
     run_together,
@@ -106,8 +104,9 @@ def test_two_officers_accept_one_submission_at_once(wiring: Wiring, clock: Clock
     for n in range(ROUNDS):
         submission_id, before = _submitted(wiring, actors, f"twice-{n}"), row_counts(wiring)["dossiers"]
         outcomes = run_together([
-            lambda: intake.accept(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), submission_id=submission_id,
-                                  acceptance=Acceptance(), **deps(wiring)) for _ in range(2)])
+            lambda at=submission_id: intake.accept(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"),
+                                                   submission_id=at, acceptance=Acceptance(), **deps(wiring))
+            for _ in range(2)])
         _one_winner(outcomes)
         decided = intake.get(wiring.uow(), actor=actors(f"reception.{PHU_XUAN}"), submission_id=submission_id)
         winner = next(value for kind, value in outcomes if kind == "ok")

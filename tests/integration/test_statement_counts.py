@@ -131,7 +131,7 @@ def test_each_intake_decision_sends_at_most_its_statements(wiring: Wiring, clock
     run("guide", intake.guide, actor=centre, submission_id=guided.id, reasons="Thiếu",
         items=[MissingItem("Giấy chứng sinh")])
     run("resubmit", intake.resubmit, actor=portal, catalogue=wiring.catalogue, submission_id=guided.id,
-        handing=handing("counted-1", brought))
+        application=birth_application(VY_DA), components=brought)
     run("accept", intake.accept, actor=centre, submission_id=guided.id, acceptance=Acceptance(),
         catalogue=wiring.catalogue, calendar=wiring.calendar)
     refused, _ = intake.submit(wiring.uow(), actor=portal, catalogue=wiring.catalogue, clock=wiring.clock,

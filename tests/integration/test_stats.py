@@ -26,8 +26,8 @@ from engine.domain.dossier import Dossier
 from engine.domain.figures import Figures
 from engine.domain.notice import MissingItem
 from engine.domain.rating import SatisfactionLevel
-from engine.domain.timeliness import Timeliness, of_dossier
 from engine.domain.submission import Component
+from engine.domain.timeliness import Timeliness, of_dossier
 from engine.services import intake, lifecycle, ratings, registers, stats
 from engine.services.intake import Acceptance, Handing
 from engine.services.stats import CentreReport
@@ -263,7 +263,7 @@ def test_the_intake_counts_beside_what_was_received(wiring: Wiring, clock: Clock
     intake.refuse(wiring.uow(), actor=counter, clock=clock, submission_id=refused, reasons="Không thuộc thẩm quyền")
     clock.now = at(15, 10, month=9)
     intake.resubmit(wiring.uow(), actor=portal, catalogue=wiring.catalogue, clock=clock, submission_id=guided,
-                    handing=Handing(PHU_XUAN, BIRTH, birth_application(VY_DA), components=both))
+                    application=birth_application(VY_DA), components=both)
     codes.append(accept(guided, at(15, 10, 30, month=9)))
     clock.now = at(15, 11, month=9)
     codes.append(receive(wiring, counter).code)
