@@ -60,8 +60,11 @@ class SubmissionRepository:
               offset: int) -> tuple[list[Submission], int]:
         """The centres' submissions at these stages, longest waiting first (since it was handed in, or
         resubmitted after a guidance), with the total count."""
-        query = select(SubmissionRecord).where(SubmissionRecord.centre_id.in_(centre_ids),
-                                               SubmissionRecord.stage.in_([s.value for s in stages]))
+        r = SubmissionRecord
+        final = (r.stage.in_([IntakeStage.ACCEPTED.value, IntakeStage.REFUSED.value]))
+        # A guided one waits for the applicant unless it was guided at the counter (then it is decided).
+        query = select(r).where(r.centre_id.in_(centre_ids), r.stage.in_([s.value for s in stages]),
+                                final | r.decided_at.is_(None))
         total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
         waiting_since = func.coalesce(SubmissionRecord.resubmitted_at, SubmissionRecord.submitted_at)
         page = self._s.scalars(query.order_by(waiting_since, SubmissionRecord.id)

@@ -76,7 +76,7 @@ class Submission:
     """Its guidance (Mẫu 02) and its refusal (Mẫu 03); reasons may name people, so never in a log."""
     resubmitted_at: datetime | None = None
     decided_at: datetime | None = None
-    """When it was accepted or refused."""
+    """When it was accepted or refused, or guided at the counter (nothing more happens to it then)."""
     decided_by: int | None = None
     dossier_code: str | None = None
     """The code of the dossier it became once accepted."""
@@ -120,21 +120,32 @@ class Submission:
             raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
         notice = self._issue(NoticeKind.GUIDANCE, now, by, unit_id, reasons, items=list(items))
         self.stage = IntakeStage.GUIDED
+        if self.channel == Channel.IN_PERSON:
+            # Handed in at the counter: the applicant leaves with the guidance and comes back with a new
+            # hand-in, so nothing waits on this one.
+            self.decided_at, self.decided_by = now, by
         return notice
 
     def resubmit(self, now: datetime, application: dict[str, Any], applicant_name: str,
                  components: list[Component]) -> None:
         """The applicant completed a guided submission: it is back in the queue, with what they sent now."""
-        next_status(Action.RESUBMIT, self.status)
-        if self.stage != IntakeStage.GUIDED:
-            raise ConflictError(f"submission {self.reference} is {self.stage.value}; only a submission guided "
-                                "to complete is resubmitted", status=self.status.value)
+        self.check_resubmittable()
         self.application, self.applicant_name, self.components = application, applicant_name, components
         self.stage, self.resubmitted_at = IntakeStage.WAITING, now
+
+    def check_resubmittable(self) -> None:
+        """409 unless it was guided online and waits for the applicant to complete it."""
+        next_status(Action.RESUBMIT, self.status)
+        if self.stage != IntakeStage.GUIDED or self.decided_at is not None:
+            raise ConflictError(f"submission {self.reference} is {self.stage.value}; only a submission guided "
+                                "to complete online is resubmitted", status=self.status.value)
 
     def refuse(self, now: datetime, by: int, unit_id: str, reasons: str) -> Notice:
         """Refuse reception, with written reasons: the dossier is never received."""
         next_status(Action.REFUSE, self.status)
+        if self.decided_at is not None:
+            raise ConflictError(f"submission {self.reference} was guided at the counter: a new hand-in follows",
+                                status=self.status.value)
         notice = self._issue(NoticeKind.REFUSAL, now, by, unit_id, reasons)
         self.stage, self.decided_at, self.decided_by = IntakeStage.REFUSED, now, by
         return notice

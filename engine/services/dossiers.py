@@ -96,9 +96,9 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)
-        check_acceptable(procedure.manifest["documents"], reception.documents_brought, "/documents_brought")
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
+        check_acceptable(procedure.manifest["documents"], reception.documents_brought, "/documents_brought")
         digitised = _digitisation(procedure, reception)
         routing.same_province(centre, returning, "/return_unit_id")
         # Where the dossier goes is known before the workflow runs, unless a decision in it says so.

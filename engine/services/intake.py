@@ -107,15 +107,16 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
         centre = _centre(uow, handing.centre_id)
         if routing.province_of(centre) != actor.unit_id:
             raise ForbiddenError(f"centre {centre.id} is not in your province {actor.unit_id}")
-        if earlier := _earlier(uow, reference, handing):
+        digest = submission_digest(handing.content())
+        if earlier := _earlier(uow, reference, digest):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, handing.procedure_code)
-        submission = _new(uow, procedure, centre, handing, reference, by=actor.user_id,
+        submission = _new(uow, procedure, centre, handing, reference, digest, by=actor.user_id,
                           at=handing.submitted_at or now)
-    return _added(uow, submission, handing), True
+    return _added(uow, submission), True
 
 
-def _added(uow: UnitOfWork, submission: Submission, handing: Handing) -> Submission:
+def _added(uow: UnitOfWork, submission: Submission) -> Submission:
     """Store a new submission; the same one sent twice at the same moment is stored once, and the second
     gets the first (its reference is unique)."""
     try:
@@ -125,7 +126,7 @@ def _added(uow: UnitOfWork, submission: Submission, handing: Handing) -> Submiss
             return submission
     except ConflictError:
         with uow:
-            if earlier := _earlier(uow, submission.reference, handing):
+            if earlier := _earlier(uow, submission.reference, submission.request_digest):
                 return earlier
         raise
 
@@ -138,14 +139,15 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
         submission = _readable(uow, actor, submission_id, lock=True)
         if Role.PORTAL.value not in actor.roles:
             raise ForbiddenError("a guided online submission is completed through the portal")
+        same = (submission.application, submission.components) == (application, components)
+        if submission.stage == IntakeStage.WAITING and submission.resubmitted_at is not None and same:
+            return submission  # the same resubmission sent again
+        submission.check_resubmittable()  # before the application is checked: a 409 says more than a 422
         procedure = catalogue.latest(uow.procedures, submission.procedure_code)
         centre = _centre(uow, submission.centre_id)
         checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, application, submission.channel,
                                                        components),
-                       submission.reference, by=actor.user_id, at=submission.submitted_at)
-        if (submission.stage == IntakeStage.WAITING and submission.resubmitted_at is not None
-                and (submission.application, submission.components) == (checked.application, checked.components)):
-            return submission  # the same resubmission sent again
+                       submission.reference, submission.request_digest, by=actor.user_id, at=submission.submitted_at)
         submission.resubmit(clock(), checked.application, checked.applicant_name, checked.components)
         return _save(uow, submission)
 
@@ -192,23 +194,28 @@ def refuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], subm
 def decide_at_counter(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
                       handing: Handing, key: str, reasons: str, items: list[MissingItem] | None) -> Submission:
     """The counter guides (`items` given) or refuses (`items` None) a dossier handed in in person: recorded
-    as a submission decided at once. `key` is the counter form's own id, so a form sent twice decides once."""
+    as a submission decided at once. `key` is the counter form's own id, so the same form sent twice decides
+    once, and the key sent with another form or decision is a 409. The application is kept as the officer
+    typed it, unchecked: an incomplete or ineligible dossier is what is guided or refused."""
     actor.require(Role.RECEPTION.value, actor.unit_id)
     reference = check_reference(f"counter-{key}", "/idempotency_key")
     handing = Handing(actor.unit_id, handing.procedure_code, handing.application, Channel.IN_PERSON,
                       handing.components, reference)
+    decision = {"reasons": reasons, "items": [vars(item) for item in items] if items is not None else None}
+    digest = submission_digest(handing.content() | {"decision": decision})
     now = clock()
     with uow:
         centre = _centre(uow, actor.unit_id)
-        if earlier := _earlier(uow, reference, handing):
+        if earlier := _earlier(uow, reference, digest):
             return earlier
         procedure = catalogue.latest(uow.procedures, handing.procedure_code)
-        submission = _new(uow, procedure, centre, handing, reference, by=actor.user_id, at=now)
+        submission = _new(uow, procedure, centre, handing, reference, digest, by=actor.user_id, at=now,
+                          checked=False)
         if items is None:
             submission.refuse(now, actor.user_id, actor.unit_id, reasons)
         else:
             submission.guide(now, actor.user_id, actor.unit_id, reasons, items)
-    return _added(uow, submission, handing)
+    return _added(uow, submission)
 
 
 def queue(uow: UnitOfWork, *, actor: Actor, stages: tuple[IntakeStage, ...] = OPEN_STAGES, limit: int,
@@ -263,27 +270,29 @@ def _visible_centres(uow: UnitOfWork, actor: Actor) -> list[str]:
     return [actor.unit_id] if Role.RECEPTION.value in actor.roles else []
 
 
-def _earlier(uow: UnitOfWork, reference: str, handing: Handing) -> Submission | None:
+def _earlier(uow: UnitOfWork, reference: str, digest: str) -> Submission | None:
     earlier = uow.submissions.by_reference(reference)
-    if earlier is not None and earlier.request_digest != submission_digest(handing.content()):
+    if earlier is not None and earlier.request_digest != digest:
         raise ReferenceReusedError(f"submission {reference} was sent before with other content; send it "
                                    "with its own id", status=earlier.status.value)
     return earlier
 
 
-def _new(uow: UnitOfWork, procedure: ProcedureVersion, centre: Unit, handing: Handing, reference: str, *,
-         by: int, at: datetime) -> Submission:
-    """A submission of `handing`, checked as the reception will check it: the application against its
-    form, the centre allowed to receive the procedure, the components against its document list."""
-    procedure.check_form(procedure.application_form, handing.application, prefix="/application")
-    if not routing.decided_in_workflow(procedure):
-        routing.route(uow, procedure, handing.application, centre)  # a 422 if this centre may not receive it
+def _new(uow: UnitOfWork, procedure: ProcedureVersion, centre: Unit, handing: Handing, reference: str, digest: str,
+         *, by: int, at: datetime, checked: bool = True) -> Submission:
+    """A submission of `handing`, its components checked against the procedure's document list and, when
+    `checked`, checked as the reception will check it: the application against its form, the centre
+    allowed to receive the procedure."""
+    if checked:
+        procedure.check_form(procedure.application_form, handing.application, prefix="/application")
+        if not routing.decided_in_workflow(procedure):
+            routing.route(uow, procedure, handing.application, centre)  # 422 if this centre may not receive it
     components = _checked_components(procedure, handing.components)
     return Submission(
         reference=reference, centre_id=centre.id, procedure_code=procedure.code, channel=handing.channel,
         application=handing.application, applicant_name=_applicant_name(procedure, handing.application),
         components=components, submitted_at=at, submitted_by=by, return_method=handing.return_method,
-        request_digest=submission_digest(handing.content()))
+        request_digest=digest)
 
 
 def _checked_components(procedure: ProcedureVersion, components: list[Component]) -> list[Component]:

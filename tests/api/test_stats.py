@@ -117,6 +117,10 @@ def test_refused_reception_is_counted_apart_from_what_was_received(client: Any, 
     table = [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
     assert (table[0]["Tiếp nhận"], table[0]["Từ chối tiếp nhận"], table[0]["Chờ tiếp nhận"]) == ("2", "1", "0")
     assert (table[-1]["Trung tâm"], table[-1]["Từ chối tiếp nhận"]) == ("Tổng cộng", "1")
+    _log_in(client, "supervisor.46")
+    page = client.get("/stats", query_string=PERIOD).get_data(as_text=True)
+    ranking = page[page.index("<table class=\"list figures\">"):page.index("</table>")]
+    assert all(h in ranking for h in ("Nộp trực tuyến", "Hướng dẫn hoàn thiện", "Từ chối tiếp nhận", "Chờ tiếp nhận"))
 
 
 def _log_in(client: Any, username: str) -> None:

@@ -42,8 +42,10 @@ class FakeSubmissionRepository:
 
     def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
               offset: int) -> tuple[list[Submission], int]:
-        found = sorted((s for s in self._db.tables.submissions.values()
-                        if s.centre_id in centre_ids and s.stage in stages), key=lambda s: (s.submitted_at, s.id or 0))
+        final = (IntakeStage.ACCEPTED, IntakeStage.REFUSED)  # else still waiting, unless guided at the counter
+        found = sorted((s for s in self._db.tables.submissions.values() if s.centre_id in centre_ids
+                        and s.stage in stages and (s.stage in final or s.decided_at is None)),
+                       key=lambda s: (s.resubmitted_at or s.submitted_at, s.id or 0))
         return [as_stored(s) for s in found[offset:offset + limit]], len(found)
 
     def intake_counts(self, centre_ids: Sequence[str], start: datetime, end: datetime,

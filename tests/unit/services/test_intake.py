@@ -224,7 +224,7 @@ def test_the_counter_guides_or_refuses_an_in_person_dossier_as_a_submission_deci
         stage, Channel.IN_PERSON, "counter-form-1", T0, COUNTER.user_id)
     assert [(n.kind, n.unit_id, n.officer_id) for n in stored.notices] == [(kind, PHU_XUAN, COUNTER.user_id)]
     assert uow.tables.dossiers == {} and uow.tables.sequences == {} and uow.tables.history == []
-    assert stored.decided_at == (T0 if stage == IntakeStage.REFUSED else None)
+    assert stored.decided_at == T0  # guided at the counter: the applicant comes back with a new hand-in
 
 
 def test_a_counter_form_sent_twice_decides_once() -> None:
