@@ -56,9 +56,8 @@ EXPECTED = {
     "GET /dossiers":                             "401  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
     "GET /dossiers/{code}":                      "401  200  403  200  403   200  403   200  403  403  403",
     "GET /dossiers/{code}/slips/{kind}":         "401  200  403  200  403   200  403   200  403  403  403",
-    "POST /dossiers/{code}/supplement-request":  "401  200  403  200  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/supplement-request":  "401  403  403  200  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/supplement":          "401  200  403  403  403   403  403   403  403  403  403",
-    "POST /dossiers/{code}/refuse":              "401  200  403  403  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/withdraw":            "401  200  403  403  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/stop":                "401  403  403  200  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/extend":              "401  403  403  200  403   403  403   403  403  403  403",
@@ -87,6 +86,7 @@ EXPECTED = {
     "POST /intake/submissions/{submission_id}/guide":  "401 200 403 403 403  403  403   403  403  403  403",
     "POST /intake/submissions/{submission_id}/refuse": "401 200 403 403 403  403  403   403  403  403  403",
     "POST /intake/submissions/{submission_id}/resubmit": "401 403 403 403 403 403  403   403  403  403  403",
+    "GET /intake/submissions/{submission_id}/slips/{kind}": "401 200 403 403 403 403 403  200  403  403  403",
     "POST /public/dossiers/{code}/rating":       "201  201  201  201  201   201  201   201  201  201  201",
     "POST /auth/token":                          "200  200  200  200  200   200  200   200  200  200  200",
     "DELETE /auth/token":                        "401  204  204  204  204   204  204   204  204  204  204",
@@ -124,7 +124,7 @@ class World:
 
     def awaiting_supplement(self) -> dict[str, Any]:
         code = self.received()["code"]
-        asked = self.client.post(f"{API}/dossiers/{code}/supplement-request", headers=self.of("reception"),
+        asked = self.client.post(f"{API}/dossiers/{code}/supplement-request", headers=self.of("specialist"),
                                  json={"reasons": "Thiếu giấy", "items": [{"name": "Giấy chứng sinh"}]})
         assert asked.status_code == 200, asked.get_json()
         return {"code": code}
@@ -235,7 +235,6 @@ ROWS: dict[str, Row] = {
     "POST /dossiers/{code}/supplement-request": Row(World.received, _post(
         "/dossiers/{code}/supplement-request", lambda c, col: {**REASONS, "items": [{"name": "Tờ khai"}]})),
     "POST /dossiers/{code}/supplement": Row(World.awaiting_supplement, _post("/dossiers/{code}/supplement")),
-    "POST /dossiers/{code}/refuse": Row(World.received, _post("/dossiers/{code}/refuse", lambda c, col: REASONS)),
     "POST /dossiers/{code}/withdraw": Row(World.received, _post("/dossiers/{code}/withdraw", lambda c, col: REASONS)),
     "POST /dossiers/{code}/stop": Row(World.received, _post("/dossiers/{code}/stop", lambda c, col: REASONS)),
     "POST /dossiers/{code}/extend": Row(World.received, _post(
@@ -280,6 +279,8 @@ ROWS: dict[str, Row] = {
         "/intake/submissions/{submission_id}/refuse", lambda c, col: REASONS)),
     "POST /intake/submissions/{submission_id}/resubmit": Row(World.guided, _post(
         "/intake/submissions/{submission_id}/resubmit", lambda c, col: {"application": birth_application(VY_DA)})),
+    "GET /intake/submissions/{submission_id}/slips/{kind}": Row(World.guided, _get(
+        "/intake/submissions/{submission_id}/slips/guidance")),
     "POST /public/dossiers/{code}/rating": Row(World.returned, _rate),
     "POST /auth/token": Row(_nothing, _sign_in_as),
     "DELETE /auth/token": Row(_nothing, _revoke),
