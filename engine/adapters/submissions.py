@@ -87,8 +87,10 @@ class SubmissionRepository:
         undecided_at_end = (r.submitted_at < end) & (r.decided_at.is_(None) | (r.decided_at >= end))
         queued_at_end = undecided_at_end & (r.guided_at.is_(None) | (r.guided_at >= end)
                                             | (r.resubmitted_at.is_not(None) & (r.resubmitted_at < end)))
-        scope = [r.centre_id.in_(centre_ids),
-                 within(r.submitted_at) | within(r.guided_at) | decided | undecided_at_end]
+        # Every row a count takes was handed in before `end` and not decided before `start` (a guidance or a
+        # decision comes after the hand-in): two ranges of ix_submissions_decided, so that the years of
+        # submissions decided before the period are never read.
+        scope = [r.centre_id.in_(centre_ids), r.submitted_at < end, r.decided_at.is_(None) | (r.decided_at >= start)]
         if procedure_code is not None:
             scope.append(r.procedure_code == procedure_code)
         rows = self._s.execute(

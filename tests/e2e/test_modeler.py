@@ -60,6 +60,8 @@ def test_edit_validate_publish_and_new_dossiers_use_it(server: str, browser: Any
     sign_in(page, server, "reception.19768")
     page.goto(f"{server}/counter/1.001193")
     _fill_application(page, birth_application(VY_DA))
+    page.get_by_label(re.compile("^Tờ khai đăng ký khai sinh")).check()  # Accept waits for the required ones
+    page.get_by_label(re.compile("^Giấy chứng sinh")).check()
     page.get_by_role("button", name="Tiếp nhận và in phiếu hẹn").click()
     expect(page.locator(".side-col")).to_contain_text(f"1.001193 v{version}")
     code = page.locator(".dossier-head .code").inner_text()
