@@ -14,13 +14,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages import schema_form
 from api.pages.i18n import t
-from api.pages.intake_pages import Decision, default_items, handed_in, missing_names, reception_schema
+from api.pages.intake_pages import Decision, default_items, missing_names, reception_schema
 from api.pages.web import actor, field_errors, for_role, latest_procedures, officer_page, remember_unit_names
 from api.wiring import wiring
 from engine.domain.actor import Role
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.submission import components_of
 from engine.services import directory, dossiers, intake
 from engine.services.directory import CounterForm
 from engine.services.dossiers import Reception
@@ -73,7 +74,8 @@ def receive(code: str) -> Any:
 def _decide(code: str, procedure: ProcedureVersion, sent: _Sent) -> Any:
     """Guide to complete or refuse reception: a submission decided at once, idempotent by the form's key."""
     w, decision = wiring(), sent.decision
-    handing = Handing(actor().unit_id, code, sent.application, Channel.IN_PERSON, handed_in(procedure, sent.ticked))
+    brought = components_of(procedure.manifest["documents"], sorted(sent.ticked))
+    handing = Handing(actor().unit_id, code, sent.application, Channel.IN_PERSON, brought)
     try:
         submission = intake.decide_at_counter(
             w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, handing=handing,

@@ -26,7 +26,7 @@ from engine.domain.actor import Role
 from engine.domain.errors import DomainError, ValidationFailedError
 from engine.domain.notice import MissingItem
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.submission import Component, IntakeStage, Submission, missing_documents
+from engine.domain.submission import IntakeStage, Submission, document_name, missing_documents
 from engine.services import directory, intake
 from engine.services.intake import Acceptance
 
@@ -148,13 +148,6 @@ def default_items(procedure: ProcedureVersion, ticked: set[int]) -> str:
     return "\n".join(item.name for item in missing_documents(procedure.manifest["documents"], sorted(ticked)))
 
 
-def handed_in(procedure: ProcedureVersion, ticked: set[int]) -> list[Component]:
-    """The documents ticked at the counter, as the components of a dossier handed in in person."""
-    documents = procedure.manifest["documents"]
-    return [Component(document_name(documents[i]), str(documents[i].get("form", "original")),
-                      int(documents[i].get("copies", 1)), i) for i in sorted(ticked) if i < len(documents)]
-
-
 def missing_names(procedure: ProcedureVersion, ticked: set[int]) -> list[str]:
     """The required documents not ticked, named in the page's language: Accept waits for them."""
     return [localized(d["name"]) for i, d in enumerate(procedure.manifest["documents"])
@@ -175,12 +168,6 @@ def waited(start: datetime, now: datetime) -> str:
     parts = [(minutes // 1440, "time.days"), (minutes % 1440 // 60, "time.hours"), (minutes % 60, "time.minutes")]
     shown = [f"{n} {t(unit)}" for n, unit in parts if n][:2]
     return " ".join(shown) or f"0 {t('time.minutes')}"
-
-
-def document_name(document: dict[str, Any]) -> str:
-    """A document of the procedure's list by its Vietnamese name, as the slips print it."""
-    name = document.get("name")
-    return str(name.get("vi", "")) if isinstance(name, dict) else str(name)
 
 
 def _page(submission_id: int, sent: Decision | None = None, errors: dict[str, str] | None = None) -> str:

@@ -168,8 +168,15 @@ class Submission:
 def missing_documents(documents: list[dict[str, Any]], brought: list[int]) -> list[MissingItem]:
     """The required documents of a procedure's list (its manifest's `documents`) not among those brought,
     as a guidance lists them."""
-    return [MissingItem(_vietnamese(d["name"]), d.get("form", "original"), int(d.get("copies", 1)))
+    return [MissingItem(document_name(d), d.get("form", "original"), int(d.get("copies", 1)))
             for i, d in enumerate(documents) if d["required"] and i not in brought]
+
+
+def components_of(documents: list[dict[str, Any]], positions: list[int]) -> list[Component]:
+    """The documents of a procedure's list at these positions, as components handed in (the counter's
+    checklist)."""
+    return [Component(document_name(documents[i]), str(documents[i].get("form", "original")),
+                      int(documents[i].get("copies", 1)), i) for i in sorted(positions) if 0 <= i < len(documents)]
 
 
 def check_acceptable(documents: list[dict[str, Any]], brought: list[int] | None, pointer: str) -> None:
@@ -181,7 +188,9 @@ def check_acceptable(documents: list[dict[str, Any]], brought: list[int] | None,
                 FieldError(pointer, f"misses the required document '{item.name}'") for item in missing])
 
 
-def _vietnamese(name: Any) -> str:
+def document_name(document: dict[str, Any]) -> str:
+    """A document of a procedure's list by its Vietnamese name, as the slips print it."""
+    name = document.get("name")
     return str(name.get("vi", "")) if isinstance(name, dict) else str(name)
 
 
