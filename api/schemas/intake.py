@@ -12,8 +12,9 @@ from api.schemas.common import LocalDateTime, PageQuery, status_fields
 from api.schemas.dossiers import DossierReceiptSchema, SupplementRequestSchema
 from api.wiring import wiring
 from engine.domain.dossier import Channel, ReturnMethod
+from engine.domain.files import Component
 from engine.domain.manifest import DOCUMENT_FORMS
-from engine.domain.submission import MAX_REFERENCE, Component, IntakeStage, Submission
+from engine.domain.submission import MAX_REFERENCE, IntakeStage, Submission
 from engine.services.intake import SubmissionDetail
 
 _APPLICATION = fields.Dict(required=True, metadata={

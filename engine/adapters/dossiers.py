@@ -22,6 +22,7 @@ from engine.adapters.records import DossierRecord, DossierSequenceRecord, TaskRe
 from engine.adapters.tasks import task_from_record
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError
+from engine.domain.files import Component
 from engine.domain.history_chain import GENESIS
 from engine.domain.notice import Notice
 from engine.domain.status import DossierStatus
@@ -167,6 +168,7 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
     values["status"], values["channel"] = d.status.value, d.channel.value
     values["notices"] = [n.to_json() for n in d.notices]
     values["return_method"] = d.return_method.value if d.return_method else None
+    values["components"] = [c.to_json() for c in d.components]
     return values
 
 
@@ -175,4 +177,5 @@ def dossier_from_record(r: DossierRecord) -> Dossier:
     values["status"], values["channel"] = DossierStatus(r.status), Channel(r.channel)
     values["notices"] = [Notice.from_json(n) for n in r.notices]
     values["return_method"] = ReturnMethod(r.return_method) if r.return_method else None
+    values["components"] = [Component(**c) for c in r.components]
     return Dossier(**values, id=r.id, version=r.version)

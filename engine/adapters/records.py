@@ -150,6 +150,8 @@ class DossierRecord(Base):
     """The head of the history hash chain (engine/domain/history_chain.py): how many events and the hash of
     the last, written with the events, so that deleting the newest events is seen too."""
     history_head: Mapped[bytes] = mapped_column(LargeBinary(32))
+    components: Mapped[list[dict[str, Any]]]
+    """What was actually brought, per component (engine/domain/submission.py Component)."""
 
 
 class SubmissionRecord(Base):
@@ -180,6 +182,32 @@ class SubmissionRecord(Base):
     version: Mapped[int]
 
 
+class FileRecord(Base):
+    """A file staged or attached to a dossier or a submission (engine/domain/files.py); its bytes are the
+    blob `digest` in the file store."""
+
+    __tablename__ = "files"
+    __table_args__ = (Index("ix_files_staged", "uploaded_at", postgresql_where=text("dossier_id IS NULL AND "
+                                                                                       "submission_id IS NULL")),
+                      Index("ix_files_subject", "subject_id", postgresql_where=text("subject_id IS NOT NULL")))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    media_type: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
+    unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    document: Mapped[int | None]
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    reused_from: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
+    subject_id: Mapped[str | None] = mapped_column(String(32))
+    attached_at: Mapped[datetime | None]
+
+
 class TaskRecord(Base):
     __tablename__ = "tasks"
     # The inbox reads a unit's steps of one status and role in due order: the index gives that order.
@@ -198,6 +226,8 @@ class TaskRecord(Base):
     due_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the officer recorded when completing the step (its form), shown to the later steps."""
 
 
 class HistoryEventRecord(Base):

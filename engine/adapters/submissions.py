@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from engine.adapters.records import SubmissionRecord
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import ConflictError
+from engine.domain.files import Component
 from engine.domain.notice import Notice
-from engine.domain.submission import Component, IntakeStage, Submission
+from engine.domain.submission import IntakeStage, Submission
 
 INTAKE_COUNTS = ("submitted_online", "guided", "accepted", "refused", "waiting")
 _FIELDS = [c.key for c in SubmissionRecord.__table__.columns if c.key not in ("id", "version", "guided_at")]

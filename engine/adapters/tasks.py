@@ -35,11 +35,11 @@ class TaskRepository:
             # Added by this command and not written yet (the reception step, indexed and completed at once):
             # its INSERT carries the change.
             record.status, record.completed_at = task.status.value, task.completed_at
-            record.completed_by, record.due_at = task.completed_by, task.due_at
+            record.completed_by, record.due_at, record.data = task.completed_by, task.due_at, task.data
             return
         self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id)
                         .values(status=task.status.value, completed_at=task.completed_at,
-                                completed_by=task.completed_by, due_at=task.due_at)
+                                completed_by=task.completed_by, due_at=task.due_at, data=task.data)
                         .execution_options(synchronize_session=False))
 
     def cancel(self, task_ids: Collection[str], at: datetime) -> None:
@@ -68,4 +68,4 @@ def task_from_record(r: TaskRecord) -> Task:
     return Task(id=r.id, dossier_code=r.dossier_code, step=r.step, name=r.name, lane=r.lane, role=r.role,
                 unit_id=r.unit_id, form_id=r.form_id, created_at=r.created_at, due_at=r.due_at,
                 status=TaskStatus(r.status), completed_at=r.completed_at, completed_by=r.completed_by,
-                dossier_id=r.dossier_id)
+                dossier_id=r.dossier_id, data=r.data)

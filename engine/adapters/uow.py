@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
 from engine.adapters.dossiers import DossierRepository
+from engine.adapters.files import FileRepository
 from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.lookup_failures import LookupFailureRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     stats: StatQueries
     stored_json: StoredJson
     lookup_failures: LookupFailureRepository
+    files: FileRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
         self._session_factory = session_factory
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
         self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
+        self.files = FileRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.files import Component
 from engine.domain.lifecycle import PROCESSING_ENDS, Action, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.domain.status import DossierStatus
@@ -68,6 +69,9 @@ class Dossier:
     """When it was handed in (NgayNopHoSo): online, before it was received; at the counter, `received_at`."""
     submission_reference: str | None = None
     """The submission it was accepted from (engine/domain/submission.py), if it came through the queue."""
+    components: list[Component] = field(default_factory=list)
+    """What was actually brought, per component, with the form it came in (TaiLieuNop); its files are rows of
+    their own (engine/domain/files.py)."""
     id: int | None = None
     version: int = 0
     recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)

@@ -84,3 +84,12 @@ class ProcedureDefinitionError(DomainError):
     def __init__(self, message: str, problems: Sequence[Problem] = ()):
         super().__init__(message)
         self.problems = list(problems)
+
+
+class FileTooLargeError(ValidationFailedError):
+    """An uploaded file above the size limit (413)."""
+
+
+class UnsupportedFileError(ValidationFailedError):
+    """An uploaded file whose content is not an accepted kind, or is unsafe (a PDF with scripts, encrypted,
+    malformed) (415)."""

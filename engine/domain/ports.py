@@ -8,16 +8,18 @@ back on leaving the block.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self
 
 from engine.domain.actor import Account, Actor
 from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.figures import Figures, Scope
+from engine.domain.files import StoredFile
 from engine.domain.history_chain import Head, Link
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
@@ -206,6 +208,85 @@ class LookupFailureRepository(Protocol):
     def count_failure(self, code: str, now: datetime) -> None: ...
 
 
+class FileStore(Protocol):
+    """Content-addressed bytes: a blob's name is the SHA-256 (hex) of its content. Implementations:
+    engine/adapters/file_store.py (local filesystem, S3-compatible object storage)."""
+
+    def put(self, digest: str, source: Path) -> None:
+        """Store the file at `source` as `digest` (the caller has checked the digest). Idempotent; storing a
+        blob that exists refreshes its write time, so the orphan collection leaves it alone a while."""
+        ...
+
+    def open(self, digest: str) -> BinaryIO:
+        """The blob's bytes as a stream (the caller closes it); FileNotFoundError if absent."""
+        ...
+
+    def exists(self, digest: str) -> bool: ...
+
+    def delete(self, digest: str) -> None:
+        """Remove the blob; nothing happens if it is absent."""
+        ...
+
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        """Every blob's digest and when it was last written (aware UTC)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What verifying a signed PDF found."""
+
+    signed: bool
+    intact: bool
+    """The signed bytes are unchanged and the signature covers the whole file."""
+    trusted: bool
+    """The signer's certificate chains to a trusted root."""
+    signer: str | None = None
+    """The signing certificate's subject (the issuing unit), never a person's data."""
+    signed_at: datetime | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.signed and self.intact and self.trusted
+
+
+class DocumentSigner(Protocol):
+    """Signs PDFs (PAdES) with a unit's key and verifies signed PDFs; engine/adapters/signing.py."""
+
+    def sign(self, pdf: bytes, *, unit_id: str, unit_name: str, reason: str) -> bytes: ...
+
+    def verify(self, pdf: bytes) -> SignatureCheck: ...
+
+
+class FileRepository(Protocol):
+    def add(self, stored: StoredFile) -> None:
+        """Insert the row and set its id."""
+        ...
+
+    def get(self, file_id: int, *, lock: bool = False) -> StoredFile | None: ...
+
+    def update(self, stored: StoredFile) -> None: ...
+
+    def of_dossier(self, dossier_id: int) -> list[StoredFile]: ...
+
+    def of_submission(self, submission_id: int) -> list[StoredFile]: ...
+
+    def results_of_subject(self, subject_id: str) -> list[StoredFile]:
+        """Issued results held by one person (their personal ID), newest first."""
+        ...
+
+    def referenced(self, digests: Collection[str]) -> set[str]:
+        """Which of `digests` some row still references."""
+        ...
+
+    def delete_staged(self, before: datetime, limit: int) -> int:
+        """Remove staged rows uploaded before `before`; how many."""
+        ...
+
+    def bytes_of_dossier(self, dossier_id: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories are read through properties (read-only, so any implementation's
     own repository types satisfy them)."""
@@ -251,6 +332,9 @@ class UnitOfWork(Protocol):
 
     @property
     def lookup_failures(self) -> LookupFailureRepository: ...
+
+    @property
+    def files(self) -> FileRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -25,6 +25,7 @@ from typing import Any
 from engine.domain import json_codec
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.files import Component
 from engine.domain.lifecycle import Action, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.domain.status import DossierStatus
@@ -37,21 +38,6 @@ class IntakeStage(StrEnum):
     GUIDED = "guided"      # guided to complete (Mẫu 02): waiting for the applicant to resubmit
     ACCEPTED = "accepted"  # received: a dossier exists with its code
     REFUSED = "refused"    # reception refused (Mẫu 03): never received
-
-
-@dataclass(frozen=True)
-class Component:
-    """A component handed in (thành phần hồ sơ, TaiLieuNop): its name and form, and which document of the
-    procedure's list it is, when the sender says so."""
-
-    name: str
-    form: str = "original"
-    copies: int = 1
-    document: int | None = None
-    """Position in the procedure's document list."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "form": self.form, "copies": self.copies, "document": self.document}
 
 
 @dataclass

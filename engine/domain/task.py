@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class TaskStatus(StrEnum):
@@ -31,3 +32,5 @@ class Task:
     completed_at: datetime | None = None
     completed_by: int | None = None
     dossier_id: int | None = None
+    data: dict[str, Any] | None = None
+    """What the officer recorded when completing it (its form's data), shown to the later steps."""

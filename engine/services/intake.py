@@ -22,12 +22,12 @@ from engine.domain.actor import Actor, Role
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.files import Component
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.slip import DOCUMENT_FORM_LABELS
 from engine.domain.submission import (
-    Component,
     IntakeStage,
     Submission,
     check_reference,

@@ -89,7 +89,7 @@ def record_progress(uow: UnitOfWork, dossier: Dossier, instance: WorkflowInstanc
 def _record_completion(uow: UnitOfWork, dossier: Dossier, procedure: ProcedureVersion, completed: Completion,
                        actor_id: int | None, now: datetime, calendar: WorkingCalendar) -> None:
     row, step = completed.row, completed.step
-    row.status, row.completed_at, row.completed_by = TaskStatus.COMPLETED, now, actor_id
+    row.status, row.completed_at, row.completed_by, row.data = TaskStatus.COMPLETED, now, actor_id, completed.data
     uow.tasks.update(row)
     dossier.record(EventKind.TASK_COMPLETED, now, actor_id, row.unit_id, step=row.step, name=row.name)
     if step.properties.get("pause") and dossier.status == DossierStatus.AWAITING_PAYMENT:

@@ -31,10 +31,10 @@ from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier
 from engine.domain.errors import DomainError, NotFoundError
+from engine.domain.files import Component
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
-from engine.domain.submission import Component
 from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
 from engine.services import dossiers, intake, lifecycle, ratings, tasks, worker

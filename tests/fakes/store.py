@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from engine.domain import json_codec
 from engine.domain.dossier import Dossier, HistoryEvent
+from engine.domain.files import StoredFile
 from engine.domain.job import Job
 from engine.domain.lookup_lock import LookupFailures
 from engine.domain.notice import Notice
@@ -59,6 +60,7 @@ class Tables:
     tokens: dict[str, Token] = field(default_factory=dict)
     ratings: dict[int, Rating] = field(default_factory=dict)
     lookup_failures: dict[str, LookupFailures] = field(default_factory=dict)
+    files: dict[int, StoredFile] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: units and procedure versions are immutable values and are shared, the rest copied."""

@@ -34,6 +34,7 @@ from tests.fakes.catalogue_dossiers import (
     FakeTaskRepository,
     FakeUnitRepository,
 )
+from tests.fakes.files import FakeFileRepository
 from tests.fakes.store import Database, Tables, as_stored
 from tests.fakes.submissions import FakeSubmissionRepository
 
@@ -57,6 +58,7 @@ class FakeUnitOfWork:
         self._jobs = FakeJobRepository(self._db, self._forget_seen)
         self._users, self._tokens = FakeUserRepository(self._db), FakeTokenRepository(self._db)
         self._ratings, self._lookup_failures = FakeRatingRepository(self._db), FakeLookupFailureRepository(self._db)
+        self._files = FakeFileRepository(self._db)
 
     # -- what tests use to set up and inspect (outside `with`) ---------------------------------------
 
@@ -138,6 +140,10 @@ class FakeUnitOfWork:
     @property
     def lookup_failures(self) -> FakeLookupFailureRepository:
         return self._repository(self._lookup_failures)
+
+    @property
+    def files(self) -> FakeFileRepository:
+        return self._repository(self._files)
 
     @property
     def printing(self) -> PrintQueries:

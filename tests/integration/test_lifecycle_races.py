@@ -13,8 +13,9 @@ import pytest
 from api.wiring import Wiring
 from engine.domain.dossier import EventKind
 from engine.domain.errors import ConflictError, ForbiddenError
+from engine.domain.files import Component
 from engine.domain.status import DossierStatus
-from engine.domain.submission import Component, IntakeStage
+from engine.domain.submission import IntakeStage
 from engine.services import intake, lifecycle
 from engine.services.intake import Acceptance, Handing
 from tests.conftest import HUE, PHU_XUAN, VY_DA, Clock, birth_application

@@ -13,8 +13,8 @@ from sqlalchemy import event
 
 from api.wiring import Wiring
 from engine.domain.dossier import ReturnMethod
+from engine.domain.files import Component
 from engine.domain.notice import MissingItem
-from engine.domain.submission import Component
 from engine.services import intake, lifecycle, tasks
 from engine.services.intake import Acceptance, Handing
 from tests.conftest import HUE, PHU_XUAN, VY_DA, Clock, birth_application

@@ -24,9 +24,9 @@ from engine.adapters.records import StatSpanRecord
 from engine.adapters.stat_spans import rebuild, recomputed_rows, snapshot_of, stored_rows
 from engine.domain.dossier import Dossier
 from engine.domain.figures import Figures
+from engine.domain.files import Component
 from engine.domain.notice import MissingItem
 from engine.domain.rating import SatisfactionLevel
-from engine.domain.submission import Component
 from engine.domain.timeliness import Timeliness, of_dossier
 from engine.services import intake, lifecycle, ratings, registers, stats
 from engine.services.intake import Acceptance, Handing
