@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import date
+from datetime import date, datetime
 from types import FrameType
+from typing import Any
 
 import click
 from flask import Flask
@@ -24,7 +25,7 @@ from api.wiring import wiring
 from engine.adapters.definitions import read_scenarios
 from engine.domain.errors import NotFoundError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import demo, directory, integrity, simulation
+from engine.services import demo, directory, files, integrity, results, simulation
 from engine.services import worker as background
 
 
@@ -88,7 +89,8 @@ def worker(once: bool, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     click.echo(f"worker: running due jobs, looking again every {interval:g}s when idle")
-    total = background.run_forever(w.uow, handlers=handlers, clock=w.clock, interval_seconds=interval, stop_event=stop)
+    total = background.run_forever(w.uow, handlers=handlers, clock=w.clock, interval_seconds=interval, stop_event=stop,
+                                   housekeeping=lambda now: _collect(w, now))
     click.echo(f"worker: stopped after {total} jobs")
 
 
@@ -120,7 +122,8 @@ def simulate(days: int, per_centre: float, seed: int, province: int, if_empty: b
 
     summary = simulation.simulate(w.uow, catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
                                   scenarios=read_scenarios(w.settings.processes_dir), province=province,
-                                  days=days, per_centre=per_centre, seed=seed, on_day=progress)
+                                  days=days, per_centre=per_centre, seed=seed, on_day=progress,
+                                  scan=w.settings.processes_dir / "sample_scan.pdf", store=w.store)
     click.echo(f"Simulated {days} working days in {summary.elapsed_seconds:.1f}s: {summary.submitted} submitted "
                f"online, {summary.guided} guided to complete, {summary.received} dossiers received, "
                f"{summary.tasks_completed} steps completed, {summary.supplementations} supplementations, "
@@ -173,6 +176,38 @@ def _more(listed: int, found: int) -> None:
         click.echo(f"... and {found - listed} more")
 
 
+def _collect(w: Any, now: datetime) -> tuple[int, int]:
+    staged, blobs = files.collect_orphans(w.uow(), w.store, now=now)
+    if staged or blobs:
+        logging.getLogger(__name__).info("file store: %s staged uploads never attached and %s unreferenced blobs "
+                                         "removed", staged, blobs)
+    return staged, blobs
+
+
+@click.command("collect-files")
+@with_appcontext
+def collect_files() -> None:
+    """Remove uploads never attached (after a day) and blobs no row references (after an hour); the worker
+    does this every hour."""
+    staged, blobs = _collect(wiring(), wiring().clock())
+    click.echo(f"{_count(staged, 'staged upload')} and {_count(blobs, 'unreferenced blob')} removed")
+
+
+@click.command("verify-signature")
+@with_appcontext
+@click.argument("pdf", type=click.File("rb"))
+def verify_signature(pdf: Any) -> None:
+    """Check a signed PDF (an electronic result): exit 0 only if it is signed, unchanged since, and chains to a
+    trusted CA."""
+    check = results.verify(wiring().signer, pdf.read(results.MAX_VERIFY_BYTES + 1))
+    click.echo(f"signed: {check.signed}, intact: {check.intact}, trusted: {check.trusted}")
+    if check.signer:
+        click.echo(f"signer: {check.signer}" + (f", at {check.signed_at.isoformat()}" if check.signed_at else ""))
+    for problem in check.problems:
+        click.echo(f"problem: {problem}")
+    raise SystemExit(0 if check.valid else 1)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -184,3 +219,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
     app.cli.add_command(verify_history)
+    app.cli.add_command(collect_files)
+    app.cli.add_command(verify_signature)

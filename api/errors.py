@@ -21,10 +21,12 @@ from engine.domain.errors import (
     AuthenticationError,
     ConflictError,
     DomainError,
+    FileTooLargeError,
     ForbiddenError,
     NotFoundError,
     ProcedureDefinitionError,
     UnavailableError,
+    UnsupportedFileError,
     ValidationFailedError,
 )
 from engine.domain.lookup_lock import LookupLockedError
@@ -39,6 +41,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
     (ForbiddenError, 403, "Forbidden"),
     (NotFoundError, 404, "Not Found"),
     (ConflictError, 409, "Conflict"),
+    (FileTooLargeError, 413, "Content Too Large"),
+    (UnsupportedFileError, 415, "Unsupported Media Type"),
     (ValidationFailedError, 422, "Unprocessable Content"),
     (ProcedureDefinitionError, 422, "Invalid procedure definition"),
     (WorkflowError, 422, "The process cannot go on"),

@@ -36,7 +36,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-PUBLIC_ENDPOINTS = ("public.look_up", "public.look_up_submission", "public.rate", "track_pages.rate")
+PUBLIC_ENDPOINTS = ("public.look_up", "public.look_up_submission", "public.rate", "track_pages.rate",
+                    "files.citizen_result", "files.verify")
 SIGN_IN_ENDPOINTS = ("auth.create_token", "session_pages.login")
 SHARED_STORAGE_TIMEOUT = 1
 """Seconds a request waits for the shared storage before counting in its own process instead."""

@@ -25,6 +25,15 @@ class Settings:
     sign_in_rate_limit: str = "10 per minute"
     proxy_count: int = 0
     secure_cookies: bool = False
+    file_store_url: str = ""
+    """Where files are kept: `file:///path` or `s3://bucket/prefix?endpoint=…&region=…`; empty: a temporary
+    folder of the process (tests)."""
+    signing: str = ""
+    """The units' signing keys: `demo:<dir>` (a local CA made on first use), `keyfile:<dir>` or
+    `pkcs11:<module>?token=<label>&pin_env=<variable>`; empty: a demo CA in a temporary folder (tests)."""
+    signing_trust_roots: tuple[Path, ...] = ()
+    """CA certificates a signed result must chain to, besides the demo CA's."""
+    max_upload_bytes: int = 20 * 1024 * 1024
 
 
 def from_environment(instance_path: Path) -> Settings:
@@ -42,6 +51,10 @@ def from_environment(instance_path: Path) -> Settings:
         sign_in_rate_limit=os.environ.get("ONESTOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
         proxy_count=int(os.environ.get("ONESTOP_PROXY_COUNT", "0")),
         secure_cookies=os.environ.get("ONESTOP_SECURE_COOKIES", "") == "1",
+        file_store_url=os.environ.get("ONESTOP_FILE_STORE", f"file://{instance_path / 'files'}"),
+        signing=os.environ.get("ONESTOP_SIGNING", f"demo:{instance_path / 'signing'}"),
+        signing_trust_roots=tuple(Path(p) for p in os.environ.get("ONESTOP_SIGNING_TRUST_ROOTS", "").split(":") if p),
+        max_upload_bytes=int(float(os.environ.get("ONESTOP_MAX_UPLOAD_MB", "20")) * 1024 * 1024),
     )
 
 

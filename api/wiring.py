@@ -4,6 +4,7 @@ them to services as explicit arguments.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,8 +15,11 @@ from flask import current_app
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
+from engine.adapters.file_store import file_store_from_url
+from engine.adapters.signing import signer_from_config
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
+from engine.domain.ports import DocumentSigner, FileStore
 from engine.domain.unit import all_units, province_id
 from engine.services import accounts, procedures
 from engine.services.catalogue import Catalogue
@@ -34,6 +38,21 @@ class Wiring:
     calendar: WorkingCalendar
     clock: Callable[[], datetime]
     lookup_session_factory: Any = None
+    files: FileStore | None = None
+    _signer: DocumentSigner | None = None
+
+    @property
+    def store(self) -> FileStore:
+        assert self.files is not None
+        return self.files
+
+    @property
+    def signer(self) -> DocumentSigner:
+        """The units' signing keys, opened on first use (a key file or token is only needed to sign)."""
+        if self._signer is None:
+            spec = self.settings.signing or f"demo:{tempfile.mkdtemp(prefix='onestop-signing-')}"
+            self._signer = signer_from_config(spec, list(self.settings.signing_trust_roots))
+        return self._signer
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
@@ -67,8 +86,9 @@ class Wiring:
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
           calendar: WorkingCalendar | None = None) -> Wiring:
     engine = make_engine(settings.database_url)
+    store = file_store_from_url(settings.file_store_url or f"file://{tempfile.mkdtemp(prefix='onestop-files-')}")
     return Wiring(settings, make_session_factory(engine), engine, Catalogue(),
-                  calendar or read_calendar(settings.calendar_file), clock, make_lookup_session_factory(engine))
+                  calendar or read_calendar(settings.calendar_file), clock, make_lookup_session_factory(engine), store)
 
 
 def wiring() -> Wiring:

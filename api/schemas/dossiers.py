@@ -8,8 +8,10 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import LocalDateTime, PageQuery, status_fields
+from api.schemas.files import FILE_REQUESTS
 from api.schemas.tasks import TaskReadSchema
 from engine.domain.dossier import Channel, ReturnMethod
+from engine.domain.files import ComponentForm
 from engine.domain.manifest import DOCUMENT_FORMS
 from engine.domain.status import DossierStatus
 
@@ -23,8 +25,12 @@ class DossierCreateSchema(Schema):
         "description": "how the applicant asked to get the result (the return records how it went)"})
     reception = fields.Dict(load_default=dict, metadata={
         "description": "the reception step's form: documents checked at the counter, notes"})
-    digitised_documents = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=50), metadata={
-        "description": "positions (from 0) in the procedure's document list of the components scanned at the counter"})
+    files = FILE_REQUESTS
+    forms_brought = fields.Dict(keys=fields.Integer(validate=validate.Range(0, 99)),
+                                values=fields.Enum(ComponentForm, by_value=True), load_default=dict,
+                                validate=validate.Length(max=100), metadata={
+        "description": "the form a brought document came in (original, certified_copy, photocopy, electronic), "
+                       "where it differs from the procedure's list"})
     documents_brought = fields.List(fields.Integer(), load_default=None, validate=validate.Length(max=50), metadata={
         "description": "positions (from 0) in the procedure's document list of the components the applicant "
                        "brought; when given, the reception form's documents_checked (if it has one) is set to "

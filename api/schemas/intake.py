@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, post_load, pre_dump, validate
 
 from api.schemas.common import LocalDateTime, PageQuery, status_fields
 from api.schemas.dossiers import DossierReceiptSchema, SupplementRequestSchema
+from api.schemas.files import FILE_REQUESTS
 from api.wiring import wiring
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.files import Component
@@ -46,6 +47,7 @@ class SubmissionCreateSchema(Schema):
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.ONLINE, metadata={
         "description": "online or post"})
     components = _COMPONENTS
+    files = FILE_REQUESTS
     submitted_at = fields.AwareDateTime(load_default=None, metadata={
         "description": "when the applicant handed it in (NgayNopHoSo), by the portal's clock; default now"})
     return_method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER)
@@ -54,6 +56,7 @@ class SubmissionCreateSchema(Schema):
 class ResubmissionSchema(Schema):
     application = _APPLICATION
     components = _COMPONENTS
+    files = FILE_REQUESTS
 
 
 class AcceptanceSchema(Schema):

@@ -111,4 +111,4 @@ def resubmit(body: dict[str, Any], submission_id: int) -> Any:
     # The centre and procedure stay the submission's own: only the application and components are new.
     return intake.resubmit(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
                            submission_id=submission_id, application=body["application"],
-                           components=body["components"])
+                           components=body["components"], file_requests=body["files"])

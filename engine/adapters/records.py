@@ -151,6 +151,8 @@ class DossierRecord(Base):
     the last, written with the events, so that deleting the newest events is seen too."""
     history_head: Mapped[bytes] = mapped_column(LargeBinary(32))
     components: Mapped[list[dict[str, Any]]]
+    result_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", use_alter=True,
+                                                                  name="fk_dossiers_result_file"))
     """What was actually brought, per component (engine/domain/submission.py Component)."""
 
 

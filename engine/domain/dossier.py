@@ -72,6 +72,8 @@ class Dossier:
     components: list[Component] = field(default_factory=list)
     """What was actually brought, per component, with the form it came in (TaiLieuNop); its files are rows of
     their own (engine/domain/files.py)."""
+    result_file_id: int | None = None
+    """Its electronic result, signed by the issuing unit (engine/services/results.py), once issued."""
     id: int | None = None
     version: int = 0
     recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)
@@ -123,11 +125,20 @@ class Dossier:
         elif status == DossierStatus.RETURNED:
             self.returned_at = now
             facts["method"] = self.return_method.value if self.return_method else None
+            facts["electronic_result"] = self.result_file_id is not None  # Decision 766 indicator 4.1
         if status in PROCESSING_ENDS:
             self.finished_at = self.finished_at or now
             facts["finished_at"] = self.finished_at.isoformat()
         self.record(EventKind.STATUS_CHANGED, now, by, unit_id, status=status.value, previous=previous.value,
                     action=action.value, **facts)
+
+    def issue_result(self, file_id: int, now: datetime, by: int, unit_id: str) -> None:
+        """Record its electronic result (once: a result is issued, never replaced)."""
+        if self.result_file_id is not None:
+            raise ConflictError(f"dossier {self.code} has its electronic result already", status=self.status.value)
+        next_status(Action.COMPLETE_STEP, self.status)  # issued while it is processed, not after
+        self.result_file_id = file_id
+        self.record(EventKind.RESULT_ISSUED, now, by, unit_id, file=file_id)
 
     def pause_clock(self, now: datetime, by: int | None, unit_id: str | None, reason: str) -> None:
         if self.paused_at is None:
@@ -263,6 +274,8 @@ class EventKind(StrEnum):
     OVERDUE = "overdue"
     TIMER_FIRED = "timer_fired"  # a BPMN timer event fired (data: the BPMN ids of the timers)
     RATED = "rated"  # the citizen rated the service (data: the level only, never the comment)
+    FILE_ATTACHED = "file_attached"  # a file on a component (data: its id, document, source; never its name)
+    RESULT_ISSUED = "result_issued"  # the electronic result, signed by the issuing unit (data: its file id)
 
 
 @dataclass

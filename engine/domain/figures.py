@@ -54,7 +54,7 @@ class Figures:
     partly_digitised: int = 0
     returned: int = 0
     electronic_results: int = 0
-    """Returned online, as an electronic result."""
+    """Returned with a signed electronic result file."""
     very_satisfied: int = 0
     """The citizens' ratings given by the period's end, by level."""
     satisfied: int = 0

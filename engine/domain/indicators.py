@@ -40,12 +40,13 @@ def indicators_of(f: Figures) -> list[Indicator]:
                   "Dossiers received online (KenhThucHien 2) over all dossiers received in the period.",
                   full_marks_at=0.5),
         Indicator("4.1", "Tỷ lệ cấp kết quả điện tử", "Electronic results", f.electronic_results, f.returned,
-                  "Results returned online, as an electronic result, over all results returned to applicants, "
-                  "among the dossiers received in the period."),
+                  "Results returned with an electronic result file signed by the issuing unit (PAdES), over "
+                  "all results returned to applicants, among the dossiers received in the period (before "
+                  "issue 20 kept files, a result returned online counted as electronic)."),
         Indicator("4.2", "Tỷ lệ số hóa hồ sơ", "Digitised dossiers", f.digitised, f.received,
-                  "Dossiers whose required components were all digitised at receipt (an online dossier "
-                  "arrives digitised) over all dossiers received in the period; partly digitised ones are "
-                  "counted apart.", full_marks_at=0.8),
+                  "Dossiers whose required components all had a file (scanned at the counter, attached online "
+                  "or re-used) when they were received, over all dossiers received in the period; partly "
+                  "digitised ones are counted apart.", full_marks_at=0.8),
         Indicator("5.4", "Mức độ hài lòng trong tiếp nhận, giải quyết TTHC",
                   "Satisfaction in receiving and handling procedures",
                   max(f.received - f.late - f.dissatisfied, 0), f.received,

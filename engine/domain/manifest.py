@@ -80,6 +80,15 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         },
         "cross_boundary": {"type": "boolean"},
         "supplement_days": {"type": "integer", "minimum": 1, "maximum": 30},
+        # The step whose form records the financial-obligation notice, and which of its fields the citizen
+        # sees (engine/domain/step_outputs.py): never a field that could hold personal data.
+        "financial_notice": {
+            "type": "object", "required": ["step", "amounts"], "additionalProperties": False,
+            "properties": {"step": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                           "number": {"type": "string", "pattern": "^[a-z_]+$"},
+                           "amounts": {"type": "array", "maxItems": 10, "items": {"type": "string",
+                                                                                  "pattern": "^[a-z_]+_vnd$"}},
+                           "deadline": {"type": "string", "pattern": "^[a-z_]+$"}}},
         "lanes": {"type": "object", "minProperties": 1, "additionalProperties": {
             "type": "object", "required": ["role", "unit"], "additionalProperties": False,
             "properties": {"role": {"enum": ["reception", "specialist", "leader"]},

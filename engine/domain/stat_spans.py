@@ -108,8 +108,9 @@ def _status_changed(current: Snapshot, event: HistoryEvent) -> Snapshot:
         # Only before issue 19 was a received dossier refused; the rules now in force say it was stopped
         # (migration 0009 moved those dossiers and their spans the same way).
         status = DossierStatus.STOPPED
-    electronic = current.electronic_result or (status == DossierStatus.RETURNED
-                                               and event.data.get("method") == "online")
+    # Returned with a signed result file; before files were kept (no such fact), returned online.
+    electronic = current.electronic_result or (status == DossierStatus.RETURNED and event.data.get(
+        "electronic_result", event.data.get("method") == "online") is True)
     if current.outcome is not None or status not in PROCESSING_ENDS:
         return replace(current, status=status, electronic_result=electronic)
     # Ended while waiting for the applicant: the wait is not the agency's time, so it ended when it stopped.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +20,19 @@ from engine.domain.dossier_code import format_dossier_code as dossier_code
 from engine.domain.dossier_code import new_lookup_secret
 from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.fees import fee_vnd
+from engine.domain.files import Component, ComponentForm
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
-from engine.domain.submission import Submission, check_acceptable
+from engine.domain.submission import Submission, check_acceptable, components_of
 from engine.domain.task import Task
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
-from engine.services import routing
+from engine.services import files, routing
 from engine.services.access import readable_dossier, supervised_centres
 from engine.services.catalogue import Catalogue
 from engine.services.deadlines import watch_deadline
+from engine.services.files import FileRequest
 from engine.services.progress import Opening, record_opening
 from engine.workflow import HumanTask, WorkflowInstance
 
@@ -51,8 +52,11 @@ class Reception:
     idempotency_key: str | None = None
     reception: dict[str, Any] = field(default_factory=dict)
     """The counter officer's reception-step form (documents checked, notes)."""
-    digitised_documents: list[int] = field(default_factory=list)
-    """Positions in the procedure's document list of the components scanned at the counter."""
+    files: list[FileRequest] = field(default_factory=list)
+    """Files the officer uploaded (staged) for the components: attached in the reception's transaction."""
+    forms_brought: dict[int, str] = field(default_factory=dict)
+    """The form each brought document came in, where it differs from the procedure's list (a photocopy
+    instead of a certified copy...)."""
     documents_brought: list[int] | None = None
     """Positions in the procedure's document list of the components the applicant brought: when given, the
     reception form's `documents_checked` (if it has one) says whether every required one is there."""
@@ -62,7 +66,12 @@ class Reception:
         give the same digest, whatever the order of keys and the spacing of the HTTP body were. A reception
         that does not say which documents were brought digests as it did before that field existed."""
         content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
-                   and not (f.name == "documents_brought" and self.documents_brought is None)}
+                   and not (f.name == "documents_brought" and self.documents_brought is None)
+                   and not (f.name in ("files", "forms_brought") and not getattr(self, f.name))}
+        if self.forms_brought:
+            content["forms_brought"] = {str(k): v for k, v in self.forms_brought.items()}
+        if not self.files:  # as it digested when the counter ticked scanned documents, so earlier keys still match
+            content["digitised_documents"] = []
         return hashlib.sha256(json_codec.canonical(content)).hexdigest()
 
 
@@ -99,7 +108,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         returning = _centre(uow, reception.return_unit_id, "/return_unit_id") if reception.return_unit_id else centre
         procedure.check_form(procedure.application_form, reception.application, prefix="/application")
         check_acceptable(procedure.manifest["documents"], reception.documents_brought, "/documents_brought")
-        digitised = _digitisation(procedure, reception)
+        components = _components(procedure, reception, submission)
         routing.same_province(centre, returning, "/return_unit_id")
         # Where the dossier goes is known before the workflow runs, unless a decision in it says so.
         routes = None if routing.decided_in_workflow(procedure) else routing.route(uow, procedure,
@@ -119,6 +128,9 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
             return earlier, False
         dossier = _new_dossier(procedure, reception, code=code, centre=centre, routes=routes, returning=returning,
                                actor=actor, now=now, calendar=calendar)
+        dossier.components = components
+        documents = procedure.manifest["documents"]
+        adopted = files.adopt(uow, actor, reception.files, documents, "/files")
         if accepted is not None:
             accepted.accept(now, actor.user_id, code)
             uow.submissions.update(accepted)
@@ -126,10 +138,14 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
             dossier.record(EventKind.SUBMITTED, accepted.submitted_at, None, centre.id, channel=dossier.channel.value,
                            **_intake_times(accepted))
         uow.dossiers.add(dossier)
+        if accepted is not None and accepted.id is not None:
+            adopted += uow.files.of_submission(accepted.id)
+        files.attach_adopted(uow, dossier, adopted, now)
+        digitised, reused = files.digitisation_of(adopted, documents)
         dossier.record(EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                        competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
                        calendar=calendar.version, deadline_at=dossier.due_at.isoformat(),
-                       channel=dossier.channel.value, digitised=digitised.value)
+                       channel=dossier.channel.value, digitised=digitised, **({"reused": True} if reused else {}))
         record_opening(uow, dossier, instance, procedure, opening, actor_id=actor.user_id, now=now, calendar=calendar)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
@@ -165,18 +181,22 @@ def _earlier_reception(uow: UnitOfWork, centre: Unit, reception: Reception) -> D
     return earlier
 
 
-def _digitisation(procedure: ProcedureVersion, reception: Reception) -> Digitisation:
+def _components(procedure: ProcedureVersion, reception: Reception, submission: Submission | None) -> list[Component]:
+    """What was brought, per component: the submission's components, or the documents ticked at the counter
+    in the form the officer saw (the procedure's, unless they said otherwise)."""
+    if submission is not None:
+        return list(submission.components)
     documents = procedure.manifest["documents"]
-    scanned = set(reception.digitised_documents)
-    unknown = sorted(i for i in scanned if not 0 <= i < len(documents))
-    if unknown:
-        raise ValidationFailedError("the digitised documents are not in the procedure's list", [
-            FieldError(f"/digitised_documents/{reception.digitised_documents.index(i)}",
-                       f"must be a document position from 0 to {len(documents) - 1}") for i in unknown])
-    required = {i for i, document in enumerate(documents) if document["required"]}
-    if reception.channel == Channel.ONLINE or (scanned and required <= scanned):
-        return Digitisation.ALL
-    return Digitisation.SOME if scanned else Digitisation.NONE
+    if unknown := sorted(set(reception.forms_brought) - set(range(len(documents)))):
+        raise ValidationFailedError("the forms brought name documents not in the procedure's list", [
+            FieldError(f"/forms_brought/{i}", f"must be a document position from 0 to {len(documents) - 1}")
+            for i in unknown])
+    if bad := sorted(i for i, form in reception.forms_brought.items() if form not in set(ComponentForm)):
+        raise ValidationFailedError("unknown component forms", [
+            FieldError(f"/forms_brought/{i}", f"must be one of {', '.join(ComponentForm)}") for i in bad])
+    brought = reception.documents_brought if reception.documents_brought is not None else []
+    return [replace(c, form=reception.forms_brought.get(c.document or 0, c.form))
+            for c in components_of(documents, brought)]
 
 
 def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str, centre: Unit,

@@ -13,7 +13,7 @@ answers the first submission; with other content it is a 409 and nothing changes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from engine.domain.actor import Actor, Role
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
-from engine.domain.files import Component
+from engine.domain.files import Component, StoredFile
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
@@ -34,10 +34,11 @@ from engine.domain.submission import (
     submission_digest,
 )
 from engine.domain.unit import Unit
-from engine.services import dossiers, routing
+from engine.services import dossiers, files, routing
 from engine.services.access import supervised_centres
 from engine.services.catalogue import Catalogue
 from engine.services.dossiers import Reception
+from engine.services.files import FileRequest
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a portal's submission time may be (its clock is not ours)."""
@@ -63,10 +64,13 @@ class Handing:
     submitted_at: datetime | None = None
     """When the applicant handed it in (NgayNopHoSo) by the portal's clock; None: now."""
     return_method: ReturnMethod = ReturnMethod.COUNTER
+    files: list[FileRequest] = field(default_factory=list)
+    """Files the portal uploaded (staged) for the components, attached with the submission."""
 
     def content(self) -> dict[str, Any]:
         return {"centre_id": self.centre_id, "procedure_code": self.procedure_code, "application": self.application,
                 "channel": self.channel.value, "components": [c.to_json() for c in self.components],
+                **({"files": [[f.file_id, f.document] for f in self.files]} if self.files else {}),
                 "submitted_at": self.submitted_at.astimezone(UTC).isoformat() if self.submitted_at else None,
                 "return_method": self.return_method.value}
 
@@ -113,15 +117,18 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
         procedure = catalogue.latest(uow.procedures, handing.procedure_code)
         submission = _new(uow, procedure, centre, handing, reference, digest, by=actor.user_id,
                           at=handing.submitted_at or now)
-    return _added(uow, submission), True
+        documents = procedure.manifest["documents"]
+    return _added(uow, submission, actor, handing.files, documents), True
 
 
-def _added(uow: UnitOfWork, submission: Submission) -> Submission:
-    """Store a new submission; the same one sent twice at the same moment is stored once, and the second
-    gets the first (its reference is unique)."""
+def _added(uow: UnitOfWork, submission: Submission, actor: Actor, requests: list[FileRequest],
+           documents: list[dict[str, Any]]) -> Submission:
+    """Store a new submission with its files; the same one sent twice at the same moment is stored once, and
+    the second gets the first (its reference is unique)."""
     try:
         with uow:
             uow.submissions.add(submission)
+            _attach(uow, submission, files.adopt(uow, actor, requests, documents, "/files"), submission.submitted_at)
             uow.commit()
             return submission
     except ConflictError:
@@ -131,8 +138,16 @@ def _added(uow: UnitOfWork, submission: Submission) -> Submission:
         raise
 
 
+def _attach(uow: UnitOfWork, submission: Submission, adopted: list[StoredFile], now: datetime) -> None:
+    assert submission.id is not None
+    for stored in adopted:
+        stored.submission_id, stored.attached_at = submission.id, now
+        uow.files.update(stored)
+
+
 def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
-             submission_id: int, application: dict[str, Any], components: list[Component]) -> Submission:
+             submission_id: int, application: dict[str, Any], components: list[Component],
+             file_requests: Sequence[FileRequest] = ()) -> Submission:
     """The applicant completed a guided submission: what they send now replaces what they sent, and it is
     back in the queue (the same submission, its first submission time kept)."""
     with uow:
@@ -148,7 +163,10 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
         checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, application, submission.channel,
                                                        components),
                        submission.reference, submission.request_digest, by=actor.user_id, at=submission.submitted_at)
-        submission.resubmit(clock(), checked.application, checked.applicant_name, checked.components)
+        now = clock()
+        submission.resubmit(now, checked.application, checked.applicant_name, checked.components)
+        _attach(uow, submission, files.adopt(uow, actor, list(file_requests), procedure.manifest["documents"],
+                                             "/files"), now)
         return _save(uow, submission)
 
 
@@ -166,8 +184,7 @@ def accept(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         procedure_code=submission.procedure_code, application=submission.application,
         return_unit_id=acceptance.return_unit_id, channel=submission.channel,
         return_method=submission.return_method, idempotency_key=acceptance.idempotency_key,
-        reception=acceptance.reception, documents_brought=brought,
-        digitised_documents=brought if submission.channel == Channel.ONLINE else [])
+        reception=acceptance.reception, documents_brought=brought)
     dossier, _ = dossiers.receive(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock,
                                   reception=reception, submission=submission)
     return dossier
@@ -215,7 +232,7 @@ def decide_at_counter(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, cl
             submission.refuse(now, actor.user_id, actor.unit_id, reasons)
         else:
             submission.guide(now, actor.user_id, actor.unit_id, reasons, items)
-    return _added(uow, submission)
+    return _added(uow, submission, actor, [], [])
 
 
 def queue(uow: UnitOfWork, *, actor: Actor, stages: tuple[IntakeStage, ...] = OPEN_STAGES, limit: int,

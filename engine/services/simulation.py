@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from engine.domain.actor import Actor, Role
@@ -34,10 +35,10 @@ from engine.domain.errors import DomainError, NotFoundError
 from engine.domain.files import Component
 from engine.domain.lifecycle import Action, allows
 from engine.domain.notice import MissingItem
-from engine.domain.ports import UnitOfWork
+from engine.domain.ports import FileStore, UnitOfWork
 from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind, province_id
-from engine.services import dossiers, intake, lifecycle, ratings, tasks, worker
+from engine.services import dossiers, files, intake, lifecycle, ratings, tasks, worker
 from engine.services import simulation_cases as model
 from engine.services.catalogue import Catalogue
 from engine.services.dossiers import Reception
@@ -89,14 +90,20 @@ def simulate(uow_factory: Callable[[], UnitOfWork], *, catalogue: Catalogue, cal
              clock: Callable[[], datetime], scenarios: Mapping[str, Sequence[Mapping[str, Any]]],
              province: int = HUE_PROVINCE_CODE, days: int = 5, per_centre: float = 3.0, seed: int = 1,
              centres: Sequence[str] | None = None, rates: Rates = DEFAULT_RATES,
-             on_day: Callable[[date, Summary], None] | None = None) -> Summary:
+             on_day: Callable[[date, Summary], None] | None = None, scan: Path | None = None,
+             store: FileStore | None = None) -> Summary:
     """Simulate the last `days` working days up to `clock()` at the province's commune centres (or at
     `centres` only), about `per_centre` dossiers a day each, with application data and step data from
     `scenarios` (procedure code -> the scenarios of processes/<folder>/scenarios). The same seed plans
-    the same days. `on_day` is called after each simulated working day with the running totals."""
+    the same days. `on_day` is called after each simulated working day with the running totals. With a
+    file `store`, the components scanned at the counter or attached online carry `scan` (a small PDF):
+    every dossier references the same blob, so the demo costs one file of storage."""
     started = timer.monotonic()
     end = clock()
     run = _Run(uow_factory, catalogue, calendar, random.Random(seed), rates)
+    if store is not None and scan is not None:
+        with scan.open("rb") as stream, files.receiving(store, stream, "ban-scan.pdf") as incoming:
+            run.scan = incoming
     run.plan(province_id(province), scenarios, model.working_days(calendar, end, days), per_centre, centres, end)
     run.loop(end, on_day)
     run.summary.still_open = run.count_open()
@@ -116,6 +123,7 @@ class _Run:
         self._order = itertools.count()  # ties keep the order events were planned in
         self._actors: dict[str, Actor] = {}
         self._province = ""
+        self.scan: files.Incoming | None = None
 
     def plan(self, province: str, scenarios: Mapping[str, Sequence[Mapping[str, Any]]], days: list[date],
              per_centre: float, centres: Sequence[str] | None, end: datetime) -> None:
@@ -170,6 +178,13 @@ class _Run:
     def _later(self, hours: float, action: Callable[[], None]) -> None:
         self._at(self.calendar.add_working_hours(self.clock.now, hours), action)
 
+    def _scans(self, actor: Actor, case: Case) -> list[files.FileRequest]:
+        """The digitised components' files, staged by the officer (or the portal) who sends them."""
+        if self.scan is None:
+            return []
+        return [files.FileRequest(files.stage(self.uow_factory(), actor=actor, incoming=self.scan,
+                                              clock=self.clock).id or 0, document) for document in case.digitised]
+
     def _deps(self) -> dict[str, Any]:
         return {"catalogue": self.catalogue, "calendar": self.calendar, "clock": self.clock}
 
@@ -213,19 +228,21 @@ class _Run:
         self._receive(case)
 
     def _receive(self, case: Case) -> None:
-        reception = Reception(procedure_code=case.procedure_code, application=case.application,
-                              reception=case.reception, channel=case.channel, digitised_documents=case.digitised,
-                              return_method=case.return_method)
         centre = self._actor(Role.RECEPTION.value, case.centre)
+        reception = Reception(procedure_code=case.procedure_code, application=case.application,
+                              reception=case.reception, channel=case.channel, files=self._scans(centre, case),
+                              return_method=case.return_method)
         self._received(case, dossiers.receive(self.uow_factory(), actor=centre, reception=reception,
                                               **self._deps())[0])
 
     def _submit(self, case: Case) -> None:
         """The portal hands the dossier in online; it waits in the centre's queue for the counter."""
+        portal = self._actor(Role.PORTAL.value, self._province)
         handing = Handing(case.centre, case.procedure_code, case.application, Channel.ONLINE,
                           [Component(f"Thành phần hồ sơ số {i + 1}", "electronic", 1, i) for i in case.digitised],
-                          reference=f"G22.{uuid.uuid4().hex[:12]}", return_method=case.return_method)  # as `key`
-        submission, _ = intake.submit(self.uow_factory(), actor=self._actor(Role.PORTAL.value, self._province),
+                          reference=f"G22.{uuid.uuid4().hex[:12]}", return_method=case.return_method,  # as `key`
+                          files=self._scans(portal, case))
+        submission, _ = intake.submit(self.uow_factory(), actor=portal,
                                       catalogue=self.catalogue, clock=self.clock, handing=handing)
         self.summary.submitted += 1
         assert submission.id is not None

@@ -47,6 +47,7 @@ def handlers(*, calendar: WorkingCalendar, catalogue: Catalogue) -> dict[JobKind
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4 minutes: a passing fault clears, a bug stops soon
 BATCH = 100  # jobs run before the loop looks at its stop event again
 PAUSE_AFTER_ERROR = 5.0  # seconds, at least, after the database could not be used
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -121,16 +122,21 @@ def _fail_apart(uow_factory: Callable[[], UnitOfWork], job: Job, error: Exceptio
 
 
 def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],
-                clock: Callable[[], datetime], interval_seconds: float, stop_event: threading.Event) -> int:
-    """Run due jobs until `stop_event` is set, sleeping `interval_seconds` whenever none is due.
+                clock: Callable[[], datetime], interval_seconds: float, stop_event: threading.Event,
+                housekeeping: Callable[[datetime], None] | None = None) -> int:
+    """Run due jobs until `stop_event` is set, sleeping `interval_seconds` whenever none is due, and
+    `housekeeping` (the file store's orphan collection) at start and then every HOUSEKEEPING_EVERY.
 
     A job in progress always finishes (or rolls back) before the loop stops. An error outside any
     job (the database is unreachable, the schema not migrated) is logged in one line and retried
     after PAUSE_AFTER_ERROR. Returns the number of jobs run.
     """
-    total = 0
+    total, kept_at = 0, None
     while not stop_event.is_set():
         try:
+            if housekeeping is not None and (kept_at is None or clock() - kept_at >= HOUSEKEEPING_EVERY):
+                kept_at = clock()
+                housekeeping(kept_at)  # every worker may run it: deleting an unreferenced blob twice is harmless
             ran = run_due(uow_factory, handlers=handlers, clock=clock)
         except Exception as error:
             pause = max(interval_seconds, PAUSE_AFTER_ERROR)

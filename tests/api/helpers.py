@@ -90,3 +90,32 @@ def drive_to_result(client: Any, code: str, competent: str = VY_DA) -> dict[str,
 def return_result(client: Any, headers: dict[str, str], code: str, collected_by: str = "Nguyễn Văn An") -> Any:
     return client.post(f"{API}/dossiers/{code}/return", json={"data": {"collected_by": collected_by}},
                        headers=headers)
+
+
+def scan_pdf(text: str = "scan") -> bytes:
+    """A small real PDF (one blank page; `text` in its metadata makes each one's bytes, and digest, its own)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def stage(client: Any, headers: dict[str, str], content: bytes, name: str = "scan.pdf") -> dict[str, Any]:
+    """Upload a file to attach it later (POST /files), asserting it was staged."""
+    import io
+
+    response = client.post(f"{API}/files", headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), name)})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def scans(client: Any, headers: dict[str, str], documents: list[int]) -> list[dict[str, int]]:
+    """A reception's `files`: one staged PDF for each of these document positions."""
+    return [{"file_id": stage(client, headers, scan_pdf(f"document {d}"))["id"], "document": d} for d in documents]

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.services import accounts, intake
 from engine.services.intake import Handing
-from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
+from tests.api.helpers import API, drive_to_result, local, received, return_result, scans, sign_in
 from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock, birth_application
 
 PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
@@ -21,7 +21,7 @@ PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
 def _two_dossiers(client: Any, clock: Clock) -> None:
     counter = sign_in(client, f"reception.{PHU_XUAN}")
     returned = received(client, counter, channel="online")
-    received(client, counter, digitised_documents=[0, 1])
+    received(client, counter, files=scans(client, counter, [0, 1]))
     drive_to_result(client, returned["code"])
     assert return_result(client, counter, returned["code"]).status_code == 200
     clock.now = local(2025, 7, 14, 18, 0)
@@ -38,7 +38,7 @@ def test_a_supervisor_reads_every_centre_ranked(client: Any, clock: Clock) -> No
     assert (first["id"], first["rank"]) == (PHU_XUAN, 1)
     figures = first["figures"]
     assert (figures["received"], figures["resolved"], figures["in_process_overdue"], figures["online"],
-            figures["digitised"], figures["electronic_results"]) == (2, 1, 1, 1, 2, 0)
+            figures["digitised"], figures["electronic_results"]) == (2, 1, 1, 1, 1, 0)
     assert figures["resolution_rate"] == 0.5 and figures["on_time_rate"] == 0.5
     assert body["centres"][1]["rank"] is None
     assert [g["id"] for g in body["competent_units"]] == [VY_DA]
@@ -51,7 +51,8 @@ def test_indicators_give_their_method(client: Any, clock: Clock) -> None:
     indicators = {i["id"]: i for i in response.get_json()["indicators"]}
     assert (indicators["2.1"]["numerator"], indicators["2.1"]["denominator"]) == (1, 2)
     assert indicators["3.3"]["value"] == 0.5 and indicators["3.3"]["full_marks_at"] == 0.5
-    assert indicators["4.2"]["value"] == 1.0  # one online, one with both required components scanned
+    # Only the one with both required components scanned: the online one came without files.
+    assert indicators["4.2"]["value"] == 0.5
     assert all(i["method"] for i in indicators.values())
 
 
@@ -157,9 +158,11 @@ def test_the_dashboard_of_an_officer_is_their_unit_and_refuses_another(client: A
     assert 'id="stats-data"' not in other.get_data(as_text=True)
 
 
-def test_a_digitised_document_outside_the_list_is_a_422(client: Any) -> None:
+def test_a_scan_for_a_document_outside_the_list_is_a_422(client: Any) -> None:
     counter = sign_in(client, f"reception.{PHU_XUAN}")
+    files = scans(client, counter, [1, 7])
     response = client.post(f"{API}/dossiers", headers=counter, json={
-        "procedure_code": "1.001193", "application": birth_application(VY_DA), "digitised_documents": [1, 7]})
+        "procedure_code": "1.001193", "application": birth_application(VY_DA), "files": files})
     assert response.status_code == 422
-    assert "/digitised_documents/1" in str(response.get_json())
+    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/files/1/document"]
+    assert client.get(f"{API}/dossiers", headers=counter).get_json()["total"] == 0

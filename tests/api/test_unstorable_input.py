@@ -119,7 +119,7 @@ def test_a_lone_surrogate_in_a_steps_data_is_a_400_and_the_step_stays_open(
 def test_an_integer_beyond_64_bits_is_a_400_and_nothing_is_received(
         client: Any, reception: dict[str, str], clock: Clock, number: str, where: str) -> None:
     body = json.dumps(_birth(child__birth_order=12345) if where == "application" else
-                      {**_birth(), "digitised_documents": [12345]})
+                      {**_birth(), "documents_brought": [12345]})
 
     response = _post_json(client, f"{API}/dossiers", None, reception, raw=body.replace("12345", number).encode())
 
@@ -128,13 +128,12 @@ def test_an_integer_beyond_64_bits_is_a_400_and_nothing_is_received(
 
 
 def test_the_largest_64_bit_integers_pass_the_boundary(client: Any, reception: dict[str, str]) -> None:
-    body = json.dumps({**_birth(), "digitised_documents": [2**64 - 1, -(2**63)]})
+    body = json.dumps({**_birth(), "files": [{"file_id": 2**64 - 1, "document": -(2**63)}]})
 
     response = _post_json(client, f"{API}/dossiers", None, reception, raw=body.encode())
 
-    assert response.status_code == 422  # not positions in the document list: the service says so
-    assert {e["pointer"] for e in response.get_json()["errors"]} == {"/digitised_documents/0",
-                                                                     "/digitised_documents/1"}
+    assert response.status_code == 422  # not a file id nor a position in the document list
+    assert {e["pointer"] for e in response.get_json()["errors"]} == {"/files/0/file_id", "/files/0/document"}
 
 
 @pytest.mark.parametrize("path", [

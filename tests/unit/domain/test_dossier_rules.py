@@ -123,7 +123,7 @@ def test_finished_at_stays_at_the_first_end_state_when_the_result_is_returned_la
     assert (d.finished_at, d.result_ready_at, d.returned_at) == (T0, T0, NEXT_DAY)
     assert event(d, EventKind.STATUS_CHANGED) == {"status": "returned", "previous": "result_ready",
                                                   "action": "return", "method": "counter",
-                                                  "finished_at": T0.isoformat()}
+                                                  "electronic_result": False, "finished_at": T0.isoformat()}
 
 
 @pytest.mark.parametrize(("method", "recorded"), [(ReturnMethod.POST, "post"), (None, None)])

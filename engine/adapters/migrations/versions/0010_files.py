@@ -52,10 +52,14 @@ def upgrade() -> None:
     op.execute("UPDATE dossiers SET components = '[]'")  # dossiers received before recorded none
     with op.batch_alter_table('dossiers') as batch:
         batch.alter_column('components', existing_type=sa.JSON(), nullable=False)
+        batch.add_column(sa.Column('result_file_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key('fk_dossiers_result_file', 'files', ['result_file_id'], ['id'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('dossiers') as batch:
+        batch.drop_constraint('fk_dossiers_result_file', type_='foreignkey')
+        batch.drop_column('result_file_id')
         batch.drop_column('components')
     with op.batch_alter_table('tasks') as batch:
         batch.drop_column('data')
