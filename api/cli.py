@@ -176,12 +176,11 @@ def _more(listed: int, found: int) -> None:
         click.echo(f"... and {found - listed} more")
 
 
-def _collect(w: Any, now: datetime) -> tuple[int, int]:
+def _collect(w: Any, now: datetime) -> None:
     staged, blobs = files.collect_orphans(w.uow(), w.store, now=now)
     if staged or blobs:
         logging.getLogger(__name__).info("file store: %s staged uploads never attached and %s unreferenced blobs "
                                          "removed", staged, blobs)
-    return staged, blobs
 
 
 @click.command("collect-files")
@@ -189,7 +188,7 @@ def _collect(w: Any, now: datetime) -> tuple[int, int]:
 def collect_files() -> None:
     """Remove uploads never attached (after a day) and blobs no row references (after an hour); the worker
     does this every hour."""
-    staged, blobs = _collect(wiring(), wiring().clock())
+    staged, blobs = files.collect_orphans(wiring().uow(), wiring().store, now=wiring().clock())
     click.echo(f"{_count(staged, 'staged upload')} and {_count(blobs, 'unreferenced blob')} removed")
 
 

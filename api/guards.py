@@ -18,9 +18,18 @@ from api.errors import problem
 from engine.domain import json_codec
 
 _FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 
 
 def _refuse_unstorable_input() -> Response | None:
+    if request.mimetype == _MULTIPART:
+        # Files are binary (a JPEG holds NUL bytes) and are checked by their content where they are received
+        # (engine/adapters/file_content.py); the form's text fields are checked here like any other text.
+        texts = [value for values in request.form.listvalues() for value in values]
+        if "\x00" in request.full_path or any("\x00" in text for text in texts):
+            return problem(400, "Bad Request", "NUL characters are not accepted in any part of a request")
+        detail = _not_utf8(b"")
+        return problem(400, "Bad Request", detail) if detail else None
     raw = request.get_data(cache=True)
     if "\x00" in request.full_path or b"\x00" in raw or b"\\u0000" in raw:
         return problem(400, "Bad Request", "NUL characters are not accepted in any part of a request")

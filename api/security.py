@@ -37,7 +37,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 PUBLIC_ENDPOINTS = ("public.look_up", "public.look_up_submission", "public.rate", "track_pages.rate",
-                    "files.citizen_result", "files.verify")
+                    "files.citizen_result", "files.verify", "track_pages.verify")
 SIGN_IN_ENDPOINTS = ("auth.create_token", "session_pages.login")
 SHARED_STORAGE_TIMEOUT = 1
 """Seconds a request waits for the shared storage before counting in its own process instead."""

@@ -1,13 +1,21 @@
 """The counter: find a procedure, fill its application from the JSON Schema, tick the documents the
-applicant brought, choose where and how the result is returned, then decide on the one screen: accept
-(receive and print the receipt; every required document must be ticked), guide to complete (Mẫu 02) or
-refuse reception (Mẫu 03). Guiding and refusing record a submission decided at once (engine/services/
-intake.py) and show its page with the slip; nothing is received, no code is taken."""
+applicant brought, say in which form each came and attach its scans, choose where and how the result is
+returned, then decide on the one screen: accept (receive and print the receipt; every required document must
+be ticked), guide to complete (Mẫu 02) or refuse reception (Mẫu 03). Guiding and refusing record a submission
+decided at once (engine/services/intake.py) and show its page with the slip; nothing is received, no code is
+taken, and the files chosen are ignored.
+
+Accepting first receives every file chosen (checked by its content, engine/services/files.py) and stages it
+as the officer's; a refused file is shown beside its document and nothing is received. Files staged for a
+form sent back with other errors travel with it (hidden fields, checked again by the engine: only the same
+officer's staged files are attached), so the officer does not choose them again.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,19 +23,32 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from api.pages import schema_form
 from api.pages.i18n import t
 from api.pages.intake_pages import Decision, default_items, missing_names, reception_schema
-from api.pages.web import actor, field_errors, for_role, latest_procedures, officer_page, remember_unit_names
+from api.pages.web import (
+    accepts_uploads,
+    actor,
+    field_errors,
+    file_parts,
+    for_role,
+    latest_procedures,
+    officer_page,
+    remember_unit_names,
+)
 from api.wiring import wiring
 from engine.domain.actor import Role
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
+from engine.domain.files import MAX_FILES_PER_DOCUMENT, ComponentForm
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.submission import components_of
-from engine.services import directory, dossiers, intake
+from engine.services import directory, dossiers, files, intake
 from engine.services.directory import CounterForm
 from engine.services.dossiers import Reception
+from engine.services.files import FileRequest
 from engine.services.intake import Handing, ReferenceReusedError
 
 bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
+accepts_uploads(bp, {"receive": 2 * MAX_FILES_PER_DOCUMENT})
+KEPT = re.compile(r"(\d{1,2}):(\d{1,10}):(.*)", re.S)
 
 
 @bp.get("")
@@ -57,17 +78,20 @@ def receive(code: str) -> Any:
     sent = _Sent.read(procedure)
     if sent.decision.decision != "accept":
         return _decide(code, procedure, sent)
+    kept = list(sent.kept)
     try:
-        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent),
+        kept += _staged_uploads(procedure)
+        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent, kept),
                                       catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
     except IdempotencyKeyReusedError as error:
         # The form was sent before and changed since (back button, edit): the officer decides whether this is
         # a new dossier; sending the form again, with a new key, receives it as one.
         flash(f"{t('counter.resent')} {error.dossier_code}.", "error")
-        return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent), 422
+        return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent, kept), 422
     except ValidationFailedError as error:
         flash(t("counter.fix"), "error")
-        return _again(procedure, request.form, field_errors(error), sent), 422
+        errors, kept = _file_errors(field_errors(error), kept)
+        return _again(procedure, request.form, errors, sent, kept), 422
     return redirect(url_for("dossier_pages.show", code=dossier.code, received=1))
 
 
@@ -92,36 +116,97 @@ def _decide(code: str, procedure: ProcedureVersion, sent: _Sent) -> Any:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A file the officer uploaded for a document and that is staged, waiting for the reception."""
+
+    document: int
+    file_id: int
+    filename: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.document}:{self.file_id}:{self.filename}"
+
+
+@dataclass(frozen=True)
 class _Sent:
-    """The counter form as sent: the application read by its JSON Schema, the documents ticked and scanned,
-    and the decision (which button, the reasons, the guidance's items)."""
+    """The counter form as sent: the application read by its JSON Schema, the documents ticked, the form each
+    was brought in, the files staged by an earlier sending of the form, and the decision (which button, the
+    reasons, the guidance's items)."""
 
     application: dict[str, Any]
     ticked: set[int]
-    scanned: set[int]
+    forms: dict[int, str]
     decision: Decision
+    kept: list[Kept] = field(default_factory=list)
 
     @classmethod
     def read(cls, procedure: ProcedureVersion) -> _Sent:
         form = request.form
         decision = Decision.read(procedure, form)
+        documents = procedure.manifest["documents"]
+        forms = {i: form.get(f"form/{i}", "")[:20] or str(d.get("form", "original")) for i, d in enumerate(documents)}
+        kept = [Kept(int(m.group(1)), int(m.group(2)), m.group(3)[:200])
+                for m in (KEPT.fullmatch(raw) for raw in form.getlist("staged")) if m]
         return cls(schema_form.read_form(procedure.forms[procedure.application_form], "/application", form),
-                   decision.ticked, {int(i) for i in form.getlist("digitised") if i.isdigit()}, decision)
+                   decision.ticked, forms, decision, kept)
+
+    def forms_brought(self, procedure: ProcedureVersion) -> dict[int, str]:
+        """The forms that differ from the procedure's list (the engine takes the list's for the others)."""
+        documents = procedure.manifest["documents"]
+        return {i: form for i, form in self.forms.items() if form != documents[i].get("form", "original")}
 
 
-def _reception(code: str, procedure: ProcedureVersion, sent: _Sent) -> Reception:
+def _staged_uploads(procedure: ProcedureVersion) -> list[Kept]:
+    """Every file chosen, per document, received (checked by its content, into the store) and staged as the
+    officer's. A refused file is a field error at `/files/<document>`; then none is staged."""
+    w = wiring()
+    limit = w.settings.max_upload_bytes
+    incoming, errors = [], []
+    for document in range(len(procedure.manifest["documents"])):
+        for part in file_parts(f"files/{document}"):
+            try:
+                with files.receiving(w.store, part.stream, part.filename, limit=limit,
+                                     pointer=f"/files/{document}") as received:
+                    incoming.append((document, received))
+            except ValidationFailedError as error:  # too large (413) or not a clean PDF, JPEG or PNG (415)
+                errors += error.errors
+    if errors:
+        raise ValidationFailedError("some files were refused", errors)
+    staged = [(document, files.stage(w.uow(), actor=actor(), incoming=received, clock=w.clock))
+              for document, received in incoming]
+    return [Kept(document, stored.id, stored.filename) for document, stored in staged if stored.id is not None]
+
+
+def _file_errors(errors: dict[str, str], kept: list[Kept]) -> tuple[dict[str, str], list[Kept]]:
+    """The engine names a staged file by its place in the reception's list (`/files/3/file_id`): shown beside
+    its document, and dropped from the form (it cannot be attached)."""
+    shown, refused = {}, set()
+    for pointer, text in errors.items():
+        found = re.fullmatch(r"/files/(\d+)/(?:file_id|document)", pointer)
+        if found and int(found.group(1)) < len(kept):
+            refused.add(int(found.group(1)))
+            shown[f"/files/{kept[int(found.group(1))].document}"] = text
+        else:
+            shown[pointer] = text
+    return shown, [k for n, k in enumerate(kept) if n not in refused]
+
+
+def _reception(code: str, procedure: ProcedureVersion, sent: _Sent, kept: list[Kept]) -> Reception:
     form = request.form
     return Reception(
         procedure_code=code, application=sent.application, return_unit_id=form.get("return_unit_id") or None,
         return_method=_return_method(form.get("return_method") or ReturnMethod.COUNTER.value),
         idempotency_key=form.get("idempotency_key") or None, reception=sent.decision.reception,
-        documents_brought=sorted(sent.ticked), digitised_documents=sorted(sent.scanned))
+        documents_brought=sorted(sent.ticked), files=[FileRequest(k.file_id, k.document) for k in kept],
+        forms_brought=sent.forms_brought(procedure))
 
 
-def _again(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], sent: _Sent) -> str:
+def _again(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], sent: _Sent,
+           kept: list[Kept] | None = None) -> str:
     """The form once more, as sent, with what was wrong: only now are the centres read."""
     centres = directory.centres_near(wiring().uow(), actor().unit_id)
-    return _form(CounterForm(procedure, centres), submitted, errors, sent)
+    return _form(CounterForm(procedure, centres), submitted, errors, sent, kept or [])
 
 
 def _return_method(raw: str) -> ReturnMethod:
@@ -132,8 +217,10 @@ def _return_method(raw: str) -> ReturnMethod:
                                                                          "enum")]) from None
 
 
-def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sent | None = None) -> str:
+def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sent | None = None,
+          kept: list[Kept] | None = None) -> str:
     procedure = found.procedure
+    documents = procedure.manifest["documents"]
     remember_unit_names(found.centres)  # the officer's own among them, for the layout
     ticked = sent.ticked if sent else set()
     return render_template(
@@ -142,10 +229,13 @@ def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sen
                                           sent.application if sent else None, errors),
         reception=schema_form.fields_of(reception_schema(procedure, shown=True), "/reception",
                                         sent.decision.reception if sent else None, errors),
-        documents=procedure.manifest["documents"], ticked=ticked, missing=missing_names(procedure, ticked),
+        documents=documents, ticked=ticked, missing=missing_names(procedure, ticked),
+        brought=sent.forms if sent else {i: d.get("form", "original") for i, d in enumerate(documents)},
+        kept={i: [k for k in kept or [] if k.document == i] for i in range(len(documents))},
+        component_forms=list(ComponentForm),
         reasons=sent.decision.reasons if sent else "",
         items=(sent.decision.items_text.strip() if sent else "") or default_items(procedure, ticked),
-        scanned=sent.scanned if sent else set(), centres=found.centres,
+        centres=found.centres,
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)

@@ -1,6 +1,7 @@
 """The acceptance decision (issue 19): the centre's intake queue of submissions, longest waiting first; a
 submission's page with the application, the components handed in, the document checklist and the three
-decisions on one screen (accept, guide to complete, refuse reception); and the slips of a submission.
+decisions on one screen (accept, guide to complete, refuse reception); the files handed in with it, opened
+by the centre's counter officers (engine/services/submission_files.py); and the slips of a submission.
 
 The counter's page (counter_pages.py) offers the same decisions on a dossier handed in in person and reads
 its checklist and guidance with the helpers here. The rules (what may be accepted, guided, refused) are the
@@ -20,14 +21,16 @@ from werkzeug.datastructures import MultiDict
 from api.pages import schema_form
 from api.pages.i18n import localized, t
 from api.pages.web import actor, explain, field_errors, for_role, latest_procedures, officer_page, remember_unit_names
+from api.views.files import file_response
 from api.views.slips import SUBMISSION_ID, submission_slip
 from api.wiring import wiring
 from engine.domain.actor import Role
-from engine.domain.errors import DomainError, ValidationFailedError
+from engine.domain.errors import DomainError, ForbiddenError, ValidationFailedError
+from engine.domain.files import StoredFile
 from engine.domain.notice import MissingItem
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.submission import IntakeStage, Submission, document_name, missing_documents
-from engine.services import directory, intake
+from engine.services import directory, intake, submission_files
 from engine.services.intake import Acceptance
 
 bp = Blueprint("intake_pages", __name__, url_prefix="/intake")
@@ -99,6 +102,24 @@ def decide(submission_id: int) -> Any:
 def slip(submission_id: int, kind: str) -> Any:
     """Mẫu 02 (`guidance`) or Mẫu 03 (`refusal`) of the submission, as the API prints it (`?format=pdf`)."""
     return submission_slip(submission_id, kind, "pdf" if request.args.get("format") == "pdf" else "html")
+
+
+@bp.get(f"/{SUBMISSION_ID}/files/<int(max=2147483647):file_id>")
+@officer_page
+def open_file(submission_id: int, file_id: int) -> Any:
+    """A file handed in with the submission, inline with the type its content was checked to be."""
+    w = wiring()
+    stored, stream = submission_files.open_file(w.uow(), w.store, actor=actor(), submission_id=submission_id,
+                                                file_id=file_id)
+    return file_response(stored, stream)
+
+
+def _files(submission_id: int) -> list[StoredFile] | None:
+    """The submission's files, for the counter officers of its centre; None for anyone else (not shown)."""
+    try:
+        return submission_files.of_submission(wiring().uow(), actor=actor(), submission_id=submission_id)
+    except ForbiddenError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -190,4 +211,5 @@ def _page(submission_id: int, sent: Decision | None = None, errors: dict[str, st
         return_unit_id=request.form.get("return_unit_id") or submission.centre_id,
         reasons=sent.reasons if sent else "",
         items=(sent.items_text.strip() if sent else "") or default_items(procedure, ticked),
-        waited=waited(since(submission), w.clock()), idempotency_key=uuid.uuid4().hex)
+        waited=waited(since(submission), w.clock()), idempotency_key=uuid.uuid4().hex,
+        files=_files(submission_id))

@@ -4,7 +4,11 @@ locked after too many wrong secrets says so, with how long to wait.
 
 Before reception there is no receipt: an online submission is looked up by the portal's reference (the
 `code` field sent without a secret), and its stage is said in plain words: waiting for the centre's check,
-guided to complete (with the items to bring), refused reception, or received with its dossier code."""
+guided to complete (with the items to bring), refused reception, or received with its dossier code.
+
+Once the tax step has recorded it, the financial-obligation notice shows its number, amounts, total and
+deadline; once returned, a signed electronic result is downloaded here. `/verify` checks anyone's copy of a
+signed result: whether it is intact, signed by a trusted unit's key, by which unit and when."""
 
 from __future__ import annotations
 
@@ -14,16 +18,17 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.pages.i18n import t
-from api.pages.web import latest_procedures
+from api.pages.web import accepts_uploads, file_parts, latest_procedures
 from api.wiring import wiring
 from engine.domain.dossier_code import grouped_secret, typed_secret
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from engine.domain.lookup_lock import LookupLockedError
 from engine.domain.rating import SatisfactionLevel
 from engine.domain.submission import MAX_REFERENCE
-from engine.services import public, ratings
+from engine.services import public, ratings, results
 
 bp = Blueprint("track_pages", __name__)
+accepts_uploads(bp, {"verify": 1})
 
 MAX_CODE = MAX_REFERENCE  # a dossier code, or a submission's reference (the longer)
 
@@ -74,6 +79,25 @@ def rate() -> Any:
     except LookupLockedError:
         pass  # nothing recorded; the look-up it goes back to says the code is locked, and for how long
     return redirect(url_for("track_pages.track", code=code, secret=secret))
+
+
+@bp.get("/verify")
+def verify_form() -> Any:
+    return render_template("pages/verify.html", check=None, filename=None, error=None)
+
+
+@bp.post("/verify")
+def verify() -> Any:
+    """The signature check of a signed PDF (rate-limited as the look-up is): valid, altered, or not trusted."""
+    w = wiring()
+    limit = min(w.settings.max_upload_bytes, results.MAX_VERIFY_BYTES)
+    chosen = file_parts("file")
+    content = chosen[0].stream.read(limit + 1) if chosen else b""
+    error = "verify.missing" if not content else "verify.too_large" if len(content) > limit else None
+    check = results.verify(w.signer, content) if error is None else None
+    page = render_template("pages/verify.html", check=check, error=error,
+                           filename=chosen[0].filename[:200] if chosen else None)
+    return page, 422 if error else 200
 
 
 def _minutes(locked: LookupLockedError | None) -> int | None:

@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from marshmallow import Schema
 from marshmallow import ValidationError as EnvelopeError
 
@@ -34,6 +34,30 @@ from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
 from engine.domain.unit import Unit
 from engine.services import directory
+
+MULTIPART_OVERHEAD = 64 * 1024
+MAX_UPLOAD_BODY = 100 * 1024 * 1024
+"""The most one page's POST may carry, whatever the number of files (each is also held to the file limit)."""
+
+
+def accepts_uploads(bp: Blueprint, views: dict[str, int]) -> None:
+    """Let POSTs to `views` (name → how many files they may carry at most) send files: the app's small body
+    limit is raised to that many uploads at the configured size (at most MAX_UPLOAD_BODY). It has to happen
+    before anything reads the body, which the request guards and the CSRF check do, so it runs as the
+    blueprint's URL value preprocessor: Flask calls those before any `before_request` function."""
+    limits = {f"{bp.name}.{view}": count for view, count in views.items()}
+
+    @bp.url_value_preprocessor
+    def _raise_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+        if request.method == "POST" and endpoint in limits:
+            per_file = wiring().settings.max_upload_bytes
+            body = max(per_file, min(per_file * limits[endpoint], MAX_UPLOAD_BODY))
+            request.max_content_length = body + MULTIPART_OVERHEAD
+
+
+def file_parts(field: str) -> list[Any]:
+    """The files sent in a form's file input (a browser sends an empty part when none was chosen)."""
+    return [part for part in request.files.getlist(field) if part.filename]
 
 
 def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -51,6 +51,21 @@ class RatingReadSchema(Schema):
                  "label": rating.criteria[c].label_vi} for c in Criterion if c in rating.criteria]
 
 
+class NoticeAmountSchema(Schema):
+    title = fields.String(attribute="title_vi")
+    title_en = fields.String()
+    amount_vnd = fields.Integer(attribute="value")
+
+
+class FinancialNoticeSchema(Schema):
+    """The financial-obligation notice: only the fields the procedure's manifest names."""
+
+    number = fields.String(allow_none=True)
+    amounts = fields.List(fields.Nested(NoticeAmountSchema))
+    total_vnd = fields.Integer()
+    deadline = fields.Date(allow_none=True)
+
+
 class PublicDossierSchema(Schema):
     code = fields.String()
     procedure_code = fields.String()
@@ -63,6 +78,10 @@ class PublicDossierSchema(Schema):
     timeline = fields.List(fields.Nested(StageReadSchema))
     can_rate = fields.Boolean(metadata={"description": "returned and not rated yet"})
     rating = fields.Function(lambda d: _level(d.rating), metadata={"description": "{level, label} or null"})
+    financial_notice = fields.Nested(FinancialNoticeSchema, allow_none=True, metadata={
+        "description": "the notice to pay by, once recorded (number, amounts, total, deadline); null otherwise"})
+    has_result = fields.Boolean(metadata={
+        "description": "a signed electronic result exists: GET …/result with the secret once returned"})
 
 
 class PublicGuidanceSchema(Schema):

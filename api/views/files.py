@@ -32,13 +32,13 @@ MULTIPART_OVERHEAD = 64 * 1024
 UPLOADS = ("files.stage", "files.attach", "files.issue_result", "files.verify")
 
 
-@blp.before_request
-def _upload_limit() -> None:
-    """Uploads have their own size limit (files are larger than JSON), set before anything parses the body:
-    `attach`'s form fields are read (and the body with them) before the view runs."""
-    if request.endpoint in UPLOADS:
+@blp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Uploads have their own size limit (files are larger than JSON), set before anything parses the body
+    (the request guards read the form's text fields): Flask runs URL preprocessors before any before_request."""
+    if request.method == "POST" and endpoint in UPLOADS:
         limit = wiring().settings.max_upload_bytes
-        if request.endpoint == "files.verify":
+        if endpoint == "files.verify":
             limit = min(limit, results.MAX_VERIFY_BYTES)
         request.max_content_length = limit + MULTIPART_OVERHEAD
 

@@ -55,8 +55,18 @@ def recorded_fields(form: dict[str, Any] | None, data: dict[str, Any] | None) ->
             out += [RecordedField(f"{vi} – {f.title_vi}", f"{en} – {f.title_en}", f.value)
                     for f in recorded_fields(schema, value)]
         elif value not in (None, "", []):
-            out.append(RecordedField(vi, en, value))
+            out.append(RecordedField(vi, en, _titled(schema, value)))
     return out
+
+
+def _titled(schema: dict[str, Any], value: Any) -> Any:
+    """A choice by the title the form gives it (`x-enum-titles`), booleans in words."""
+    choices, titles = schema.get("enum", []), schema.get("x-enum-titles", [])
+    if value in choices and len(titles) == len(choices):
+        return titles[choices.index(value)]
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    return value
 
 
 def outputs(tasks: list[Task], forms: dict[str, dict[str, Any]]) -> list[StepOutput]:

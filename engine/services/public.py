@@ -1,6 +1,8 @@
 """The citizen's look-up by dossier code and the secret printed on the receipt, and the check both the
-look-up and the rating make. Returns the procedure, status, times, a timeline of stages and the rating's
-level; never a name, ID number, phone, address or the rating's comment.
+look-up and the rating make. Returns the procedure, status, times, a timeline of stages, the rating's
+level, the financial-obligation notice (its number, amounts, total and deadline: only the fields the
+procedure's manifest names) and whether a signed electronic result exists; never a name, ID number, phone,
+address, the rating's comment, nor any file of the dossier's components.
 
 Before reception there is no code yet: a submission is looked up by the portal's reference
 (`look_up_submission`), with as little: where it waits, what the counter decided, what to bring.
@@ -22,6 +24,7 @@ from engine.domain.lookup_lock import check_not_locked
 from engine.domain.ports import UnitOfWork
 from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
+from engine.domain.step_outputs import FinancialNotice, financial_notice
 from engine.domain.submission import MAX_REFERENCE, IntakeStage
 from engine.services.catalogue import Catalogue
 
@@ -47,6 +50,10 @@ class PublicDossier:
     can_rate: bool
     rating: SatisfactionLevel | None
     """Only the level: the comment may name people."""
+    financial_notice: FinancialNotice | None = None
+    """The notice the citizen pays by, once the step that records it is completed."""
+    has_result: bool = False
+    """A signed electronic result was issued (downloaded with the code and secret once returned)."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,12 @@ def look_up(uow: UnitOfWork, *, catalogue: Catalogue, code: str, secret: str,
 
         timeline = _timeline(uow.history.of_dossier(dossier.id), unit_name)
         rating = uow.ratings.get_for_dossier(dossier.id)
+        # Only procedures with a notice read the steps (the manifest names the step and its fields).
+        notice = (financial_notice(procedure.manifest, uow.tasks.of_dossier(dossier.id), procedure.forms)
+                  if procedure.manifest.get("financial_notice") else None)
         return PublicDossier(dossier.code, procedure.code, procedure.name_vi, dossier.status, dossier.received_at,
                              dossier.due_at, dossier.returned_at, timeline, can_rate(dossier.status, rating),
-                             rating.level if rating else None)
+                             rating.level if rating else None, notice, dossier.result_file_id is not None)
 
 
 def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str) -> PublicSubmission:
@@ -149,6 +159,7 @@ def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str)
 _LABELS = {
     EventKind.RECEIVED: "Tiếp nhận hồ sơ",
     EventKind.SUPPLEMENTED: "Đã nhận thành phần hồ sơ bổ sung, tiếp tục giải quyết",
+    EventKind.RESULT_ISSUED: "Cấp kết quả điện tử có ký số",
 }
 # Labels that depend on the event's reason or notice kind (never on its text, which may name people).
 _BY_DETAIL = {
@@ -165,7 +176,8 @@ _BY_DETAIL = {
     (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và hẹn lại ngày trả kết quả",
 }
 # Internal bookkeeping the citizen's timeline leaves out.
-_HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED}
+_HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED,
+           EventKind.FILE_ATTACHED}
 
 
 # A dossier that waited in the intake queue: how it was handed in, and the guidance before reception.
