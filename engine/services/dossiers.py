@@ -70,7 +70,9 @@ class Reception:
                    and not (f.name in ("files", "forms_brought") and not getattr(self, f.name))}
         if self.forms_brought:
             content["forms_brought"] = {str(k): v for k, v in self.forms_brought.items()}
-        if not self.files:  # as it digested when the counter ticked scanned documents, so earlier keys still match
+        if self.files:  # by content: a form sent again uploads the same scans again, as new staged files
+            content["files"] = sorted((r.content or str(r.file_id), r.document) for r in self.files)
+        else:  # as it digested when the counter ticked scanned documents, so earlier keys still match
             content["digitised_documents"] = []
         return hashlib.sha256(json_codec.canonical(content)).hexdigest()
 
@@ -102,6 +104,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
     now = clock()
     with uow:
         centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
+        reception = replace(reception, files=files.with_contents(uow, reception.files))
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         procedure = catalogue.latest(uow.procedures, reception.procedure_code)

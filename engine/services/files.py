@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -56,6 +56,8 @@ class FileRequest:
 
     file_id: int
     document: int
+    content: str | None = None
+    """The staged file's digest, once read: a resent request is recognised by its files' content."""
 
 
 @contextmanager
@@ -106,6 +108,12 @@ def adopt(uow: UnitOfWork, actor: Actor, requests: list[FileRequest], documents:
     return adopted
 
 
+def with_contents(uow: UnitOfWork, requests: list[FileRequest]) -> list[FileRequest]:
+    """The requests with their files' digests filled in (a request's idempotency digest uses them)."""
+    return [replace(r, content=stored.blob.digest if (stored := uow.files.get(r.file_id)) else None)
+            for r in requests]
+
+
 def attach_adopted(uow: UnitOfWork, dossier: Dossier, files: list[StoredFile], now: datetime) -> None:
     """Attach files adopted for a dossier (its reception, or its submission's files once accepted)."""
     assert dossier.id is not None
@@ -122,9 +130,7 @@ def attach(uow: UnitOfWork, store: FileStore, *, actor: Actor, clock: Callable[[
     now = clock()
     with uow:
         dossier = _actable(uow, actor, code)
-        if dossier.status in PROCESSING_ENDS or dossier.status == DossierStatus.RETURNED:
-            raise ConflictError(f"dossier {code} is {dossier.status.value}: its files are closed",
-                                status=dossier.status.value)
+        _check_open(dossier)
         documents = _documents(uow, dossier)
         if not 0 <= document < len(documents):
             raise ValidationFailedError("no such component", [FieldError(
@@ -185,6 +191,7 @@ def reuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code:
     now = clock()
     with uow:
         dossier = _actable(uow, actor, code)
+        _check_open(dossier)
         documents = _documents(uow, dossier)
         if not 0 <= document < len(documents):
             raise ValidationFailedError("no such component", [FieldError(
@@ -194,6 +201,8 @@ def reuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code:
         if result is None or not result.is_result or subject is None or result.subject_id != subject:
             raise NotFoundError(f"the applicant of dossier {code} holds no result {result_id}")
         assert dossier.id is not None
+        _check_counts([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document", [],
+                      strict=True)
         stored = StoredFile(result.blob, result.filename, actor.user_id, now, actor.unit_id, FileSource.REUSED,
                             reused_from=result.id)
         stored.attach_to_dossier(dossier.id, document, now)
@@ -265,6 +274,13 @@ def _viewable(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) -
 def _actable(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     """The dossier locked, if the actor is an officer of a unit involved in it."""
     return _viewable(uow, actor, code, lock=True)
+
+
+def _check_open(dossier: Dossier) -> None:
+    """Files are added while the dossier is in process: not once it is returned or has ended (409)."""
+    if dossier.status in PROCESSING_ENDS or dossier.status == DossierStatus.RETURNED:
+        raise ConflictError(f"dossier {dossier.code} is {dossier.status.value}: its files are closed",
+                            status=dossier.status.value)
 
 
 def _check_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: str) -> None:

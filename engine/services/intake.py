@@ -14,7 +14,7 @@ answers the first submission; with other content it is a 409 and nothing changes
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,7 +70,9 @@ class Handing:
     def content(self) -> dict[str, Any]:
         return {"centre_id": self.centre_id, "procedure_code": self.procedure_code, "application": self.application,
                 "channel": self.channel.value, "components": [c.to_json() for c in self.components],
-                **({"files": [[f.file_id, f.document] for f in self.files]} if self.files else {}),
+                # by content: a portal resending the submission uploads its files again, as new staged files
+                **({"files": sorted([f.content or str(f.file_id), f.document] for f in self.files)}
+                   if self.files else {}),
                 "submitted_at": self.submitted_at.astimezone(UTC).isoformat() if self.submitted_at else None,
                 "return_method": self.return_method.value}
 
@@ -111,6 +113,7 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
         centre = _centre(uow, handing.centre_id)
         if routing.province_of(centre) != actor.unit_id:
             raise ForbiddenError(f"centre {centre.id} is not in your province {actor.unit_id}")
+        handing = replace(handing, files=files.with_contents(uow, handing.files))
         digest = submission_digest(handing.content())
         if earlier := _earlier(uow, reference, digest):
             return earlier, False
