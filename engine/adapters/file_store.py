@@ -85,9 +85,16 @@ class LocalFileStore:
     def exists(self, digest: str) -> bool:
         return self.path(digest).is_file()
 
-    def delete(self, digest: str) -> None:
+    def delete(self, digest: str, *, written_before: datetime | None = None) -> bool:
         # Directories stay: removing an emptied one could race a put that has just created it.
-        self.path(digest).unlink(missing_ok=True)
+        path = self.path(digest)
+        try:
+            if written_before is not None and datetime.fromtimestamp(path.stat().st_mtime, UTC) >= written_before:
+                return False  # put again since it was listed: a command is about to reference it
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def listing(self) -> Iterator[tuple[str, datetime]]:
         for first in _subdirectories(self.root):
@@ -196,10 +203,19 @@ class S3FileStore:
     def exists(self, digest: str) -> bool:
         return self._head(self.key(digest))
 
-    def delete(self, digest: str) -> None:
+    def delete(self, digest: str, *, written_before: datetime | None = None) -> bool:
         key = self.key(digest)
+        if written_before is not None:
+            try:
+                with self._errors("look up", key):
+                    written = self.client.head_object(Bucket=self.bucket, Key=key)["LastModified"]
+            except FileNotFoundError:
+                return False
+            if written >= written_before:
+                return False  # put again since it was listed: a command is about to reference it
         with self._errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
     def listing(self) -> Iterator[tuple[str, datetime]]:
         paginator = self.client.get_paginator("list_objects_v2")

@@ -60,13 +60,16 @@ class FileRepository:
         return set(self._s.scalars(select(FileRecord.digest).where(FileRecord.digest.in_(list(digests))).distinct()))
 
     def delete_staged(self, before: datetime, limit: int) -> int:
-        staged = (select(FileRecord.id).where(FileRecord.dossier_id.is_(None), FileRecord.submission_id.is_(None),
-                                              FileRecord.uploaded_at < before).limit(limit))
-        ids = list(self._s.scalars(staged))
-        if ids:
-            self._s.execute(delete(FileRecord).where(FileRecord.id.in_(ids)).execution_options(
-                synchronize_session=False))
-        return len(ids)
+        still_staged = (FileRecord.dossier_id.is_(None), FileRecord.submission_id.is_(None),
+                        FileRecord.uploaded_at < before)
+        ids = list(self._s.scalars(select(FileRecord.id).where(*still_staged).limit(limit)))
+        if not ids:
+            return 0
+        # The conditions again in the DELETE: a command may have attached one of these files (its row locked)
+        # since they were read; the DELETE waits for it and must then leave the attached row alone.
+        result = self._s.execute(delete(FileRecord).where(FileRecord.id.in_(ids), *still_staged)
+                                 .execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def bytes_of_dossier(self, dossier_id: int) -> int:
         return int(self._s.scalar(select(func.coalesce(func.sum(FileRecord.size), 0))

@@ -24,6 +24,7 @@ signing): `DemoKeys` makes a local CA and unit keys on first use, `KeyFileKeys` 
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import importlib
 import os
@@ -32,12 +33,13 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 from urllib.parse import parse_qsl
 
 from asn1crypto import keys as asn1_keys
@@ -76,6 +78,7 @@ _UNIT_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
 _CN_MAX = 64
 """RFC 5280's upper bound on a common name; longer unit names are cut in demo certificates."""
 
+T = TypeVar("T")
 AnyCertificate: TypeAlias = "x509.Certificate | asn1_x509.Certificate"
 
 
@@ -142,7 +145,7 @@ class PadesSigner:
         with self.keys.signer(unit_id, unit_name) as signer:
             _check_in_force(signer, unit_id)
             writer = IncrementalPdfFileWriter(BytesIO(pdf))
-            output = PdfSigner(metadata, signer=signer).sign_pdf(writer)
+            output = _outside_event_loop(lambda: PdfSigner(metadata, signer=signer).sign_pdf(writer))
         return bytes(output.getvalue())
 
     def verify(self, pdf: bytes) -> SignatureCheck:
@@ -154,8 +157,8 @@ class PadesSigner:
                                   problems=("the file cannot be read as a PDF",))
         if not signatures:
             return SignatureCheck(signed=False, intact=False, trusted=False, problems=("the PDF is not signed",))
-        checks = [self._check(signature, last=index == len(signatures) - 1)
-                  for index, signature in enumerate(signatures)]
+        checks = _outside_event_loop(lambda: [self._check(signature, last=index == len(signatures) - 1)
+                                              for index, signature in enumerate(signatures)])
         last = checks[-1]
         problems = tuple(dict.fromkeys(p for check in checks for p in check.problems))
         return SignatureCheck(signed=True, intact=all(c.intact for c in checks),
@@ -190,6 +193,17 @@ class PadesSigner:
         # A fresh context per check: it caches paths and revocation data, and checks must not leak state.
         return ValidationContext(trust_roots=list(self.trust_roots), allow_fetching=False,
                                  revocation_mode="soft-fail")
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko runs its asynchronous core with asyncio.run, which refuses to start inside a running event loop
+    (an async server worker; Playwright driving a browser in the same process): there, it runs in a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _check_in_force(signer: Signer, unit_id: str) -> None:

@@ -223,8 +223,9 @@ class FileStore(Protocol):
 
     def exists(self, digest: str) -> bool: ...
 
-    def delete(self, digest: str) -> None:
-        """Remove the blob; nothing happens if it is absent."""
+    def delete(self, digest: str, *, written_before: datetime | None = None) -> bool:
+        """Remove the blob (only if it was last written before `written_before`, when given); whether it was
+        removed. Nothing happens if it is absent."""
         ...
 
     def listing(self) -> Iterator[tuple[str, datetime]]:

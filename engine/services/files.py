@@ -135,12 +135,11 @@ def attach(uow: UnitOfWork, store: FileStore, *, actor: Actor, clock: Callable[[
         if not 0 <= document < len(documents):
             raise ValidationFailedError("no such component", [FieldError(
                 "/document", f"must be a document position from 0 to {len(documents) - 1}")])
-        if task_id is not None:
-            _check_step(uow, actor, dossier, task_id)
+        task_id = _attaching_step(uow, actor, dossier, task_id)
         assert dossier.id is not None
         _check_counts([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document", [],
                       strict=True)
-        source = FileSource.STEP if task_id or actor.unit_id != dossier.receiving_unit_id else FileSource.COUNTER
+        source = FileSource.STEP if task_id else FileSource.COUNTER
         stored = StoredFile(incoming.blob, incoming.filename, actor.user_id, now, actor.unit_id, source)
         stored.attach_to_dossier(dossier.id, document, now, task_id)
         uow.files.add(stored)
@@ -196,6 +195,7 @@ def reuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code:
         if not 0 <= document < len(documents):
             raise ValidationFailedError("no such component", [FieldError(
                 "/document", f"must be a document position from 0 to {len(documents) - 1}")])
+        task_id = _attaching_step(uow, actor, dossier, None)
         result = uow.files.get(result_id)
         subject = subject_of(dossier.application)
         if result is None or not result.is_result or subject is None or result.subject_id != subject:
@@ -205,7 +205,7 @@ def reuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code:
                       strict=True)
         stored = StoredFile(result.blob, result.filename, actor.user_id, now, actor.unit_id, FileSource.REUSED,
                             reused_from=result.id)
-        stored.attach_to_dossier(dossier.id, document, now)
+        stored.attach_to_dossier(dossier.id, document, now, task_id)
         uow.files.add(stored)
         dossier.record(EventKind.FILE_ATTACHED, now, actor.user_id, actor.unit_id, file=stored.id, document=document,
                        source=FileSource.REUSED.value, reused_from=result.id)
@@ -225,16 +225,15 @@ def collect_orphans(uow: UnitOfWork, store: FileStore, *, now: datetime, batch: 
         staged += removed
         if removed < batch:
             break
-    blobs = 0
-    old = [digest for digest, written in store.listing() if written < now - ORPHAN_GRACE]
+    blobs, cutoff = 0, now - ORPHAN_GRACE
+    old = [digest for digest, written in store.listing() if written < cutoff]
     for start in range(0, len(old), batch):
         chunk = old[start:start + batch]
         with uow:
             referenced = uow.files.referenced(chunk)
-        for digest in chunk:
-            if digest not in referenced:
-                store.delete(digest)
-                blobs += 1
+        # A command that stores the same bytes again refreshes the blob's time before committing its row: the
+        # time is looked at again just before deleting, so a blob put after the listing stays.
+        blobs += sum(store.delete(digest, written_before=cutoff) for digest in chunk if digest not in referenced)
     return staged, blobs
 
 
@@ -283,13 +282,25 @@ def _check_open(dossier: Dossier) -> None:
                             status=dossier.status.value)
 
 
-def _check_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: str) -> None:
-    task = uow.tasks.get(task_id)
-    if task is None or task.dossier_id != dossier.id:
-        raise NotFoundError(f"dossier {dossier.code} has no step {task_id}")
-    if task.status != TaskStatus.READY:
-        raise ConflictError(f"step {task.name} is already {task.status.value}", status=dossier.status.value)
-    actor.require(task.role, task.unit_id)
+def _attaching_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: str | None) -> str | None:
+    """The step a file is added at: the one named, which the actor must hold and which must be ready (409 once
+    completed), else the actor's own ready step of the dossier; None at the receiving centre's counter. Anyone
+    else (another officer of a unit involved, between its steps) may read the files but not add to them."""
+    if task_id is not None:
+        task = uow.tasks.get(task_id)
+        if task is None or task.dossier_id != dossier.id:
+            raise NotFoundError(f"dossier {dossier.code} has no step {task_id}")
+        if task.status != TaskStatus.READY:
+            raise ConflictError(f"step {task.name} is already {task.status.value}", status=dossier.status.value)
+        actor.require(task.role, task.unit_id)
+        return task_id
+    assert dossier.id is not None
+    held = next((t.id for t in uow.tasks.of_dossier(dossier.id) if t.status == TaskStatus.READY
+                 and actor.has(t.role, t.unit_id)), None)
+    if held is None and not actor.has(Role.RECEPTION.value, dossier.receiving_unit_id):
+        raise ForbiddenError(f"files are added to dossier {dossier.code} at its receiving centre's counter or by "
+                             "the officer holding one of its steps")
+    return held
 
 
 def _check_counts(documents: list[int | None], pointer: str, errors: list[FieldError], *,

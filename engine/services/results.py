@@ -85,13 +85,14 @@ def citizen_result(uow: UnitOfWork, store: FileStore, *, code: str, secret: str,
     now = clock()
     with counting_failures(uow, code, now), uow:
         dossier = citizen_dossier(uow, code, secret, now)
-        if dossier.result_file_id is None:
-            raise NotFoundError(f"dossier {code} has no electronic result")
-        if dossier.status != DossierStatus.RETURNED:
-            raise ConflictError("the electronic result is handed over when the dossier is returned",
-                                status=dossier.status.value)
-        stored = uow.files.get(dossier.result_file_id)
-        assert stored is not None
+        stored = uow.files.get(dossier.result_file_id) if dossier.result_file_id is not None else None
+    # Past the secret: a dossier without an electronic result is not a wrong guess, and must not count
+    # towards the code's lock (the citizen asking again and again would lock their own code out).
+    if stored is None:
+        raise NotFoundError(f"dossier {code} has no electronic result")
+    if dossier.status != DossierStatus.RETURNED:
+        raise ConflictError("the electronic result is handed over when the dossier is returned",
+                            status=dossier.status.value)
     return stored, store.open(stored.blob.digest)
 
 
@@ -104,14 +105,16 @@ def _issuing(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) ->
     if dossier is None:
         raise NotFoundError(f"dossier {code} does not exist")
     assert dossier.id is not None
+    if not actor.has(Role.LEADER.value, dossier.competent_unit_id):  # before saying anything of its state
+        raise ForbiddenError(f"the result of dossier {code} is issued by the competent unit's leader at the "
+                             "signing step")
     if dossier.result_file_id is not None:
         raise ConflictError(f"dossier {code} has its electronic result already", status=dossier.status.value)
     step = next((t for t in uow.tasks.of_dossier(dossier.id) if t.status == TaskStatus.READY
                  and t.unit_id == dossier.competent_unit_id and t.role == Role.LEADER.value), None)
-    if step is None or not actor.has(Role.LEADER.value, dossier.competent_unit_id):
-        raise ForbiddenError(f"the result of dossier {code} is issued by the competent unit's leader at the "
-                             "signing step") if step else ConflictError(
-            f"dossier {code} has no signing step ready at its competent unit", status=dossier.status.value)
+    if step is None:
+        raise ConflictError(f"dossier {code} has no signing step ready at its competent unit",
+                            status=dossier.status.value)
     unit = uow.units.get(dossier.competent_unit_id)
     return Issuing(dossier, step, unit.name if unit else dossier.competent_unit_id)
 

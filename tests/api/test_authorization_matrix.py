@@ -30,6 +30,7 @@ from tests.api.helpers import (
     step_data,
     task_of,
 )
+from tests.api.sample_files import attach, issue, open_file, pdf, review, sign, staged, upload, verify
 from tests.conftest import PASSWORD, PHU_XUAN, THUAN_HOA, VY_DA, birth_application
 
 HANOI = "01"
@@ -90,6 +91,17 @@ EXPECTED = {
     "POST /public/dossiers/{code}/rating":       "201  201  201  201  201   201  201   201  201  201  201",
     "POST /auth/token":                          "200  200  200  200  200   200  200   200  200  200  200",
     "DELETE /auth/token":                        "401  204  204  204  204   204  204   204  204  204  204",
+    # Files (issue 20): officers upload; a dossier's files are its involved units' officers' alone (not the
+    # supervisors'); a file at a step is its holder's; the result is the competent leader's at the signing step.
+    "POST /files":                               "401  201  201  201  201   201  201   403  403  403  403",
+    "GET /dossiers/{code}/files":                "401  200  403  200  403   200  403   403  403  403  403",
+    "GET /dossiers/{code}/files/{file_id}":      "401  200  403  200  403   200  403   403  403  403  403",
+    "POST /dossiers/{code}/files":               "401  403  403  201  403   403  403   403  403  403  403",
+    "GET /dossiers/{code}/reusable-results":     "401  200  403  200  403   200  403   403  403  403  403",
+    "POST /dossiers/{code}/files/reuse":         "401  201  403  201  403   403  403   403  403  403  403",
+    "POST /dossiers/{code}/result":              "401  403  403  403  403   201  403   403  403  403  403",
+    "GET /public/dossiers/{code}/result":        "200  200  200  200  200   200  200   200  200  200  200",
+    "POST /public/signatures/verify":            "200  200  200  200  200   200  200   200  200  200  200",
 }  # fmt: skip
 PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
 DAYS = {"from": "2025-07-01", "to": "2025-07-31"}
@@ -222,6 +234,39 @@ def _rate(world: World, context: dict[str, Any], column: str) -> Any:
                              json={"secret": context["secret"], "level": "satisfied"})
 
 
+def _with_file(world: World) -> dict[str, Any]:
+    """A dossier received with a scan of its birth notice."""
+    scan = staged(world.client, world.of("reception"), pdf("Giấy chứng sinh"))
+    receipt = received(world.client, world.of("reception"), files=[{"file_id": scan["id"], "document": 1}])
+    return {"code": receipt["code"], "file_id": scan["id"]}
+
+
+def _at_signing(world: World) -> dict[str, Any]:
+    code = world.received()["code"]
+    review(world.client, world.of("specialist"), code)
+    return {"code": code}
+
+
+def _reusable(world: World) -> dict[str, Any]:
+    """A result issued to the applicant, and their next dossier, which may re-use it."""
+    issued = issue(world.client, world.of("leader"), _at_signing(world)["code"], pdf("Kết quả"))
+    assert issued.status_code == 201, issued.get_json()
+    return {"code": world.received()["code"], "result_id": issued.get_json()["id"]}
+
+
+def _returned_with_result(world: World) -> dict[str, Any]:
+    receipt = world.received()
+    review(world.client, world.of("specialist"), receipt["code"])
+    assert issue(world.client, world.of("leader"), receipt["code"]).status_code == 201
+    sign(world.client, world.of("leader"), receipt["code"])
+    assert return_result(world.client, world.of("reception"), receipt["code"]).status_code == 200
+    return receipt
+
+
+def _attach_at_review(world: World, context: dict[str, Any], column: str) -> Any:
+    return attach(world.client, world.of(column), context["code"], pdf(column), task_id=context["task"]["id"])
+
+
 REASONS = {"reasons": "Lý do ghi rõ"}
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
@@ -284,6 +329,18 @@ ROWS: dict[str, Row] = {
     "POST /public/dossiers/{code}/rating": Row(World.returned, _rate),
     "POST /auth/token": Row(_nothing, _sign_in_as),
     "DELETE /auth/token": Row(_nothing, _revoke),
+    "POST /files": Row(_nothing, lambda w, c, column: upload(w.client, w.of(column), pdf(column))),
+    "GET /dossiers/{code}/files": Row(_with_file, _get("/dossiers/{code}/files")),
+    "GET /dossiers/{code}/files/{file_id}": Row(_with_file, lambda w, c, column: open_file(
+        w.client, w.of(column), c["code"], c["file_id"])),
+    "POST /dossiers/{code}/files": Row(World.review_task, _attach_at_review),
+    "GET /dossiers/{code}/reusable-results": Row(World.received, _get("/dossiers/{code}/reusable-results")),
+    "POST /dossiers/{code}/files/reuse": Row(_reusable, _post(
+        "/dossiers/{code}/files/reuse", lambda c, col: {"document": 2, "result_id": c["result_id"]})),
+    "POST /dossiers/{code}/result": Row(_at_signing, lambda w, c, column: issue(w.client, w.of(column), c["code"])),
+    "GET /public/dossiers/{code}/result": Row(_returned_with_result, lambda w, c, column: w.client.get(
+        f"{API}/public/dossiers/{c['code']}/result", query_string={"secret": c["secret"]}, buffered=True)),
+    "POST /public/signatures/verify": Row(_nothing, lambda w, c, column: verify(w.client, pdf(column))),
 }
 
 

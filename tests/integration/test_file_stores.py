@@ -382,3 +382,16 @@ def test_a_refused_url_never_repeats_its_credentials() -> None:
     with pytest.raises(ValueError) as refused:
         file_store_from_url("s3://bucket/blobs?endpoint=http://user:s3cr3t-value@127.0.0.1:9000")
     assert "s3cr3t" not in str(refused.value)
+
+
+def test_a_conditional_delete_spares_a_blob_written_since(backend: Backend, tmp_path: Path) -> None:
+    """The orphan collection deletes only what was last written before its cut-off, looked at just before."""
+    digest, source = _file(tmp_path, b"written since the listing")
+    store = backend.store
+    store.put(digest, source)
+
+    assert store.delete(digest, written_before=datetime.now(UTC) - timedelta(hours=1)) is False
+    assert store.exists(digest)
+    assert store.delete(digest, written_before=datetime.now(UTC) + timedelta(hours=1)) is True
+    assert not store.exists(digest)
+    assert store.delete(digest, written_before=datetime.now(UTC) + timedelta(hours=1)) is False
