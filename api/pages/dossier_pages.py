@@ -1,11 +1,10 @@
-"""A dossier's page: facts, timeline, application, documents, steps (each completed through its form),
-the lifecycle actions the officer may take now, and the printable slips.
-
-Issue 20 adds: the components with what was brought and their files (for the officers of the units involved
-only: a supervisor sees the page without them), an upload per component and the re-use of an earlier result
-while the dossier is in process, what each completed step recorded, the financial-obligation notice, and the
-electronic result (issued and signed by the competent unit's leader at the signing step, then opened here).
-The rules are engine/services/files.py's and engine/services/results.py's."""
+"""A dossier's page: facts, timeline, application, steps (each completed through its form), the lifecycle
+actions the officer may take now, and the printable slips; the components with what was brought and their
+files (for the officers of the units involved only: a supervisor sees the page without them), an upload per
+component and the re-use of an earlier result for the counter or a step's holder while the dossier is in
+process, what each completed step recorded, the financial-obligation notice, and the electronic result
+(issued and signed by the competent unit's leader at the signing step). The rules are
+engine/services/files.py's and engine/services/results.py's."""
 
 from __future__ import annotations
 
@@ -232,7 +231,9 @@ def _components(detail: dossiers.DossierDetail, mine: list[Task]) -> dict[str, A
     rows = [{"index": i, "document": doc, "brought": brought.get(i),
              "files": [f for f in found if f.document == i and f.source != FileSource.RESULT]}
             for i, doc in enumerate(documents)]
-    may_attach = d.status not in PROCESSING_ENDS and d.status != DossierStatus.RETURNED
+    # As engine/services/files.py decides: the receiving centre's counter, or the holder of a ready step.
+    may_attach = (d.status not in PROCESSING_ENDS and d.status != DossierStatus.RETURNED
+                  and (bool(mine) or actor().has(Role.RECEPTION.value, d.receiving_unit_id)))
     return {"components": rows, "may_attach": may_attach,
             "others": [c for c in d.components if c.document is None],
             "result_file": next((f for f in found if f.id == d.result_file_id), None),
