@@ -19,12 +19,13 @@ from engine.domain import json_codec
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
+_BINARY = ("application/pdf", "application/octet-stream")
 
 
 def _refuse_unstorable_input() -> Response | None:
-    if request.mimetype == _MULTIPART:
+    if request.mimetype in (_MULTIPART, *_BINARY):
         # Files are binary (a JPEG holds NUL bytes) and are checked by their content where they are received
-        # (engine/adapters/file_content.py); the form's text fields are checked here like any other text.
+        # (engine/adapters/file_content.py); a form's text fields are checked here like any other text.
         texts = [value for values in request.form.listvalues() for value in values]
         if "\x00" in request.full_path or any("\x00" in text for text in texts):
             return problem(400, "Bad Request", "NUL characters are not accepted in any part of a request")

@@ -31,6 +31,8 @@ SUBMISSION_ID = f"<int(max={2**31 - 1}):submission_id>"
 
 class SlipQuery(Schema):
     format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+    signed = fields.Boolean(load_default=False, metadata={
+        "description": "with format=pdf: signed (PAdES) with the issuing unit's key, as electronic results are"})
     number = fields.Integer(validate=validate.Range(1, 999), metadata={
         "description": "which notice of the kind (the supplementation round); the latest by default"})
 
@@ -58,6 +60,11 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
     lookup_url = url_for("track_pages.track", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)
     html = printing.slip_html(_templates(), slip, site_url=url_for("track_pages.track", _external=True),
                               lookup_url=lookup_url)
+    if query["signed"] and query["format"] == "pdf":
+        unit_id, unit_name = slip.issuing_unit
+        pdf = w.signer.sign(printing.html_to_pdf(html, _templates()), unit_id=unit_id, unit_name=unit_name,
+                            reason=f"{slip.form.title} – {code}")
+        return _download(pdf, "pdf", f"{kind}-{code}", attachment=False)
     return _document(html, query["format"], f"{kind}-{code}")
 
 

@@ -89,6 +89,8 @@ class Slip:
     documents: list[DocumentRow] = field(default_factory=list)
     hand_overs: list[HandOver] = field(default_factory=list)
     timeliness: str | None = None
+    issuing_unit: tuple[str, str] = ("", "")
+    """The id and name of the unit that issues it: whose key signs its PDF when asked for a signed one."""
 
 
 def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
@@ -191,7 +193,8 @@ def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: Slip
         officer=uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None,
         units=units.of_dossier(dossier) | ({"noticed_by": units.title(notice.unit_id)} if notice else {}),
         register_book=book, register_ordinal=ordinal,
-        appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice))
+        appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice),
+        issuing_unit=(issuing.id, issuing.unit.name))
 
 
 def _notice(dossier: Dossier, kind: NoticeKind, number: int | None) -> Notice:

@@ -79,6 +79,26 @@ def test_receipt_pdf_is_one_a4_page_with_the_vietnamese_text(client: Any, counte
         assert expected in text, expected
 
 
+def test_a_signed_receipt_verifies_as_the_receiving_centres_and_not_once_changed(client: Any,
+                                                                                 counter: dict[str, str]) -> None:
+    receipt = received(client, counter)
+    response = slip(client, counter, receipt["code"], "receipt", format="pdf", signed="true")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+    check = client.post(f"{API}/public/signatures/verify", data=response.data,
+                        headers={"Content-Type": "application/pdf"}).get_json()
+    changed = bytearray(response.data)
+    changed[len(changed) // 3] ^= 0x01
+    tampered = client.post(f"{API}/public/signatures/verify", data=bytes(changed),
+                           headers={"Content-Type": "application/pdf"}).get_json()
+
+    assert (check["valid"], check["signer"]) == (True, "Phường Phú Xuân")
+    assert (tampered["valid"], tampered["intact"]) == (False, False)
+    unsigned = slip(client, counter, receipt["code"], "receipt", format="pdf").data
+    assert client.post(f"{API}/public/signatures/verify", data=unsigned,
+                       headers={"Content-Type": "application/pdf"}).get_json()["signed"] is False
+
+
 def test_supplement_slip_prints_the_round_asked_for_and_the_latest_by_default(client: Any,
                                                                               counter: dict[str, str]) -> None:
     code = received(client, counter)["code"]
