@@ -13,6 +13,7 @@ from api.auth import current_actor
 from api.errors import problems
 from api.schemas.common import page, page_schema
 from api.schemas.dossiers import ReasonsSchema
+from api.schemas.files import StoredFileSchema
 from api.schemas.intake import (
     AcceptanceReceiptSchema,
     AcceptanceSchema,
@@ -24,9 +25,10 @@ from api.schemas.intake import (
     SubmissionReadSchema,
     SubmissionSchema,
 )
+from api.views.files import file_response
 from api.wiring import wiring
 from engine.domain.notice import MissingItem
-from engine.services import intake
+from engine.services import intake, submission_files
 from engine.services.intake import OPEN_STAGES, Acceptance, Handing
 
 blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake/submissions", description="Online intake")
@@ -112,3 +114,21 @@ def resubmit(body: dict[str, Any], submission_id: int) -> Any:
     return intake.resubmit(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
                            submission_id=submission_id, application=body["application"],
                            components=body["components"], file_requests=body["files"])
+
+
+@blp.get(f"{ONE}/files")
+@problems(401, 403, 404)
+@blp.response(200, StoredFileSchema(many=True))
+def list_files(submission_id: int) -> Any:
+    """The files handed in with the submission, for the counter officers of its centre."""
+    return submission_files.of_submission(wiring().uow(), actor=current_actor(), submission_id=submission_id)
+
+
+@blp.get(f"{ONE}/files/<int(max={MAX_ID}):file_id>")
+@problems(401, 403, 404)
+def open_file(submission_id: int, file_id: int) -> Any:
+    """A file handed in with the submission, inline (PDF and images open in the browser)."""
+    w = wiring()
+    stored, stream = submission_files.open_file(w.uow(), w.store, actor=current_actor(), submission_id=submission_id,
+                                                file_id=file_id)
+    return file_response(stored, stream)

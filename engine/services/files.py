@@ -166,10 +166,16 @@ def open_file(uow: UnitOfWork, store: FileStore, *, actor: Actor, code: str, fil
         stored = uow.files.get(file_id)
         if stored is None or stored.dossier_id != dossier.id:
             raise NotFoundError(f"dossier {code} has no file {file_id}")
+    return stored, bytes_of(store, stored)
+
+
+def bytes_of(store: FileStore, stored: StoredFile) -> BinaryIO:
+    """The file's bytes from the store; 404 if the row outlived its blob (a database restored without the
+    store of the same moment)."""
     try:
-        return stored, store.open(stored.blob.digest)
-    except FileNotFoundError as error:  # the row outlived its blob: an operator restored one without the other
-        raise NotFoundError(f"the bytes of file {file_id} are missing from the file store") from error
+        return store.open(stored.blob.digest)
+    except FileNotFoundError as error:
+        raise NotFoundError(f"the bytes of file {stored.id} are missing from the file store") from error
 
 
 def reusable_results(uow: UnitOfWork, *, actor: Actor, code: str) -> list[StoredFile]:

@@ -13,6 +13,7 @@ from engine.domain.errors import ForbiddenError, NotFoundError
 from engine.domain.files import StoredFile
 from engine.domain.ports import FileStore, UnitOfWork
 from engine.domain.submission import Submission
+from engine.services.files import bytes_of
 
 
 def of_submission(uow: UnitOfWork, *, actor: Actor, submission_id: int) -> list[StoredFile]:
@@ -30,10 +31,7 @@ def open_file(uow: UnitOfWork, store: FileStore, *, actor: Actor, submission_id:
         stored = uow.files.get(file_id)
         if stored is None or stored.submission_id != submission.id:
             raise NotFoundError(f"submission {submission_id} has no file {file_id}")
-    try:
-        return stored, store.open(stored.blob.digest)
-    except FileNotFoundError as error:  # the row outlived its blob: an operator restored one without the other
-        raise NotFoundError(f"the bytes of file {file_id} are missing from the file store") from error
+    return stored, bytes_of(store, stored)
 
 
 def _readable(uow: UnitOfWork, actor: Actor, submission_id: int) -> Submission:

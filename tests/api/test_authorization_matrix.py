@@ -88,6 +88,9 @@ EXPECTED = {
     "POST /intake/submissions/{submission_id}/refuse": "401 200 403 403 403  403  403   403  403  403  403",
     "POST /intake/submissions/{submission_id}/resubmit": "401 403 403 403 403 403  403   403  403  403  403",
     "GET /intake/submissions/{submission_id}/slips/{kind}": "401 200 403 403 403 403 403  200  403  403  403",
+    # The scans handed in online are the deciding counter's to see, not the supervisors'.
+    "GET /intake/submissions/{submission_id}/files": "401 200 403 403 403  403  403   403  403  403  403",
+    "GET /intake/submissions/{submission_id}/files/{file_id}": "401 200 403 403 403 403 403 403 403 403 403",
     "POST /public/dossiers/{code}/rating":       "201  201  201  201  201   201  201   201  201  201  201",
     "POST /auth/token":                          "200  200  200  200  200   200  200   200  200  200  200",
     "DELETE /auth/token":                        "401  204  204  204  204   204  204   204  204  204  204",
@@ -164,6 +167,19 @@ class World:
         assert response.status_code == 201, response.get_json()
         return {"submission_id": response.get_json()["id"], "reference": reference}
 
+    def submission_with_file(self) -> dict[str, Any]:
+        """A submission the portal's client hands in with a scan of the birth notice."""
+        if "portal" not in self.headers:
+            self.headers["portal"] = sign_in(self.client, "portal.46")
+        scan = staged(self.client, self.headers["portal"], pdf("Giấy chứng sinh trực tuyến"))
+        self.submissions += 1
+        response = self.client.post(f"{API}/intake/submissions", headers=self.headers["portal"], json={
+            "reference": f"G22.matrix-{self.submissions}", "centre_id": PHU_XUAN, "procedure_code": BIRTH,
+            "application": birth_application(VY_DA), "files": [{"file_id": scan["id"], "document": 1}],
+            "components": [{"name": "Tờ khai", "document": 0}, {"name": "Giấy chứng sinh", "document": 1}]})
+        assert response.status_code == 201, response.get_json()
+        return {"submission_id": response.get_json()["id"], "file_id": scan["id"]}
+
     def guided(self) -> dict[str, Any]:
         context = self.submission()
         guided = self.client.post(f"{API}/intake/submissions/{context['submission_id']}/guide",
@@ -197,9 +213,11 @@ def _draft(world: World) -> dict[str, Any]:
     return {"bpmn": model["bpmn"]}
 
 
-def _get(path: str, **query: Any) -> Callable[[World, dict[str, Any], str], Any]:
+def _get(path: str, buffered: bool = False, **query: Any) -> Callable[[World, dict[str, Any], str], Any]:
+    """A GET; `buffered` reads a streamed body (a file) whole, so its stream is closed."""
     def call(world: World, context: dict[str, Any], column: str) -> Any:
-        return world.client.get(API + path.format(**context), query_string=query, headers=world.of(column))
+        return world.client.get(API + path.format(**context), query_string=query, headers=world.of(column),
+                                buffered=buffered)
     return call
 
 
@@ -316,6 +334,10 @@ ROWS: dict[str, Row] = {
     "GET /intake/submissions": Row(World.submission, _get("/intake/submissions", limit=100),
                                    _listed("submission_id", "id")),
     "GET /intake/submissions/{submission_id}": Row(World.submission, _get("/intake/submissions/{submission_id}")),
+    "GET /intake/submissions/{submission_id}/files": Row(World.submission_with_file,
+                                                         _get("/intake/submissions/{submission_id}/files")),
+    "GET /intake/submissions/{submission_id}/files/{file_id}": Row(
+        World.submission_with_file, _get("/intake/submissions/{submission_id}/files/{file_id}", buffered=True)),
     "POST /intake/submissions/{submission_id}/accept": Row(World.submission, _post(
         "/intake/submissions/{submission_id}/accept")),
     "POST /intake/submissions/{submission_id}/guide": Row(World.submission, _post(
