@@ -23,6 +23,7 @@ from engine.domain.dossier import Dossier
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, UnsupportedFileError
 from engine.domain.files import Blob, FileSource, MediaType, StoredFile
 from engine.domain.ports import DocumentSigner, FileStore, SignatureCheck, UnitOfWork
+from engine.domain.slip import Issuer, issuer
 from engine.domain.status import DossierStatus
 from engine.domain.step_outputs import outputs
 from engine.domain.task import Task, TaskStatus
@@ -38,6 +39,9 @@ class Issuing:
     dossier: Dossier
     step: Task
     issuer: str
+    """The competent unit's name: its certificate's, and the signer the check reports."""
+    masthead: Issuer
+    """How the result's top-left block and signature name the issuing body."""
 
 
 def issue(uow: UnitOfWork, store: FileStore, signer: DocumentSigner, *, actor: Actor, catalogue: Catalogue,
@@ -53,7 +57,7 @@ def issue(uow: UnitOfWork, store: FileStore, signer: DocumentSigner, *, actor: A
         assert issuing.dossier.id is not None
         if upload is None:
             steps = outputs(uow.tasks.of_dossier(issuing.dossier.id), procedure.forms)
-            html = render_html(templates, "result.html", issuer=issuing.issuer, code=code, issued_at=now,
+            html = render_html(templates, "result.html", issuer=issuing.masthead, code=code, issued_at=now,
                                procedure_name=procedure.name_vi, applicant_name=issuing.dossier.applicant_name,
                                received_at=issuing.dossier.received_at, verify_hint=verify_hint,
                                steps=[{"name": s.task.name, "fields": [(f.title_vi, f.value) for f in s.fields]}
@@ -116,7 +120,10 @@ def _issuing(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) ->
         raise ConflictError(f"dossier {code} has no signing step ready at its competent unit",
                             status=dossier.status.value)
     unit = uow.units.get(dossier.competent_unit_id)
-    return Issuing(dossier, step, unit.name if unit else dossier.competent_unit_id)
+    assert unit is not None
+    parent = uow.units.get(unit.parent_id) if unit.parent_id else None
+    province = uow.units.get(unit.province_id) if unit.province_id else None
+    return Issuing(dossier, step, unit.name, issuer(unit, as_centre=False, parent=parent, province=province))
 
 
 def _read(store: FileStore, digest: str) -> bytes:
