@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import importlib
+import logging
 import os
 import re
 import tempfile
@@ -77,6 +78,12 @@ PASSPHRASE_ENV = "ONESTOP_SIGNING_PASSPHRASE"
 _UNIT_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
 _CN_MAX = 64
 """RFC 5280's upper bound on a common name; longer unit names are cut in demo certificates."""
+
+# pyHanko logs each failed validation with a traceback and the certificate's subject, which on a personal
+# certificate names a person; anyone can send a PDF to the signature check, so its findings are only reported
+# through SignatureCheck.problems, never logged.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 T = TypeVar("T")
 AnyCertificate: TypeAlias = "x509.Certificate | asn1_x509.Certificate"
