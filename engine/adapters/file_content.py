@@ -40,7 +40,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn
 
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
@@ -326,6 +326,9 @@ def _check_image_content(path: Path, kind: MediaType, pointer: str) -> None:
             _refuse_pixels(pointer)
         if kind is MediaType.JPEG:
             image.draft("L", (1, 1))  # decode at 1/8 scale: every byte still read, little memory or time
+            # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported (to print), which
+            # would let a cut-off JPEG load as if whole; our printed forms embed no raster image.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
         else:
             image.verify()  # every chunk's CRC, up to IEND, without inflating the pixels

@@ -23,21 +23,23 @@ class StoredJson:
         """The tables that have JSON columns, in a fixed order."""
         return sorted(t.name for t in Base.metadata.sorted_tables if _json_columns(t))
 
-    def rows(self, table_name: str, *, after: int, limit: int, dossier_code: str | None = None) -> list[StoredRow]:
-        """The next `limit` rows of `table_name` by id after `after`; with `dossier_code`, only that dossier's
-        (none from tables that belong to no dossier)."""
+    def rows(self, table_name: str, *, after: int | str | None, limit: int,
+             dossier_code: str | None = None) -> list[StoredRow]:
+        """The next `limit` rows of `table_name` by id after `after` (None: from the first; a step's id is
+        text); with `dossier_code`, only that dossier's (none from tables that belong to no dossier)."""
         table = Base.metadata.tables[table_name]
         columns = _json_columns(table)
         query = self._owned(table, dossier_code)
         if query is None:
             return []
-        query = (query.add_columns(*(cast(c, Text).label(c.name) for c in columns))
-                 .where(table.c.id > after).order_by(table.c.id).limit(limit))
+        query = query.add_columns(*(cast(c, Text).label(c.name) for c in columns)).order_by(table.c.id).limit(limit)
+        if after is not None:
+            query = query.where(table.c.id > after)
         return [StoredRow(table_name, row.id, row.owner or f"{table_name} row {row.id}",
                           {c.name: row._mapping[c.name] for c in columns}) for row in self._s.execute(query)]
 
     @staticmethod
-    def _owned(table: Table, dossier_code: str | None) -> Select[tuple[int, str | None]] | None:
+    def _owned(table: Table, dossier_code: str | None) -> Select[tuple[int | str, str | None]] | None:
         dossiers, procedures = DossierRecord.__table__, ProcedureVersionRecord.__table__
         if table is dossiers:
             query = select(table.c.id, table.c.code.label("owner"))

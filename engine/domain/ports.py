@@ -188,7 +188,8 @@ class StoredRow:
     """One row's JSON columns as stored text, and what the row belongs to (no personal data)."""
 
     table: str
-    row_id: int
+    row_id: int | str
+    """Its primary key: an integer, or a step's id (tasks)."""
     owner: str
     """The dossier's code, `procedure <code> version <n>`, or `<table> row <id>`."""
     texts: dict[str, str | None]
@@ -198,8 +199,10 @@ class StoredJson(Protocol):
     @staticmethod
     def tables() -> list[str]: ...
 
-    def rows(self, table_name: str, *, after: int, limit: int,
-             dossier_code: str | None = None) -> list[StoredRow]: ...
+    def rows(self, table_name: str, *, after: int | str | None, limit: int,
+             dossier_code: str | None = None) -> list[StoredRow]:
+        """The next `limit` rows by primary key after `after` (None: from the first)."""
+        ...
 
 
 class LookupFailureRepository(Protocol):

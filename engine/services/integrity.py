@@ -67,7 +67,7 @@ class Unreadable:
     """The dossier's code, or what else the row belongs to."""
     table: str
     column: str
-    row_id: int
+    row_id: int | str
     detail: str
 
 
@@ -102,7 +102,7 @@ def scan_json(uow: UnitOfWork, *, dossier_code: str | None = None, batch: int = 
     with uow:
         tables = uow.stored_json.tables()
     for table in tables:
-        after = 0
+        after: int | str | None = None
         while True:
             with uow:
                 rows = uow.stored_json.rows(table, after=after, limit=batch, dossier_code=dossier_code)

@@ -28,7 +28,7 @@ def _dossiers(wiring: Wiring, count: int) -> list[Dossier]:
     return [receive(wiring, centre) for _ in range(count)]
 
 
-def _poison(wiring: Wiring, table: str, column: str, row_id: int, written: str) -> None:
+def _poison(wiring: Wiring, table: str, column: str, row_id: int | str, written: str) -> None:
     """Put `written` in a JSON column as raw text, as the old writer did."""
     value = "CAST(:t AS json)" if wiring.engine.dialect.name == "postgresql" else ":t"
     with wiring.engine.begin() as connection:
@@ -73,6 +73,20 @@ def test_poisoned_rows_are_named_by_dossier_and_column_and_the_scan_goes_on(wiri
     only = integrity.scan_json(wiring.uow(), dossier_code=built[1].code)
     assert _found(only) == [_found(report)[1]]
     assert integrity.scan_json(wiring.uow(), listed=1).unreadable == report.unreadable[:1]
+
+
+def test_what_a_step_recorded_is_scanned_in_batches_keyed_by_the_steps_text_id(wiring: Wiring) -> None:
+    built = _dossiers(wiring, 3)
+    with wiring.engine.connect() as connection:
+        steps = list(connection.execute(text("SELECT id, dossier_id FROM tasks WHERE data IS NOT NULL ORDER BY id")))
+    assert {s.dossier_id for s in steps} == {d.id for d in built}  # each completed step kept what it recorded
+    poisoned = steps[-1]
+    _poison(wiring, "tasks", "data", poisoned.id, HUGE)
+
+    report = integrity.scan_json(wiring.uow(), batch=1)
+
+    owner = next(d.code for d in built if d.id == poisoned.dossier_id)
+    assert _found(report) == [(owner, "tasks.data", "an integer does not fit in 64 bits (from -2^63 to 2^64 - 1)")]
 
 
 def test_a_poisoned_procedure_version_is_named_by_its_code_and_version(wiring: Wiring) -> None:
