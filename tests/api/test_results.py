@@ -102,7 +102,7 @@ def test_the_leader_at_the_signing_step_issues_the_result_signed_by_the_unit(
     content = open_file(client, counter, code, result["id"]).data
     assert sha256(content) == result["digest"] and content.startswith(b"%PDF-")
     text, _ = pdf_words(content)
-    assert code in text and "Nguyễn Văn An" in text and unit_name(client, VY_DA) in text
+    assert code in text and "Nguyễn Văn An" in text and "Ủy ban nhân dân phường Vỹ Dạ" in text  # as slips name it
     check = verify(client, content).get_json()
     assert (check["valid"], check["signer"]) == (True, unit_name(client, VY_DA))
     assert [e["data"]["file"] for e in history(client, counter, code) if e["kind"] == "result_issued"] == [
