@@ -186,7 +186,7 @@ def _earlier_reception(uow: UnitOfWork, centre: Unit, reception: Reception) -> D
 
 def _components(procedure: ProcedureVersion, reception: Reception, submission: Submission | None) -> list[Component]:
     """What was brought, per component: the submission's components, or the documents ticked at the counter
-    in the form the officer saw (the procedure's, unless they said otherwise)."""
+    (else those with files) in the form the officer saw (the procedure's, unless they said otherwise)."""
     if submission is not None:
         return list(submission.components)
     documents = procedure.manifest["documents"]
@@ -197,7 +197,9 @@ def _components(procedure: ProcedureVersion, reception: Reception, submission: S
     if bad := sorted(i for i, form in reception.forms_brought.items() if form not in set(ComponentForm)):
         raise ValidationFailedError("unknown component forms", [
             FieldError(f"/forms_brought/{i}", f"must be one of {', '.join(ComponentForm)}") for i in bad])
-    brought = reception.documents_brought if reception.documents_brought is not None else []
+    # A sender that does not say what was brought brought at least what it sent files for.
+    brought = (reception.documents_brought if reception.documents_brought is not None
+               else sorted({r.document for r in reception.files}))
     return [replace(c, form=reception.forms_brought.get(c.document or 0, c.form))
             for c in components_of(documents, brought)]
 

@@ -546,3 +546,17 @@ def test_a_returned_dossier_reuses_nothing(client: Any, counter: dict[str, str],
 
     assert response.status_code == 409, response.get_json()
     assert files_of(client, counter, second["code"])["files"] == []
+
+
+def test_what_was_brought_is_recorded_per_component_from_the_ticks_or_else_the_files(client: Any) -> None:
+    counter = sign_in(client, f"reception.{PHU_XUAN}")
+    scan = staged(client, counter, pdf("Giấy chứng sinh"))
+    ticked = received(client, counter, documents_brought=[0, 1], forms_brought={"1": "photocopy"})
+    untold = received(client, counter, files=[{"file_id": scan["id"], "document": 1}])
+
+    def brought(code: str) -> list[tuple[int, str]]:
+        listing = client.get(f"{API}/dossiers/{code}/files", headers=counter).get_json()
+        return [(c["document"], c["form"]) for c in listing["components"]]
+
+    assert brought(ticked["code"]) == [(0, "original"), (1, "photocopy")]
+    assert brought(untold["code"]) == [(1, "original")]
