@@ -104,7 +104,7 @@ def attach(code: str) -> Any:
             raise ValidationFailedError("choose a file", [FieldError("/file", "is missing")])
         for part in chosen:
             with files.receiving(w.store, part.stream, part.filename, limit=w.settings.max_upload_bytes) as incoming:
-                files.attach(w.uow(), w.store, actor=actor(), clock=w.clock, code=code, document=document,
+                files.attach(w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, code=code, document=document,
                              incoming=incoming, task_id=task_id)
     except DomainError as error:
         flash(_explained(error), "error")
@@ -122,7 +122,8 @@ def reuse(code: str) -> Any:
         raw = request.form.get("result_id", "")
         if not raw.isdigit() or len(raw) > 10:
             raise ValidationFailedError("choose a result", [FieldError("/result_id", "is missing")])
-        files.reuse(w.uow(), actor=actor(), clock=w.clock, code=code, document=_document(), result_id=int(raw))
+        files.reuse(w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, code=code, document=_document(),
+                    result_id=int(raw))
     except DomainError as error:
         flash(_explained(error), "error")
         return _back(code, "components")

@@ -99,7 +99,7 @@ def attach(form: dict[str, Any], code: str) -> Any:
     at the counter or at a step (`task_id`: a ready step the officer holds)."""
     w = wiring()
     with receiving() as incoming:
-        return files.attach(w.uow(), w.store, actor=current_actor(), clock=w.clock, code=code,
+        return files.attach(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock, code=code,
                             document=form["document"], incoming=incoming, task_id=form["task_id"])
 
 
@@ -127,7 +127,7 @@ def reusable(code: str) -> Any:
 def reuse(body: dict[str, Any], code: str) -> Any:
     """Attach an earlier result of the same applicant to a component, marked re-used."""
     w = wiring()
-    return files.reuse(w.uow(), actor=current_actor(), clock=w.clock, code=code, **body)
+    return files.reuse(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock, code=code, **body)
 
 
 @blp.post("/dossiers/<code>/result")

@@ -36,6 +36,7 @@ from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
 from engine.domain.task import TaskStatus
 from engine.services import routing
+from engine.services.catalogue import Catalogue
 
 OFFICER_ROLES = (Role.RECEPTION.value, Role.SPECIALIST.value, Role.LEADER.value)
 SUBJECT_POINTER = "/applicant/id_number"
@@ -102,7 +103,7 @@ def adopt(uow: UnitOfWork, actor: Actor, requests: list[FileRequest], documents:
             adopted.append(stored)
     if len({r.file_id for r in requests}) != len(requests):
         errors.append(FieldError(pointer, "names a file twice"))
-    _check_counts([f.document for f in adopted], pointer, errors)
+    errors += _crowded([f.document for f in adopted], pointer)
     if errors:
         raise ValidationFailedError("some files cannot be attached", errors)
     return adopted
@@ -122,7 +123,7 @@ def attach_adopted(uow: UnitOfWork, dossier: Dossier, files: list[StoredFile], n
         uow.files.update(stored)
 
 
-def attach(uow: UnitOfWork, store: FileStore, *, actor: Actor, clock: Callable[[], datetime], code: str,
+def attach(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], code: str,
            document: int, incoming: Incoming, task_id: str | None = None) -> StoredFile:
     """Attach an uploaded file to a component of a dossier in process, at the counter or at a step. The
     dossier row is locked and its version moves, so an attachment and a step's completion are ordered: a
@@ -131,14 +132,9 @@ def attach(uow: UnitOfWork, store: FileStore, *, actor: Actor, clock: Callable[[
     with uow:
         dossier = _actable(uow, actor, code)
         _check_open(dossier)
-        documents = _documents(uow, dossier)
-        if not 0 <= document < len(documents):
-            raise ValidationFailedError("no such component", [FieldError(
-                "/document", f"must be a document position from 0 to {len(documents) - 1}")])
+        _check_room(uow, catalogue, dossier, document)
         task_id = _attaching_step(uow, actor, dossier, task_id)
         assert dossier.id is not None
-        _check_counts([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document", [],
-                      strict=True)
         source = FileSource.STEP if task_id else FileSource.COUNTER
         stored = StoredFile(incoming.blob, incoming.filename, actor.user_id, now, actor.unit_id, source)
         stored.attach_to_dossier(dossier.id, document, now, task_id)
@@ -181,34 +177,29 @@ def bytes_of(store: FileStore, stored: StoredFile) -> BinaryIO:
 def reusable_results(uow: UnitOfWork, *, actor: Actor, code: str) -> list[StoredFile]:
     """Results issued earlier to this dossier's applicant (by the personal ID in its application), which a
     component can re-use instead of a new scan. Looked up only through a dossier the officer acts on, so the
-    results store is never searched by an arbitrary ID."""
+    results store is never searched by an arbitrary ID. A read: the dossier is not locked."""
     with uow:
-        dossier = _actable(uow, actor, code)
+        dossier = _viewable(uow, actor, code)
         subject = subject_of(dossier.application)
         if subject is None:
             return []
         return [f for f in uow.files.results_of_subject(subject) if f.dossier_id != dossier.id]
 
 
-def reuse(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code: str, document: int,
-          result_id: int) -> StoredFile:
+def reuse(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], code: str,
+          document: int, result_id: int) -> StoredFile:
     """Attach an earlier result of the same applicant to a component, marked re-used (DuocTaiSuDung)."""
     now = clock()
     with uow:
         dossier = _actable(uow, actor, code)
         _check_open(dossier)
-        documents = _documents(uow, dossier)
-        if not 0 <= document < len(documents):
-            raise ValidationFailedError("no such component", [FieldError(
-                "/document", f"must be a document position from 0 to {len(documents) - 1}")])
+        _check_room(uow, catalogue, dossier, document)
         task_id = _attaching_step(uow, actor, dossier, None)
         result = uow.files.get(result_id)
         subject = subject_of(dossier.application)
         if result is None or not result.is_result or subject is None or result.subject_id != subject:
             raise NotFoundError(f"the applicant of dossier {code} holds no result {result_id}")
         assert dossier.id is not None
-        _check_counts([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document", [],
-                      strict=True)
         stored = StoredFile(result.blob, result.filename, actor.user_id, now, actor.unit_id, FileSource.REUSED,
                             reused_from=result.id)
         stored.attach_to_dossier(dossier.id, document, now, task_id)
@@ -258,13 +249,6 @@ def subject_of(application: dict[str, Any]) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value).strip() else None
 
 
-def _documents(uow: UnitOfWork, dossier: Dossier) -> list[dict[str, Any]]:
-    procedure = uow.procedures.get(dossier.procedure_version_id)
-    assert procedure is not None
-    documents: list[dict[str, Any]] = procedure.manifest["documents"]
-    return documents
-
-
 def _viewable(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) -> Dossier:
     """The dossier, if the actor is an officer of a unit involved in it (its files hold personal data: a
     supervisor reads figures and registers, not scans)."""
@@ -309,11 +293,19 @@ def _attaching_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: st
     return held
 
 
-def _check_counts(documents: list[int | None], pointer: str, errors: list[FieldError], *,
-                  strict: bool = False) -> None:
+def _check_room(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, document: int) -> None:
+    """422 unless `document` is a component of the dossier's procedure with room for one more file."""
+    documents = catalogue.version(uow.procedures, dossier.procedure_version_id).manifest["documents"]
+    if not 0 <= document < len(documents):
+        raise ValidationFailedError("no such component", [FieldError(
+            "/document", f"must be a document position from 0 to {len(documents) - 1}")])
+    assert dossier.id is not None
+    if crowded := _crowded([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document"):
+        raise ValidationFailedError("too many files", crowded)
+
+
+def _crowded(documents: list[int | None], pointer: str) -> list[FieldError]:
+    """An error for each component these files would give more than MAX_FILES_PER_DOCUMENT files."""
     crowded = sorted({d for d in documents if d is not None and documents.count(d) > MAX_FILES_PER_DOCUMENT})
-    for document in crowded:
-        errors.append(FieldError(pointer, f"component {document} would have more than {MAX_FILES_PER_DOCUMENT} "
-                                          "files"))
-    if strict and errors:
-        raise ValidationFailedError("too many files", errors)
+    return [FieldError(pointer, f"component {d} would have more than {MAX_FILES_PER_DOCUMENT} files")
+            for d in crowded]

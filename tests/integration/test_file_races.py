@@ -70,7 +70,7 @@ def incoming(store: FileStore, content: bytes, name: str = "bien-ban.pdf") -> Ab
 def attach(wiring: Wiring, actor: Actor, clock: Callable[[], datetime], code: str, content: bytes,
            task_id: str | None = None) -> StoredFile:
     with incoming(wiring.store, content) as upload:
-        return files.attach(wiring.uow(), wiring.store, actor=actor, clock=clock, code=code, document=1,
+        return files.attach(wiring.uow(), actor=actor, catalogue=wiring.catalogue, clock=clock, code=code, document=1,
                             incoming=upload, task_id=task_id)
 
 
