@@ -130,7 +130,7 @@ COLUMNS = {
                  "receiving_unit_id", "competent_unit_id", "return_unit_id", "applicant_name", "application",
                  "received_at", "received_by", "due_at", "result_ready_at", "returned_at", "workflow_state",
                  "routes", "fee_vnd", "deadline_at", "finished_at", "notices", "return_method", "version",
-                 "history_count", "history_head", "submitted_at"],
+                 "history_count", "history_head", "submitted_at", "components"],
     "history_events": ["dossier_id", "kind", "at", "actor_id", "unit_id", "data", "seq", "prev_hash", "hash"],
     "stat_spans": ["dossier_id", "since", "until", "status", "deadline_at", "paused_at", "supplement_rounds",
                    "finished_at", "outcome", "electronic_result", "rating", "receiving_unit_id", "competent_unit_id",
@@ -198,7 +198,7 @@ class _World:
             yield "dossiers", _line(
                 dossier_id, code, "ABCD", procedure, self.procedures[procedure], status, channel, centre, competent,
                 centre, "Nguyễn Văn A", "{}", received, reception, due, finished, returned, "{}", "{}", 0, due,
-                finished, "[]", "counter" if returned else None, 1, len(events), head, received)
+                finished, "[]", "counter" if returned else None, 1, len(events), head, received, "[]")
             for event in chained:
                 yield "history_events", event
             for since, span in self._spans(dossier_id, received, finished, returned, due, outcome, level, origin):

@@ -133,6 +133,11 @@ class DossierRepository:
             self._history.append(recorded)
         dossier.recorded.clear()
 
+    def by_ids(self, ids: Sequence[int]) -> list[Dossier]:
+        """The dossiers of `ids`, in that order (those that do not exist are left out)."""
+        found = {r.id: r for r in self._s.scalars(select(DossierRecord).where(DossierRecord.id.in_(ids)))}
+        return [dossier_from_record(found[i]) for i in ids if i in found]
+
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
              received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]:
         """Dossiers the unit received, handles, returns or had a step of (or, with `received_at_any`, that
@@ -150,6 +155,7 @@ class DossierRepository:
         page = self._s.scalars(query.order_by(DossierRecord.received_at.desc(), DossierRecord.id.desc())
                                .limit(limit).offset(offset))
         return [dossier_from_record(r) for r in page], total
+
 
 
 @cache

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -295,14 +296,19 @@ class StatSpanRecord(Base):
     """
 
     __tablename__ = "stat_spans"
-    # A period's figures read the spans that held at its end: the open ones, and the closed ones that
-    # closed after it (checked inside the second index). Together they make a BitmapOr on PostgreSQL.
+    # A period's figures read the span of each dossier that held at its end, among those not finished before
+    # it began: the open spans not finished or finished since the start, and the spans closed after the end
+    # (engine/adapters/stat_queries.py). Each is one range of these indexes, on the receiving centre and on
+    # the competent unit; together they make a BitmapOr on PostgreSQL.
     __table_args__ = (
-        Index("ix_stat_spans_open", "receiving_unit_id", "received_at",
+        Index("ix_stat_spans_open", "receiving_unit_id", "finished_at",
               postgresql_where=text("until IS NULL"), sqlite_where=text("until IS NULL")),
-        Index("ix_stat_spans_closed", "receiving_unit_id", "received_at", "until",
+        Index("ix_stat_spans_closed", "receiving_unit_id", "until",
               postgresql_where=text("until IS NOT NULL"), sqlite_where=text("until IS NOT NULL")),
-        Index("ix_stat_spans_competent", "competent_unit_id", "received_at"),
+        Index("ix_stat_spans_competent_open", "competent_unit_id", "finished_at",
+              postgresql_where=text("until IS NULL"), sqlite_where=text("until IS NULL")),
+        Index("ix_stat_spans_competent_closed", "competent_unit_id", "until",
+              postgresql_where=text("until IS NOT NULL"), sqlite_where=text("until IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
@@ -324,3 +330,5 @@ class StatSpanRecord(Base):
     received_day: Mapped[date] = mapped_column(Date)
     """The local (Asia/Ho_Chi_Minh) day of receipt, for the trend by day."""
     digitisation: Mapped[str] = mapped_column(String(8))
+    outside_area: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Received outside the commune it belongs to (phi địa giới); false for spans stored before issue 21."""

@@ -1,12 +1,12 @@
 """The figures for a period, summed in the database from stat_spans.
 
-Each dossier received in the period is counted once, in the span that held at `as_of` (the period's end,
-or now); every figure is a count of those rows that meet its condition (`_flags`).
+Each dossier to handle in the period (carried over or newly received) is counted once, in the span that held
+just before `as_of` (the period's end, or now); every figure is a count of those rows that meet its
+condition (`_flags`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,13 +20,15 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import StatSpanRecord
-from engine.domain.figures import INTAKE, Figures, Scope
+from engine.domain.dossier import Channel
+from engine.domain.figures import SPAN_FIGURES, Figures, Scope
 from engine.domain.rating import SatisfactionLevel
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus as S
@@ -36,46 +38,62 @@ s = StatSpanRecord
 
 
 def _where(scope: Scope) -> list[ColumnElement[bool]]:
-    """The spans that held at `as_of` of the dossiers in scope, written as an OR of plain conjunctions so
-    that each arm is one index: open spans received at the units, closed spans received there that closed
-    after `as_of`, and (for a unit) spans of dossiers it handled (ix_stat_spans_competent)."""
-    received_here = s.receiving_unit_id.in_(scope.units)
-    arms = [and_(received_here, s.until.is_(None)), and_(received_here, s.until > scope.as_of)]
-    if scope.either_side:
-        arms.append(and_(s.competent_unit_id.in_(scope.units), or_(s.until.is_(None), s.until > scope.as_of)))
-    conditions = [or_(*arms), s.received_at >= scope.start, s.received_at < scope.end, s.since <= scope.as_of]
+    """The span that held just before `as_of` of each dossier in scope that was received before the period's
+    end and had not finished before it began (engine/domain/stat_spans.py `figures_of`).
+
+    Written as an OR of plain conjunctions so that each arm is one index range: at the units, open spans not
+    finished (the dossiers in process now), open spans finished since the start, and spans closed at or
+    after `as_of` (only for a period that has ended); for a unit, the same of the dossiers it handled."""
+    arms = []
+    for unit in (s.receiving_unit_id, s.competent_unit_id) if scope.either_side else (s.receiving_unit_id,):
+        here = unit.in_(scope.units)
+        arms += [and_(here, s.until.is_(None), s.finished_at.is_(None)),
+                 and_(here, s.until.is_(None), s.finished_at >= scope.start),
+                 and_(here, s.until >= scope.as_of)]
+    conditions = [or_(*arms), s.since < scope.as_of, s.received_at < scope.end,
+                  or_(s.finished_at.is_(None), s.finished_at >= scope.start)]
     if scope.procedure_code:
         conditions.append(s.procedure_code == scope.procedure_code)
     return conditions
 
 
-def _flags(as_of: datetime) -> dict[str, ColumnElement[bool]]:
-    """Each figure but `received` and the intake's as a condition on a span: the dossier counts in it when true.
-    A received dossier is never `refused` (refusal is of reception; spans stored before were moved to
-    `stopped`, which `suspended` counts)."""
+def _flags(scope: Scope) -> dict[str, ColumnElement[bool]]:
+    """Each figure but the intake's as a condition on a span: the dossier counts in it when true. The same
+    rule as `figures_of`, which the tests hold these to. A received dossier is never `refused` (refusal is of
+    reception; spans stored before were moved to `stopped`)."""
+    as_of = scope.as_of
+    new = s.received_at >= scope.start
     resolved = s.status.in_([S.RESULT_READY.value, S.RETURNED.value])
-    in_process = s.status.in_([S.SUBMITTED.value, S.RECEIVED.value, S.PROCESSING.value])
     open_ = s.outcome.is_(None)
     # Each branch is NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
     overdue = and_(open_, or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
                               and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
     return {  # `resolved` is the sum of its three outcomes, and the total the sum of the centres
+        "total": true(),
+        "carried_over": ~new,
+        "received": new,
+        **{f"received_{name}": and_(new, s.channel == channel.value) for name, channel in CHANNELS.items()},
+        "outside_area": and_(new, s.outside_area.is_(True)),
+        "digitised": and_(new, s.digitisation == Digitisation.ALL.value),
+        "partly_digitised": and_(new, s.digitisation == Digitisation.SOME.value),
+        "resolved": resolved,
         "resolved_before_time": and_(resolved, s.outcome == Timeliness.BEFORE_TIME.value),
         "resolved_on_time": and_(resolved, s.outcome == Timeliness.ON_TIME.value),
         "resolved_late": and_(resolved, s.outcome == Timeliness.LATE.value),
-        "in_process_on_time": and_(in_process, ~overdue),
-        "in_process_overdue": and_(in_process, overdue),
-        "suspended": s.status.in_([S.SUPPLEMENT_REQUESTED.value, S.AWAITING_PAYMENT.value, S.STOPPED.value]),
         "withdrawn": s.status == S.WITHDRAWN.value,
+        "stopped": s.status == S.STOPPED.value,
+        "in_process_on_time": and_(open_, ~overdue),
+        "in_process_overdue": overdue,
+        "suspended": and_(open_, s.status.in_([S.SUPPLEMENT_REQUESTED.value, S.AWAITING_PAYMENT.value])),
         "timely": or_(s.outcome.in_([Timeliness.BEFORE_TIME.value, Timeliness.ON_TIME.value]), and_(open_, ~overdue)),
-        "online": s.channel == "online",
-        "digitised": s.digitisation == Digitisation.ALL.value,
-        "partly_digitised": s.digitisation == Digitisation.SOME.value,
         "returned": s.status == S.RETURNED.value,
         "electronic_results": s.electronic_result.is_(True),
         **{level.value: s.rating == level.value for level in SatisfactionLevel},
     }
 
+
+CHANNELS = {"online": Channel.ONLINE, "in_person": Channel.IN_PERSON, "by_post": Channel.POST}
+"""The figure `received_<name>` of each channel."""
 
 # Each grouping: the span column that keys it.
 GROUPINGS: dict[str, Any] = {"centre": s.receiving_unit_id, "competent_unit": s.competent_unit_id,
@@ -92,8 +110,8 @@ class StatQueries:
 
         One statement over each dossier's span that held at `as_of`: on PostgreSQL one pass with
         GROUPING SETS; SQLite, which has none, counts once per grouping."""
-        counts = [func.count().label("received"),
-                  *[func.count().filter(condition).label(name) for name, condition in _flags(scope.as_of).items()]]
+        counts = [func.count().filter(condition).label(name) for name, condition in _flags(scope).items()
+              if name in SPAN_FIGURES]
         postgres = self._s.get_bind().dialect.name == "postgresql"
         query = (_grouping_sets if postgres else _union)(GROUPINGS, counts, _where(scope))
         if postgres:
@@ -105,6 +123,20 @@ class StatQueries:
         for row in self._s.execute(query):
             found[row.grouping].append((str(row.key), _figures(row)))
         return {name: sorted(rows, key=lambda r: r[0]) for name, rows in found.items()}
+
+
+    def dossiers_behind(self, scope: Scope, figure: str, group: tuple[str, str] | None, *, limit: int,
+                        offset: int) -> tuple[list[int], int]:
+        """The ids of the dossiers one figure counts (soonest deadline first) and how many there are: the
+        same rows `figures` counts, so a figure and the list behind it never disagree. `group` narrows it
+        to one key of GROUPINGS, as a cell of a grouped table."""
+        where = [*_where(scope), _flags(scope)[figure]]
+        if group is not None:
+            where.append(cast(GROUPINGS[group[0]], String) == group[1])
+        total = self._s.scalar(select(func.count()).select_from(s).where(*where)) or 0
+        ids = self._s.scalars(select(s.dossier_id).where(*where).order_by(s.deadline_at, s.dossier_id)
+                              .limit(limit).offset(offset))
+        return list(ids), total
 
 
 def _grouping_sets(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bool]]) -> Any:
@@ -125,7 +157,5 @@ def _union(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bo
 
 
 def _figures(row: Any) -> Figures:
-    counts = {name: int(getattr(row, name) or 0) for name in Figures.__dataclass_fields__
-              if name != "resolved" and name not in INTAKE}
-    resolved = counts["resolved_before_time"] + counts["resolved_on_time"] + counts["resolved_late"]
-    return Figures(resolved=resolved, **counts)
+    return Figures(**{name: int(getattr(row, name) or 0) for name in SPAN_FIGURES})
+

@@ -22,7 +22,7 @@ from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
 _ORIGIN = ("receiving_unit_id", "competent_unit_id", "procedure_code", "channel", "received_at",
-           "received_day", "digitisation")
+           "received_day", "digitisation", "outside_area")
 
 
 class StatSpans:
@@ -79,7 +79,8 @@ def _snapshot_values(s: Snapshot) -> dict[str, Any]:
 def _origin_values(o: Origin) -> dict[str, Any]:
     return {"receiving_unit_id": o.receiving_unit_id, "competent_unit_id": o.competent_unit_id,
             "procedure_code": o.procedure_code, "channel": o.channel, "received_at": o.received_at,
-            "received_day": o.received_at.astimezone(VN_TZ).date(), "digitisation": o.digitisation.value}
+            "received_day": o.received_at.astimezone(VN_TZ).date(), "digitisation": o.digitisation.value,
+            "outside_area": o.outside_area}
 
 
 def _rows(dossier_id: int, events: list[HistoryEvent]) -> list[dict[str, Any]]:

@@ -30,18 +30,19 @@ class Indicator:
 
 def indicators_of(f: Figures) -> list[Indicator]:
     return [
-        Indicator("2.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", f.timely, f.received,
-                  "Dossiers received in the period that were finished by their deadline (result ready, "
-                  "withdrawn or stopped) or, at the period's end, were still within it, over all dossiers "
-                  "received in the period; those refused reception were never received and are not counted. "
+        Indicator("2.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "On-time rate", f.timely, f.total,
+                  "Dossiers to handle in the period (carried over from before it or received in it) that were "
+                  "finished in it by their deadline (result ready, withdrawn or stopped) or, at the period's "
+                  "end, were still within it, over all dossiers to handle in the period; those refused "
+                  "reception were never received and are not counted. "
                   "Waiting for the applicant's supplement or payment is not counted; a second supplementation "
                   "round counts as late (DOMAIN.md §4.3)."),
-        Indicator("3.3", "Tỷ lệ hồ sơ trực tuyến", "Online dossier rate", f.online, f.received,
+        Indicator("3.3", "Tỷ lệ hồ sơ trực tuyến", "Online dossier rate", f.received_online, f.received,
                   "Dossiers received online (KenhThucHien 2) over all dossiers received in the period.",
                   full_marks_at=0.5),
         Indicator("4.1", "Tỷ lệ cấp kết quả điện tử", "Electronic results", f.electronic_results, f.returned,
                   "Results returned with an electronic result file signed by the issuing unit (PAdES), over "
-                  "all results returned to applicants, among the dossiers received in the period (before "
+                  "all results returned to applicants, among the dossiers finished in the period (before "
                   "issue 20 kept files, a result returned online counted as electronic)."),
         Indicator("4.2", "Tỷ lệ số hóa hồ sơ", "Digitised dossiers", f.digitised, f.received,
                   "Dossiers whose required components all had a file (scanned at the counter, attached online "
@@ -49,12 +50,12 @@ def indicators_of(f: Figures) -> list[Indicator]:
                   "digitised ones are counted apart.", full_marks_at=0.8),
         Indicator("5.4", "Mức độ hài lòng trong tiếp nhận, giải quyết TTHC",
                   "Satisfaction in receiving and handling procedures",
-                  max(f.received - f.late - f.dissatisfied, 0), f.received,
+                  max(f.total - f.late - f.dissatisfied, 0), f.total,
                   "100% minus the late-dossier rate (finished late or still in process past the deadline) minus "
-                  "the rate of dossiers rated 'Không hài lòng', both over the dossiers received in the period.",
+                  "the rate of dossiers rated 'Không hài lòng', both over the dossiers to handle in the period.",
                   full_marks_at=0.9),
         Indicator("5.x", "Tỷ lệ đánh giá hài lòng", "Satisfied ratings", f.very_satisfied + f.satisfied,
                   f.ratings, "Ratings 'Rất hài lòng' or 'Hài lòng' over all ratings given by the period's end "
-                  "for dossiers received in the period (the portals' satisfaction figure; not a 766 item)."),
+                  "for dossiers to handle in the period (the portals' satisfaction figure; not a 766 item)."),
     ]
 

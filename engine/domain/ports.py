@@ -70,6 +70,8 @@ class DossierRepository(Protocol):
 
     def update(self, dossier: Dossier) -> None: ...
 
+    def by_ids(self, ids: Sequence[int]) -> list[Dossier]: ...
+
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
              received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]: ...
 
@@ -181,6 +183,9 @@ class RatingRepository(Protocol):
 
 class StatQueries(Protocol):
     def figures(self, scope: Scope) -> dict[str, list[tuple[str, Figures]]]: ...
+
+    def dossiers_behind(self, scope: Scope, figure: str, group: tuple[str, str] | None, *, limit: int,
+                        offset: int) -> tuple[list[int], int]: ...
 
 
 @dataclass(frozen=True)

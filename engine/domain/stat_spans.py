@@ -1,10 +1,13 @@
 """What the statistics need to know of a dossier at any moment, folded from its history.
 
-Figures for a period are the state of its dossiers as of the period's end (DOMAIN.md §4.3): the status
-then, the deadline in force then, whether the clock was stopped, how many supplementation rounds there
-had been, and, once processing had ended, how it ended against its deadline. `advance` folds one history
-event into that snapshot; the `stat_spans` table keeps each snapshot with the time it held, so the
-figures as of any minute are one indexed read, and `spans_of` recomputes the same rows from raw events.
+Figures for a period are the state of its dossiers as of the period's end (DOMAIN.md §4.3,
+engine/domain/figures.py): the status then, the deadline in force then, whether the clock was stopped,
+how many supplementation rounds there had been, and, once processing had ended, how it ended against its
+deadline. `advance` folds one history event into that snapshot; the `stat_spans` table keeps each snapshot
+with the time it held, so the figures as of any minute are one indexed read, and `spans_of` recomputes
+the same rows from raw events. `figures_of` is what one dossier adds to a period's figures: the rule the
+database's sums follow (engine/adapters/stat_queries.py), written once more in Python so the sums can be
+checked against the history.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from engine.domain.dossier import EventKind, HistoryEvent
+from engine.domain.dossier import Channel, EventKind, HistoryEvent
+from engine.domain.figures import Figures, Scope
 from engine.domain.lifecycle import PROCESSING_ENDS
+from engine.domain.rating import SatisfactionLevel
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness, classify_finished
 
@@ -43,6 +48,9 @@ class Origin:
     channel: str
     received_at: datetime
     digitisation: Digitisation
+    outside_area: bool = False
+    """Received at a centre other than the one of the commune it belongs to (phi địa giới hành chính);
+    not known for dossiers received before issue 21, which count as inside."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,8 @@ def origin_of(received: HistoryEvent) -> Origin:
     data = received.data
     return Origin(receiving_unit_id=received.unit_id or "", competent_unit_id=data["competent_unit"],
                   procedure_code=data["procedure"], channel=data.get("channel", "in_person"),
-                  received_at=received.at, digitisation=Digitisation(data.get("digitised", Digitisation.NONE)))
+                  received_at=received.at, digitisation=Digitisation(data.get("digitised", Digitisation.NONE)),
+                  outside_area=data.get("outside_area") is True)
 
 
 def advance(current: Snapshot | None, event: HistoryEvent) -> Snapshot | None:
@@ -143,3 +152,46 @@ def spans_of(events: Iterable[HistoryEvent]) -> list[Span]:
             spans[-1] = replace(spans[-1], until=event.at)
         spans.append(Span(event.at, None, following))
     return spans
+
+
+def held_at(spans: Iterable[Span], moment: datetime) -> Span | None:
+    """The span that held just before `moment`: what changed at `moment` itself is not in it."""
+    return next((s for s in spans if s.since < moment and (s.until is None or s.until >= moment)), None)
+
+
+_RESOLVED = frozenset({DossierStatus.RESULT_READY, DossierStatus.RETURNED})
+_WAITING = frozenset({DossierStatus.SUPPLEMENT_REQUESTED, DossierStatus.AWAITING_PAYMENT})
+
+
+def figures_of(origin: Origin, span: Span | None, scope: Scope) -> Figures:
+    """What one dossier adds to the figures of `scope`'s period, from the span that held at `scope.as_of`
+    (`held_at`): nothing when it was received after the period or had finished before it began."""
+    s = span.snapshot if span is not None else None
+    if s is None or origin.received_at >= scope.end or (s.finished_at is not None and s.finished_at < scope.start):
+        return Figures()
+    new = origin.received_at >= scope.start
+    ended = s.outcome is not None
+    overdue = s.overdue_at(scope.as_of)
+    counts = {
+        "carried_over": not new, "received": new,
+        "received_online": new and origin.channel == Channel.ONLINE,
+        "received_in_person": new and origin.channel == Channel.IN_PERSON,
+        "received_by_post": new and origin.channel == Channel.POST,
+        "outside_area": new and origin.outside_area,
+        "digitised": new and origin.digitisation == Digitisation.ALL,
+        "partly_digitised": new and origin.digitisation == Digitisation.SOME,
+        "resolved_before_time": s.status in _RESOLVED and s.outcome == Timeliness.BEFORE_TIME,
+        "resolved_on_time": s.status in _RESOLVED and s.outcome == Timeliness.ON_TIME,
+        "resolved_late": s.status in _RESOLVED and s.outcome == Timeliness.LATE,
+        "withdrawn": s.status == DossierStatus.WITHDRAWN,
+        "stopped": s.status == DossierStatus.STOPPED,
+        "in_process_on_time": not ended and not overdue,
+        "in_process_overdue": not ended and overdue,
+        "suspended": not ended and s.status in _WAITING,
+        "timely": s.outcome in (Timeliness.BEFORE_TIME, Timeliness.ON_TIME) or (not ended and not overdue),
+        "returned": s.status == DossierStatus.RETURNED,
+        "electronic_results": s.electronic_result,
+        **{level.value: s.rating == level.value for level in SatisfactionLevel},
+    }
+    resolved = s.status in _RESOLVED
+    return Figures(resolved=int(resolved), **{name: int(flag) for name, flag in counts.items()})

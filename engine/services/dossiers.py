@@ -148,7 +148,8 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         dossier.record(EventKind.RECEIVED, now, actor.user_id, centre.id, procedure=procedure.code,
                        competent_unit=routes.competent.id, due_at=dossier.due_at.isoformat(),
                        calendar=calendar.version, deadline_at=dossier.due_at.isoformat(),
-                       channel=dossier.channel.value, digitised=digitised, **({"reused": True} if reused else {}))
+                       channel=dossier.channel.value, digitised=digitised, **({"reused": True} if reused else {}),
+                       **({"outside_area": True} if routes.outside_area else {}))
         record_opening(uow, dossier, instance, procedure, opening, actor_id=actor.user_id, now=now, calendar=calendar)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)

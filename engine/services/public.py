@@ -168,12 +168,12 @@ _BY_DETAIL = {
     (EventKind.CLOCK_PAUSED, "supplementation"): "Chờ bổ sung hồ sơ (tạm dừng tính thời gian giải quyết)",
     (EventKind.CLOCK_RESUMED, "financial_obligation"): "Đã thực hiện nghĩa vụ tài chính, tiếp tục giải quyết",
     (EventKind.DEADLINE_EXTENDED, "verification"): "Gia hạn thời gian giải quyết do phải xác minh",
-    (EventKind.DEADLINE_EXTENDED, "apology"): "Xin lỗi và hẹn lại ngày trả kết quả",
+    (EventKind.DEADLINE_EXTENDED, "apology"): "Xin lỗi và gia hạn thời gian giải quyết",
     (EventKind.NOTICE_ISSUED, "supplement_request"): "Yêu cầu bổ sung, hoàn thiện hồ sơ",
     (EventKind.NOTICE_ISSUED, "refusal"): "Từ chối tiếp nhận giải quyết hồ sơ",
     (EventKind.NOTICE_ISSUED, "stop"): "Thông báo dừng giải quyết hồ sơ",
     (EventKind.NOTICE_ISSUED, "withdrawal"): "Rút hồ sơ theo đề nghị của người nộp",
-    (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và hẹn lại ngày trả kết quả",
+    (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
 }
 # Internal bookkeeping the citizen's timeline leaves out.
 _HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED,

@@ -21,6 +21,8 @@ class Routing:
     competent: Unit
     routes: dict[str, str]
     """Unit id of each agency lane rule (`agency:<kind>`) of the procedure."""
+    outside_area: bool = False
+    """Received at a centre other than the one of the commune the dossier belongs to (phi địa giới)."""
 
 
 def decided_in_workflow(procedure: ProcedureVersion) -> bool:
@@ -55,7 +57,7 @@ def route(uow: UnitOfWork, procedure: ProcedureVersion, application: dict[str, A
             [FieldError(field, f"is handled by {home.name}; receive the dossier there")])
     routes = {unit_rule: _agency(uow, unit_rule.removeprefix("agency:"), centre, home).id
               for unit_rule in {b.unit for b in procedure.lanes.values()} if unit_rule not in DOSSIER_UNITS}
-    return Routing(competent, routes)
+    return Routing(competent, routes, outside_area=home.id != centre.id)
 
 
 def _commune(uow: UnitOfWork, application: dict[str, Any], pointer: str, centre: Unit, field: str) -> Unit:

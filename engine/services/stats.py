@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ
+from engine.domain.dossier import Dossier
 from engine.domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationFailedError
-from engine.domain.figures import Figures, Group, Scope, of_intake, ranked
+from engine.domain.figures import DOSSIER_FIGURES, Figures, Group, Scope, of_intake, ranked
 from engine.domain.indicators import Indicator, indicators_of
 from engine.domain.ports import UnitOfWork
 from engine.domain.unit import Unit
@@ -44,6 +45,7 @@ class CentreReport:
     competent_units: list[Group[Named]]
     procedures: list[Group[Named]]
     days: list[Group[date]]
+    """By day of receipt, the days of the period only (the dossiers carried over into it are in no day)."""
     totals: Figures
     """The sum of the centres."""
     indicators: list[Indicator]
@@ -56,10 +58,31 @@ def month_of(moment: datetime) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(), VN_TZ), datetime.combine(following, time(), VN_TZ)
 
 
+REPORT_PERIODS = {"month": 12, "quarter": 4, "year": 1}
+"""The periods of the periodic report and how many of each a year holds."""
+
+
+def report_period(kind: str, year: int, number: int = 1) -> tuple[datetime, datetime]:
+    """The local (Vietnam) month, quarter or year `number` of `year`: its first midnight and the next one's.
+
+    Raises:
+        ValidationFailedError: no such kind of period, or `number` outside it.
+    """
+    count = REPORT_PERIODS.get(kind)
+    if count is None or not 1 <= number <= count or not 2000 <= year <= 2100:
+        raise ValidationFailedError("there is no such period", [FieldError(
+            "/period", f"a month (1-12), a quarter (1-4) or a year, of a year from 2000 to 2100; not {kind} "
+                       f"{number} of {year}")])
+    months = 12 // count
+    first = date(year, (number - 1) * months + 1, 1)
+    following = date(year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1)
+    return datetime.combine(first, time(), VN_TZ), datetime.combine(following, time(), VN_TZ)
+
+
 def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime], start: datetime,
             end: datetime, unit_id: str | None = None, procedure_code: str | None = None) -> CentreReport:
-    """The figures of the dossiers received from `start` to `end` (excluded) as they stood at `end` or now,
-    and of the centres' intake in the period.
+    """The figures of the dossiers to handle from `start` to `end` (excluded): carried over into the period
+    and received in it, as they stood at `end` or now (engine/domain/figures.py); and the centres' intake.
 
     `unit_id` names a province (every centre of it) or one unit; by default the actor's province for a
     supervisor or admin, the actor's own unit otherwise.
@@ -71,19 +94,12 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
     """
     _check_period(start, end)
     with uow:
-        scope_unit = _unit(uow, unit_id or actor.unit_id)
-        _check_reader(actor, scope_unit)
-        province_id = scope_unit.province_id or scope_unit.id
-        units = {u.id: u for u in uow.units.list(province_id=province_id)}
-        is_province = scope_unit.id == province_id
-        # Only a centre receives dossiers, so a province's figures are those of its centres.
-        centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
-        scope = Scope(centre_ids or [scope_unit.id], start, end, min(end, clock()), procedure_code,
-                      either_side=not is_province)
-        found = uow.stats.figures(scope)
-        intake_centres = centre_ids or ([scope_unit.id] if scope_unit.has_centre else [])
+        where = _scope(uow, actor, unit_id, start, end, clock(), procedure_code)
+        found = uow.stats.figures(where.scope)
+        intake_centres = where.centre_ids or ([where.unit.id] if where.unit.has_centre else [])
         intake = uow.submissions.intake_counts(intake_centres, start, end, procedure_code)  # none is after now
         names = _procedure_names(uow, catalogue)
+    scope_unit, units, centre_ids, scope = where.unit, where.units, where.centre_ids, where.scope
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
     for key, counts in intake.items():
         centres[key] = centres.get(key, Figures()) + of_intake(counts)
@@ -94,8 +110,63 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         centres=ranked([_named(Group(key, figures), units) for key, figures in centres.items()]),
         competent_units=[_named(Group(key, figures), units) for key, figures in found["competent_unit"]],
         procedures=[Group(Named(code, names.get(code, code)), figures) for code, figures in found["procedure"]],
-        days=[Group(date.fromisoformat(day), figures) for day, figures in found["day"]],
+        days=[Group(day, figures) for day, figures in ((date.fromisoformat(key), f) for key, f in found["day"])
+              if day >= start.astimezone(VN_TZ).date()],
         totals=totals, indicators=indicators_of(totals))
+
+
+@dataclass(frozen=True)
+class _Where:
+    unit: Unit
+    units: dict[str, Unit]
+    """Every unit of the province, by id."""
+    centre_ids: list[str]
+    """For a province, its centres; for one unit, none."""
+    scope: Scope
+
+
+def _scope(uow: UnitOfWork, actor: Actor, unit_id: str | None, start: datetime, end: datetime, now: datetime,
+           procedure_code: str | None) -> _Where:
+    scope_unit = _unit(uow, unit_id or actor.unit_id)
+    _check_reader(actor, scope_unit)
+    province_id = scope_unit.province_id or scope_unit.id
+    units = {u.id: u for u in uow.units.list(province_id=province_id)}
+    is_province = scope_unit.id == province_id
+    # Only a centre receives dossiers, so a province's figures are those of its centres.
+    centre_ids = [u.id for u in units.values() if u.has_centre] if is_province else []
+    scope = Scope(centre_ids or [scope_unit.id], start, end, min(end, now), procedure_code, either_side=not is_province)
+    return _Where(scope_unit, units, centre_ids, scope)
+
+
+GROUPS = ("centre", "competent_unit", "procedure", "day")
+"""The groupings of a report whose cells `dossiers_behind` can narrow to."""
+
+
+def dossiers_behind(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], start: datetime, end: datetime,
+                    figure: str, unit_id: str | None = None, procedure_code: str | None = None,
+                    group: tuple[str, str] | None = None, limit: int = 50,
+                    offset: int = 0) -> tuple[list[Dossier], int]:
+    """The dossiers one figure of `centres`' report counts, soonest deadline first, and how many there are:
+    the same query as the figure, so a tile reading 14 overdue leads to those 14. `group` (a grouping of
+    GROUPS and its key) narrows to one cell of a table: ("centre", "19768") is one row of the ranking.
+
+    Raises:
+        ValidationFailedError: the period is not usable, or no such figure or grouping.
+        NotFoundError: no such unit.
+        ForbiddenError: the actor may not read that unit.
+    """
+    _check_period(start, end)
+    problems = []
+    if figure not in DOSSIER_FIGURES:
+        problems.append(FieldError("/figure", f"must be one of {', '.join(DOSSIER_FIGURES)}"))
+    if group is not None and group[0] not in GROUPS:
+        problems.append(FieldError("/group", f"must be one of {', '.join(GROUPS)}"))
+    if problems:
+        raise ValidationFailedError("there is no such list of dossiers", problems)
+    with uow:
+        where = _scope(uow, actor, unit_id, start, end, clock(), procedure_code)
+        ids, total = uow.stats.dossiers_behind(where.scope, figure, group, limit=limit, offset=offset)
+        return uow.dossiers.by_ids(ids), total
 
 
 def _named(group: Group[str], units: dict[str, Unit]) -> Group[Named]:

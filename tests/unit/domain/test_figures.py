@@ -58,18 +58,25 @@ def test_a_second_supplementation_round_is_late_whatever_the_times() -> None:
     assert spans[-1].snapshot.outcome == Timeliness.LATE
 
 
-def test_ranking_shares_a_place_between_tied_centres_and_leaves_idle_ones_unranked() -> None:
-    def group(key: str, received: int, resolved: int, timely: int) -> Group[str]:
-        return Group(key, Figures(received=received, resolved=resolved, timely=timely))
+def group(key: str, received: int, resolved: int, timely: int, carried_over: int = 0) -> Group[str]:
+    return Group(key, Figures(carried_over=carried_over, received=received, resolved=resolved, timely=timely))
 
-    order = ranked([group("a", 10, 5, 10), group("idle", 0, 0, 0), group("b", 4, 4, 4), group("c", 2, 1, 2),
-                    group("d", 8, 8, 8)])
-    assert [(g.key, g.rank) for g in order] == [("d", 1), ("b", 2), ("a", 3), ("c", 4), ("idle", None)]
-    tied = ranked([group("x", 4, 2, 4), group("y", 4, 2, 4)])
+
+def test_ranking_shares_a_place_between_tied_centres_and_leaves_small_ones_unranked() -> None:
+    order = ranked([group("a", 20, 10, 20), group("idle", 0, 0, 0), group("b", 40, 40, 40), group("c", 10, 5, 10),
+                    group("d", 16, 16, 16), group("tiny", 1, 1, 1), group("few", 5, 5, 5)])
+    assert [(g.key, g.rank) for g in order] == [("b", 1), ("d", 2), ("a", 3), ("c", 4), ("few", None),
+                                               ("tiny", None), ("idle", None)]
+    tied = ranked([group("x", 40, 20, 40), group("y", 40, 20, 40)])
     assert [g.rank for g in tied] == [1, 1]
 
 
+def test_dossiers_carried_over_count_towards_the_ranking_threshold_and_the_rates() -> None:
+    [only] = ranked([group("busy", 4, 9, 10, carried_over=6)])
+    assert (only.rank, only.figures.total, only.figures.resolution_rate) == (1, 10, 0.9)
+
+
 def test_rates_and_sums() -> None:
-    total = Figures(received=4, resolved=3, timely=2, very_satisfied=1, dissatisfied=1) + Figures(received=1)
-    assert (total.received, total.resolution_rate, total.on_time_rate, total.late) == (5, 0.6, 0.4, 3)
+    total = Figures(received=4, resolved=3, timely=2, very_satisfied=1, dissatisfied=1) + Figures(carried_over=1)
+    assert (total.total, total.resolution_rate, total.on_time_rate, total.late) == (5, 0.6, 0.4, 3)
     assert total.satisfaction_rate == 0.5 and Figures().resolution_rate is None
