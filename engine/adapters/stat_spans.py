@@ -92,7 +92,8 @@ def _rows(dossier_id: int, events: list[HistoryEvent]) -> list[dict[str, Any]]:
              **_snapshot_values(span.snapshot)} for span in spans_of(events)]
 
 
-def _events(connection: Connection) -> Iterator[tuple[int, list[HistoryEvent]]]:
+def tracked_histories(connection: Connection) -> Iterator[tuple[int, list[HistoryEvent]]]:
+    """Each dossier's raw history events that the statistics fold, in order."""
     h = HistoryEventRecord.__table__.c
     query = (select(h.dossier_id, h.kind, h.at, h.unit_id, h.data)
              .where(h.kind.in_([k.value for k in TRACKED])).order_by(h.dossier_id, h.id))
@@ -103,7 +104,7 @@ def _events(connection: Connection) -> Iterator[tuple[int, list[HistoryEvent]]]:
 
 def recomputed_rows(connection: Connection) -> Iterator[dict[str, Any]]:
     """The rows the table must hold, folded again from every dossier's raw history."""
-    for dossier_id, events in _events(connection):
+    for dossier_id, events in tracked_histories(connection):
         yield from _rows(dossier_id, events)
 
 

@@ -3,9 +3,11 @@ complete its steps, and count rows straight from the tables (no Flask anywhere).
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,10 +17,12 @@ from api.wiring import Wiring
 from engine.adapters.records import DossierRecord, HistoryEventRecord, TaskRecord
 from engine.domain.actor import Actor
 from engine.domain.dossier import Dossier, EventKind, HistoryEvent
+from engine.domain.rating import SatisfactionLevel
 from engine.domain.task import Task, TaskStatus
-from engine.services import accounts, dossiers, tasks
+from engine.services import accounts, dossiers, intake, lifecycle, ratings, tasks
 from engine.services.dossiers import Reception
-from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, birth_application
+from engine.services.intake import Handing
+from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock, birth_application
 
 BIRTH = "1.001193"
 
@@ -140,3 +144,51 @@ def run_together(calls: list[Callable[[], Any]], *, timeout: float = 60) -> list
         thread.join(timeout)
         assert not thread.is_alive(), "a worker thread hung (deadlock?)"
     return outcomes
+
+
+class Story:
+    """Moves the clock and acts as the officer each step needs."""
+
+    def __init__(self, wiring: Wiring, clock: Clock):
+        self.wiring, self.clock, self.actors = wiring, clock, Actors(wiring)
+
+    def receive(self, when: datetime, centre: str = PHU_XUAN, residence: str = VY_DA) -> Dossier:
+        self.clock.now = when
+        return receive(self.wiring, self.actors(f"reception.{centre}"), birth_application(residence))
+
+    def resolve(self, dossier: Dossier, when: datetime, *, handler: str = VY_DA) -> None:
+        self.clock.now = when
+        for step, user in (("review", f"specialist.{handler}"), ("sign", f"leader.{handler}")):
+            complete_step(self.wiring, _By(self.actors, user), dossier, step)
+
+    def hand_over(self, dossier: Dossier, when: datetime) -> None:
+        self.clock.now = when
+        complete_step(self.wiring, _By(self.actors, f"reception.{dossier.return_unit_id}"), dossier, "hand_over")
+
+    def rate(self, dossier: Dossier, when: datetime, level: SatisfactionLevel) -> None:
+        self.clock.now = when
+        ratings.rate(self.wiring.uow(), code=dossier.code, secret=dossier.secret, level=level, clock=self.clock)
+
+    def refuse_reception(self, when: datetime, centre: str = PHU_XUAN) -> None:
+        self.clock.now = when
+        handing = Handing(centre, BIRTH, birth_application(VY_DA))
+        intake.decide_at_counter(self.wiring.uow(), actor=self.actors(f"reception.{centre}"),
+                                 catalogue=self.wiring.catalogue, clock=self.clock, handing=handing,
+                                 key=f"refused-{when:%d%H%M}", reasons="Không thuộc thẩm quyền", items=None)
+
+    def act(self, action: str, dossier: Dossier, when: datetime, user: str, **kwargs: object) -> None:
+        self.clock.now = when
+        command = getattr(lifecycle, action)
+        # Each command takes only the dependencies it uses.
+        given = {k: v for k, v in deps(self.wiring).items() if k in inspect.signature(command).parameters}
+        command(self.wiring.uow(), actor=self.actors(user), code=dossier.code, **given, **kwargs)
+
+
+class _By:
+    """An Actors look-alike that always answers with one officer (for a dossier handled elsewhere)."""
+
+    def __init__(self, actors: Actors, username: str):
+        self._actors, self._username = actors, username
+
+    def __call__(self, _username: str) -> object:
+        return self._actors(self._username)
