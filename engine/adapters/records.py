@@ -298,16 +298,17 @@ class StatSpanRecord(Base):
     __tablename__ = "stat_spans"
     # A period's figures read the span of each dossier that held at its end, among those not finished before
     # it began: the open spans not finished or finished since the start, and the spans closed after the end
-    # (engine/adapters/stat_queries.py). Each is one range of these indexes, on the receiving centre and on
+    # that began before it (engine/adapters/stat_queries.py; the start is in the index so that spans begun
+    # later are passed over inside it). Each is one range of these indexes, on the receiving centre and on
     # the competent unit; together they make a BitmapOr on PostgreSQL.
     __table_args__ = (
         Index("ix_stat_spans_open", "receiving_unit_id", "finished_at",
               postgresql_where=text("until IS NULL"), sqlite_where=text("until IS NULL")),
-        Index("ix_stat_spans_closed", "receiving_unit_id", "until",
+        Index("ix_stat_spans_closed", "receiving_unit_id", "until", "since",
               postgresql_where=text("until IS NOT NULL"), sqlite_where=text("until IS NOT NULL")),
         Index("ix_stat_spans_competent_open", "competent_unit_id", "finished_at",
               postgresql_where=text("until IS NULL"), sqlite_where=text("until IS NULL")),
-        Index("ix_stat_spans_competent_closed", "competent_unit_id", "until",
+        Index("ix_stat_spans_competent_closed", "competent_unit_id", "until", "since",
               postgresql_where=text("until IS NOT NULL"), sqlite_where=text("until IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

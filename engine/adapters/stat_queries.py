@@ -47,9 +47,11 @@ def _where(scope: Scope) -> list[ColumnElement[bool]]:
     arms = []
     for unit in (s.receiving_unit_id, s.competent_unit_id) if scope.either_side else (s.receiving_unit_id,):
         here = unit.in_(scope.units)
+        # A span's finished_at is never after its start, so one held at `as_of` finished before it: the bound
+        # keeps the next period's results out of the index range. A closed span's start is in its index too.
         arms += [and_(here, s.until.is_(None), s.finished_at.is_(None)),
-                 and_(here, s.until.is_(None), s.finished_at >= scope.start),
-                 and_(here, s.until >= scope.as_of)]
+                 and_(here, s.until.is_(None), s.finished_at >= scope.start, s.finished_at < scope.as_of),
+                 and_(here, s.until >= scope.as_of, s.since < scope.as_of)]
     conditions = [or_(*arms), s.since < scope.as_of, s.received_at < scope.end,
                   or_(s.finished_at.is_(None), s.finished_at >= scope.start)]
     if scope.procedure_code:
@@ -111,7 +113,7 @@ class StatQueries:
         One statement over each dossier's span that held at `as_of`: on PostgreSQL one pass with
         GROUPING SETS; SQLite, which has none, counts once per grouping."""
         counts = [func.count().filter(condition).label(name) for name, condition in _flags(scope).items()
-              if name in SPAN_FIGURES]
+              if name not in _DERIVED]
         postgres = self._s.get_bind().dialect.name == "postgresql"
         query = (_grouping_sets if postgres else _union)(GROUPINGS, counts, _where(scope))
         if postgres:
@@ -156,6 +158,16 @@ def _union(keys: dict[str, Any], counts: list[Any], where: list[ColumnElement[bo
                        .where(*where).group_by(column) for name, column in keys.items()])
 
 
+_DERIVED = ("received", "received_in_person", "resolved", "in_process_on_time")
+"""Figures the sums leave out, worked out from the others (`_figures`): each count costs a province's month
+about 2 ms on PostgreSQL."""
+
+
 def _figures(row: Any) -> Figures:
-    return Figures(**{name: int(getattr(row, name) or 0) for name in SPAN_FIGURES})
+    f = {name: int(getattr(row, name) or 0) for name in ("total", *SPAN_FIGURES) if name not in _DERIVED}
+    received = f["total"] - f["carried_over"]
+    resolved = f["resolved_before_time"] + f["resolved_on_time"] + f["resolved_late"]
+    pending = f.pop("total") - resolved - f["withdrawn"] - f["stopped"]
+    return Figures(received=received, received_in_person=received - f["received_online"] - f["received_by_post"],
+                   resolved=resolved, in_process_on_time=pending - f["in_process_overdue"], **f)
 

@@ -24,7 +24,7 @@ def upgrade() -> None:
     for unit, name in (('receiving_unit_id', ''), ('competent_unit_id', 'competent_')):
         op.create_index(f'ix_stat_spans_{name}open', 'stat_spans', [unit, 'finished_at'],
                         postgresql_where=_OPEN, sqlite_where=_OPEN)
-        op.create_index(f'ix_stat_spans_{name}closed', 'stat_spans', [unit, 'until'],
+        op.create_index(f'ix_stat_spans_{name}closed', 'stat_spans', [unit, 'until', 'since'],
                         postgresql_where=_CLOSED, sqlite_where=_CLOSED)
 
 
