@@ -12,7 +12,7 @@ from api.wiring import wiring
 from engine.domain import timeliness
 from engine.domain.status import DossierStatus
 from engine.domain.task import TaskStatus
-from engine.services import directory, dossiers, tasks
+from engine.services import deadlines, directory, dossiers, tasks
 
 bp = Blueprint("inbox_pages", __name__)
 
@@ -29,10 +29,15 @@ def inbox() -> Any:
     found, total = tasks.inbox(w.uow(), actor=actor(), status=status, limit=PAGE_SIZE, offset=offset)
     now = w.clock()
     rows = [(task, timeliness.of_step(task, now, w.calendar)) for task in found]
+    # A step of a dossier waiting for the applicant shows since when its clock is stopped, not a due time
+    # that moves when the clock restarts, and no near-due mark.
+    stopped = (deadlines.stopped_clocks(w.uow(), dossier_codes=(task.dossier_code for task in found))
+               if status == TaskStatus.READY else {})
+    rows = [(task, None if task.dossier_code in stopped else mark) for task, mark in rows]
     if request.args.get("urgent"):
         rows = [(task, mark) for task, mark in rows if mark in URGENT]
     return render_template("pages/inbox.html", rows=rows, total=total, offset=offset, page_size=PAGE_SIZE,
-                  status=status.value, urgent=bool(request.args.get("urgent")),
+                  status=status.value, urgent=bool(request.args.get("urgent")), stopped=stopped,
                   procedures=directory.procedure_names(w.uow(), catalogue=w.catalogue,
                                                        dossier_codes=(task.dossier_code for task in found)))
 

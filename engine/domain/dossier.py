@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
+from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
 from engine.domain.files import Component
-from engine.domain.lifecycle import PROCESSING_ENDS, Action, next_status
+from engine.domain.lifecycle import PROCESSING_ENDS, Action, apology_deadline, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
 from engine.domain.status import DossierStatus
 from engine.domain.task import Task, TaskStatus
@@ -173,10 +173,17 @@ class Dossier:
 
     def request_supplement(self, now: datetime, by: int | None, unit_id: str, reasons: str,
                            items: list[MissingItem], reply_by: datetime | None) -> Notice:
-        """Ask once, in writing, for every missing component; the clock stops until they arrive."""
+        """Ask once, in writing, for every missing component; the clock stops until they arrive.
+
+        Only once per dossier (issue 21): guidance is given in writing, once, listing every item (DOMAIN.md §2.3
+        [C], DESIGN.md); Decision 766 counts a second round as late because it breaches that rule, so a second
+        request is refused (409) rather than printed as "lần 2"."""
         if not items:
             raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
         next_status(Action.REQUEST_SUPPLEMENT, self.status)
+        if self.notices_of(NoticeKind.SUPPLEMENT_REQUEST):
+            raise ConflictError(f"dossier {self.code} had its supplementation request already: the law allows one "
+                                "written request listing everything to supplement", status=self.status.value)
         _require_reasons(reasons)  # every check before the first change: a refused request changes nothing
         self.take(Action.REQUEST_SUPPLEMENT, now, by, unit_id)
         notice = self.issue(NoticeKind.SUPPLEMENT_REQUEST, now, by, unit_id, reasons, items=items,
@@ -228,15 +235,20 @@ class Dossier:
 
     def extend(self, now: datetime, by: int | None, unit_id: str, reasons: str, new_due_at: datetime,
                calendar: WorkingCalendar) -> None:
-        """Apologise and set a new appointment: once per dossier, before the appointment has passed. The
-        deadline timeliness is judged by stays where it was."""
+        """Apologise and set a new appointment: once per dossier, no later than one working day before the
+        appointment (engine/domain/lifecycle.py `apology_deadline`). The deadline timeliness is judged by stays
+        where it was."""
         next_status(Action.EXTEND, self.status)
         if self.notices_of(NoticeKind.APOLOGY):
             raise ConflictError(f"dossier {self.code} already had its appointment moved once",
                                 status=self.status.value)
-        if now >= self.due_at:
-            raise ConflictError(f"the appointment of dossier {self.code} has passed; an apology must come "
-                                "before it", status=self.status.value)
+        latest = apology_deadline(self.due_at, self.received_at, calendar)
+        if now > latest or now >= self.due_at:
+            due = f"{self.due_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}"
+            when = (f"before the appointment ({due}), which has passed" if latest == self.due_at else
+                    f"by {latest.astimezone(VN_TZ):%H:%M %d/%m/%Y}, one working day before the appointment ({due})")
+            raise ConflictError(f"too late for an apology with a new appointment for dossier {self.code}: it must "
+                                f"come {when}", status=self.status.value)
         _check_new_appointment(calendar, self.due_at, new_due_at)
         self.issue(NoticeKind.APOLOGY, now, by, unit_id, reasons, due_before=self.due_at, due_after=new_due_at)
         self.due_at = new_due_at
@@ -245,9 +257,8 @@ class Dossier:
     def extend_for_verification(self, now: datetime, by: int | None, unit_id: str, working_days: int,
                                 calendar: WorkingCalendar) -> None:
         """A step found that the dossier needs verification: the law gives it more working days."""
-        hours = working_days * HOURS_PER_WORKING_DAY
-        self.due_at = calendar.extend(self.due_at, hours)
-        self.deadline_at = calendar.extend(self.deadline_at or self.due_at, hours)
+        self.due_at = calendar.extend_working_days(self.due_at, working_days)
+        self.deadline_at = calendar.extend_working_days(self.deadline_at or self.due_at, working_days)
         self.record(EventKind.DEADLINE_EXTENDED, now, by, unit_id, reason="verification", working_days=working_days,
                     due_at=self.due_at.isoformat(), deadline_at=self.deadline_at.isoformat())
 

@@ -12,8 +12,10 @@ names the current status, whichever endpoint, task or background job tried it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
+from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.errors import ConflictError
 from engine.domain.status import DossierStatus as S
 
@@ -81,3 +83,20 @@ def next_status(action: Action, current: S) -> S:
 
 def allows(action: Action, current: S) -> bool:
     return current in TRANSITIONS[action][0]
+
+
+def apology_deadline(due_at: datetime, received_at: datetime, calendar: WorkingCalendar) -> datetime:
+    """The last moment the apology with a new appointment (Mẫu 04) may be issued for an appointment `due_at`.
+
+    Decision (issue 21): the handling unit notifies the centre and sends the apology *no later than one working
+    day before the appointment* ("chậm nhất 01 ngày trước ngày hết hạn", Decree 61/2018/NĐ-CP Art. 16; quoted
+    for 2018 practice in DOMAIN.md §12 [I]); Decree 118/2025's article could not be read and is taken to carry it
+    over, as its new form's name "đề nghị gia hạn" (asking for an extension) implies a request made in advance.
+    So the limit is the closing time of the working day before the appointment's day. A procedure whose legal
+    limit is shorter than that (same day, or that moment had passed when it was received) keeps the older limit,
+    the appointment itself: provincial civil-status procedures issue the apology for same-day results too.
+    """
+    day = calendar.previous_working_day(due_at.astimezone(VN_TZ).date())
+    day_before = datetime.combine(day, calendar.closing_time(day), tzinfo=VN_TZ)
+    return day_before if day_before > received_at else due_at
+

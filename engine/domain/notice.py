@@ -52,6 +52,9 @@ class Notice:
     due_before: datetime | None = None
     due_after: datetime | None = None
     """Appointment before and after this notice (apology; supplementation once answered)."""
+    officer_role: str | None = None
+    """The role the officer acted in (`leader`, `specialist`, `reception`): who signs the slip for the unit
+    (engine/domain/slip.py `signature`). None when the engine issued it, and on notices from before it was kept."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from engine.domain.notice import NoticeKind
+from engine.domain.actor import Role
+from engine.domain.notice import Notice, NoticeKind
 from engine.domain.unit import Unit, UnitKind
 
 CIRCULAR = "Thông tư số 03/2025/TT-VPCP"
@@ -49,11 +50,14 @@ class SlipForm:
 FORMS: dict[SlipKind, SlipForm] = {
     SlipKind.RECEIPT: SlipForm("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "TNHS"),
     SlipKind.GUIDANCE: SlipForm("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "HDHS", NoticeKind.GUIDANCE),
+    # After reception the handling unit notifies the centre in writing, and the centre issues Mẫu 02, its own
+    # form, to the applicant (Decree 61/2018 Art. 19, carried over by Decree 118/2025 [I]).
     SlipKind.SUPPLEMENT_REQUEST: SlipForm("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "HDHS",
                                           NoticeKind.SUPPLEMENT_REQUEST),
     SlipKind.REFUSAL: SlipForm("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ", "TCHS", NoticeKind.REFUSAL),
-    SlipKind.APOLOGY: SlipForm("04", "Văn bản xin lỗi và hẹn lại ngày trả kết quả", "XLHS", NoticeKind.APOLOGY,
-                               by_centre=False),
+    # Circular 03/2025 Annex I renames the 2018 "Phiếu xin lỗi và hẹn lại ngày trả kết quả" (DOMAIN.md §12 [C]).
+    SlipKind.APOLOGY: SlipForm("04", "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết", "XLHS",
+                               NoticeKind.APOLOGY, by_centre=False),
     SlipKind.STOP_NOTICE: SlipForm("05", "Thông báo dừng giải quyết hồ sơ", "TB", NoticeKind.STOP,
                                    by_centre=False),
     SlipKind.CONTROL_SHEET: SlipForm("06", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
@@ -129,6 +133,100 @@ def issuer(unit: Unit, *, as_centre: bool, parent: Unit | None = None, province:
     }.get(unit.agency or "", f"UBND {full_name(home)}")
     place = parent if unit.agency == "police" and parent is not None else home
     return Issuer(authority.upper(), unit.name.upper(), unit.name, short_name(place))
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature block under a slip (Decree 30/2020/NĐ-CP, Annex I: thẩm quyền, chức vụ, họ tên).
+
+    `authority` is the line that says for whom the signer signs ("TM. ỦY BAN NHÂN DÂN"; empty when the signer
+    signs in their own capacity), `title` the signer's position, `name` the signer's name, None to leave the
+    line blank for the head's own signature."""
+
+    authority: str
+    title: str
+    name: str | None
+    hint: str = "(Ký và ghi rõ họ tên)"
+
+    @property
+    def for_unit(self) -> bool:
+        """Signed for a unit, under its seal (a letter), rather than by the counter officer himself."""
+        return self.hint == SEALED
+
+
+SEALED = "(Ký, ghi rõ họ tên và đóng dấu)"
+# Who signs a centre's own slip: the officer at the counter, as the 2018 layouts print it (DOMAIN.md §3.2).
+COUNTER_SIGNERS = {
+    SlipKind.RECEIPT: "Người tiếp nhận hồ sơ",
+    SlipKind.REFUSAL: "Người tiếp nhận hồ sơ",
+    SlipKind.GUIDANCE: "Người hướng dẫn",
+    SlipKind.SUPPLEMENT_REQUEST: "Người hướng dẫn",
+}
+# The head of an agency as a letter's signature names him (Decree 30/2020: the head of a body run by its head
+# signs with his own title). Agencies whose head's title could not be told sign as "Thủ trưởng cơ quan".
+_AGENCY_HEADS = {
+    "police": "Trưởng Công an",  # completed with the commune's kind: "Trưởng Công an phường"
+    "social_insurance": "Giám đốc",
+    "land_office": "Giám đốc",
+    "land_branch": "Giám đốc",
+    "justice": "Giám đốc",
+}
+HEAD_OF_AGENCY = "Thủ trưởng cơ quan"
+
+
+def signature(kind: SlipKind, unit: Unit, *, as_centre: bool, officer: str | None, officer_role: str | None,
+              parent: Unit | None = None) -> Signature:
+    """Who signs the slip, derived from who issues it.
+
+    A centre's slip (receipt, guidance, refusal of reception, supplementation request) is signed by the
+    officer at the counter under the 2018 layout's words (left blank when another unit wrote the notice). A
+    unit's letter (apology Mẫu 04, stop notice Mẫu 05) is signed by the head of that unit for it: a People's
+    Committee, run collectively, signs "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" (Decree 30/2020/NĐ-CP); an agency's head
+    with his title ("TRƯỞNG CÔNG AN PHƯỜNG", "GIÁM ĐỐC"). The name under the head's title is the officer's only
+    when the officer holds the unit's `leader` role; otherwise it is left blank for the head to sign, never a
+    specialist's name under the head's title. Accounts carry no rank (chairman or vice-chairman), so a leader
+    signs under the chairman's title; a vice-chairman's block would be "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
+
+    Args:
+        kind: the slip.
+        unit: the unit issuing it.
+        as_centre: issued as the unit's one-stop centre.
+        officer: the display name of the officer who wrote or received it.
+        officer_role: the role the officer acted in (`Notice.officer_role`); None if unknown.
+        parent: an agency's parent unit (the commune a police station serves).
+    """
+    if as_centre:
+        return Signature("", COUNTER_SIGNERS.get(kind, "Người tiếp nhận hồ sơ"), officer)
+    name = officer if officer_role == Role.LEADER.value else None
+    if unit.kind != UnitKind.AGENCY:
+        return Signature("TM. Ủy ban nhân dân", "Chủ tịch", name, SEALED)
+    title = _AGENCY_HEADS.get(unit.agency or "", HEAD_OF_AGENCY)
+    if unit.agency == "police":
+        commune = parent.name if parent is not None else ""
+        prefix = next((p for p in _NAME_PREFIXES if commune.startswith(p)), "")
+        title = f"{title} {prefix.strip().lower()}".strip()
+    return Signature("", title, name, SEALED)
+
+
+class StopGround(StrEnum):
+    """Why handling stopped, which decides what Mẫu 05 says (see `stop_ground`)."""
+
+    REQUEST = "request"              # the applicant asked to stop (withdrawal)
+    NOT_SUPPLEMENTED = "not_supplemented"  # the supplementation deadline passed (the engine stopped it)
+    INELIGIBLE = "ineligible"        # the handling unit found it ineligible: a refusal to resolve, with reasons
+
+
+def stop_ground(notice: Notice) -> StopGround:
+    """Mẫu 05 "Thông báo dừng giải quyết hồ sơ" (Circular 03/2025 Annex I) notifies a stop decided after
+    considering a request, normally the applicant's (DOMAIN.md §12 [S], 2026 Hà Nội design report): here the
+    applicant's withdrawal, and the stop the engine decides when the requested supplement never came. An
+    ineligibility found in appraisal is traditionally a written refusal to resolve, with reasons (DOMAIN.md §12):
+    the same notice then says so in those words (the dossier's national status is 8, "Dừng xử lý")."""
+    if notice.kind == NoticeKind.WITHDRAWAL:
+        return StopGround.REQUEST
+    if notice.officer_id is None:
+        return StopGround.NOT_SUPPLEMENTED
+    return StopGround.INELIGIBLE
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,12 @@ from engine.domain.calendar import HOURS_PER_WORKING_DAY, VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier
 from engine.domain.task import Task, TaskStatus
 
-# Less than one working day of office hours left: the dossier is near due (sắp đến hạn).
+# Near due (sắp đến hạn), decided in issue 21: the last quarter of the office hours allotted (from reception, or
+# from a step's start, to its deadline), and never more than one working day. A 15-working-day dossier is near
+# due on its last day, a 3-day one in its last 6 office hours, a same-day one received at 09:00 (6 office hours)
+# from 15:30: an officer is warned when the time is really getting short, not from the moment it arrives.
 NEAR_DUE_HOURS = HOURS_PER_WORKING_DAY
+NEAR_DUE_SHARE = 0.25
 
 
 class Timeliness(StrEnum):
@@ -56,20 +60,35 @@ def classify_finished(finished_at: datetime, deadline: datetime) -> Timeliness:
     return Timeliness.ON_TIME
 
 
-def classify_open(now: datetime, deadline: datetime, calendar: WorkingCalendar) -> Timeliness:
+def near_due_hours(start: datetime | None, deadline: datetime, calendar: WorkingCalendar) -> float:
+    """Office hours before `deadline` from which the time is near due: NEAR_DUE_SHARE of the hours from `start`
+    to `deadline`, at most NEAR_DUE_HOURS (one working day when `start` is unknown)."""
+    if start is None:
+        return NEAR_DUE_HOURS
+    return min(NEAR_DUE_HOURS, max(calendar.working_hours_between(start, deadline), 0.0) * NEAR_DUE_SHARE)
+
+
+def classify_open(now: datetime, deadline: datetime, calendar: WorkingCalendar,
+                  start: datetime | None = None) -> Timeliness:
+    """In time, near due or overdue at `now`, for time allotted from `start` (see near_due_hours)."""
     if now > deadline:
         return Timeliness.OVERDUE
-    if calendar.working_hours_between(now, deadline) <= NEAR_DUE_HOURS:
+    if calendar.working_hours_between(now, deadline) <= near_due_hours(start, deadline, calendar):
         return Timeliness.NEAR_DUE
     return Timeliness.IN_TIME
 
 
-def near_due_at(deadline: datetime, calendar: WorkingCalendar) -> datetime:
-    """When a dossier due at `deadline` becomes near due: the same time one working day earlier, which
-    is NEAR_DUE_HOURS office hours before it (deadlines always fall within office hours)."""
-    local = deadline.astimezone(VN_TZ)
-    day = calendar.previous_working_day(local.date())
-    return datetime.combine(day, local.time(), tzinfo=VN_TZ)
+def near_due_at(deadline: datetime, calendar: WorkingCalendar, start: datetime | None = None) -> datetime:
+    """When time allotted from `start` to `deadline` becomes near due: `near_due_hours` office hours before
+    the deadline. Without a start, the same time one working day earlier."""
+    if start is None:
+        local = deadline.astimezone(VN_TZ)
+        day = calendar.previous_working_day(local.date())
+        return datetime.combine(day, local.time(), tzinfo=VN_TZ)
+    allotted = calendar.working_hours_between(start, deadline)
+    if allotted <= 0:
+        return deadline
+    return calendar.add_working_hours(start, allotted - near_due_hours(start, deadline, calendar))
 
 
 def of_dossier(dossier: Dossier, now: datetime, calendar: WorkingCalendar) -> Timeliness:
@@ -82,7 +101,7 @@ def of_dossier(dossier: Dossier, now: datetime, calendar: WorkingCalendar) -> Ti
     if dossier.supplement_rounds > 1:
         return Timeliness.OVERDUE
     # While the clock is stopped the deadline does not come closer: judge it at the moment it stopped.
-    return classify_open(min(now, dossier.paused_at or now), deadline, calendar)
+    return classify_open(min(now, dossier.paused_at or now), deadline, calendar, dossier.received_at)
 
 
 def of_step(task: Task, now: datetime, calendar: WorkingCalendar) -> Timeliness | None:
@@ -91,4 +110,4 @@ def of_step(task: Task, now: datetime, calendar: WorkingCalendar) -> Timeliness 
         return None
     if task.completed_at is not None:
         return classify_finished(task.completed_at, task.due_at)
-    return classify_open(now, task.due_at, calendar)
+    return classify_open(now, task.due_at, calendar, task.created_at)

@@ -7,6 +7,8 @@ for. A dossier is marked near due and overdue at most once per deadline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.domain.calendar import WorkingCalendar
@@ -24,12 +26,12 @@ def watch(uow: UnitOfWork, job: Job, *, now: datetime, calendar: WorkingCalendar
     if dossier is None or dossier.finished_at is not None or dossier.paused_at is not None:
         return  # finished; or paused, and resuming the clock schedules a new watch
     deadline = dossier.deadline_at or dossier.due_at
-    timeliness = classify_open(now, deadline, calendar)
+    timeliness = classify_open(now, deadline, calendar, dossier.received_at)
     if timeliness in _MARKS and not _marked(uow, job.dossier_id, _MARKS[timeliness], deadline):
         dossier.record(_MARKS[timeliness], now, None, dossier.competent_unit_id, deadline=deadline.isoformat())
     if timeliness != Timeliness.OVERDUE:
         # Overdue starts just after the deadline itself (a dossier finished at 17:00 sharp is on time).
-        next_check = (near_due_at(deadline, calendar) if timeliness == Timeliness.IN_TIME
+        next_check = (near_due_at(deadline, calendar, dossier.received_at) if timeliness == Timeliness.IN_TIME
                       else deadline + timedelta(seconds=1))
         uow.jobs.add(Job(JobKind.DEADLINE_WATCH, next_check, dossier_id=dossier.id))
 
@@ -41,6 +43,30 @@ def _marked(uow: UnitOfWork, dossier_id: int | None, kind: EventKind, deadline: 
 
 
 def watch_deadline(uow: UnitOfWork, dossier: Dossier, calendar: WorkingCalendar) -> None:
-    """Schedule the check that marks the dossier near due (one working day left), then overdue."""
-    uow.jobs.add(Job(JobKind.DEADLINE_WATCH, near_due_at(dossier.deadline_at or dossier.due_at, calendar),
+    """Schedule the check that marks the dossier near due (the last quarter of its time, at most one working
+    day; engine/domain/timeliness.py), then overdue."""
+    uow.jobs.add(Job(JobKind.DEADLINE_WATCH,
+                     near_due_at(dossier.deadline_at or dossier.due_at, calendar, dossier.received_at),
                      dossier_id=dossier.id))
+
+
+@dataclass(frozen=True)
+class StoppedClock:
+    """A dossier whose clock is stopped while it waits for the applicant: since when, and for what."""
+
+    since: datetime
+    waiting_for: str
+    """The status it waits in: `supplement_requested` or `awaiting_payment`."""
+
+
+def stopped_clocks(uow: UnitOfWork, *, dossier_codes: Iterable[str]) -> dict[str, StoppedClock]:
+    """Dossier code → its stopped clock, for the dossiers among `dossier_codes` that wait for the applicant:
+    their steps show "clock stopped since …" rather than a due time that will move when the clock restarts.
+    One read per dossier, as the inbox's procedure names are read."""
+    stopped = {}
+    with uow:
+        for code in set(dossier_codes):
+            dossier = uow.dossiers.get(code)
+            if dossier is not None and dossier.paused_at is not None and dossier.finished_at is None:
+                stopped[code] = StoppedClock(dossier.paused_at, dossier.status.value)
+    return stopped

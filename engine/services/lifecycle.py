@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.domain import permissions
-from engine.domain.actor import Actor
+from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, ReturnMethod
 from engine.domain.errors import ForbiddenError, NotFoundError
@@ -38,6 +38,7 @@ def request_supplement(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, c
         days = catalogue.version(uow.procedures, dossier.procedure_version_id).manifest.get("supplement_days")
         reply_by = calendar.add_working_days(now, days) if days else None
         notice = dossier.request_supplement(now, actor.user_id, actor.unit_id, reasons, items, reply_by)
+        notice.officer_role = acting_role(actor)
         if reply_by is not None:
             uow.jobs.add(Job(JobKind.SUPPLEMENT_EXPIRY, reply_by, dossier.id, {"number": notice.number}))
         return _save(uow, dossier)
@@ -60,26 +61,31 @@ def withdraw(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], co
         dossier = _locked(uow, actor, code)
         require_centre(actor, dossier)
         _end(uow, dossier, Action.WITHDRAW, clock(), actor.user_id, actor.unit_id, reasons)
+        dossier.notices[-1].officer_role = acting_role(actor)
         return _save(uow, dossier)
 
 
 def stop(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code: str, reasons: str) -> Dossier:
-    """The handling unit finds the dossier ineligible and stops handling it (national status 8)."""
+    """The handling unit finds the dossier ineligible: it refuses to resolve it, with written reasons, and the
+    handling stops (national status 8); the stop notice (Mẫu 05) says so (engine/domain/slip.py `stop_ground`)."""
     with uow:
         dossier = _locked(uow, actor, code)
         steps = _steps(uow, dossier)
         require_handler(actor, steps)
         _end(uow, dossier, Action.STOP, clock(), actor.user_id, actor.unit_id, reasons, steps)
+        dossier.notices[-1].officer_role = acting_role(actor)
         return _save(uow, dossier)
 
 
 def extend(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, clock: Callable[[], datetime], code: str,
            reasons: str, new_due_at: datetime) -> Dossier:
-    """Apologise and set a new appointment: once per dossier, before the appointment has passed."""
+    """Apologise and set a new appointment: once per dossier, at the latest one working day before the
+    appointment (engine/domain/lifecycle.py `apology_deadline`)."""
     with uow:
         dossier, now = _locked(uow, actor, code), clock()
         require_handler(actor, _steps(uow, dossier))
         dossier.extend(now, actor.user_id, actor.unit_id, reasons, new_due_at, calendar)
+        dossier.notices[-1].officer_role = acting_role(actor)
         return _save(uow, dossier)
 
 
@@ -108,6 +114,16 @@ def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:
                f"(hạn {days:%d/%m/%Y}) mà chưa nhận được thành phần hồ sơ bổ sung.")
     _end(uow, dossier, Action.STOP, now, None, pending.unit_id, reasons)
     uow.dossiers.update(dossier)
+
+
+def acting_role(actor: Actor) -> str:
+    """The role an officer writes a notice in, which decides who signs its slip (engine/domain/slip.py
+    `signature`): the unit's leader signs himself; a specialist's notice awaits the head's signature; a
+    reception officer's request is the centre's own slip."""
+    for role in (Role.LEADER, Role.SPECIALIST, Role.RECEPTION):
+        if role.value in actor.roles:
+            return role.value
+    return sorted(actor.roles)[0] if actor.roles else Role.SPECIALIST.value
 
 
 def available_actions(dossier: Dossier, tasks: list[Task], actor: Actor, now: datetime) -> list[Action]:

@@ -25,11 +25,15 @@ from engine.domain.slip import (
     SUBMISSION_SLIPS,
     Applicant,
     Issuer,
+    Signature,
     SlipForm,
     SlipKind,
+    StopGround,
     applicant,
     centre_name,
     issuer,
+    signature,
+    stop_ground,
 )
 from engine.domain.submission import Submission
 from engine.domain.timeliness import of_dossier
@@ -47,7 +51,7 @@ _MISSING = {
     NoticeKind.SUPPLEMENT_REQUEST: "no supplementation was requested for dossier {code}",
     NoticeKind.REFUSAL: "dossier {code} was not refused",
     NoticeKind.APOLOGY: "no apology with a new appointment was issued for dossier {code}",
-    NoticeKind.STOP: "the handling of dossier {code} was not stopped",
+    NoticeKind.STOP: "the handling of dossier {code} was not stopped, nor withdrawn",
 }
 
 
@@ -75,7 +79,9 @@ class Slip:
     time_limit: str
     applicant: Applicant
     officer: str | None
-    """Who signs for the issuer (the receiving officer, the officer who wrote the notice)."""
+    """The officer who received the dossier or wrote the notice (who signs is `signature`)."""
+    signature: Signature
+    """The signature block: the counter officer for a centre's slip, the head of the unit for its letter."""
     units: dict[str, str]
     """Names as slips print them: `receiving`, `competent`, `returning` (unit names), `receiving_centre`,
     `returning_centre` (their one-stop centres), `competent_body` (who handles it, as a sentence names it),
@@ -91,6 +97,8 @@ class Slip:
     timeliness: str | None = None
     issuing_unit: tuple[str, str] = ("", "")
     """The id and name of the unit that issues it: whose key signs its PDF when asked for a signed one."""
+    stop_ground: StopGround | None = None
+    """Mẫu 05: why handling stopped (the applicant's request, no supplement in time, ineligible)."""
 
 
 def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
@@ -138,6 +146,7 @@ class SubmissionSlip:
     applicant: Applicant
     officer: str | None
     """The officer who guided or refused it, who signs."""
+    signature: Signature
     notice: Notice
     documents: list[DocumentRow] = field(default_factory=list)
     """What to bring (guidance): name, form and copies of each item."""
@@ -172,7 +181,8 @@ def gather_submission(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, su
             kind=kind, form=form, number=_number(form, None, notice), issuer=units.issuer(_Issuing(centre, True)),
             issued_at=notice.issued_at, submission=submission, procedure_name=procedure.name_vi,
             applicant=applicant(submission.applicant_name, submission.application, units.name_or_none),
-            officer=officer, notice=notice, documents=_documents(procedure.manifest, notice))
+            officer=officer, signature=signature(kind, centre, as_centre=True, officer=officer, officer_role=None),
+            notice=notice, documents=_documents(procedure.manifest, notice))
 
 
 def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: SlipKind, notice: Notice | None,
@@ -181,24 +191,30 @@ def _compose(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, kind: Slip
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
     book, ordinal = _register_place(uow, dossier)
     issuing = units.issuing(dossier.receiving_unit_id if form.by_centre or notice is None else notice.unit_id,
-                            form, dossier)
+                            form.by_centre, dossier)
     own_number = ordinal if issuing.id == dossier.receiving_unit_id else None
     officer_id = notice.officer_id if notice else (dossier.received_by if kind == SlipKind.RECEIPT else None)
     issued_at = notice.issued_at if notice else (dossier.received_at if kind == SlipKind.RECEIPT else now)
+    officer = uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None
+    # A centre's slip of a notice another unit wrote is signed by the centre's officer, not by its writer.
+    signer = None if notice is not None and notice.unit_id != issuing.id else officer
     return Slip(
         kind=kind, form=form, number=_number(form, own_number, notice), issuer=units.issuer(issuing),
         issued_at=issued_at, dossier=dossier, procedure_name=procedure.name_vi,
         time_limit=str(procedure.manifest["time_limit"].get("description", {}).get("vi", "")),
         applicant=applicant(dossier.applicant_name, dossier.application, units.name_or_none),
-        officer=uow.printing.display_names([officer_id]).get(officer_id) if officer_id else None,
+        officer=officer, signature=units.signature(kind, issuing, signer, notice),
         units=units.of_dossier(dossier) | ({"noticed_by": units.title(notice.unit_id)} if notice else {}),
         register_book=book, register_ordinal=ordinal,
         appointment=_appointment(uow, dossier), notice=notice, documents=_documents(procedure.manifest, notice),
-        issuing_unit=(issuing.id, issuing.unit.name))
+        issuing_unit=(issuing.id, issuing.unit.name),
+        stop_ground=stop_ground(notice) if notice and kind == SlipKind.STOP_NOTICE else None)
 
 
 def _notice(dossier: Dossier, kind: NoticeKind, number: int | None) -> Notice:
     notices = dossier.notices_of(kind)
+    if kind == NoticeKind.STOP and not notices:
+        notices = dossier.notices_of(NoticeKind.WITHDRAWAL)  # Mẫu 05 also answers the applicant's request
     if not notices:
         raise NotFoundError(_MISSING[kind].format(code=dossier.code))
     if number is None:
@@ -295,14 +311,21 @@ class _Units:
     def name(self, unit_id: str) -> str:
         return self.name_or_none(unit_id) or unit_id
 
-    def issuing(self, unit_id: str, form: SlipForm, dossier: Dossier) -> _Issuing:
+    def issuing(self, unit_id: str, by_centre: bool, dossier: Dossier) -> _Issuing:
         """The unit that issues the slip: a centre's form (receipt, supplementation request) goes out from the
         dossier's receiving centre, which informs the applicant of what the handling unit asked (Decree 118);
-        a unit's own letter (apology, stop notice) from that unit."""
+        a unit's own letter (apology, stop notice) from that unit, on its own letterhead: an agency (police,
+        social insurance) prints its parent body and its name, never the receiving centre's."""
         unit = self.get(unit_id)
         if unit is None:
             raise NotFoundError(f"unit {unit_id} does not exist")
-        return _Issuing(unit, as_centre=form.by_centre and unit.has_centre)
+        return _Issuing(unit, as_centre=by_centre and unit.has_centre)
+
+    def signature(self, kind: SlipKind, issuing: _Issuing, officer: str | None, notice: Notice | None) -> Signature:
+        unit = issuing.unit
+        return signature(kind, unit, as_centre=issuing.as_centre, officer=officer,
+                         officer_role=notice.officer_role if notice else None,
+                         parent=self.get(unit.parent_id) if unit.parent_id else None)
 
     def issuer(self, issuing: _Issuing) -> Issuer:
         unit = issuing.unit

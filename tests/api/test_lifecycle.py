@@ -107,18 +107,17 @@ def test_a_pause_over_national_day_costs_only_office_hours_and_finishing_after_t
     assert detail["timeliness"] == {"class": "late", "label": "Trễ hạn"}
 
 
-def test_a_second_supplementation_round_is_allowed_but_the_dossier_counts_as_late(
+def test_supplementation_is_asked_once_and_a_second_request_is_refused(
         client: Any, clock: Clock, counter: dict[str, str], specialist: dict[str, str], code: str) -> None:
-    for hour in (10, 11):
-        clock.now = local(2025, 7, 14, hour, 0)
-        assert act(client, specialist, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
-        clock.now = local(2025, 7, 14, hour, 15)
-        assert act(client, counter, code, "supplement").status_code == 200
-    assert get(client, counter, code)["dossier"]["supplement_rounds"] == 2
-
-    clock.now = local(2025, 7, 14, 13, 30)  # long before the appointment
-    drive_to_result(client, code)
-    assert get(client, counter, code)["timeliness"]["class"] == "late"
+    clock.now = local(2025, 7, 14, 10, 0)
+    assert act(client, specialist, code, "supplement-request", reasons="Thiếu", items=ITEMS).status_code == 200
+    clock.now = local(2025, 7, 14, 10, 15)
+    assert act(client, counter, code, "supplement").status_code == 200
+    clock.now = local(2025, 7, 14, 11, 0)
+    again = act(client, specialist, code, "supplement-request", reasons="Thiếu thêm", items=ITEMS)
+    assert again.status_code == 409 and again.get_json()["current_status"] == "processing"
+    assert "the law allows one written request" in again.get_json()["detail"]
+    assert get(client, counter, code)["dossier"]["supplement_rounds"] == 1
 
 
 def test_finished_before_the_appointment_day_is_before_time(client: Any, clock: Clock,

@@ -99,30 +99,24 @@ def test_a_signed_receipt_verifies_as_the_receiving_centres_and_not_once_changed
                        headers={"Content-Type": "application/pdf"}).get_json()["signed"] is False
 
 
-def test_supplement_slip_prints_the_round_asked_for_and_the_latest_by_default(client: Any,
-                                                                              counter: dict[str, str]) -> None:
+def test_supplement_request_goes_out_from_the_receiving_centre_for_the_handling_unit(
+        client: Any, counter: dict[str, str]) -> None:
     code = received(client, counter)["code"]
     handler = sign_in(client, "specialist.19777")  # once received, the handling unit asks for what is missing
     assert slip(client, counter, code, "supplement_request").status_code == 404
     act(client, handler, code, "supplement-request", {"reasons": REASONS, "items": [
         {"name": "Giấy chứng sinh", "form": "original", "copies": 1},
         {"name": "Căn cước của người đi đăng ký", "form": "photocopy", "copies": 2}]})
-    act(client, counter, code, "supplement", {"note": "Đã nộp bản chính"})
-    act(client, handler, code, "supplement-request", {"reasons": "Thiếu chữ ký trên tờ khai.",
-                                                      "items": [{"name": "Tờ khai có chữ ký"}]})
-    first = words(slip(client, counter, code, "supplement_request", number=1).get_data(as_text=True))
-    latest = words(slip(client, handler, code, "supplement_request").get_data(as_text=True))
-    assert "Mẫu số 02" in first and "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in first.upper()
-    assert "Số: 1-1/HDHS" in first and f"Lý do: {REASONS}" in first
-    # The receiving centre, where the applicant brings what is missing, sends out what the handling unit asked.
-    assert "UBND PHƯỜNG PHÚ XUÂN" in first and "Phú Xuân, ngày 14 tháng 7 năm 2025" in first
-    assert ("theo đề nghị của Ủy ban nhân dân phường Vỹ Dạ, Trung tâm Phục vụ hành chính công phường Phú Xuân "
-            "đề nghị Ông/Bà bổ sung") in first
-    assert "1 Giấy chứng sinh 1" in first and "2 Căn cước của người đi đăng ký 2" in first
-    assert "Số: 1-2/HDHS" in latest and "Thiếu chữ ký trên tờ khai." in latest and REASONS not in latest
-    missing = slip(client, counter, code, "supplement_request", number=3)
-    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
-    assert "number 3 (it has 2)" in missing.get_json()["detail"]
+    text = words(slip(client, counter, code, "supplement_request", number=1).get_data(as_text=True))
+    assert "Mẫu số 02" in text and "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text.upper()
+    # The centre's own form; the specialist who wrote the request is named as the contact, not as the signer.
+    assert "UBND PHƯỜNG PHÚ XUÂN TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in text and f"Lý do: {REASONS}" in text
+    assert text.endswith("Người hướng dẫn (Ký và ghi rõ họ tên)")
+    assert "lần" not in text  # asked once: no round to number
+    assert "1 Giấy chứng sinh 1" in text and "2 Căn cước của người đi đăng ký 2" in text
+    assert "Thủ trưởng đơn vị" not in text and "TM. Ủy ban nhân dân" not in text
+    missing = slip(client, counter, code, "supplement_request", number=2)
+    assert missing.status_code == 404 and "number 2 (it has 1)" in missing.get_json()["detail"]
 
 
 def test_a_received_dossier_is_never_refused_but_a_refusal_from_before_still_prints(
@@ -158,8 +152,11 @@ def test_apology_quotes_the_receipt_and_both_appointments(client: Any, counter: 
                      "Kính gửi: Ông/Bà Nguyễn Văn An", "số biên nhận 1/TNHS",
                      "Thời gian hẹn trả kết quả: 17 giờ 00 phút, ngày 14 tháng 7 năm 2025",
                      "Thời gian hẹn trả kết quả lại: 16 giờ 30 phút, ngày 15 tháng 7 năm 2025",
-                     "Lý do: Cần xác minh nơi cư trú của người mẹ.", "Ủy ban nhân dân phường Vỹ Dạ trân trọng xin lỗi"):
+                     "Lý do: Cần xác minh nơi cư trú của người mẹ.", "Ủy ban nhân dân phường Vỹ Dạ trân trọng xin lỗi",
+                     "V/v xin lỗi và đề nghị gia hạn thời gian giải quyết hồ sơ", "TM. Ủy ban nhân dân Chủ tịch"):
         assert expected in text, expected
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text.upper()
+    assert "hẹn lại ngày" not in text
 
 
 def test_stop_notice_comes_from_the_handling_unit(client: Any, counter: dict[str, str], clock: Clock) -> None:
@@ -168,8 +165,11 @@ def test_stop_notice_comes_from_the_handling_unit(client: Any, counter: dict[str
     act(client, sign_in(client, "specialist.19777"), code, "stop", {"reasons": "Cha, mẹ không cư trú tại phường."})
     text, _ = pdf_words(slip(client, counter, code, "stop_notice", format="pdf").data)
     for expected in ("Mẫu số 05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "PHƯỜNG VỸ DẠ", "Số: ……/TB",
-                     "kể từ 10 giờ 30 phút, ngày 14 tháng 7 năm 2025", "Cha, mẹ không cư trú tại phường."):
+                     "Qua thẩm định, hồ sơ của Ông/Bà không đủ điều kiện giải quyết",
+                     "kể từ 10 giờ 30 phút, ngày 14 tháng 7 năm 2025", "Cha, mẹ không cư trú tại phường.",
+                     "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"):
         assert expected in text, expected
+    assert "THỦ TRƯỞNG ĐƠN VỊ" not in text.upper()
 
 
 def control_rows(markup: str) -> list[str]:
@@ -231,3 +231,34 @@ def test_printing_never_logs_personal_data(client: Any, counter: dict[str, str],
     logged = " ".join(r.getMessage() for r in caplog.records)
     for personal in ("Nguyễn Văn An", "046190000123", "0912345678", "Lê Lợi"):
         assert personal not in logged
+
+
+def test_a_notice_by_a_police_unit_is_on_its_letterhead_and_signed_by_its_head(client: Any) -> None:
+    from api.settings import ROOT
+    from tests.api.procedures import Officers, complete_step, load, receive_scenario
+    from tests.conftest import THUAN_HOA, VY_DA
+
+    officers, path = Officers(client), ROOT / "processes" / "birth_group" / "scenarios" / "straight.json"
+    steps = {s["task"]: s for s in load(path)["steps"]}
+    receipt = receive_scenario(client, officers, path, centre=THUAN_HOA)
+    for name in ("review", "sign"):
+        complete_step(client, officers, receipt, steps[name])
+    police = officers(f"specialist.{VY_DA}-CA")
+    act(client, police, receipt["code"], "stop", {"reasons": "Chỗ ở không đủ điều kiện đăng ký thường trú."})
+    text, reader = pdf_words(slip(client, police, receipt["code"], "stop_notice", format="pdf").data)
+    assert len(reader.pages) == 1
+    for expected in ("CÔNG AN THÀNH PHỐ HUẾ", "CÔNG AN PHƯỜNG VỸ DẠ", "Vỹ Dạ, ngày", "Số: ……/TB",
+                     "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "không đủ điều kiện giải quyết. Công an Phường Vỹ Dạ từ chối",
+                     "TRƯỞNG CÔNG AN PHƯỜNG", "(Ký, ghi rõ họ tên và đóng dấu)"):
+        assert expected in text, expected
+    for wrong in ("TRUNG TÂM PHỤC VỤ", "UBND PHƯỜNG THUẬN HÓA", "THỦ TRƯỞNG", "TM. ỦY BAN"):
+        assert wrong not in text, wrong
+
+
+def test_a_withdrawal_prints_the_stop_notice_on_the_applicants_request(client: Any, counter: dict[str, str]) -> None:
+    code = received(client, counter)["code"]
+    act(client, counter, code, "withdraw", {"reasons": "Người nộp xin rút để bổ sung giấy tờ sau."})
+    text = words(slip(client, counter, code, "stop_notice").get_data(as_text=True))
+    for expected in ("Mẫu số 05", "Xét đề nghị rút hồ sơ của Ông/Bà", "ỦY BAN NHÂN DÂN PHƯỜNG PHÚ XUÂN",
+                     "TM. Ủy ban nhân dân Chủ tịch"):
+        assert expected in text, expected

@@ -1,5 +1,6 @@
-"""Near-due and overdue marks written by the worker: at the right moments (one working day of office
-hours before the deadline, then just after it), once each, and following the deadline when it moves."""
+"""Near-due and overdue marks written by the worker: at the right moments (in the last quarter of the time
+allotted, at most a working day of office hours before the deadline; then just after it), once each, and
+following the deadline when it moves."""
 
 from __future__ import annotations
 
@@ -30,14 +31,16 @@ def test_a_dossier_is_marked_near_due_then_overdue_once_each(wiring: Wiring, clo
     dossier = receive_group(wiring, Actors(wiring))
     assert dossier.due_at == local(2025, 7, 17, 17, 0)
 
-    run_at(wiring, clock, local(2025, 7, 16, 16, 59))
+    # 30.5 office hours allotted (Monday from 09:00, then three full days): near due in the last quarter,
+    # 7 h 37 min 30 s of office hours before the deadline, so Thursday at 07:52:30.
+    run_at(wiring, clock, local(2025, 7, 17, 7, 52))
     assert marks(wiring, dossier) == []
-    run_at(wiring, clock, local(2025, 7, 16, 17, 0))  # Wednesday close: Thursday's 8 office hours are left
-    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 16, 17, 0))]
+    run_at(wiring, clock, local(2025, 7, 17, 7, 52, 30))
+    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 17, 7, 52, 30))]
     run_at(wiring, clock, local(2025, 7, 17, 17, 0))  # the deadline itself is still on time
     run_at(wiring, clock, local(2025, 7, 17, 17, 0, 1))
     run_at(wiring, clock, local(2025, 7, 21, 9, 0))
-    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 16, 17, 0)),
+    assert marks(wiring, dossier) == [("near_due", local(2025, 7, 17, 7, 52, 30)),
                                       ("overdue", local(2025, 7, 17, 17, 0, 1))]
 
 

@@ -67,9 +67,11 @@ def _noted(wiring: Wiring, dossier: Dossier) -> list[HistoryEvent]:
 
 @pytest.fixture
 def dossier(wiring: Wiring, clock: Clock) -> Dossier:
-    """A received dossier, its reception's deadline check (already due: near due was last Friday) out of the way."""
+    """A received dossier, its reception's deadline check (due when it turns near due) out of the way."""
     received = receive(wiring, Actors(wiring)(f"reception.{PHU_XUAN}"))
+    now, clock.now = clock.now, received.due_at
     assert _run(wiring, clock, lambda uow, job, **_: None) == 1
+    clock.now = now
     return received
 
 

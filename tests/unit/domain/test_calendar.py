@@ -37,7 +37,7 @@ def due(y: int, mo: int, d: int) -> datetime:
         date(2025, 9, 2),  # National Day
         *(date(2026, 2, d) for d in range(16, 21)),  # Tet 2026, Mon-Fri
         date(2026, 4, 27),  # Hung Kings (26 April is a Sunday; observed Monday)
-        date(2026, 11, 24),  # Vietnam Cultural Day, a holiday from 2026
+        date(2026, 11, 24),  # Vietnam Cultural Day per the package (not in processes/calendar.json)
     ],
 )
 def test_public_holidays_are_not_working_days(day: date) -> None:
@@ -283,3 +283,30 @@ def test_working_hours_between_inverts_add(start: datetime, hours: float) -> Non
 def test_inverse_holds_from_any_start(start: datetime, hours: float) -> None:
     end = CAL.add_working_hours(start, hours)
     assert CAL.working_hours_between(start, end) == pytest.approx(hours, abs=1e-6)
+
+
+# --- Official years: the list decides, the package is not consulted ---------------------------------------
+
+
+def test_an_official_year_replaces_the_package_for_that_year_only() -> None:
+    from engine.domain.calendar import OfficialYear
+
+    year = OfficialYear(2026, frozenset({date(2026, 1, 1), date(2026, 1, 2)}), frozenset({date(2026, 1, 10)}))
+    cal = WorkingCalendar(official_years=[year])
+    assert not cal.is_working_day(date(2026, 1, 2)) and cal.is_working_day(date(2026, 1, 10))
+    assert cal.is_working_day(date(2026, 2, 17))        # Tết is not in this (partial) list, so it is worked
+    assert not cal.is_working_day(date(2025, 9, 2))      # 2025 still from the package
+    overridden = WorkingCalendar(official_years=[year], extra_working_days=[date(2026, 1, 2)])
+    assert overridden.is_working_day(date(2026, 1, 2))
+
+
+@pytest.mark.parametrize(("off", "worked", "message"), [
+    ({date(2027, 1, 1)}, set(), "outside 2026"),
+    ({date(2026, 1, 10)}, {date(2026, 1, 10)}, "both off and worked"),
+    (set(), {date(2026, 1, 9)}, "not a Saturday or Sunday"),
+])
+def test_an_inconsistent_official_year_is_refused(off: set[date], worked: set[date], message: str) -> None:
+    from engine.domain.calendar import OfficialYear
+
+    with pytest.raises(ValueError, match=message):
+        OfficialYear(2026, frozenset(off), frozenset(worked))

@@ -249,10 +249,18 @@ def test_notices_are_numbered_per_kind() -> None:
     d = dossier(S.SUPPLEMENT_REQUESTED)
     d.supplement(T0, 8, PHU_XUAN, "", CALENDAR, [])
     d.extend(T0, 7, VY_DA, "Cần thêm thời gian", DUE + timedelta(days=1), CALENDAR)
-    second = d.request_supplement(NEXT_DAY, 7, PHU_XUAN, "Thiếu thêm", ITEMS, None)
+    d.end(Action.WITHDRAW, NEXT_DAY, 8, PHU_XUAN, "Người nộp rút hồ sơ", [])
     assert [(n.kind, n.number) for n in d.notices] == [
-        (NoticeKind.SUPPLEMENT_REQUEST, 1), (NoticeKind.APOLOGY, 1), (NoticeKind.SUPPLEMENT_REQUEST, 2)]
-    assert second.number == d.supplement_rounds == 2
+        (NoticeKind.SUPPLEMENT_REQUEST, 1), (NoticeKind.APOLOGY, 1), (NoticeKind.WITHDRAWAL, 1)]
+
+
+def test_supplementation_is_asked_once_a_second_request_is_refused() -> None:
+    d = dossier(S.SUPPLEMENT_REQUESTED)
+    d.supplement(T0, 8, PHU_XUAN, "", CALENDAR, [])
+    recorded = len(d.recorded)
+    with pytest.raises(ConflictError, match="the law allows one written request") as refused:
+        d.request_supplement(NEXT_DAY, 7, PHU_XUAN, "Thiếu thêm", ITEMS, None)
+    assert refused.value.status == "processing" and d.supplement_rounds == 1 and len(d.recorded) == recorded
 
 
 # -- a financial obligation ------------------------------------------------------------------------------
@@ -348,12 +356,32 @@ def test_the_appointment_is_moved_once() -> None:
     assert refused.value.status == "processing" and d.due_at == DUE + timedelta(days=1)
 
 
-@pytest.mark.parametrize("now", [DUE, DUE + timedelta(minutes=1)], ids=["at", "after"])
-def test_an_apology_comes_before_the_appointment(now: datetime) -> None:
+DAY_BEFORE_CLOSING = datetime(2025, 7, 16, 17, 0, tzinfo=VN_TZ)  # Wednesday: the working day before DUE
+
+
+@pytest.mark.parametrize("now", [DAY_BEFORE_CLOSING + timedelta(minutes=1), DUE - timedelta(minutes=1), DUE],
+                         ids=["day-before-after-closing", "appointment-day", "at"])
+def test_an_apology_comes_one_working_day_before_the_appointment(now: datetime) -> None:
     d = dossier(S.PROCESSING)
-    with pytest.raises(ConflictError, match="has passed") as refused:
+    with pytest.raises(ConflictError, match="17:00 16/07/2025, one working day before") as refused:
         d.extend(now, 7, VY_DA, "Trễ", DUE + timedelta(days=1), CALENDAR)
     assert refused.value.status == "processing" and d.notices == [] and d.due_at == DUE
+
+
+def test_an_apology_at_the_closing_of_the_working_day_before_is_in_time() -> None:
+    d = dossier(S.PROCESSING)
+    d.extend(DAY_BEFORE_CLOSING, 7, VY_DA, "Cần xác minh", DUE + timedelta(days=1), CALENDAR)
+    assert d.due_at == DUE + timedelta(days=1)
+
+
+def test_a_same_day_dossier_may_apologise_until_its_appointment() -> None:
+    d = dossier(S.PROCESSING)
+    d.due_at = d.deadline_at = T0.replace(hour=17)  # same day: the working day before is before its reception
+    d.extend(T0.replace(hour=16, minute=59), 7, VY_DA, "Cần xác minh", DUE, CALENDAR)
+    late = dossier(S.PROCESSING)
+    late.due_at = late.deadline_at = T0.replace(hour=17)
+    with pytest.raises(ConflictError, match="has passed"):
+        late.extend(T0.replace(hour=17), 7, VY_DA, "Trễ", DUE, CALENDAR)
 
 
 @pytest.mark.parametrize(("new_due_at", "problem"), [

@@ -3,7 +3,7 @@ with weekends, the National Day holidays and clock pauses. Times are Huế wall-
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -103,3 +103,24 @@ def test_steps_are_judged_against_their_own_allotment() -> None:
     no_allotment = Task("t2", "x", "hand_over", "Trả", "reception", "reception", "19768", None,
                         created_at=at(2025, 9, 3, 9, 0), due_at=at(2025, 9, 3, 9, 0))
     assert of_step(no_allotment, at(2025, 9, 5, 9, 0), CALENDAR) is None
+
+
+# -- near due: the last quarter of the allotted office hours, at most one working day (issue 21) ---------------
+
+def test_a_same_day_dossier_is_in_time_when_received_and_near_due_in_its_last_quarter() -> None:
+    from engine.domain.timeliness import Timeliness, classify_open, near_due_at
+    received = datetime(2025, 7, 14, 9, 0, tzinfo=VN_TZ)
+    due = CALENDAR.same_day_due(received)
+    allotted = CALENDAR.working_hours_between(received, due)
+    assert classify_open(received, due, CALENDAR, received) == Timeliness.IN_TIME
+    near = near_due_at(due, CALENDAR, received)
+    assert CALENDAR.working_hours_between(near, due) == pytest.approx(allotted / 4) and near.date() == due.date()
+    assert classify_open(near - timedelta(minutes=1), due, CALENDAR, received) == Timeliness.IN_TIME
+    assert classify_open(near, due, CALENDAR, received) == Timeliness.NEAR_DUE
+
+
+def test_a_long_dossier_is_near_due_only_on_its_last_working_day() -> None:
+    from engine.domain.timeliness import NEAR_DUE_HOURS, near_due_hours
+    received = datetime(2025, 7, 14, 9, 0, tzinfo=VN_TZ)
+    due = CALENDAR.add_working_days(received, 15)
+    assert near_due_hours(received, due, CALENDAR) == NEAR_DUE_HOURS

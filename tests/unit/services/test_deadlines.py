@@ -1,6 +1,6 @@
 """The near-due and overdue marks (engine/services/deadlines.py) against the FakeUnitOfWork: each check judges
 the dossier as it is now, marks it at most once per deadline and plans the next check. A birth-group dossier
-received Monday 09:00 is due Thursday 17:00, near due from Wednesday 17:00."""
+received Monday 09:00 is due Thursday 17:00, near due in the last quarter of its office hours (Thursday morning)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,19 @@ from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.job import Job, JobKind
 from engine.domain.status import DossierStatus as S
+from engine.domain.timeliness import near_due_at
 from engine.services import deadlines, lifecycle
 from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.fakes.uow import FakeUnitOfWork
 from tests.unit.builders import CALENDAR, ITEMS, T0, catalogue, dossier, fake_uow, officer, step
 
 DUE = datetime(2025, 7, 17, 17, 0, tzinfo=VN_TZ)
-NEAR = datetime(2025, 7, 16, 17, 0, tzinfo=VN_TZ)
+NEAR = near_due_at(DUE, CALENDAR, T0)  # the last quarter of Monday 09:00 – Thursday 17:00
+
+
+def test_a_three_day_dossier_is_near_due_in_its_last_quarter_on_its_last_day() -> None:
+    allotted = CALENDAR.working_hours_between(T0, DUE)
+    assert NEAR.date() == DUE.date() and CALENDAR.working_hours_between(NEAR, DUE) == pytest.approx(allotted / 4)
 
 
 def given(status: S = S.PROCESSING) -> tuple[FakeUnitOfWork, Dossier]:
@@ -43,7 +49,7 @@ def planned(uow: FakeUnitOfWork) -> list[datetime]:
     return [j.run_at for j in uow.tables.jobs.values() if j.kind == JobKind.DEADLINE_WATCH]
 
 
-def test_in_time_it_marks_nothing_and_checks_again_when_one_working_day_is_left() -> None:
+def test_in_time_it_marks_nothing_and_checks_again_when_it_becomes_near_due() -> None:
     uow, d = given()
     watch(uow, d, T0)
     assert marks(uow) == [] and planned(uow) == [NEAR]

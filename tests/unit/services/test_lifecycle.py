@@ -249,13 +249,19 @@ def test_a_supplemented_request_expires_without_effect() -> None:
     assert uow.tables == before
 
 
-def test_the_expiry_of_an_earlier_round_leaves_the_next_round_open() -> None:
+def test_a_second_supplementation_request_is_refused_and_changes_nothing() -> None:
     uow, d = given()
     request(uow, d)
     supplement(uow, d)
+    before = uow.snapshot()
+    with pytest.raises(ConflictError, match="the law allows one written request"):
+        request(uow, d)
+    assert uow.tables == before
+
+
+def test_notices_record_the_role_the_officer_wrote_them_in() -> None:
+    uow, d = given()
     request(uow, d)
-    first = jobs(uow, JobKind.SUPPLEMENT_EXPIRY)[0]
-    with uow:
-        lifecycle.expire_supplement(uow, first, now=first.run_at)
-        uow.commit()
-    assert uow.stored(d.code).status == S.SUPPLEMENT_REQUESTED
+    assert uow.stored(d.code).notices[0].officer_role == Role.SPECIALIST.value
+    assert lifecycle.acting_role(officer(Role.LEADER, VY_DA)) == Role.LEADER.value
+    assert lifecycle.acting_role(COUNTER) == Role.RECEPTION.value
