@@ -89,3 +89,12 @@ def _describe(error: ValidationError) -> str:
            if isinstance(error.instance, dict) else ""),
     }
     return described.get(rule, f"does not satisfy the form's '{rule}' rule")
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer of plain names (/applicant/residence), or None where there is none."""
+    for part in pointer.strip("/").split("/"):
+        if not isinstance(document, dict):
+            return None
+        document = document.get(part)
+    return document

@@ -42,6 +42,12 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             "properties": {
                 "working_days": {"type": "integer", "minimum": 0, "maximum": 90},
                 "verification_extra_days": {"type": "integer", "minimum": 1, "maximum": 30},
+                # A shorter or longer limit for some requests of the same procedure, chosen by a field of
+                # the application (a supplement of civil-status information is same-day: Art. 29).
+                "cases": {"type": "array", "maxItems": 10, "items": {
+                    "type": "object", "required": ["when", "equals", "working_days"], "additionalProperties": False,
+                    "properties": {"when": _POINTER, "equals": {"type": "string", "maxLength": 100},
+                                   "working_days": {"type": "integer", "minimum": 0, "maximum": 90}}}},
                 "description": _TEXT,
             },
         },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -15,7 +16,7 @@ from typing import Any
 
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.errors import NotFoundError, ProcedureDefinitionError
-from engine.domain.forms import check_form, compile_forms
+from engine.domain.forms import check_form, compile_forms, resolve_pointer
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,22 @@ class LaneBinding:
 @dataclass(frozen=True)
 class TimeLimit:
     """The legal limit: same working day (15:00 cut-off) or N working days from a complete dossier,
-    with `verification_extra_days` more when the dossier needs verification."""
+    with `verification_extra_days` more when the dossier needs verification; `cases` give some requests of
+    the procedure a limit of their own, chosen by a field of the application (pointer, value, days)."""
 
     working_days: int
     verification_extra_days: int = 0
+    cases: tuple[tuple[str, str, int], ...] = ()
 
-    def due(self, calendar: WorkingCalendar, received_at: datetime, *, verification: bool = False) -> datetime:
-        days = self.working_days + (self.verification_extra_days if verification else 0)
+    def days_for(self, application: Mapping[str, Any] | None) -> int:
+        for pointer, value, days in self.cases:
+            if application is not None and resolve_pointer(application, pointer) == value:
+                return days
+        return self.working_days
+
+    def due(self, calendar: WorkingCalendar, received_at: datetime, *, verification: bool = False,
+            application: Mapping[str, Any] | None = None) -> datetime:
+        days = self.days_for(application) + (self.verification_extra_days if verification else 0)
         return calendar.add_working_days(received_at, days)
 
 
@@ -83,7 +93,8 @@ class ProcedureVersion:
     @cached_property
     def time_limit(self) -> TimeLimit:
         limit = self.manifest["time_limit"]
-        return TimeLimit(int(limit["working_days"]), int(limit.get("verification_extra_days", 0)))
+        cases = tuple((c["when"], c["equals"], int(c["working_days"])) for c in limit.get("cases", ()))
+        return TimeLimit(int(limit["working_days"]), int(limit.get("verification_extra_days", 0)), cases)
 
     @cached_property
     def lanes(self) -> dict[str, LaneBinding]:

@@ -21,6 +21,7 @@ from engine.domain.dossier_code import new_lookup_secret
 from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.fees import fee_vnd
 from engine.domain.files import Component, ComponentForm
+from engine.domain.forms import resolve_pointer
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
@@ -214,10 +215,11 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
         receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
         applicant_name=_applicant_name(procedure, application), application=application, received_at=now,
-        due_at=procedure.time_limit.due(calendar, now), workflow_state={}, received_by=actor.user_id,
+        due_at=procedure.time_limit.due(calendar, now, application=application), workflow_state={},
+        received_by=actor.user_id,
         idempotency_key=reception.idempotency_key, routes=routes.routes, return_method=reception.return_method,
         request_digest=reception.digest() if reception.idempotency_key else None,
-        fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: routing.resolve_pointer(application, pointer)))
+        fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: resolve_pointer(application, pointer)))
 
 
 def _run_reception_step(procedure: ProcedureVersion, instance: WorkflowInstance, data: dict[str, Any],
@@ -274,7 +276,7 @@ def _centre(uow: UnitOfWork, unit_id: str | None, pointer: str) -> Unit:
 
 def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
     pointer = procedure.manifest.get("applicant_name", "/applicant/full_name")
-    return str(routing.resolve_pointer(application, pointer) or "")
+    return str(resolve_pointer(application, pointer) or "")
 
 
 def detail(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,

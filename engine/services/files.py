@@ -30,12 +30,12 @@ from engine.domain.files import (
     clean_filename,
     documents_with_files,
 )
+from engine.domain.forms import resolve_pointer
 from engine.domain.lifecycle import PROCESSING_ENDS
 from engine.domain.ports import FileStore, UnitOfWork
 from engine.domain.stat_spans import Digitisation
 from engine.domain.status import DossierStatus
 from engine.domain.task import TaskStatus
-from engine.services import routing
 from engine.services.catalogue import Catalogue
 
 OFFICER_ROLES = (Role.RECEPTION.value, Role.SPECIALIST.value, Role.LEADER.value)
@@ -245,7 +245,7 @@ def digitisation_of(files: list[StoredFile], documents: list[dict[str, Any]]) ->
 
 
 def subject_of(application: dict[str, Any]) -> str | None:
-    value = routing.resolve_pointer(application, SUBJECT_POINTER)
+    value = resolve_pointer(application, SUBJECT_POINTER)
     return str(value) if isinstance(value, str | int) and str(value).strip() else None
 
 

@@ -23,6 +23,7 @@ from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.files import Component, StoredFile
+from engine.domain.forms import resolve_pointer
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
@@ -336,7 +337,7 @@ def _checked_components(procedure: ProcedureVersion, components: list[Component]
 
 def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
     pointer = procedure.manifest.get("applicant_name", "/applicant/full_name")
-    return str(routing.resolve_pointer(application, pointer) or "")[:100]
+    return str(resolve_pointer(application, pointer) or "")[:100]
 
 
 def _centre(uow: UnitOfWork, unit_id: str) -> Unit:

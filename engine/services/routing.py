@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.domain.errors import FieldError, ValidationFailedError
+from engine.domain.forms import resolve_pointer
 from engine.domain.manifest import AGENCY_KINDS, DOSSIER_UNITS
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
@@ -91,9 +92,3 @@ def province_of(unit: Unit) -> str:
     return unit.province_id or unit.id
 
 
-def resolve_pointer(document: Any, pointer: str) -> Any:
-    for part in pointer.strip("/").split("/"):
-        if not isinstance(document, dict):
-            return None
-        document = document.get(part)
-    return document

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.settings import ROOT
 from engine.domain.calendar import WorkingCalendar
-from tests.api.helpers import local, received, sign_in
+from tests.api.helpers import API, local, received, sign_in
 from tests.api.procedures import Officers, complete_step, detail, load, receive_scenario
 from tests.conftest import PHU_XUAN, Clock
 
@@ -68,3 +68,20 @@ def test_the_land_clock_stops_while_the_applicant_pays(client: Any, clock: Clock
 
     assert resumed["status"] == "processing" and resumed["paused_at"] is None
     assert resumed["due_at"] == "2025-07-31T17:00:00+07:00"
+
+
+def test_a_supplement_of_civil_status_information_is_same_day_a_correction_three_days(client: Any,
+                                                                                       clock: Clock) -> None:
+    """Civil Status Law 2014 Art. 28 (3 working days) and Art. 29 (a supplement: the same day), one procedure."""
+    officers, path = Officers(client), ROOT / "processes" / "civil_status_change" / "scenarios" / "straight.json"
+    scenario = load(path)
+    clock.now = local(2025, 7, 14, 9, 0)  # Monday
+    correction = dict(scenario["application"], change={**scenario["application"]["change"], "kind": "correction"})
+    supplement = dict(scenario["application"], change={**scenario["application"]["change"], "kind": "supplement"})
+    dues = {}
+    for name, application in (("correction", correction), ("supplement", supplement)):
+        body = {"procedure_code": "1.004859", "application": application, "reception": scenario["steps"][0]["data"]}
+        response = client.post(f"{API}/dossiers", json=body, headers=officers(f"reception.{PHU_XUAN}"))
+        assert response.status_code == 201, response.get_json()
+        dues[name] = response.get_json()["due_at"]
+    assert dues == {"correction": "2025-07-17T17:00:00+07:00", "supplement": "2025-07-14T17:00:00+07:00"}
