@@ -1,12 +1,18 @@
-// Draws the dashboard's two charts with Chart.js from the figures the page embeds (#stats-data).
+// The figures pages: the dashboard's two charts, drawn with Chart.js from the figures the page embeds
+// (#stats-data), and the periodic report's print button.
 (function () {
-  const data = JSON.parse(document.getElementById('stats-data').textContent);
-  const colours = { received: '#6b7f99', resolved: '#1d6b3a', timely: '#4fa36b', late: '#a3231b' };
+  document.querySelectorAll('[data-print]').forEach((button) => {
+    button.addEventListener('click', () => window.print());
+  });
+  const embedded = document.getElementById('stats-data');
+  if (!embedded || typeof Chart === 'undefined') return;
+  const data = JSON.parse(embedded.textContent);
+  const colours = { total: '#6b7f99', resolved: '#1d6b3a', timely: '#4fa36b', received: '#6b7f99', late: '#a3231b' };
   const common = { responsive: true, maintainAspectRatio: false, animation: false,
     plugins: { legend: { position: 'top' } } };
   new Chart(document.getElementById('centres-chart'), {
     type: 'bar',
-    data: { labels: data.centres, datasets: ['received', 'resolved', 'timely'].map((key) => ({
+    data: { labels: data.centres, datasets: ['total', 'resolved', 'timely'].map((key) => ({
       label: data.labels[key], data: data[key], backgroundColor: colours[key] })) },
     options: { ...common, indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });

@@ -72,6 +72,7 @@ def _flags(scope: Scope) -> dict[str, ColumnElement[bool]]:
                               and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
     return {  # `resolved` is the sum of its three outcomes, and the total the sum of the centres
         "total": true(),
+        "pending": open_,
         "carried_over": ~new,
         "received": new,
         **{f"received_{name}": and_(new, s.channel == channel.value) for name, channel in CHANNELS.items()},
@@ -113,7 +114,7 @@ class StatQueries:
         One statement over each dossier's span that held at `as_of`: on PostgreSQL one pass with
         GROUPING SETS; SQLite, which has none, counts once per grouping."""
         counts = [func.count().filter(condition).label(name) for name, condition in _flags(scope).items()
-              if name not in _DERIVED]
+              if name in _COUNTED]
         postgres = self._s.get_bind().dialect.name == "postgresql"
         query = (_grouping_sets if postgres else _union)(GROUPINGS, counts, _where(scope))
         if postgres:
@@ -162,9 +163,11 @@ _DERIVED = ("received", "received_in_person", "resolved", "in_process_on_time")
 """Figures the sums leave out, worked out from the others (`_figures`): each count costs a province's month
 about 2 ms on PostgreSQL."""
 
+_COUNTED = frozenset(("total", *SPAN_FIGURES)) - frozenset(_DERIVED)
+
 
 def _figures(row: Any) -> Figures:
-    f = {name: int(getattr(row, name) or 0) for name in ("total", *SPAN_FIGURES) if name not in _DERIVED}
+    f = {name: int(getattr(row, name) or 0) for name in _COUNTED}
     received = f["total"] - f["carried_over"]
     resolved = f["resolved_before_time"] + f["resolved_on_time"] + f["resolved_late"]
     pending = f.pop("total") - resolved - f["withdrawn"] - f["stopped"]

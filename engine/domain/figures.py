@@ -137,7 +137,7 @@ the received dossiers' spans."""
 SPAN_FIGURES = tuple(name for name in Figures.__dataclass_fields__ if name not in INTAKE)
 """The figures counted from the dossiers' spans."""
 
-DOSSIER_FIGURES = ("total", *SPAN_FIGURES)
+DOSSIER_FIGURES = ("total", "pending", *SPAN_FIGURES)
 """The figures behind which there is a list of dossiers (stats.dossiers_behind)."""
 
 

@@ -153,7 +153,7 @@ def dossiers_behind(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], dateti
     Raises:
         ValidationFailedError: the period is not usable, or no such figure or grouping.
         NotFoundError: no such unit.
-        ForbiddenError: the actor may not read that unit.
+        ForbiddenError: the actor may not read that unit, or its dossiers (an administrator reads no dossier).
     """
     _check_period(start, end)
     problems = []
@@ -165,6 +165,7 @@ def dossiers_behind(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], dateti
         raise ValidationFailedError("there is no such list of dossiers", problems)
     with uow:
         where = _scope(uow, actor, unit_id, start, end, clock(), procedure_code)
+        _check_lister(actor, where)
         ids, total = uow.stats.dossiers_behind(where.scope, figure, group, limit=limit, offset=offset)
         return uow.dossiers.by_ids(ids), total
 
@@ -194,6 +195,15 @@ def _check_reader(actor: Actor, unit: Unit) -> None:
         return
     yours = "your own unit and province" if actor.roles & PROVINCE_READERS else "your own unit"
     raise ForbiddenError(f"you may read the figures of {yours}, not those of {unit.id}")
+
+
+def _check_lister(actor: Actor, where: _Where) -> None:
+    """The dossiers themselves (each with its applicant) are for those who may read them: a unit's own officers
+    (a unit's list holds only dossiers it received or handled) and the province's supervisors; not an
+    administrator, who reads the figures but no dossier (engine/services/access.py)."""
+    if Role.SUPERVISOR.value in actor.roles or (actor.unit_id == where.unit.id and not where.centre_ids):
+        return
+    raise ForbiddenError("the dossiers behind the figures are for the officers who handle or supervise them")
 
 
 def _check_period(start: datetime, end: datetime) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -68,6 +69,9 @@ EXPECTED = {
     "GET /units/{unit_id}/register":             "401  200  403  403  403   403  403   200  403  403  403",
     "GET /stats/centres":                        "401  200  403  403  403   403  403   200  403  200  403",
     "GET /stats/indicators":                     "401  200  403  403  403   403  403   200  403  200  403",
+    "GET /stats/report":                         "401  200  403  403  403   403  403   200  403  200  403",
+    # The dossiers behind a figure carry their applicants: not for an administrator (who reads no dossier).
+    "GET /stats/dossiers":                       "401  200+ 403  403  403   403  403   200+ 403  403  403",
     "GET /process-models":                       "401  403  403  403  403   403  403   403  403  200  200",
     "GET /process-models/{code}":                "401  403  403  403  403   403  403   403  403  200  200",
     "GET /process-models/{code}/versions/{version}": "401 403 403 403 403   403  403   403  403  200  200",
@@ -285,6 +289,14 @@ def _attach_at_review(world: World, context: dict[str, Any], column: str) -> Any
     return attach(world.client, world.of(column), context["code"], pdf(column), task_id=context["task"]["id"])
 
 
+def _received_before_now(world: World) -> dict[str, Any]:
+    """A dossier received a minute ago: the figures judge the dossiers as they stood just before now."""
+    receipt = world.received()
+    clock = world.app.extensions["onestop"].clock
+    clock.now += timedelta(minutes=1)
+    return receipt
+
+
 REASONS = {"reasons": "Lý do ghi rõ"}
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
@@ -311,6 +323,10 @@ ROWS: dict[str, Row] = {
     "GET /units/{unit_id}/register": Row(World.received, _get(f"/units/{PHU_XUAN}/register", **DAYS)),
     "GET /stats/centres": Row(_nothing, _get("/stats/centres", unit=PHU_XUAN, **PERIOD)),
     "GET /stats/indicators": Row(_nothing, _get("/stats/indicators", unit=PHU_XUAN, **PERIOD)),
+    "GET /stats/report": Row(_nothing, _get("/stats/report", unit=PHU_XUAN, period="month", year=2025, number=7,
+                                            format="csv")),
+    "GET /stats/dossiers": Row(_received_before_now, _get("/stats/dossiers", unit=PHU_XUAN, figure="total", limit=100,
+                                                    **DAYS), _listed("code", "code")),
     "GET /process-models": Row(_nothing, _get("/process-models")),
     "GET /process-models/{code}": Row(_nothing, _get(f"/process-models/{BIRTH}")),
     "GET /process-models/{code}/versions/{version}": Row(_nothing, _get(f"/process-models/{BIRTH}/versions/1")),

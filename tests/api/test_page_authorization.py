@@ -6,6 +6,7 @@ pages send (complete a step, lifecycle actions, receive) call the same services 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from pypdf import PdfWriter
 from engine.services import users
 from tests.api.helpers import API, received, sign_in, sign_in_page
 from tests.api.test_authorization_matrix import ACCOUNTS, COLUMNS, HANOI
-from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, birth_application
+from tests.conftest import PASSWORD, PHU_XUAN, VY_DA, Clock, birth_application
 
 BIRTH = "1.001193"
 #                                            anon rec  rec~ spec spec~ lead lead~ sup  sup~ adm  adm~
@@ -27,6 +28,8 @@ EXPECTED = {
     "/dossiers":                            "302  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
     "/dossiers/{code}":                     "302  200  403  200  403   200  403   200  403  403  403",
     f"/stats?unit={PHU_XUAN}":              "302  200  403  403  403   403  403   200  403  200  403",
+    f"/stats/report?unit={PHU_XUAN}":       "302  200  403  403  403   403  403   200  403  200  403",
+    f"/stats/dossiers?unit={PHU_XUAN}":     "302  200+ 403  403  403   403  403   200+ 403  403  403",
     "/admin/procedures":                    "302  403  403  403  403   403  403   403  403  200  200",
     f"/admin/procedures/{BIRTH}/diagram":   "302  403  403  403  403   403  403   403  403  200  200",
     f"/admin/procedures/{BIRTH}/forms":     "302  403  403  403  403   403  403   403  403  200  200",
@@ -42,8 +45,9 @@ FILE_EXPECTED = {
 
 
 @pytest.fixture
-def ids(app: Any, client: Any) -> dict[str, str]:
-    """A dossier received at Phú Xuân and an online submission waiting in its queue."""
+def ids(app: Any, client: Any, clock: Clock) -> dict[str, str]:
+    """A dossier received at Phú Xuân (a minute ago: the figures judge the dossiers as they stood just before
+    now) and an online submission waiting in its queue."""
     for role in ("supervisor", "admin"):
         users.create(app.extensions["onestop"].uow(), username=f"{role}.{HANOI}", password=PASSWORD,
                      display_name=role, unit_id=HANOI, roles=[role])
@@ -51,8 +55,9 @@ def ids(app: Any, client: Any) -> dict[str, str]:
         "reference": "G22.PAGES", "centre_id": PHU_XUAN, "procedure_code": BIRTH,
         "application": birth_application(VY_DA)})
     assert submitted.status_code == 201, submitted.get_json()
-    return {"code": str(received(client, sign_in(client, f"reception.{PHU_XUAN}"))["code"]),
-            "submission": str(submitted.get_json()["id"])}
+    code = str(received(client, sign_in(client, f"reception.{PHU_XUAN}"))["code"])
+    clock.now += timedelta(minutes=1)
+    return {"code": code, "submission": str(submitted.get_json()["id"])}
 
 
 @pytest.fixture
@@ -83,7 +88,7 @@ def _answer(app: Any, column: str, path: str, ids: dict[str, str]) -> str:
         sign_in_page(browser, str(ACCOUNTS[column]))
     response = browser.get(path.format(**ids), buffered=True)
     answer = str(response.status_code)
-    listed = {"/dossiers": ids["code"], "/intake": "G22.PAGES"}
+    listed = {"/dossiers": ids["code"], "/intake": "G22.PAGES", f"/stats/dossiers?unit={PHU_XUAN}": ids["code"]}
     if path in listed and response.status_code == 200:
         answer += "+" if listed[path] in response.get_data(as_text=True) else "-"
     return answer

@@ -56,7 +56,7 @@ def test_register_csv_opens_in_excel_with_vietnamese_text(client: Any) -> None:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="register-19768-20250701-20250731.csv"'
     assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))  # vi-VN Excel
     assert tuple(rows[0]) == REGISTER_COLUMNS
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Mã hồ sơ"] == code and row["Tên cá nhân, tổ chức"] == "Nguyễn Văn An"

@@ -45,6 +45,6 @@ def test_register_csv_has_a_bom_and_neutralises_formulas() -> None:
                           sent_at=None, result_at=None, returned_at=None, note="-1")
     data = register_csv([row])
     assert data.startswith("\ufeff".encode())
-    cells = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
+    cells = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))[1]  # vi-VN Excel
     assert cells[4] == "'=HYPERLINK(\"http://x\")" and cells[-1] == "'-1"
     assert cells[5] == "Số 5, tổ 2; ĐT: 0912345678" and cells[7:9] == ["14/07/2025 09:00", "14/07/2025 17:00"]
