@@ -24,9 +24,12 @@ many periods, including periods that end at the very minute something happened.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,6 +42,7 @@ from engine.domain.notice import MissingItem
 from engine.domain.stat_spans import figures_of, held_at, origin_of, spans_of
 from engine.services import registers, stats
 from engine.services.stats import CentreReport
+from tests.api.helpers import API, sign_in
 from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.integration._support import Story
 
@@ -148,6 +152,22 @@ def test_the_register_lists_the_dossiers_received_in_the_month(codes: dict[str, 
                               clock=clock, unit_id=PHU_XUAN, start=date(2025, 12, 1), end=date(2025, 12, 31))
     assert [row.code for row in register.rows] == [codes[name] for name in "FEJHCB"]
     assert len(register.rows) == centre(report(wiring, clock, DECEMBER), PHU_XUAN).received
+
+
+def test_the_periodic_report_prints_the_hand_counts(codes: dict[str, str], client: Any) -> None:
+    """The official report's rows for Phú Xuân, December then January, in its column order (CSV for Excel)."""
+    headers = sign_in(client, "supervisor.46")
+    rows = {}
+    for number, year in ((12, 2025), (1, 2026)):
+        response = client.get(f"{API}/stats/report", headers=headers, query_string={
+            "period": "month", "year": year, "number": number, "format": "csv"})
+        assert response.status_code == 200
+        table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+        rows[number] = next(row[2:] for row in table if len(row) > 2 and row[1] == "Phường Phú Xuân")
+    # Tổng, kỳ trước, mới (tổng, trực tuyến, trực tiếp, BCCI, phi địa giới), đã giải quyết (tổng, trước hạn,
+    # đúng hạn, quá hạn), đang giải quyết (tổng, trong hạn, quá hạn), rút, trả lại, tồn cuối kỳ, % đúng hạn.
+    assert rows[12] == ["7", "1", "6", "0", "6", "0", "6", "2", "1", "0", "1", "3", "2", "1", "1", "1", "3", "71,4"]
+    assert rows[1] == ["4", "3", "1", "0", "1", "0", "1", "3", "0", "3", "0", "1", "0", "1", "0", "0", "1", "75,0"]
 
 
 def test_each_period_opens_with_what_the_one_before_left_open(codes: dict[str, str], wiring: Wiring,
