@@ -5,7 +5,7 @@ They never commit; the unit of work does. Row-to-object conversion lives here an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -137,6 +137,14 @@ class DossierRepository:
         """The dossiers of `ids`, in that order (those that do not exist are left out)."""
         found = {r.id: r for r in self._s.scalars(select(DossierRecord).where(DossierRecord.id.in_(ids)))}
         return [dossier_from_record(found[i]) for i in ids if i in found]
+
+    def by_codes(self, codes: Iterable[str]) -> list[Dossier]:
+        """The dossiers of `codes` that exist, in one read (a page of the inbox names fifty)."""
+        wanted = list(dict.fromkeys(codes))
+        if not wanted:
+            return []
+        found = {r.code: r for r in self._s.scalars(select(DossierRecord).where(DossierRecord.code.in_(wanted)))}
+        return [dossier_from_record(found[c]) for c in wanted if c in found]
 
     def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
              received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]:

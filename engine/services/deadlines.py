@@ -61,12 +61,7 @@ class StoppedClock:
 
 def stopped_clocks(uow: UnitOfWork, *, dossier_codes: Iterable[str]) -> dict[str, StoppedClock]:
     """Dossier code → its stopped clock, for the dossiers among `dossier_codes` that wait for the applicant:
-    their steps show "clock stopped since …" rather than a due time that will move when the clock restarts.
-    One read per dossier, as the inbox's procedure names are read."""
-    stopped = {}
+    their steps show "clock stopped since …" rather than a due time that will move when the clock restarts."""
     with uow:
-        for code in set(dossier_codes):
-            dossier = uow.dossiers.get(code)
-            if dossier is not None and dossier.paused_at is not None and dossier.finished_at is None:
-                stopped[code] = StoppedClock(dossier.paused_at, dossier.status.value)
-    return stopped
+        return {d.code: StoppedClock(d.paused_at, d.status.value) for d in uow.dossiers.by_codes(dossier_codes)
+                if d.paused_at is not None and d.finished_at is None}

@@ -59,14 +59,10 @@ def counter_form(uow: UnitOfWork, *, catalogue: Catalogue, code: str, unit_id: s
 
 
 def procedure_names(uow: UnitOfWork, *, catalogue: Catalogue, dossier_codes: Iterable[str]) -> dict[str, str]:
-    """Dossier code → the Vietnamese name of its procedure (one read per dossier; unknown codes left out)."""
-    names = {}
+    """Dossier code → the Vietnamese name of its procedure (one read; unknown codes left out)."""
     with uow:
-        for code in set(dossier_codes):
-            dossier = uow.dossiers.get(code)
-            if dossier is not None:
-                names[code] = catalogue.version(uow.procedures, dossier.procedure_version_id).name_vi
-    return names
+        return {d.code: catalogue.version(uow.procedures, d.procedure_version_id).name_vi
+                for d in uow.dossiers.by_codes(dossier_codes)}
 
 
 def _centres_near(uow: UnitOfWork, unit_id: str) -> list[Unit]:

@@ -92,6 +92,12 @@ class FakeDossierRepository:
     def get_by_id(self, dossier_id: int, *, lock: bool = False) -> Dossier | None:
         return self._loaded(self._db.tables.dossiers.get(dossier_id))
 
+    def by_ids(self, ids: Sequence[int]) -> list[Dossier]:
+        return [d for i in ids if (d := self.get_by_id(i)) is not None]
+
+    def by_codes(self, codes: Iterable[str]) -> list[Dossier]:
+        return [d for code in dict.fromkeys(codes) if (d := self.get(code)) is not None]
+
     def with_task(self, task_id: str, *, lock: bool = False) -> tuple[Dossier, Task] | None:
         task = self._db.tables.tasks.get(task_id)
         if task is None or task.dossier_id is None:
