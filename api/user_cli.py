@@ -31,14 +31,17 @@ group = AppGroup("users", help="Officers' accounts: create, disable, enable, lis
               help="reception, specialist, leader, supervisor, admin, or portal (the portal's machine client, alone)")
 @click.option("--name", "display_name", required=True, help="the name shown on slips and in the history")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of standard input")
-def create(username: str, unit_id: str, roles: tuple[str, ...], display_name: str, password_stdin: bool) -> None:
+@click.option("--deputy", is_flag=True, help="a leader who is the unit's deputy head: signs 'KT.' for the head")
+def create(username: str, unit_id: str, roles: tuple[str, ...], display_name: str, password_stdin: bool,
+           deputy: bool) -> None:
     """Create an account."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = _run(lambda: users.create(wiring().uow(), username=username, password=password,
-                                        display_name=display_name, unit_id=unit_id, roles=list(roles)))
+                                        display_name=display_name, unit_id=unit_id, roles=list(roles),
+                                        deputy=deputy))
     click.echo(f"created {account.username} ({', '.join(account.roles)} at {account.unit_id})")
 
 

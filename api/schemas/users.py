@@ -17,6 +17,8 @@ class UserCreateSchema(Schema):
     unit_id = fields.String(required=True, validate=validate.Length(1, 32))
     roles = fields.List(fields.String(validate=validate.Length(1, 32)), required=True,
                         validate=validate.Length(1, 5))
+    deputy = fields.Boolean(load_default=False, metadata={
+        "description": "a leader who is the unit's deputy head (phó chủ tịch, phó trưởng): signs 'KT.' for the head"})
 
 
 class UserReadSchema(Schema):
@@ -25,3 +27,4 @@ class UserReadSchema(Schema):
     unit_id = fields.String()
     roles = fields.List(fields.String())
     disabled = fields.Boolean()
+    deputy = fields.Boolean()

@@ -28,9 +28,9 @@ class UserRepository:
         return (_actor(record), record.password_hash) if record else None
 
     def add(self, *, username: str, password_hash: str, display_name: str, unit_id: str,
-            roles: Sequence[str]) -> None:
+            roles: Sequence[str], deputy: bool = False) -> None:
         self._s.add(UserRecord(username=username, password_hash=password_hash, display_name=display_name,
-                               unit_id=unit_id, roles=list(roles)))
+                               unit_id=unit_id, roles=list(roles), deputy=deputy))
 
     def exists(self, username: str) -> bool:
         return (self._s.scalar(select(func.count()).where(UserRecord.username == username)) or 0) > 0
@@ -91,8 +91,8 @@ class TokenRepository:
 
 
 def _actor(r: UserRecord) -> Actor:
-    return Actor(r.id, r.username, r.unit_id, frozenset(r.roles))
+    return Actor(r.id, r.username, r.unit_id, frozenset(r.roles), r.deputy)
 
 
 def _account(r: UserRecord) -> Account:
-    return Account(r.username, r.display_name, r.unit_id, tuple(r.roles), r.disabled_at is not None)
+    return Account(r.username, r.display_name, r.unit_id, tuple(r.roles), r.disabled_at is not None, r.deputy)

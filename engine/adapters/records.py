@@ -69,6 +69,8 @@ class UserRecord(Base):
     unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
     roles: Mapped[list[str]]
     disabled_at: Mapped[datetime | None]
+    deputy: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """A leader who is the deputy head of the unit (Actor.deputy)."""
 
 
 class AccessTokenRecord(Base):

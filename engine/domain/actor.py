@@ -26,6 +26,8 @@ class Actor:
     username: str
     unit_id: str
     roles: frozenset[str]
+    deputy: bool = False
+    """A leader who is the unit's deputy head (phó chủ tịch, phó trưởng): signs "KT." for the head."""
 
     def has(self, role: str, unit_id: str) -> bool:
         return role in self.roles and unit_id == self.unit_id
@@ -46,3 +48,4 @@ class Account:
     unit_id: str
     roles: tuple[str, ...]
     disabled: bool
+    deputy: bool = False

@@ -55,6 +55,8 @@ class Notice:
     officer_role: str | None = None
     """The role the officer acted in (`leader`, `specialist`, `reception`): who signs the slip for the unit
     (engine/domain/slip.py `signature`). None when the engine issued it, and on notices from before it was kept."""
+    officer_deputy: bool = False
+    """The leader who wrote it was the unit's deputy head, who signs "KT." for the head."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

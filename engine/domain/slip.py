@@ -139,11 +139,11 @@ def issuer(unit: Unit, *, as_centre: bool, parent: Unit | None = None, province:
 class Signature:
     """The signature block under a slip (Decree 30/2020/NĐ-CP, Annex I: thẩm quyền, chức vụ, họ tên).
 
-    `authority` is the line that says for whom the signer signs ("TM. ỦY BAN NHÂN DÂN"; empty when the signer
-    signs in their own capacity), `title` the signer's position, `name` the signer's name, None to leave the
-    line blank for the head's own signature."""
+    `authority` are the lines that say for whom the signer signs ("TM. ỦY BAN NHÂN DÂN", then "KT. CHỦ TỊCH"
+    for a deputy; none when the signer signs in their own capacity), `title` the signer's position, `name`
+    the signer's name, None to leave the line blank for the head's own signature."""
 
-    authority: str
+    authority: tuple[str, ...]
     title: str
     name: str | None
     hint: str = "(Ký và ghi rõ họ tên)"
@@ -175,7 +175,7 @@ HEAD_OF_AGENCY = "Thủ trưởng cơ quan"
 
 
 def signature(kind: SlipKind, unit: Unit, *, as_centre: bool, officer: str | None, officer_role: str | None,
-              parent: Unit | None = None) -> Signature:
+              deputy: bool = False, parent: Unit | None = None) -> Signature:
     """Who signs the slip, derived from who issues it.
 
     A centre's slip (receipt, guidance, refusal of reception, supplementation request) is signed by the
@@ -184,8 +184,9 @@ def signature(kind: SlipKind, unit: Unit, *, as_centre: bool, officer: str | Non
     Committee, run collectively, signs "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" (Decree 30/2020/NĐ-CP); an agency's head
     with his title ("TRƯỞNG CÔNG AN PHƯỜNG", "GIÁM ĐỐC"). The name under the head's title is the officer's only
     when the officer holds the unit's `leader` role; otherwise it is left blank for the head to sign, never a
-    specialist's name under the head's title. Accounts carry no rank (chairman or vice-chairman), so a leader
-    signs under the chairman's title; a vice-chairman's block would be "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
+    specialist's name under the head's title. A leader who is the deputy head signs for the head, "KT." before
+    the head's title and his own below it: "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "KT. GIÁM ĐỐC /
+    PHÓ GIÁM ĐỐC".
 
     Args:
         kind: the slip.
@@ -193,19 +194,26 @@ def signature(kind: SlipKind, unit: Unit, *, as_centre: bool, officer: str | Non
         as_centre: issued as the unit's one-stop centre.
         officer: the display name of the officer who wrote or received it.
         officer_role: the role the officer acted in (`Notice.officer_role`); None if unknown.
+        deputy: the officer was the unit's deputy head (`Notice.officer_deputy`).
         parent: an agency's parent unit (the commune a police station serves).
     """
     if as_centre:
-        return Signature("", COUNTER_SIGNERS.get(kind, "Người tiếp nhận hồ sơ"), officer)
-    name = officer if officer_role == Role.LEADER.value else None
-    if unit.kind != UnitKind.AGENCY:
-        return Signature("TM. Ủy ban nhân dân", "Chủ tịch", name, SEALED)
+        return Signature((), COUNTER_SIGNERS.get(kind, "Người tiếp nhận hồ sơ"), officer)
+    leader = officer_role == Role.LEADER.value
+    collective = ("TM. Ủy ban nhân dân",) if unit.kind != UnitKind.AGENCY else ()
+    head = "Chủ tịch" if collective else _agency_head(unit, parent)
+    if leader and deputy:
+        return Signature((*collective, f"KT. {head}"), f"Phó {head[0].lower()}{head[1:]}", officer, SEALED)
+    return Signature(collective, head, officer if leader else None, SEALED)
+
+
+def _agency_head(unit: Unit, parent: Unit | None) -> str:
     title = _AGENCY_HEADS.get(unit.agency or "", HEAD_OF_AGENCY)
     if unit.agency == "police":
         commune = parent.name if parent is not None else ""
         prefix = next((p for p in _NAME_PREFIXES if commune.startswith(p)), "")
         title = f"{title} {prefix.strip().lower()}".strip()
-    return Signature("", title, name, SEALED)
+    return title
 
 
 class StopGround(StrEnum):

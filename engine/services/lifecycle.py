@@ -20,7 +20,7 @@ from engine.domain.dossier import Dossier, ReturnMethod
 from engine.domain.errors import ForbiddenError, NotFoundError
 from engine.domain.job import Job, JobKind
 from engine.domain.lifecycle import Action, next_status
-from engine.domain.notice import MissingItem
+from engine.domain.notice import MissingItem, Notice
 from engine.domain.permissions import require_centre, require_handler
 from engine.domain.ports import UnitOfWork
 from engine.domain.task import Task
@@ -38,7 +38,7 @@ def request_supplement(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, c
         days = catalogue.version(uow.procedures, dossier.procedure_version_id).manifest.get("supplement_days")
         reply_by = calendar.add_working_days(now, days) if days else None
         notice = dossier.request_supplement(now, actor.user_id, actor.unit_id, reasons, items, reply_by)
-        notice.officer_role = acting_role(actor)
+        _written_by(notice, actor)
         if reply_by is not None:
             uow.jobs.add(Job(JobKind.SUPPLEMENT_EXPIRY, reply_by, dossier.id, {"number": notice.number}))
         return _save(uow, dossier)
@@ -61,7 +61,7 @@ def withdraw(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], co
         dossier = _locked(uow, actor, code)
         require_centre(actor, dossier)
         _end(uow, dossier, Action.WITHDRAW, clock(), actor.user_id, actor.unit_id, reasons)
-        dossier.notices[-1].officer_role = acting_role(actor)
+        _written_by(dossier.notices[-1], actor)
         return _save(uow, dossier)
 
 
@@ -73,7 +73,7 @@ def stop(uow: UnitOfWork, *, actor: Actor, clock: Callable[[], datetime], code: 
         steps = _steps(uow, dossier)
         require_handler(actor, steps)
         _end(uow, dossier, Action.STOP, clock(), actor.user_id, actor.unit_id, reasons, steps)
-        dossier.notices[-1].officer_role = acting_role(actor)
+        _written_by(dossier.notices[-1], actor)
         return _save(uow, dossier)
 
 
@@ -85,7 +85,7 @@ def extend(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, clock: C
         dossier, now = _locked(uow, actor, code), clock()
         require_handler(actor, _steps(uow, dossier))
         dossier.extend(now, actor.user_id, actor.unit_id, reasons, new_due_at, calendar)
-        dossier.notices[-1].officer_role = acting_role(actor)
+        _written_by(dossier.notices[-1], actor)
         return _save(uow, dossier)
 
 
@@ -114,6 +114,12 @@ def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:
                f"(hạn {days:%d/%m/%Y}) mà chưa nhận được thành phần hồ sơ bổ sung.")
     _end(uow, dossier, Action.STOP, now, None, pending.unit_id, reasons)
     uow.dossiers.update(dossier)
+
+
+def _written_by(notice: Notice, actor: Actor) -> None:
+    """Record who wrote the notice, as its slip's signature block needs it."""
+    notice.officer_role = acting_role(actor)
+    notice.officer_deputy = actor.deputy and notice.officer_role == Role.LEADER.value
 
 
 def acting_role(actor: Actor) -> str:

@@ -325,6 +325,7 @@ class _Units:
         unit = issuing.unit
         return signature(kind, unit, as_centre=issuing.as_centre, officer=officer,
                          officer_role=notice.officer_role if notice else None,
+                         deputy=notice.officer_deputy if notice else False,
                          parent=self.get(unit.parent_id) if unit.parent_id else None)
 
     def issuer(self, issuing: _Issuing) -> Issuer:

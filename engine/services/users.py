@@ -29,8 +29,8 @@ ROLE_UNITS = {
 
 
 def create(uow: UnitOfWork, *, username: str, password: str, display_name: str, unit_id: str, roles: Sequence[str],
-           by: Actor | None = None) -> Account:
-    """Create an enabled account.
+           by: Actor | None = None, deputy: bool = False) -> Account:
+    """Create an enabled account; `deputy` makes a leader the unit's deputy head, who signs "KT." for the head.
 
     Raises:
         ValidationFailedError: a field is unusable (each problem names its field).
@@ -41,11 +41,11 @@ def create(uow: UnitOfWork, *, username: str, password: str, display_name: str, 
         unit = uow.units.get(unit_id)
         if by is not None:
             _require_admin_of(uow, by, unit)
-        _check_new_account(username, password, display_name, unit, roles)
+        _check_new_account(username, password, display_name, unit, roles, deputy)
         if uow.users.exists(username):
             raise ConflictError(f"the username {username} is taken")
         uow.users.add(username=username, password_hash=hash_password(password), display_name=display_name.strip(),
-                      unit_id=unit_id, roles=sorted(set(roles)))
+                      unit_id=unit_id, roles=sorted(set(roles)), deputy=deputy)
         uow.commit()
         account = uow.users.account(username)
     assert account is not None, "the account was just stored"
@@ -95,7 +95,7 @@ def _require_admin_of(uow: UnitOfWork, actor: Actor, unit: Unit | None) -> None:
 
 
 def _check_new_account(username: str, password: str, display_name: str, unit: Unit | None,
-                       roles: Sequence[str]) -> None:
+                       roles: Sequence[str], deputy: bool = False) -> None:
     errors = []
     if not USERNAME.fullmatch(username):
         errors.append(FieldError("/username", "must be 3 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter "
@@ -113,6 +113,8 @@ def _check_new_account(username: str, password: str, display_name: str, unit: Un
             errors.append(FieldError(f"/roles/{index}", f"must be one of {', '.join(r.value for r in Role)}"))
         elif unit is not None and unit.kind not in ROLE_UNITS[Role(role)]:
             errors.append(FieldError(f"/roles/{index}", f"a {role} cannot sit at a {unit.kind.value} unit"))
+    if deputy and Role.LEADER.value not in roles:
+        errors.append(FieldError("/deputy", "only a leader can be the unit's deputy head"))
     if Role.PORTAL.value in roles and len(set(roles)) > 1:
         errors.append(FieldError("/roles", "the portal's machine client holds no officer role"))
     if errors:

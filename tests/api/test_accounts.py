@@ -148,7 +148,7 @@ def test_an_admin_manages_the_accounts_of_their_own_province_only(app: Any, clie
 
     assert created.status_code == 201
     assert created.get_json() == {"username": "tran.van.binh", "display_name": "Trần Văn Bình", "unit_id": PHU_XUAN,
-                                  "roles": ["reception"], "disabled": False}
+                                  "roles": ["reception"], "disabled": False, "deputy": False}
     assert (elsewhere.status_code, by_a_leader.status_code, invalid.status_code) == (403, 403, 422)
     assert {e["pointer"] for e in invalid.get_json()["errors"]} == {"/username", "/roles/0"}
     listed = client.get(f"{API}/users", query_string={"unit_id": PHU_XUAN}, headers=admin).get_json()

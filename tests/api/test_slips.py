@@ -16,7 +16,17 @@ import pytest
 from engine.adapters.printing import qr_svg
 from engine.domain.dossier_code import grouped_secret
 from engine.domain.notice import NoticeKind
-from tests.api.helpers import API, drive_to_result, local, received, return_result, sign_in
+from tests.api.helpers import (
+    API,
+    complete,
+    drive_to_result,
+    local,
+    received,
+    return_result,
+    sign_in,
+    step_data,
+    task_of,
+)
 from tests.api.printed import pdf_words, slip, words
 from tests.conftest import Clock
 
@@ -157,6 +167,28 @@ def test_apology_quotes_the_receipt_and_both_appointments(client: Any, counter: 
         assert expected in text, expected
     assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text.upper()
     assert "hẹn lại ngày" not in text
+
+
+def test_a_deputy_chairman_signs_for_the_chairman(client: Any, counter: dict[str, str]) -> None:
+    """Decree 30/2020/NĐ-CP: TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH, with the deputy's own name."""
+    admin = sign_in(client, "admin.46")
+    body = {"username": "pho.chu.tich.19777", "password": "xuân-hè-thu-2025", "display_name": "Hoàng Văn Phó",
+            "unit_id": "19777", "roles": ["leader"], "deputy": True}
+    created = client.post(f"{API}/users", json=body, headers=admin)
+    assert created.status_code == 201 and created.get_json()["deputy"] is True
+    not_a_leader = client.post(f"{API}/users", headers=admin, json={
+        **body, "username": "pho.chu.tich.x", "roles": ["specialist"]})
+    assert not_a_leader.status_code == 422 and not_a_leader.get_json()["errors"][0]["pointer"] == "/deputy"
+    code = received(client, counter)["code"]
+    specialist = sign_in(client, "specialist.19777")
+    review = task_of(client, specialist, code, "review")
+    assert review is not None and complete(client, specialist, review["id"], step_data("review")).status_code == 200
+    deputy = client.post(f"{API}/auth/token", json={"username": body["username"], "password": body["password"]})
+    headers = {"Authorization": f"Bearer {deputy.get_json()['access_token']}"}
+    act(client, headers, code, "extend", {"reasons": "Cần xác minh nơi cư trú của người mẹ.",
+                                          "new_due_at": local(2025, 7, 15, 16, 30).isoformat()})
+    text = words(slip(client, counter, code, "apology").get_data(as_text=True))
+    assert "TM. Ủy ban nhân dân KT. Chủ tịch Phó chủ tịch (Ký, ghi rõ họ tên và đóng dấu) Hoàng Văn Phó" in text
 
 
 def test_stop_notice_comes_from_the_handling_unit(client: Any, counter: dict[str, str], clock: Clock) -> None:

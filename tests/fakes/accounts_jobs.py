@@ -86,11 +86,12 @@ class FakeUserRepository:
         return (actor_of(user), user.password_hash) if user and user.disabled_at is None else None
 
     def add(self, *, username: str, password_hash: str, display_name: str, unit_id: str,
-            roles: Sequence[str]) -> None:
+            roles: Sequence[str], deputy: bool = False) -> None:
         if self._named(username):
             raise ConflictError(f"account {username} exists already")
         user_id = self._db.next_id("users")
-        self._db.tables.users[user_id] = User(user_id, username, password_hash, display_name, unit_id, list(roles))
+        self._db.tables.users[user_id] = User(user_id, username, password_hash, display_name, unit_id, list(roles),
+                                              deputy=deputy)
 
     def exists(self, username: str) -> bool:
         return self._named(username) is not None
@@ -179,8 +180,9 @@ class FakeLookupFailureRepository:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(user.id, user.username, user.unit_id, frozenset(user.roles))
+    return Actor(user.id, user.username, user.unit_id, frozenset(user.roles), user.deputy)
 
 
 def account_of(user: User) -> Account:
-    return Account(user.username, user.display_name, user.unit_id, tuple(user.roles), user.disabled_at is not None)
+    return Account(user.username, user.display_name, user.unit_id, tuple(user.roles), user.disabled_at is not None,
+                   user.deputy)

@@ -33,6 +33,7 @@ class User:
     unit_id: str
     roles: list[str]
     disabled_at: datetime | None = None
+    deputy: bool = False
 
 
 @dataclass

@@ -3,7 +3,7 @@ procedure keeps them, and the form table (Circular 03/2025 numbering)."""
 
 from __future__ import annotations
 
-from engine.domain.slip import FORMS, SUBMISSION_SLIPS, SlipKind, applicant, in_sentence, issuer
+from engine.domain.slip import FORMS, SUBMISSION_SLIPS, SlipKind, applicant, in_sentence, issuer, signature
 from engine.domain.unit import Unit, UnitKind
 
 HUE = Unit("46", "Thành phố Huế", UnitKind.PROVINCE, None, "thành phố trung ương")
@@ -61,3 +61,22 @@ def test_missing_or_malformed_details_are_left_blank() -> None:
                       NAMES.get)
     assert (found.id_number, found.address, found.phone, found.email) == (None, None, None, None)
     assert applicant("X", {"applicant": {"phone": True}}, NAMES.get).phone is None
+
+
+def test_a_letter_is_signed_for_the_unit_by_its_head_or_for_the_head_by_a_deputy() -> None:
+    """Decree 30/2020/NĐ-CP: a People's Committee signs collectively (TM.), a deputy for the head (KT.)."""
+    def block(unit: Unit, role: str | None, deputy: bool = False) -> tuple[tuple[str, ...], str, str | None]:
+        s = signature(SlipKind.APOLOGY, unit, as_centre=False, officer="Trần Văn B", officer_role=role, deputy=deputy,
+                      parent=VY_DA if unit is POLICE else None)
+        return s.authority, s.title, s.name
+
+    assert block(VY_DA, "leader") == (("TM. Ủy ban nhân dân",), "Chủ tịch", "Trần Văn B")
+    assert block(VY_DA, "leader", deputy=True) == (("TM. Ủy ban nhân dân", "KT. Chủ tịch"), "Phó chủ tịch",
+                                                   "Trần Văn B")
+    assert block(VY_DA, "specialist") == (("TM. Ủy ban nhân dân",), "Chủ tịch", None)  # left for the head
+    assert block(VY_DA, "specialist", deputy=True) == (("TM. Ủy ban nhân dân",), "Chủ tịch", None)
+    assert block(POLICE, "leader") == ((), "Trưởng Công an phường", "Trần Văn B")
+    assert block(POLICE, "leader", deputy=True) == (("KT. Trưởng Công an phường",), "Phó trưởng Công an phường",
+                                                    "Trần Văn B")
+    counter = signature(SlipKind.RECEIPT, PHU_XUAN, as_centre=True, officer="Lê Thị C", officer_role="reception")
+    assert (counter.authority, counter.title, counter.name) == ((), "Người tiếp nhận hồ sơ", "Lê Thị C")
