@@ -233,6 +233,9 @@ class TaskRecord(Base):
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """What the officer recorded when completing the step (its form), shown to the later steps."""
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_tasks_claimed_by"))
+    """The officer holding a ready step (claimed by them or assigned by a leader); others may not complete it."""
+    claimed_at: Mapped[datetime | None]
 
 
 class HistoryEventRecord(Base):
