@@ -238,6 +238,19 @@ class TaskRecord(Base):
     claimed_at: Mapped[datetime | None]
 
 
+class SavedFilterRecord(Base):
+    """A named filter of one of an officer's lists (`page`: inbox or dossiers), kept as its query string."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "page", "name", name="uq_saved_filters_user_page_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    page: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
 class HistoryEventRecord(Base):
     """One event of a dossier's hash chain: `seq` numbers it from 1 in the dossier, `hash` covers its
     content, `seq` and `prev_hash` (the hash of event seq - 1)."""

@@ -27,7 +27,8 @@ from engine.domain.unit import all_units
 from tests.conftest import HUE, POSTGRES_ENV, make_settings
 
 TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events",
-          "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures", "submissions", "files"}
+          "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures", "submissions", "files",
+          "saved_filters"}
 
 
 def _alembic_config(url: str | None = None) -> Config:
