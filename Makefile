@@ -8,7 +8,7 @@ PORT ?= 5000
 # Browser libraries (bpmn-js for the modeler) come from npm at the versions the lock file pins.
 ASSETS := api/static/node_modules/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench catalogs
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,29 @@ $(ASSETS): api/static/package.json api/static/package-lock.json
 	npm ci --prefix api/static --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The pages' words (gettext, Flask-Babel): api/translations/{vi,en}/LC_MESSAGES/messages.po, written by hand and
+# kept in step with the sources by `make catalogs`; the compiled .mo files are built here, never committed.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard api/translations/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_pgettext:1c,2
+
+$(CATALOGS): %.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After adding, changing or removing a word in the sources: extract them all (babel.cfg), add the new ones to
+# both catalogues with an empty translation and drop the ones no longer used; then translate the new entries
+# in both .po files (tests/unit/test_catalogs.py fails while one is missing, empty or fuzzy).
+catalogs: $(BIN)/.installed
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output --no-wrap \
+		--project=one-stop-engine -o $(VENV)/messages.pot .
+	$(BIN)/pybabel --quiet update -i $(VENV)/messages.pot -d api/translations --no-fuzzy-matching --no-wrap \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(MAKE) --no-print-directory $(CATALOGS)
+
 # The background worker (timers, near-due and overdue marks, supplementation expiry) runs alongside
 # the server and stops with it.
 # On a new database, `simulate` first fills the last five working days of Huế's centres with dossiers
 # driven through the services (about 40 s), so the inboxes and the dashboard have lifelike data.
-run: $(BIN)/.installed $(ASSETS)
+run: $(BIN)/.installed $(ASSETS) $(CATALOGS)
 	$(BIN)/flask --app api setup-demo
 	$(BIN)/flask --app api simulate --if-empty
 	$(BIN)/flask --app api worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
@@ -36,7 +54,7 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy api
 	$(BIN)/lint-imports
 
-test: lint $(ASSETS)
+test: lint $(ASSETS) $(CATALOGS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The throughput benchmark (docs/BENCHMARKS.md): PostgreSQL at ONESTOP_BENCH_POSTGRES_URL (default the local

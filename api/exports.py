@@ -20,17 +20,11 @@ from typing import Any
 
 import xlsxwriter
 
-from api.pages.stats_words import STATS_MESSAGES
+from api.pages.stats_words import vi
 from engine.adapters.printing import csv_table
 from engine.domain.calendar import VN_TZ
 from engine.domain.figures import Figures, Group
 from engine.services.stats import CentreReport, Named
-
-
-def vi(key: str) -> str:
-    """A word of the statistics' catalogue in Vietnamese: the downloads are official tables."""
-    return STATS_MESSAGES[key][0]
-
 
 # The dashboard's figures -----------------------------------------------------------------------------------
 
@@ -114,7 +108,7 @@ class ReportColumn:
     field: str
     """A figure (engine/domain/figures.py), a count or the on-time rate."""
     label: str
-    """A key of the statistics' catalogue (api/pages/stats_words.py)."""
+    """A key of api/pages/stats_words.py's REPORT_WORDS."""
     group: str | None = None
     """The key of the heading over this column and its neighbours; None: the column spans both header rows."""
 

@@ -23,6 +23,27 @@ from api import create_app
 from api.settings import ROOT, Settings
 from api.wiring import Wiring, build
 
+
+def _compile_catalogs() -> None:
+    """The pages' words: each api/translations .po compiled to its .mo when that is missing or older, as `make`
+    does, so that a plain `pytest` shows the pages in both languages."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in sorted((ROOT / "api" / "translations").glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+        with partial.open("wb") as target:
+            write_mo(target, catalog)
+        partial.replace(mo)
+
+
+_compile_catalogs()
+
 POSTGRES_ENV = "ONESTOP_TEST_POSTGRES_URL"
 PASSWORD = "test-password"
 HUE = 46

@@ -19,6 +19,7 @@ from api.pages import (
     intake_pages,
     session_pages,
     stats_pages,
+    stats_words,
     track_pages,
 )
 from api.pages.web import local_date, local_time, unit_name
@@ -32,12 +33,20 @@ BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_p
 def init_app(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    i18n.init_app(app)
     app.jinja_env.globals.update(
-        t=i18n.t, lang=i18n.lang, localized=i18n.localized, status_label=i18n.status_label,
+        lang=i18n.lang, localized=i18n.localized, status_label=i18n.status_label,
         timeliness_label=i18n.timeliness_label, event_label=i18n.event_label, citizen_status=i18n.citizen_status,
-        csrf_token=csrf_token, unit_name=unit_name, messages=i18n.MESSAGES)
+        channel_label=i18n.channel_label, return_method_label=i18n.return_method_label,
+        document_form_label=i18n.document_form_label, file_source_label=i18n.file_source_label,
+        action_label=i18n.action_label, role_label=i18n.role_label, slip_label=i18n.slip_label,
+        submission_stage_label=i18n.submission_stage_label, queue_label=i18n.queue_label,
+        submission_text=i18n.submission_text, error_title=i18n.error_title,
+        figure_label=stats_words.figure_label, group_label=stats_words.group_label,
+        report_word=stats_words.report_word,
+        csrf_token=csrf_token, unit_name=unit_name)
     app.jinja_env.filters.update(local=local_time, local_date=local_date, status=DossierStatus,
-                                 timeliness=Timeliness, merge=_merge,
+                                 timeliness=Timeliness, merge=_merge, number=i18n.number, money=i18n.money,
                                  percent=_percent)
 
     @app.before_request

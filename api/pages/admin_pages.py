@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api.auth import csrf_token
-from api.pages.i18n import t
 from api.pages.web import actor, explain, officer_page
 from api.wiring import wiring
 from engine.domain import json_codec
@@ -67,7 +67,7 @@ def forms(code: str) -> Any:
         except DomainError as error:
             problems = [explain(error)]
         else:
-            flash(f"{t('admin.published_ok')} {published.version}", "success")
+            flash(f"{_('Published version')} {published.version}", "success")
             return redirect(url_for("admin_pages.forms", code=code, form_id=form_id))
     return render_template("pages/admin_forms.html", base_version=request.form.get("base_version", procedure.version),
                   procedure=procedure, form_id=form_id, text=text,

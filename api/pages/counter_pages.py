@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api.pages import schema_form
-from api.pages.i18n import t
 from api.pages.intake_pages import Decision, default_items, missing_names, reception_schema
 from api.pages.web import (
     accepts_uploads,
@@ -81,15 +81,16 @@ def receive(code: str) -> Any:
     kept = list(sent.kept)
     try:
         kept += _staged_uploads(procedure)
-        dossier, _ = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent, kept),
+        dossier, _created = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent, kept),
                                       catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
     except IdempotencyKeyReusedError as error:
         # The form was sent before and changed since (back button, edit): the officer decides whether this is
         # a new dossier; sending the form again, with a new key, receives it as one.
-        flash(f"{t('counter.resent')} {error.dossier_code}.", "error")
+        flash(_("This form was sent before with other content; send it again to receive a new dossier. The dossier "
+                "received before: %(code)s.", code=error.dossier_code), "error")
         return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent, kept), 422
     except ValidationFailedError as error:
-        flash(t("counter.fix"), "error")
+        flash(_("The form has errors; see the marked fields."), "error")
         errors, kept = _file_errors(field_errors(error), kept)
         return _again(procedure, request.form, errors, sent, kept), 422
     return redirect(url_for("dossier_pages.show", code=dossier.code, received=1))
@@ -106,12 +107,13 @@ def _decide(code: str, procedure: ProcedureVersion, sent: _Sent) -> Any:
             key=request.form.get("idempotency_key") or uuid.uuid4().hex, reasons=decision.reasons,
             items=decision.items if decision.decision == "guide" else None)
     except ReferenceReusedError:
-        flash(t("intake.resent"), "error")  # sent before with other content: a new key decides anew
+        # sent before with other content: a new key decides anew
+        flash(_("This form was sent before with other content; send it again to record a new decision."), "error")
         return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent), 422
     except ValidationFailedError as error:
-        flash(t("counter.fix"), "error")
+        flash(_("The form has errors; see the marked fields."), "error")
         return _again(procedure, request.form, field_errors(error), sent), 422
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return redirect(url_for("intake_pages.show", submission_id=submission.id, decided=1))
 
 

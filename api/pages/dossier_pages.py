@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from api import actions
 from api.actions import PageForm
 from api.pages import schema_form
-from api.pages.i18n import t
 from api.pages.web import accepts_uploads, actor, explain, field_errors, file_parts, load, officer_page
 from api.views.files import file_response
 from api.wiring import wiring
@@ -63,7 +63,7 @@ def complete(code: str, task_id: str) -> Any:
     except DomainError as error:
         flash(explain(error), "error")
         return redirect(url_for("dossier_pages.show", code=code))
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return redirect(url_for("dossier_pages.show", code=code))
 
 
@@ -78,7 +78,7 @@ def act(code: str, name: str) -> Any:
     except DomainError as error:
         flash(explain(error), "error")
         return redirect(url_for("dossier_pages.show", code=code) + f"#action-{name}")
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return redirect(url_for("dossier_pages.show", code=code))
 
 
@@ -109,7 +109,7 @@ def attach(code: str) -> Any:
     except DomainError as error:
         flash(_explained(error), "error")
         return _back(code, "components")
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return _back(code, "components")
 
 
@@ -127,7 +127,7 @@ def reuse(code: str) -> Any:
     except DomainError as error:
         flash(_explained(error), "error")
         return _back(code, "components")
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return _back(code, "components")
 
 
@@ -151,7 +151,7 @@ def issue_result(code: str) -> Any:
     except DomainError as error:
         flash(_explained(error), "error")
         return _back(code, "result")
-    flash(t("result.issued"), "success")
+    flash(_("The electronic result is signed and issued."), "success")
     return _back(code, "result")
 
 
@@ -223,7 +223,7 @@ def _components(detail: dossiers.DossierDetail, mine: list[Task]) -> dict[str, A
     what they may add while the dossier is in process."""
     w, d = wiring(), detail.dossier
     try:
-        _, found = files.of_dossier(w.uow(), actor=actor(), code=d.code)
+        _listed, found = files.of_dossier(w.uow(), actor=actor(), code=d.code)
     except ForbiddenError:  # a supervisor reads the dossier, never its scans
         return {"components": None, "others": [], "result_file": None, "may_attach": False, "reusable": [],
                 "step_id": None}

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from api.pages import schema_form
-from api.pages.i18n import localized, t
+from api.pages.i18n import localized, waited_units
 from api.pages.web import actor, explain, field_errors, for_role, latest_procedures, officer_page, remember_unit_names
 from api.views.files import file_response
 from api.views.slips import SUBMISSION_ID, submission_slip
@@ -88,12 +89,13 @@ def decide(submission_id: int) -> Any:
         else:
             intake.refuse(w.uow(), actor=actor(), clock=w.clock, submission_id=submission_id, reasons=sent.reasons)
     except ValidationFailedError as error:
-        flash(t("counter.fix"), "error")  # each message beside its field: the checklist, the reasons, the items
+        # each message beside its field: the checklist, the reasons, the items
+        flash(_("The form has errors; see the marked fields."), "error")
         return _page(submission_id, sent, field_errors(error)), 422
     except DomainError as error:  # decided meanwhile by someone else (409): the page shows how
         flash(explain(error), "error")
         return redirect(url_for("intake_pages.show", submission_id=submission_id))
-    flash(t("action.done"), "success")
+    flash(_("Done."), "success")
     return redirect(url_for("intake_pages.show", submission_id=submission_id, decided=1))
 
 
@@ -186,9 +188,10 @@ def since(submission: Submission) -> datetime:
 def waited(start: datetime, now: datetime) -> str:
     """"2 giờ 15 phút", "3 ngày 4 giờ": the elapsed time, to the minute, its two largest parts."""
     minutes = max(int((now - start) / timedelta(minutes=1)), 0)
-    parts = [(minutes // 1440, "time.days"), (minutes % 1440 // 60, "time.hours"), (minutes % 60, "time.minutes")]
-    shown = [f"{n} {t(unit)}" for n, unit in parts if n][:2]
-    return " ".join(shown) or f"0 {t('time.minutes')}"
+    days, hours, mins = waited_units()
+    parts = [(minutes // 1440, days), (minutes % 1440 // 60, hours), (minutes % 60, mins)]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown) or f"0 {mins}"
 
 
 def _page(submission_id: int, sent: Decision | None = None, errors: dict[str, str] | None = None) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api.auth import check_csrf, end_session, sign_in, start_session
-from api.pages.i18n import LANGUAGES, t
+from api.pages.i18n import LANGUAGES
 from api.pages.web import safe_next
 from engine.domain.actor import Actor, Role
 from engine.domain.errors import AuthenticationError, ForbiddenError
@@ -34,7 +35,8 @@ def login() -> Any:
         officer, token = sign_in(request.form.get("username", ""), request.form.get("password", ""),
                                  TokenKind.SESSION)
     except (AuthenticationError, ForbiddenError) as error:
-        flash(t("login.failed") if isinstance(error, AuthenticationError) else t("csrf"), "error")
+        flash(_("Wrong username or password.") if isinstance(error, AuthenticationError)
+              else _("The session expired; please try again."), "error")
         return render_template("pages/login.html", next=request.form.get("next", ""),
                       username=request.form.get("username", "")), 401
     start_session(token)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api import exports
@@ -191,9 +192,9 @@ def _presets(now: datetime) -> list[tuple[str, str, str]]:
     last_month = stats.month_of(this_month[0] - timedelta(days=1))
     monday = today - timedelta(days=today.weekday())
     quarter = stats.report_period("quarter", today.year, (today.month - 1) // 3 + 1)
-    return [("stats.today", *span(today, today)), ("stats.week", *span(monday, monday + timedelta(days=6))),
-            ("stats.this_month", *days(*this_month)), ("stats.last_month", *days(*last_month)),
-            ("stats.this_quarter", *days(*quarter)), ("stats.this_year", *span(date(today.year, 1, 1),
+    return [(_("Today"), *span(today, today)), (_("This week"), *span(monday, monday + timedelta(days=6))),
+            (_("This month"), *days(*this_month)), (_("Last month"), *days(*last_month)),
+            (_("This quarter"), *days(*quarter)), (_("This year"), *span(date(today.year, 1, 1),
                                                                                date(today.year, 12, 31)))]
 
 

@@ -1,143 +1,94 @@
-"""The dashboard's, the periodic report's and the dossier lists' words (Vietnamese, English); merged into
-i18n.MESSAGES. api/exports.py writes the downloads with the Vietnamese ones."""
+"""The figures' words that are not written where they are shown: the periodic report's columns and heading
+(shown in the page's language on /stats/report, and always in Vietnamese in its CSV and XLSX downloads, which
+are official tables), the figures behind a count, and the groups they are counted by."""
 
 from __future__ import annotations
 
-STATS_MESSAGES: dict[str, tuple[str, str]] = {
-    "nav.stats": ("Thống kê", "Figures"),
-    "stats.title": ("Kết quả giải quyết hồ sơ", "Dossier resolution"),
-    "stats.period": ("Kỳ thống kê", "Period"),
-    "stats.as_of": ("tình trạng lúc", "as they stood at"),
-    "stats.from": ("Từ ngày", "From"),
-    "stats.to": ("đến ngày", "to"),
-    "stats.unit": ("Đơn vị", "Unit"),
-    "stats.whole_province": ("Toàn tỉnh", "Whole province"),
-    "stats.own_unit": ("Đơn vị của tôi", "My unit"),
-    "stats.procedure": ("Thủ tục", "Procedure"),
-    "stats.all_procedures": ("Tất cả thủ tục", "All procedures"),
-    "stats.show": ("Xem", "Show"),
-    "stats.today": ("Hôm nay", "Today"),
-    "stats.week": ("Tuần này", "This week"),
-    "stats.this_month": ("Tháng này", "This month"),
-    "stats.last_month": ("Tháng trước", "Last month"),
-    "stats.this_quarter": ("Quý này", "This quarter"),
-    "stats.this_year": ("Năm nay", "This year"),
-    "stats.total_to_handle": ("Tổng số hồ sơ", "Dossiers to handle"),
-    "stats.carried_over": ("Kỳ trước chuyển qua", "Carried over"),
-    "stats.received": ("Mới tiếp nhận", "Newly received"),
-    "stats.online": ("trực tuyến", "online"),
-    "stats.resolved": ("Đã giải quyết", "Resolved"),
-    "stats.resolution_rate": ("Tỷ lệ giải quyết", "Resolution rate"),
-    "stats.on_time_rate": ("Tỷ lệ đúng hạn", "On-time rate"),
-    "stats.timely": ("Đúng hạn", "On time"),
-    "stats.in_time": ("Đang giải quyết trong hạn", "In process, in time"),
-    "stats.overdue": ("Đang giải quyết quá hạn", "In process, overdue"),
-    "stats.suspended": ("Chờ công dân bổ sung, nộp phí", "Waiting for the applicant"),
-    "stats.withdrawn": ("Công dân rút hồ sơ", "Withdrawn"),
-    "stats.stopped": ("Trả lại / dừng giải quyết", "Returned / stopped"),
-    "stats.pending": ("Tồn cuối kỳ", "Pending at the end"),
-    "stats.satisfied": ("Hài lòng", "Satisfied"),
-    "stats.ratings": ("lượt đánh giá", "ratings"),
-    "stats.by_centre": ("Theo trung tâm tiếp nhận", "By receiving centre"),
-    "stats.ranking": ("Xếp hạng trung tâm", "Ranking of centres"),
-    "stats.trend": ("Theo ngày tiếp nhận", "By day of receipt"),
-    "stats.late": ("Trễ hạn / quá hạn", "Late / overdue"),
-    "stats.rank": ("Hạng", "Rank"),
-    "stats.centre": ("Trung tâm", "Centre"),
-    "stats.before_time": ("Trước hạn", "Before time"),
-    "stats.on_time": ("Đúng hạn", "On time"),
-    "stats.resolved_late": ("Quá hạn", "Late"),
-    "stats.in_process": ("Đang giải quyết", "In process"),
-    "stats.in_process_in_time": ("Trong hạn", "In time"),
-    "stats.in_process_late": ("Quá hạn", "Overdue"),
-    "stats.waiting_applicant": ("Chờ công dân", "Awaiting applicant"),
-    "stats.refused": ("Từ chối tiếp nhận", "Refused reception"),
-    "stats.submitted_online": ("Nộp trực tuyến", "Handed in online"),
-    "stats.guided": ("Hướng dẫn hoàn thiện", "Guided to complete"),
-    "stats.waiting": ("Chờ tiếp nhận", "Waiting in the intake queue"),
-    "stats.register": ("Sổ theo dõi", "Register"),
-    "stats.total": ("Tổng cộng", "Total"),
-    "stats.unranked": ("dưới 10 hồ sơ: không xếp hạng", "under 10 dossiers: not ranked"),
-    "stats.indicators": ("Chỉ số theo Quyết định 766/QĐ-TTg", "Decision 766 indicators"),
-    "stats.full_marks": ("đạt điểm tối đa từ", "full marks from"),
-    "stats.method": ("Cách tính", "Method"),
-    "stats.by_competent": ("Theo đơn vị giải quyết", "By competent unit"),
-    "stats.by_procedure": ("Theo thủ tục", "By procedure"),
-    "stats.download": ("Tải về", "Download"),
-    "stats.periodic_report": ("Báo cáo định kỳ", "Periodic report"),
-    "stats.nothing": ("Không có hồ sơ nào cần giải quyết trong kỳ này.", "No dossier to handle in this period."),
-    "stats.idle": ("trung tâm không có hồ sơ nào trong kỳ", "centres had nothing in the period"),
-    "stats.intake_note": ("Hồ sơ bị từ chối tiếp nhận chưa từng được tiếp nhận nên không tính vào tổng số hồ sơ "
-                          "và các tỷ lệ.", "Dossiers refused reception were never received: they are outside "
-                          "the dossiers to handle and the rates."),
-    "stats.identity": ("Tổng số = Kỳ trước + Mới tiếp nhận = Đã giải quyết + Đang giải quyết + Rút + Trả lại.",
-                       "To handle = carried over + newly received = resolved + in process + withdrawn + "
-                       "returned."),
-    # The dossiers behind a figure (/stats/dossiers).
-    "stats.dossiers_behind": ("Hồ sơ", "Dossiers"),
-    "stats.back": ("Về bảng thống kê", "Back to the figures"),
-    "stats.in_group": ("thuộc", "of"),
-    "stats.none_behind": ("Không có hồ sơ nào.", "No dossier."),
-    "stats.receiving_centre": ("Nơi tiếp nhận", "Received at"),
-    "stats.figure.total": ("Tổng số hồ sơ cần giải quyết", "Dossiers to handle"),
-    "stats.figure.carried_over": ("Hồ sơ kỳ trước chuyển qua", "Carried over from before"),
-    "stats.figure.received": ("Hồ sơ mới tiếp nhận", "Newly received"),
-    "stats.figure.received_online": ("Hồ sơ tiếp nhận trực tuyến", "Received online"),
-    "stats.figure.received_in_person": ("Hồ sơ tiếp nhận trực tiếp", "Received in person"),
-    "stats.figure.received_by_post": ("Hồ sơ tiếp nhận qua BCCI", "Received by public post"),
-    "stats.figure.outside_area": ("Hồ sơ phi địa giới", "Received outside the home commune"),
-    "stats.figure.resolved": ("Hồ sơ đã giải quyết", "Resolved"),
-    "stats.figure.resolved_before_time": ("Hồ sơ giải quyết trước hạn", "Resolved before time"),
-    "stats.figure.resolved_on_time": ("Hồ sơ giải quyết đúng hạn", "Resolved on time"),
-    "stats.figure.resolved_late": ("Hồ sơ giải quyết quá hạn", "Resolved late"),
-    "stats.figure.withdrawn": ("Hồ sơ công dân rút", "Withdrawn"),
-    "stats.figure.stopped": ("Hồ sơ trả lại / dừng giải quyết", "Returned / stopped"),
-    "stats.figure.in_process_on_time": ("Hồ sơ đang giải quyết trong hạn", "In process, in time"),
-    "stats.figure.in_process_overdue": ("Hồ sơ đang giải quyết quá hạn", "In process, overdue"),
-    "stats.figure.suspended": ("Hồ sơ chờ công dân bổ sung, nộp phí", "Waiting for the applicant"),
-    "stats.figure.timely": ("Hồ sơ đúng hạn (đã xong hoặc còn trong hạn)", "Timely (finished or still in time)"),
-    "stats.figure.digitised": ("Hồ sơ số hóa đầy đủ", "Fully digitised"),
-    "stats.figure.partly_digitised": ("Hồ sơ số hóa một phần", "Partly digitised"),
-    "stats.figure.returned": ("Hồ sơ đã trả kết quả", "Result handed over"),
-    "stats.figure.electronic_results": ("Hồ sơ có kết quả điện tử", "With an electronic result"),
-    "stats.figure.very_satisfied": ("Hồ sơ được đánh giá rất hài lòng", "Rated very satisfied"),
-    "stats.figure.satisfied": ("Hồ sơ được đánh giá hài lòng", "Rated satisfied"),
-    "stats.figure.dissatisfied": ("Hồ sơ bị đánh giá không hài lòng", "Rated dissatisfied"),
-    "stats.group.centre": ("trung tâm", "centre"),
-    "stats.group.competent_unit": ("đơn vị giải quyết", "competent unit"),
-    "stats.group.procedure": ("thủ tục", "procedure"),
-    "stats.group.day": ("ngày tiếp nhận", "day of receipt"),
-    # The periodic report (/stats/report, and its CSV and XLSX downloads in Vietnamese).
-    "stats.report.title": ("Báo cáo tình hình, kết quả giải quyết thủ tục hành chính",
-                           "Report on the handling of administrative procedures"),
-    "stats.report.kind": ("Kỳ", "Period"),
-    "stats.report.month": ("Tháng", "Month"),
-    "stats.report.quarter": ("Quý", "Quarter"),
-    "stats.report.year": ("Năm", "Year"),
-    "stats.report.rows": ("Theo", "By"),
-    "stats.report.by_centre": ("Theo trung tâm tiếp nhận", "By receiving centre"),
-    "stats.report.by_competent": ("Theo đơn vị giải quyết", "By competent unit"),
-    "stats.report.period": ("Kỳ báo cáo", "Reporting period"),
-    "stats.report.as_of": ("Tình trạng tại", "As it stood at"),
-    "stats.report.print": ("In báo cáo", "Print"),
-    "stats.report.number": ("STT", "No."),
-    "stats.report.unit": ("Đơn vị", "Unit"),
-    "stats.report.total": ("Tổng số", "To handle"),
-    "stats.report.carried_over": ("Kỳ trước chuyển qua", "Carried over"),
-    "stats.report.received": ("Mới tiếp nhận", "Newly received"),
-    "stats.report.sum": ("Tổng", "Total"),
-    "stats.report.online": ("Trực tuyến", "Online"),
-    "stats.report.in_person": ("Trực tiếp", "In person"),
-    "stats.report.by_post": ("Qua BCCI", "By post"),
-    "stats.report.outside_area": ("Trong đó: phi địa giới", "Of which outside the home area"),
-    "stats.report.resolved": ("Đã giải quyết", "Resolved"),
-    "stats.report.before_time": ("Trước hạn", "Before time"),
-    "stats.report.on_time": ("Đúng hạn", "On time"),
-    "stats.report.late": ("Quá hạn", "Late"),
-    "stats.report.in_process": ("Đang giải quyết", "In process"),
-    "stats.report.in_time": ("Trong hạn", "In time"),
-    "stats.report.withdrawn": ("Công dân rút hồ sơ", "Withdrawn"),
-    "stats.report.stopped": ("Trả lại / dừng giải quyết", "Returned / stopped"),
-    "stats.report.balance": ("Tồn cuối kỳ", "Pending at the end"),
-    "stats.report.on_time_rate": ("Tỷ lệ đúng hạn (%)", "On-time rate (%)"),
+from typing import Any
+
+from flask_babel import force_locale, lazy_gettext, lazy_pgettext, pgettext
+from flask_babel import gettext as _
+
+# A report word's key (api/exports.py's REPORT_COLUMNS) -> its catalogue word.
+REPORT_WORDS = {
+    "stats.report.in_person": lazy_gettext("In person"),
+    "stats.report.online": lazy_gettext("Online"),
+    "stats.report.by_post": lazy_pgettext("report", "By post"),
+    "stats.report.unit": lazy_gettext("Unit"),
+    "stats.report.carried_over": lazy_gettext("Carried over"),
+    "stats.report.received": lazy_gettext("Newly received"),
+    "stats.report.resolved": lazy_gettext("Resolved"),
+    "stats.report.on_time": lazy_gettext("On time"),
+    "stats.report.withdrawn": lazy_gettext("Withdrawn"),
+    "stats.report.stopped": lazy_gettext("Returned / stopped"),
+    "stats.report.balance": lazy_gettext("Pending at the end"),
+    "stats.report.by_centre": lazy_gettext("By receiving centre"),
+    "stats.report.before_time": lazy_gettext("Before time"),
+    "stats.report.late": lazy_gettext("Late"),
+    "stats.report.in_process": lazy_gettext("In process"),
+    "stats.report.in_time": lazy_gettext("In time"),
+    "stats.report.sum": lazy_pgettext("report", "Total"),
+    "stats.report.by_competent": lazy_gettext("By competent unit"),
+    "stats.report.period": lazy_gettext("Reporting period"),
+    "stats.report.as_of": lazy_gettext("As it stood at"),
+    "stats.report.number": lazy_gettext("No."),
+    "stats.report.total": lazy_gettext("To handle"),
+    "stats.report.outside_area": lazy_gettext("Of which outside the home area"),
+    "stats.report.on_time_rate": lazy_gettext("On-time rate (%)"),
+    "stats.procedure": lazy_gettext("Procedure"),
+    "stats.total": lazy_gettext("Total"),
 }
+
+
+def report_word(key: str) -> str:
+    """A word of the periodic report in the page's language."""
+    return str(REPORT_WORDS[key])
+
+
+def vi(key: str) -> str:
+    """A word of the periodic report in Vietnamese, whatever the page's language: the downloads."""
+    with force_locale("vi"):
+        return str(REPORT_WORDS[key])
+
+
+
+def figure_label(value: Any) -> str:
+    """The name of a figure whose dossiers /stats/dossiers lists."""
+    labels = {
+        "total": pgettext("figure", "Dossiers to handle"),
+        "received": pgettext("figure", "Newly received"),
+        "resolved": pgettext("figure", "Resolved"),
+        "in_process_on_time": pgettext("figure", "In process, in time"),
+        "in_process_overdue": pgettext("figure", "In process, overdue"),
+        "suspended": pgettext("figure", "Waiting for the applicant"),
+        "withdrawn": pgettext("figure", "Withdrawn"),
+        "stopped": pgettext("figure", "Returned / stopped"),
+        "carried_over": _("Carried over from before"),
+        "received_online": _("Received online"),
+        "received_in_person": _("Received in person"),
+        "received_by_post": _("Received by public post"),
+        "outside_area": _("Received outside the home commune"),
+        "resolved_before_time": _("Resolved before time"),
+        "resolved_on_time": _("Resolved on time"),
+        "resolved_late": _("Resolved late"),
+        "timely": _("Timely (finished or still in time)"),
+        "digitised": _("Fully digitised"),
+        "partly_digitised": _("Partly digitised"),
+        "returned": _("Result handed over"),
+        "electronic_results": _("With an electronic result"),
+        "very_satisfied": _("Rated very satisfied"),
+        "satisfied": _("Rated satisfied"),
+        "dissatisfied": _("Rated dissatisfied"),
+    }
+    return labels.get(str(value), str(value))
+
+
+def group_label(value: Any) -> str:
+    """What the dossiers behind a figure are grouped by (a centre, a competent unit…)."""
+    labels = {
+        "centre": _("centre"),
+        "competent_unit": _("competent unit"),
+        "procedure": _("procedure"),
+        "day": _("day of receipt"),
+    }
+    return labels.get(str(value), str(value))

@@ -16,8 +16,8 @@ import math
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from api.pages.i18n import t
 from api.pages.web import accepts_uploads, file_parts, latest_procedures
 from api.wiring import wiring
 from engine.domain.dossier_code import grouped_secret, typed_secret
@@ -71,11 +71,11 @@ def rate() -> Any:
         level = SatisfactionLevel(request.form.get("level", ""))
         ratings.rate(w.uow(), code=code, secret=secret, level=level,
                      comment=request.form.get("comment", "").strip()[:1000], clock=w.clock)
-        flash(t("track.thanks"), "success")
+        flash(_("Thank you for your rating."), "success")
     except ValueError:
-        flash(t("track.rate") + ": " + t("error.title"), "error")
+        flash(_("Rate the service") + ": " + _("Could not do that"), "error")
     except (ConflictError, NotFoundError, ValidationFailedError) as error:
-        flash(f"{t('error.title')}: {error}", "error")
+        flash(f"{_('Could not do that')}: {error}", "error")
     except LookupLockedError:
         pass  # nothing recorded; the look-up it goes back to says the code is locked, and for how long
     return redirect(url_for("track_pages.track", code=code, secret=secret))
@@ -93,7 +93,7 @@ def verify() -> Any:
     limit = min(w.settings.max_upload_bytes, results.MAX_VERIFY_BYTES)
     chosen = file_parts("file")
     content = chosen[0].stream.read(limit + 1) if chosen else b""
-    error = "verify.missing" if not content else "verify.too_large" if len(content) > limit else None
+    error = _("Choose a PDF file.") if not content else _("The file is too large.") if len(content) > limit else None
     check = results.verify(w.signer, content) if error is None else None
     page = render_template("pages/verify.html", check=check, error=error,
                            filename=chosen[0].filename[:200] if chosen else None)

@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import ValidationError as EnvelopeError
 
 from api.auth import current_actor
-from api.pages.i18n import rule_message, status_label, t
+from api.pages.i18n import rule_message, status_label
 from api.wiring import wiring
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ
@@ -72,7 +73,7 @@ def officer_page(view: Callable[..., Any]) -> Callable[..., Any]:
             session.clear()
             return redirect(url_for("session_pages.login", next=request.full_path))
         except ForbiddenError:  # a stale or forged form: nothing was done; back to the page it came from
-            flash(t("csrf"), "error")
+            flash(_("The session expired; please try again."), "error")
             came_from = urlsplit(request.referrer or "")
             return redirect(came_from.path if came_from.netloc == request.host else "/")
         return view(*args, **kwargs)
@@ -161,7 +162,7 @@ def field_errors(error: ValidationFailedError) -> dict[str, str]:
 def explain(error: DomainError) -> str:
     """One sentence for an officer; the detail (English, never personal data) follows it."""
     if isinstance(error, ConflictError) and error.status:
-        return f"{t('error.title')}: {status_label(DossierStatus(error.status))}. {error}"
+        return f"{_('Could not do that')}: {status_label(DossierStatus(error.status))}. {error}"
     if isinstance(error, (ForbiddenError, NotFoundError, ConflictError, ValidationFailedError)):
-        return f"{t('error.title')}: {error}"
+        return f"{_('Could not do that')}: {error}"
     return str(error)
