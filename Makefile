@@ -32,7 +32,7 @@ $(CATALOGS): %.mo: %.po $(BIN)/.installed
 # both catalogues with an empty translation and drop the ones no longer used; then translate the new entries
 # in both .po files (tests/unit/test_catalogs.py fails while one is missing, empty or fuzzy).
 catalogs: $(BIN)/.installed
-	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output --no-wrap \
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs='.* _* node_modules' --add-location=file --sort-output --no-wrap \
 		--project=one-stop-engine -o $(VENV)/messages.pot .
 	$(BIN)/pybabel --quiet update -i $(VENV)/messages.pot -d api/translations --no-fuzzy-matching --no-wrap \
 		--ignore-obsolete --ignore-pot-creation-date

@@ -22,7 +22,7 @@ from api.pages import (
     stats_words,
     track_pages,
 )
-from api.pages.web import local_date, local_time, unit_name
+from api.pages.web import unit_name
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
@@ -45,21 +45,13 @@ def init_app(app: Flask) -> None:
         figure_label=stats_words.figure_label, group_label=stats_words.group_label,
         report_word=stats_words.report_word,
         csrf_token=csrf_token, unit_name=unit_name)
-    app.jinja_env.filters.update(local=local_time, local_date=local_date, status=DossierStatus,
+    app.jinja_env.filters.update(local=i18n.moment, local_date=i18n.day, status=DossierStatus,
                                  timeliness=Timeliness, merge=_merge, number=i18n.number, money=i18n.money,
-                                 percent=_percent)
+                                 percent=i18n.percent)
 
     @app.before_request
     def _no_actor_yet() -> None:
         g.actor = None
-
-
-def _percent(rate: float | None) -> str:
-    """A rate as a percentage with one decimal, with the decimal comma in Vietnamese."""
-    if rate is None:
-        return "—"
-    shown = f"{rate * 100:.1f}%"
-    return shown.replace(".", ",") if i18n.lang() == "vi" else shown
 
 
 def _merge(mapping: dict[str, Any], **changes: Any) -> dict[str, Any]:

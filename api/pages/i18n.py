@@ -8,11 +8,12 @@ Schemas themselves (`title` / `x-title-en`).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, format_decimal, pgettext
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent, pgettext
 from flask_babel import gettext as _
 
 LANGUAGES = ("vi", "en")
@@ -34,9 +35,42 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lang, timezone_selector=lambda: TIMEZONE)
 
 
-def number(value: Any) -> str:
-    """A number with the page's separators: 1.234.567,5 in Vietnamese, 1,234,567.5 in English."""
-    return "" if value is None else str(format_decimal(value))
+def number(value: Any, digits: int | None = None) -> str:
+    """A number with the page's separators: 1.234.567,5 in Vietnamese, 1,234,567.5 in English; with `digits`,
+    exactly that many decimals."""
+    if value is None:
+        return ""
+    if digits is None:
+        return str(format_decimal(value))
+    return str(format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0"))
+
+
+def percent(rate: float | None) -> str:
+    """A rate as a percentage with one decimal: 12,3% in Vietnamese, 12.3% in English; a dash for none."""
+    return "—" if rate is None else str(format_percent(rate, "#,##0.0%"))
+
+
+def moment(value: datetime | None, with_date: bool = True) -> str:
+    """A moment in Asia/Ho_Chi_Minh: 14/07/2025 06:45 in Vietnamese, 14 Jul 2025, 06:45 in English; the time
+    alone without the date."""
+    if value is None:
+        return ""
+    if not with_date:
+        return str(format_datetime(value, "HH:mm"))
+    return str(format_datetime(value, "dd/MM/yyyy HH:mm" if lang() == "vi" else "d MMM yyyy, HH:mm"))
+
+
+def day(value: date | str | None) -> str:
+    """A day: 14/07/2025 in Vietnamese, 14 Jul 2025 in English; a form's `YYYY-MM-DD` too, anything else (what
+    was typed) as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return str(format_date(value, "dd/MM/yyyy" if lang() == "vi" else "d MMM yyyy"))
 
 
 def money(value: Any) -> str:

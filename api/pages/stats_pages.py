@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api import exports
+from api.pages import stats_words
+from api.pages.i18n import day, moment
 from api.pages.inbox_pages import PAGE_SIZE
 from api.pages.web import actor, explain, latest_procedures, officer_page, unit_name
 from api.schemas.stats import GROUP, ReportQuery, period_bound
@@ -83,7 +85,8 @@ def report() -> Any:
     top, bottom = exports.header_rows()
     return render_template("pages/report.html", report=found, query=chosen, top=top, bottom=bottom,
                            columns=exports.REPORT_COLUMNS, values=exports.report_values,
-                           period_text=exports.period_text, behind=_behind_link(query),
+                           report_title=stats_words.report_title, period_label=stats_words.period_label,
+                           period_words=stats_words.period_words, behind=_behind_link(query),
                            centres=directory.centres_near(w.uow(), actor().unit_id), procedures=latest_procedures(),
                            province_reader=bool(actor().roles & stats.PROVINCE_READERS))
 
@@ -166,10 +169,9 @@ def _inputs(start: datetime, end: datetime) -> dict[str, str]:
 
 def _shown(start: datetime, end: datetime) -> str:
     """"01/12/2026 – 31/12/2026"; down to the minute when the period is not whole days."""
-    first, following = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
     if _whole_days(start, end):
-        return f"{first:%d/%m/%Y} – {following.date() - timedelta(days=1):%d/%m/%Y}"
-    return f"{first:%H:%M %d/%m/%Y} – {following:%H:%M %d/%m/%Y}"
+        return f"{day(start.astimezone(VN_TZ).date())} – {day(end.astimezone(VN_TZ).date() - timedelta(days=1))}"
+    return f"{moment(start)} – {moment(end)}"
 
 
 def _register_days(start: datetime, end: datetime) -> dict[str, str]:

@@ -4,10 +4,14 @@ are official tables), the figures behind a count, and the groups they are counte
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale, lazy_gettext, lazy_pgettext, pgettext
 from flask_babel import gettext as _
+
+from api.pages.i18n import day, moment
+from engine.domain.calendar import VN_TZ
 
 # A report word's key (api/exports.py's REPORT_COLUMNS) -> its catalogue word.
 REPORT_WORDS = {
@@ -50,6 +54,29 @@ def vi(key: str) -> str:
     with force_locale("vi"):
         return str(REPORT_WORDS[key])
 
+
+
+def report_title() -> str:
+    """The periodic report's title on the page (its downloads keep the official Vietnamese one)."""
+    return _("Report on the handling of administrative procedures").upper()
+
+
+def period_label(kind: str, number: int, year: int) -> str:
+    """"Tháng 11/2025", "Quý IV/2025", "Năm 2025" in the page's language."""
+    if kind == "month":
+        return _("Month %(number)s/%(year)s", number=number, year=year)
+    if kind == "quarter":
+        return _("Quarter %(number)s/%(year)s", number=("I", "II", "III", "IV")[number - 1], year=year)
+    return _("Year %(year)s", year=year)
+
+
+def period_words(start: datetime, end: datetime) -> str:
+    """"từ 01/12/2026 đến 31/12/2026" for whole days (the last one included), else down to the minute."""
+    first, following = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
+    if first.time() == following.time() == datetime.min.time():
+        last = (following - timedelta(days=1)).date()
+        return _("from %(first)s to %(last)s", first=day(first.date()), last=day(last))
+    return _("from %(first)s to before %(following)s", first=moment(start), following=moment(end))
 
 
 def figure_label(value: Any) -> str:

@@ -7,7 +7,6 @@ Pages call the same services as the JSON API, with the same arguments; no busine
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +20,6 @@ from api.auth import current_actor
 from api.pages.i18n import rule_message, status_label
 from api.wiring import wiring
 from engine.domain.actor import Actor, Role
-from engine.domain.calendar import VN_TZ
 from engine.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -116,21 +114,6 @@ def latest_procedures() -> list[ProcedureVersion]:
     """The latest version of every procedure, by Vietnamese name."""
     w = wiring()
     return sorted(directory.latest_procedures(w.uow(), catalogue=w.catalogue), key=lambda p: p.name_vi)
-
-
-def local_time(moment: datetime | None, with_date: bool = True) -> str:
-    if moment is None:
-        return ""
-    shown = moment.astimezone(VN_TZ)
-    return shown.strftime("%H:%M %d/%m/%Y" if with_date else "%H:%M")
-
-
-def local_date(iso: str) -> str:
-    """A form's `YYYY-MM-DD` the Vietnamese way (dd/mm/yyyy); anything else as it was typed."""
-    try:
-        return date.fromisoformat(iso).strftime("%d/%m/%Y")
-    except (TypeError, ValueError):
-        return str(iso)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -237,7 +237,7 @@ def test_the_citizen_sees_the_financial_notice_of_the_land_procedure_and_nothing
 
     sign_in_page(client, f"reception.{PHU_XUAN}")  # the receiving centre sees the notice on the dossier page
     officer = client.get(f"/dossiers/{receipt['code']}").get_data(as_text=True)
-    assert 'id="financial-notice"' in officer and "71.250.000 ₫" in officer
+    assert 'id="financial-notice"' in officer and "71.250.000 đ" in officer
 
 
 def test_an_officer_attaches_a_file_at_their_step(client: Any) -> None:

@@ -62,7 +62,7 @@ def test_the_queue_lists_what_waits_longest_first_with_how_long_it_waited(client
     page = client.get("/intake").get_data(as_text=True)
     rows = words(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]).split("G22.")[1:]
 
-    assert rows[0].startswith("46-250714-0001 Đăng ký khai sinh 1.001193 Nguyễn Văn An Trực tuyến 06:45 14/07/2025")
+    assert rows[0].startswith("46-250714-0001 Đăng ký khai sinh 1.001193 Nguyễn Văn An Trực tuyến 14/07/2025 06:45")
     assert rows[0].endswith("2 giờ 15 phút ") and rows[1].endswith("50 phút")
     assert f'href="/intake/{first}"' in page and f'href="/intake/{later}"' in page
     assert 'href="/intake?stage=guided"' in page and re.search(r'Đã hướng dẫn bổ sung <span class="count">0<', page)

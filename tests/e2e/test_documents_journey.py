@@ -276,7 +276,7 @@ def test_the_tax_notice_reaches_the_citizen_page_without_personal_data(server: s
     _complete_step(page, steps["determine_obligation"])
     box = page.locator("#financial-notice")
     expect(box).to_contain_text(steps["determine_obligation"]["tax_notice_number"])
-    expect(box).to_contain_text("71.250.000 ₫")
+    expect(box).to_contain_text("71.250.000 đ")
     shots(page, "tax-notice")
     sign_out(page)
 
