@@ -56,7 +56,7 @@ def catalog(locale: str) -> Catalog:
 
 
 def _entries(locale: str) -> dict[Key, Message]:
-    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog(locale) if m.id}
+    return {(m.context, _first(m.id)): m for m in catalog(locale) if m.id}
 
 
 def _where(key: Key) -> str:
@@ -106,11 +106,20 @@ def test_the_compiled_catalogue_is_up_to_date(locale: str) -> None:
     mo_path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"{mo_path} is missing: `make catalogs` (or any `make` target) compiles it"
     with mo_path.open("rb") as mo:
-        compiled = {(m.context, m.id): m.string for m in read_mo(mo) if m.id}
-    written = {k: m.string for k, m in _entries(locale).items() if _strings(m) and not m.fuzzy}
+        compiled = {(m.context, _first(m.id)): _all(m.string) for m in read_mo(mo) if m.id}
+    written = {k: _all(m.string) for k, m in _entries(locale).items() if _strings(m) and not m.fuzzy}
     stale = sorted(str(k) for k in written.keys() ^ compiled.keys()) + sorted(
         str(k) for k in written.keys() & compiled.keys() if written[k] != compiled[k])
     assert not stale, f"{mo_path} is stale (`make catalogs` compiles it): " + ", ".join(stale[:10])
+
+
+def _first(text: str | list[str] | tuple[str, ...]) -> str:
+    """A message's id; the singular of a plural one."""
+    return text if isinstance(text, str) else text[0]
+
+
+def _all(text: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    return (text,) if isinstance(text, str) else tuple(text or ())
 
 
 def _strings(message: object) -> list[str]:
