@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         submission_stage_label=i18n.submission_stage_label, queue_label=i18n.queue_label,
         submission_text=i18n.submission_text, error_title=i18n.error_title,
         figure_label=stats_words.figure_label, group_label=stats_words.group_label,
-        report_word=stats_words.report_word,
+        report_word=stats_words.report_word, modeler_words=i18n.modeler_words,
         csrf_token=csrf_token, unit_name=unit_name)
     app.jinja_env.filters.update(local=i18n.moment, local_date=i18n.day, status=DossierStatus,
                                  timeliness=Timeliness, merge=_merge, number=i18n.number, money=i18n.money,

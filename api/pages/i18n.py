@@ -80,6 +80,50 @@ def money(value: Any) -> str:
     return f"{format_decimal(value)} {'VND' if lang() == 'en' else 'đ'}"
 
 
+def modeler_words() -> dict[str, str]:
+    """The words bpmn-js shows in the diagram editor (its palette and the buttons beside an element), by their
+    English text in bpmn-js; api/static/modeler.js gives them to bpmn-js as its `translate`."""
+    return {
+        "Activate create/remove space tool": pgettext("diagram editor", "Activate create/remove space tool"),
+        "Activate global connect tool": pgettext("diagram editor", "Activate global connect tool"),
+        "Activate hand tool": pgettext("diagram editor", "Activate hand tool"),
+        "Activate lasso tool": pgettext("diagram editor", "Activate lasso tool"),
+        "Add lane above": pgettext("diagram editor", "Add lane above"),
+        "Add lane below": pgettext("diagram editor", "Add lane below"),
+        "Add text annotation": pgettext("diagram editor", "Add text annotation"),
+        "Append compensation activity": pgettext("diagram editor", "Append compensation activity"),
+        "Append conditional intermediate catch event":
+            pgettext("diagram editor", "Append conditional intermediate catch event"),
+        "Append end event": pgettext("diagram editor", "Append end event"),
+        "Append gateway": pgettext("diagram editor", "Append gateway"),
+        "Append intermediate/boundary event": pgettext("diagram editor", "Append intermediate/boundary event"),
+        "Append message intermediate catch event":
+            pgettext("diagram editor", "Append message intermediate catch event"),
+        "Append receive task": pgettext("diagram editor", "Append receive task"),
+        "Append signal intermediate catch event": pgettext("diagram editor", "Append signal intermediate catch event"),
+        "Append task": pgettext("diagram editor", "Append task"),
+        "Append timer intermediate catch event": pgettext("diagram editor", "Append timer intermediate catch event"),
+        "Change element": pgettext("diagram editor", "Change element"),
+        "Connect to other element": pgettext("diagram editor", "Connect to other element"),
+        "Connect using association": pgettext("diagram editor", "Connect using association"),
+        "Connect using data input association": pgettext("diagram editor", "Connect using data input association"),
+        "Create data object reference": pgettext("diagram editor", "Create data object reference"),
+        "Create data store reference": pgettext("diagram editor", "Create data store reference"),
+        "Create end event": pgettext("diagram editor", "Create end event"),
+        "Create expanded sub-process": pgettext("diagram editor", "Create expanded sub-process"),
+        "Create gateway": pgettext("diagram editor", "Create gateway"),
+        "Create group": pgettext("diagram editor", "Create group"),
+        "Create intermediate/boundary event": pgettext("diagram editor", "Create intermediate/boundary event"),
+        "Create pool/participant": pgettext("diagram editor", "Create pool/participant"),
+        "Create start event": pgettext("diagram editor", "Create start event"),
+        "Create task": pgettext("diagram editor", "Create task"),
+        "Delete": pgettext("diagram editor", "Delete"),
+        "Divide into three lanes": pgettext("diagram editor", "Divide into three lanes"),
+        "Divide into two lanes": pgettext("diagram editor", "Divide into two lanes"),
+        "Search in diagram": pgettext("diagram editor", "Search in diagram"),
+    }
+
+
 def _code(value: Any) -> str:
     return str(value.value if isinstance(value, Enum) else value)
 

@@ -9,7 +9,12 @@
   const api = `/api/v1/process-models/${encodeURIComponent(code)}`;
   const problemsList = document.getElementById("problems");
   const statusLine = document.getElementById("modeler-status");
-  const modeler = new BpmnJS({ container: "#canvas", keyboard: { bindTo: document } });
+  // bpmn-js's own words (palette, context pad) in the page's language, from the gettext catalogues.
+  const words = JSON.parse(document.getElementById("modeler-words").textContent);
+  const translate = (template, replacements) => (words[template] || template)
+    .replace(/{([^}]+)}/g, (whole, key) => (replacements && key in replacements ? replacements[key] : whole));
+  const modeler = new BpmnJS({ container: "#canvas", keyboard: { bindTo: document },
+    additionalModules: [{ translate: ["value", translate] }] });
   let marked = [];
 
   function say(text, kind) {
