@@ -66,10 +66,11 @@ def day(value: date | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        typed = value
         try:
-            value = date.fromisoformat(value)
+            value = date.fromisoformat(typed)
         except ValueError:
-            return value
+            return typed
     return str(format_date(value, "dd/MM/yyyy" if lang() == "vi" else "d MMM yyyy"))
 
 
