@@ -8,7 +8,9 @@
   if (!embedded || typeof Chart === 'undefined') return;
   const data = JSON.parse(embedded.textContent);
   const colours = { total: '#6b7f99', resolved: '#1d6b3a', timely: '#4fa36b', received: '#6b7f99', late: '#a3231b' };
-  const common = { responsive: true, maintainAspectRatio: false, animation: false,
+  // Numbers on the axes and in the tooltips with the page's separators (1.000 in Vietnamese, 1,000 in English).
+  const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN';
+  const common = { locale, responsive: true, maintainAspectRatio: false, animation: false,
     plugins: { legend: { position: 'top' } } };
   new Chart(document.getElementById('centres-chart'), {
     type: 'bar',
