@@ -14,7 +14,9 @@ from flask_smorest import Api
 from api import cli, errors, guards, pages, security, user_cli
 from api.settings import Settings, from_environment
 from api.views import (
+    audit,
     auth,
+    claims,
     directory,
     dossiers,
     files,
@@ -22,6 +24,7 @@ from api.views import (
     intake,
     process_models,
     public,
+    saved_filters,
     slips,
     stats,
     tasks,
@@ -50,8 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["onestop"] = build(settings, **test_config.get("WIRING", {}))
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, directory, dossiers, files, intake, tasks, public, health, slips, process_models, stats,
-                   users):
+    for module in (auth, directory, dossiers, files, intake, tasks, claims, public, health, slips, process_models,
+                   stats, users, saved_filters, audit):
         api.register_blueprint(module.blp)
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies
     guards.init_app(app)

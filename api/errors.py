@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from api.schemas.process_models import DraftProblemReadSchema
+from engine.domain.calendar import VN_TZ
 from engine.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -65,16 +67,31 @@ class ProblemSchema(Schema):
     detail = fields.String()
     errors = fields.List(fields.Nested(ProblemFieldSchema), metadata={
         "description": "400 and 422: what is wrong, one item per field"})
+    code = fields.String(metadata={
+        "description": "a domain error's stable code (snake_case, e.g. `dossier_waits_for_applicant`, "
+                       "`step_not_ready`, `action_not_allowed`), for clients to word it in their own language"})
+    params = fields.Dict(keys=fields.String(), metadata={
+        "description": "the values the code's sentence names (a status, a dossier code, a step's name, a date, "
+                       "a count); never personal data"})
     current_status = fields.String(metadata={"description": "409: the dossier's status now"})
     problems = fields.List(fields.Nested(DraftProblemReadSchema), metadata={
         "description": "422 on a procedure draft: its problems, by BPMN element"})
 
 
+def _for_page() -> bool:
+    """A person at a browser gets a page in their language, with the way back, not a JSON body."""
+    return has_request_context() and not request.path.startswith("/api/")
+
+
+def _page(status: int, title: str, detail: str) -> Response:
+    page = render_template("pages/error.html", status=status, title=title, detail=detail)
+    return Response(page, status=status, mimetype="text/html")
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    if has_request_context() and not request.path.startswith("/api/"):
-        # A person at a browser gets a page in their language, with the way back, not a JSON body.
-        page = render_template("pages/error.html", status=status, title=title, detail=detail)
-        return Response(page, status=status, mimetype="text/html")
+    if _for_page():  # the English detail is for logs and API clients; a page says what the status means
+        from api.pages.error_words import describe_status  # imported late: the pages import the views' modules
+        return _page(status, title, describe_status(status))
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
@@ -87,19 +104,33 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
 def _domain_error(error: DomainError) -> Response:
     for error_class, status, title in STATUS_BY_ERROR:
         if isinstance(error, error_class):
-            extra: dict[str, Any] = {}
-            if isinstance(error, ValidationFailedError):
-                extra["errors"] = [{"pointer": e.pointer, "detail": e.message} for e in error.errors]
-            if isinstance(error, ConflictError) and error.status:
-                extra["current_status"] = error.status
-            if isinstance(error, ProcedureDefinitionError) and error.problems:
-                extra["problems"] = [{"element_id": p.element_id, "message": p.message} for p in error.problems]
-            response = problem(status, title, str(error), **extra)
+            if _for_page():  # never the English message on a page: its code and params, in the page's words
+                from api.pages.error_words import describe  # imported late: the pages import the views' modules
+                response = _page(status, title, describe(error))
+            else:
+                response = problem(status, title, str(error), **_extra(error))
             if isinstance(error, LookupLockedError):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response
     log.error("unmapped domain error %s", type(error).__name__)
     return problem(500, "Internal Server Error", "the server could not complete the request")
+
+
+def _extra(error: DomainError) -> dict[str, Any]:
+    extra: dict[str, Any] = {"code": error.code, "params": _json_params(error.params)}
+    if isinstance(error, ValidationFailedError):
+        extra["errors"] = [{"pointer": e.pointer, "detail": e.message} for e in error.errors]
+    if isinstance(error, ConflictError) and error.status:
+        extra["current_status"] = error.status
+    if isinstance(error, ProcedureDefinitionError) and error.problems:
+        extra["problems"] = [{"element_id": p.element_id, "message": p.message} for p in error.problems]
+    return extra
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Dates and times as ISO 8601 (times in Vietnam's zone, as every time the API writes)."""
+    return {name: value.astimezone(VN_TZ).isoformat() if isinstance(value, datetime)
+            else value.isoformat() if isinstance(value, date) else value for name, value in params.items()}
 
 
 def _http_error(error: HTTPException) -> Response:

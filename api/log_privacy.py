@@ -1,5 +1,6 @@
 """Logs never carry personal data: every log record, from any library (werkzeug's and gunicorn's request
-lines included), has citizens' ID numbers, phone numbers and look-up secrets masked when it is made.
+lines included), has citizens' ID numbers, phone numbers, look-up secrets and officers' search texts (`q`)
+masked when it is made.
 
 Masking at record creation rather than in a handler catches records whatever handler prints them.
 """
@@ -16,6 +17,9 @@ _PATTERNS = (
     (re.compile(r"(?<![\d])(?:\+?84|0)\d{9}(?![\d])"), "[phone]"),
     (re.compile(r"(?<![\d])\d{12}(?![\d])|(?<![\d])\d{9}(?![\d])"), "[id-number]"),
     (re.compile(r"(secret=)[^&\s\"']+", re.IGNORECASE), r"\1[secret]"),
+    # An officer's search (GET /api/v1/dossiers?q=…, and the pages that pass it on): a name, an ID number or a
+    # phone, percent-encoded or not, spaces in it too; the audit table keeps it, the logs never.
+    (re.compile(r"(?<![\w.%-])(q=).*?(?=[&\"'\n]|\s+HTTP/|$)", re.IGNORECASE), r"\1[search]"),
 )
 
 

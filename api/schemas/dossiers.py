@@ -3,17 +3,20 @@ lifecycle actions (POST /dossiers/{code}/…, declared in api/actions.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api.schemas.common import LocalDateTime, PageQuery, status_fields
+from api.schemas.common import LocalDateTime, PageQuery, in_vietnamese, page_schema, status_fields
 from api.schemas.files import FILE_REQUESTS
 from api.schemas.tasks import TaskReadSchema
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.files import ComponentForm
 from engine.domain.manifest import DOCUMENT_FORMS
+from engine.domain.search import MAX_QUERY, SearchCriteria, SearchSort
 from engine.domain.status import DossierStatus
+from engine.domain.timeliness import Timeliness
 
 
 class DossierCreateSchema(Schema):
@@ -37,8 +40,41 @@ class DossierCreateSchema(Schema):
                        "whether every required one is there; when absent, `reception` stays as sent"})
 
 
+_DAYS = validate.Range(date(2000, 1, 1), date(2999, 12, 31))  # a day a dossier could be received on (no overflow)
+
+
 class DossierQuery(PageQuery):
+    """The dossier list's search (engine/services/search.py): what was typed or scanned, filters and order."""
+
+    q = fields.String(validate=validate.Length(1, MAX_QUERY), metadata={
+        "description": "a dossier code, the text of the receipt's QR code, a personal ID number (9 or 12 digits), "
+                       "a phone, or the applicant's name with or without diacritics (its words in order, each the "
+                       "start of a word: `nguyen an` finds Nguyễn Văn An). Searches but by code are audited."})
+    procedure = fields.String(validate=validate.Length(1, 32), metadata={"description": "a procedure code"})
     status = fields.Enum(DossierStatus, by_value=True)
+    received_from = fields.Date(validate=_DAYS, metadata={
+        "description": "received on or after this day (Vietnam's calendar day)"})
+    received_to = fields.Date(validate=_DAYS, metadata={"description": "received on or before this day"})
+    timeliness = fields.Enum(Timeliness, by_value=True, metadata={
+        "description": "finished: before_time, on_time, late; in process: in_time, near_due, overdue"})
+    channel = fields.Enum(Channel, by_value=True)
+    sort = fields.Enum(SearchSort, by_value=True, load_default=SearchSort.NEWEST, metadata={
+        "description": "newest (received, newest first), oldest, due (appointment, soonest first)"})
+
+    @validates_schema
+    def period(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            raise ValidationError({"received_to": ["must not be before received_from"]})
+
+    @post_load
+    def criteria(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The filters as the service takes them, beside `q`, `limit` and `offset`."""
+        data["criteria"] = SearchCriteria(
+            procedure_code=data.get("procedure"), status=data.get("status"), received_from=data.get("received_from"),
+            received_to=data.get("received_to"), timeliness=data.get("timeliness"), channel=data.get("channel"),
+            sort=data["sort"])
+        return data
 
 
 class DossierReadSchema(Schema):
@@ -67,6 +103,12 @@ class DossierReadSchema(Schema):
     version = fields.Integer()
 
 
+class DossierSearchPageSchema(page_schema(DossierReadSchema)):  # type: ignore[misc]
+    query_kind = fields.String(allow_none=True, metadata={
+        "description": "what `q` was taken for: code, id_number, phone or name (null without `q`); a code found "
+                       "in scope is the only item"})
+
+
 class DossierReceiptSchema(DossierReadSchema):
     """The answer to a reception: what the receipt slip prints, including the look-up secret."""
 
@@ -90,7 +132,9 @@ class NoticeReadSchema(Schema):
 
 
 def _timeliness(value: Any) -> dict[str, str] | None:
-    return {"class": value.value, "label": value.label_vi} if value is not None else None
+    from api.pages.i18n import timeliness_label  # imported late: the pages package imports the schemas
+
+    return {"class": value.value, "label": in_vietnamese(timeliness_label, value)} if value is not None else None
 
 
 class HistoryEventReadSchema(Schema):

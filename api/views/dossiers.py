@@ -11,16 +11,17 @@ from flask_smorest import Blueprint
 from api.actions import ACTIONS, LifecycleAction
 from api.auth import current_actor
 from api.errors import problems
-from api.schemas.common import page, page_schema
+from api.schemas.common import page
 from api.schemas.dossiers import (
     DossierCreateSchema,
     DossierDetailSchema,
     DossierQuery,
     DossierReadSchema,
     DossierReceiptSchema,
+    DossierSearchPageSchema,
 )
 from api.wiring import wiring
-from engine.services import dossiers
+from engine.services import dossiers, search
 from engine.services.dossiers import Reception
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
@@ -41,11 +42,14 @@ def receive(body: dict[str, Any]) -> Any:
 @blp.get("")
 @problems(401, 403)
 @blp.arguments(DossierQuery, location="query")
-@blp.response(200, page_schema(DossierReadSchema))
+@blp.response(200, DossierSearchPageSchema)
 def list_dossiers(query: dict[str, Any]) -> Any:
-    items, total = dossiers.list_for_unit(wiring().uow(), actor=current_actor(), status=query.get("status"),
-                                          limit=query["limit"], offset=query["offset"])
-    return page(items, total, query)
+    """The dossiers the caller may read, searched by `q` (a code, QR text, ID number, phone or name) and filtered;
+    `total` counts the whole result, `query_kind` says what `q` was taken for."""
+    w = wiring()
+    found = search.find(w.uow(), actor=current_actor(), calendar=w.calendar, clock=w.clock, text=query.get("q"),
+                        criteria=query["criteria"], limit=query["limit"], offset=query["offset"])
+    return {**page(found.items, found.total, query), "query_kind": found.query.kind.value if found.query else None}
 
 
 @blp.get("/<code>")

@@ -115,6 +115,11 @@ class DossierRecord(Base):
         UniqueConstraint("submission_reference", name="uq_dossiers_submission_reference"),
         Index("ix_dossiers_unit_received", "receiving_unit_id", "received_at"),
         Index("ix_dossiers_competent_received", "competent_unit_id", "received_at"),
+        # Officer search (engine/domain/search.py): a trigram index answers a name part anywhere in the name.
+        Index("ix_dossiers_applicant_folded", "applicant_folded", postgresql_using="gin",
+              postgresql_ops={"applicant_folded": "gin_trgm_ops"}),
+        Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
+        Index("ix_dossiers_applicant_phone", "applicant_phone"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True)
@@ -127,6 +132,10 @@ class DossierRecord(Base):
     competent_unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
     return_unit_id: Mapped[str] = mapped_column(String(32), ForeignKey("units.id"))
     applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_folded: Mapped[str] = mapped_column(String(100), server_default="")
+    """The applicant's name, its applicant ID number and phone as searched (engine/domain/search.py)."""
+    applicant_id_number: Mapped[str | None] = mapped_column(String(20))
+    applicant_phone: Mapped[str | None] = mapped_column(String(16))
     application: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
     received_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -215,8 +224,10 @@ class FileRecord(Base):
 
 class TaskRecord(Base):
     __tablename__ = "tasks"
-    # The inbox reads a unit's steps of one status and role in due order: the index gives that order.
-    __table_args__ = (Index("ix_tasks_inbox", "unit_id", "status", "role", "due_at", "created_at"),)
+    # The inbox reads a unit's steps of one status and role in due order: the index gives that order. Whether a
+    # unit had a step of a dossier (the scope of a unit's dossier search) is read from an index alone.
+    __table_args__ = (Index("ix_tasks_inbox", "unit_id", "status", "role", "due_at", "created_at"),
+                      Index("ix_tasks_dossier_unit", "dossier_id", "unit_id"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     dossier_code: Mapped[str] = mapped_column(String(48))
@@ -236,6 +247,8 @@ class TaskRecord(Base):
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_tasks_claimed_by"))
     """The officer holding a ready step (claimed by them or assigned by a leader); others may not complete it."""
     claimed_at: Mapped[datetime | None]
+    sent_back_reason: Mapped[str | None] = mapped_column(String(1000))
+    """On a step re-opened by a send-back: why the later step returned it."""
 
 
 class SavedFilterRecord(Base):
@@ -249,6 +262,20 @@ class SavedFilterRecord(Base):
     name: Mapped[str] = mapped_column(String(60))
     query: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime]
+
+
+class SearchAuditRecord(Base):
+    """A search of personal data by an officer (engine/domain/search.py SearchAudit): the only place its text
+    is kept."""
+
+    __tablename__ = "search_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(200))
+    found: Mapped[int]
 
 
 class HistoryEventRecord(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Stateme
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.adapters.accounts import TokenRepository, UserRepository
+from engine.adapters.dossier_search import SearchAuditRepository
 from engine.adapters.dossiers import DossierRepository
 from engine.adapters.files import FileRepository
 from engine.adapters.history import HistoryRepository
@@ -18,6 +19,7 @@ from engine.adapters.lookup_failures import LookupFailureRepository
 from engine.adapters.print_queries import PrintQueries
 from engine.adapters.procedures import ProcedureRepository
 from engine.adapters.ratings import RatingRepository
+from engine.adapters.saved_filters import SavedFilterRepository
 from engine.adapters.stat_queries import StatQueries
 from engine.adapters.stored_json import StoredJson
 from engine.adapters.submissions import SubmissionRepository
@@ -42,6 +44,8 @@ class SqlUnitOfWork:
     stored_json: StoredJson
     lookup_failures: LookupFailureRepository
     files: FileRepository
+    search_audit: SearchAuditRepository
+    saved_filters: SavedFilterRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
         self._session_factory = session_factory
@@ -57,7 +61,8 @@ class SqlUnitOfWork:
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
         self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
-        self.files = FileRepository(session)
+        self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
+        self.search_audit = SearchAuditRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -85,7 +90,8 @@ class SqlUnitOfWork:
         try:
             self._session.commit()
         except IntegrityError as error:
-            raise ConflictError("another request changed the same data at the same time; try again") from error
+            raise ConflictError("another request changed the same data at the same time; try again",
+                                code="changed_meanwhile") from error
 
     def flush(self) -> None:
         """Write pending rows now, turning a clash with a concurrent command into a ConflictError."""
@@ -93,4 +99,5 @@ class SqlUnitOfWork:
         try:
             self._session.flush()
         except (IntegrityError, OperationalError) as error:
-            raise ConflictError("another request changed the same data at the same time; try again") from error
+            raise ConflictError("another request changed the same data at the same time; try again",
+                                code="changed_meanwhile") from error

@@ -21,10 +21,13 @@ from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.figures import Figures, Scope
 from engine.domain.files import StoredFile
 from engine.domain.history_chain import Head, Link
+from engine.domain.inbox import InboxItem, InboxQuery, UrgentSteps
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
+from engine.domain.saved_filter import SavedFilter
+from engine.domain.search import OpenDeadline, SearchAudit, SearchCriteria
 from engine.domain.submission import IntakeStage, Submission
 from engine.domain.task import Task
 from engine.domain.unit import Unit
@@ -74,8 +77,12 @@ class DossierRepository(Protocol):
 
     def by_codes(self, codes: Iterable[str]) -> list[Dossier]: ...
 
-    def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
-             received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]: ...
+    def open_deadlines(self, *, unit_id: str, received_at_any: Sequence[str] | None, now: datetime,
+                       before: datetime) -> list[OpenDeadline]: ...
+
+    def list(self, *, unit_id: str, limit: int, offset: int, status: str | None = None,
+             received_at_any: Sequence[str] | None = None,
+             criteria: SearchCriteria | None = None) -> tuple[list[Dossier], int]: ...
 
 
 class SubmissionRepository(Protocol):
@@ -105,8 +112,11 @@ class TaskRepository(Protocol):
 
     def cancel(self, task_ids: Collection[str], at: datetime) -> None: ...
 
-    def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,
-              offset: int) -> tuple[list[Task], int]: ...
+    def inbox(self, *, unit_id: str, roles: Iterable[str], query: InboxQuery, urgent: UrgentSteps | None,
+              limit: int, offset: int) -> tuple[list[InboxItem], int]: ...
+
+    def ready_due_between(self, *, unit_id: str, roles: Iterable[str], start: datetime,
+                          end: datetime) -> list[Task]: ...
 
     def of_dossier(self, dossier_id: int) -> list[Task]: ...
 
@@ -298,6 +308,30 @@ class FileRepository(Protocol):
     def bytes_of_dossier(self, dossier_id: int) -> int: ...
 
 
+class SavedFilterRepository(Protocol):
+    def of_user(self, user_id: int, page: str | None = None) -> list[SavedFilter]:
+        """An officer's saved filters (of one list, or all), by list and name."""
+        ...
+
+    def get(self, filter_id: int) -> SavedFilter | None: ...
+
+    def add(self, saved: SavedFilter) -> None:
+        """Insert the row and set its id."""
+        ...
+
+    def update(self, saved: SavedFilter) -> None: ...
+
+    def delete(self, filter_id: int) -> None: ...
+
+
+class SearchAuditRepository(Protocol):
+    def add(self, entry: SearchAudit) -> None: ...
+
+    def page(self, *, unit_ids: Collection[str], limit: int, offset: int) -> tuple[list[SearchAudit], int]:
+        """The searches made by officers of `unit_ids`, newest first, with their count."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories are read through properties (read-only, so any implementation's
     own repository types satisfy them)."""
@@ -346,6 +380,12 @@ class UnitOfWork(Protocol):
 
     @property
     def files(self) -> FileRepository: ...
+
+    @property
+    def saved_filters(self) -> SavedFilterRepository: ...
+
+    @property
+    def search_audit(self) -> SearchAuditRepository: ...
 
     def __enter__(self) -> Self: ...
 

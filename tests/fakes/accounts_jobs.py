@@ -185,4 +185,4 @@ def actor_of(user: User) -> Actor:
 
 def account_of(user: User) -> Account:
     return Account(user.username, user.display_name, user.unit_id, tuple(user.roles), user.disabled_at is not None,
-                   user.deputy)
+                   user.deputy, user.id)

@@ -9,9 +9,12 @@ from datetime import date, datetime
 from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.errors import ConflictError
 from engine.domain.history_chain import Head, Link
+from engine.domain.inbox import Holding, InboxItem, InboxOrder, InboxQuery, UrgentSteps
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.search import OpenDeadline, SearchCriteria
 from engine.domain.task import Task, TaskStatus
 from engine.domain.unit import Unit
+from tests.fakes import dossier_search
 from tests.fakes.store import Database, as_stored
 
 
@@ -140,14 +143,24 @@ class FakeDossierRepository:
             self._db.tables.history.append(dataclasses.replace(as_stored(event), id=self._db.next_id("history")))
         dossier.recorded.clear()
 
-    def list(self, *, unit_id: str, status: str | None, limit: int, offset: int,
-             received_at_any: Sequence[str] | None = None) -> tuple[list[Dossier], int]:
+    def open_deadlines(self, *, unit_id: str, received_at_any: Sequence[str] | None, now: datetime,
+                       before: datetime) -> list[OpenDeadline]:
+        scoped, _ = self.list(unit_id=unit_id, received_at_any=received_at_any, limit=len(self._db.tables.dossiers),
+                              offset=0)
+        return [OpenDeadline(d.id or 0, d.received_at, d.deadline_at or d.due_at, d.paused_at) for d in scoped
+                if dossier_search.may_be_near_due(d, now, before)]
+
+    def list(self, *, unit_id: str, limit: int, offset: int, status: str | None = None,
+             received_at_any: Sequence[str] | None = None,
+             criteria: SearchCriteria | None = None) -> tuple[list[Dossier], int]:
         stepped = {t.dossier_id for t in self._db.tables.tasks.values() if t.unit_id == unit_id}
+        criteria = criteria or SearchCriteria()
         found = [d for d in self._db.tables.dossiers.values()
                  if (d.receiving_unit_id in received_at_any if received_at_any is not None
                      else unit_id in (d.receiving_unit_id, d.competent_unit_id, d.return_unit_id) or d.id in stepped)
-                 and (status is None or d.status.value == status)]
-        found.sort(key=lambda d: (d.received_at, d.id or 0), reverse=True)
+                 and (status is None or d.status.value == status) and dossier_search.matches(criteria, d)]
+        key, newest_first = dossier_search.sort_key(criteria.sort)
+        found.sort(key=key, reverse=newest_first)
         return [as_stored(d) for d in found[offset:offset + limit]], len(found)
 
 
@@ -158,19 +171,20 @@ class FakeTaskRepository:
     def add(self, task: Task) -> None:
         if task.id in self._db.tables.tasks:
             raise ConflictError(f"task {task.id} exists already")
-        self._db.tables.tasks[task.id] = as_stored(task)
+        self._db.tables.tasks[task.id] = as_stored(dataclasses.replace(task, holder_name=None))  # read, never stored
 
     def get(self, task_id: str) -> Task | None:
         task = self._db.tables.tasks.get(task_id)
         return as_stored(task) if task else None
 
     def update(self, task: Task) -> None:
-        """Writes what the SQL update writes: the status, completion and due time."""
+        """Writes what the SQL update writes: the status, completion, due time, data and holder."""
         stored = self._db.tables.tasks.get(task.id)
         if stored is not None:
             self._db.tables.tasks[task.id] = as_stored(dataclasses.replace(
                 stored, status=task.status, completed_at=task.completed_at, completed_by=task.completed_by,
-                due_at=task.due_at))
+                due_at=task.due_at, data=task.data, claimed_by=task.claimed_by, claimed_at=task.claimed_at,
+                sent_back_reason=task.sent_back_reason))
 
     def cancel(self, task_ids: Collection[str], at: datetime) -> None:
         for task_id in task_ids:
@@ -178,17 +192,42 @@ class FakeTaskRepository:
             if task is not None and task.status == TaskStatus.READY:
                 task.status, task.completed_at = TaskStatus.CANCELLED, at
 
-    def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,
-              offset: int) -> tuple[list[Task], int]:
-        roles = set(roles)
-        found = sorted((t for t in self._db.tables.tasks.values()
-                        if t.unit_id == unit_id and t.status.value == status and t.role in roles),
-                       key=lambda t: (t.due_at, t.created_at))
-        return [as_stored(t) for t in found[offset:offset + limit]], len(found)
+    def inbox(self, *, unit_id: str, roles: Iterable[str], query: InboxQuery, urgent: UrgentSteps | None,
+              limit: int, offset: int) -> tuple[list[InboxItem], int]:
+        """As the SQL query: the filters over the whole selection, the dossier's columns beside each step."""
+        roles, dossiers = set(roles), {d.id: d for d in self._db.tables.dossiers.values()}
+        found = [InboxItem(t, d.applicant_name, d.procedure_code, d.paused_at if d.finished_at is None else None)
+                 for t in self._db.tables.tasks.values() if t.dossier_id in dossiers
+                 for d in [dossiers[t.dossier_id]]
+                 if t.unit_id == unit_id and t.status == query.status and t.role in roles
+                 and query.procedure_code in (None, d.procedure_code) and (urgent is None or _urgent(t, d, urgent))
+                 and _held(t, query)]
+        order = ((lambda i: (i.task.due_at, i.task.created_at, i.task.id)) if query.order == InboxOrder.DUE
+                 else (lambda i: (i.task.created_at, i.task.due_at, i.task.id)))
+        found.sort(key=order)
+        return [dataclasses.replace(i, task=as_stored(i.task)) for i in found[offset:offset + limit]], len(found)
+
+    def ready_due_between(self, *, unit_id: str, roles: Iterable[str], start: datetime,
+                          end: datetime) -> list[Task]:
+        return [as_stored(t) for t in self._db.tables.tasks.values()
+                if t.unit_id == unit_id and t.status == TaskStatus.READY and t.role in set(roles)
+                and start <= t.due_at <= end]
 
     def of_dossier(self, dossier_id: int) -> list[Task]:
         found = [t for t in self._db.tables.tasks.values() if t.dossier_id == dossier_id]
         return [as_stored(t) for t in sorted(found, key=lambda t: t.created_at)]
+
+
+def _urgent(task: Task, dossier: Dossier, urgent: UrgentSteps) -> bool:
+    running = dossier.paused_at is None or dossier.finished_at is not None
+    named = (urgent.overdue and task.due_at < urgent.now) or task.id in (urgent.near_due_ids or ())
+    return task.status == TaskStatus.READY and task.due_at > task.created_at and running and named
+
+
+def _held(task: Task, query: InboxQuery) -> bool:
+    if query.holding is None:
+        return True
+    return task.claimed_by == query.me if query.holding == Holding.MINE else task.claimed_by is None
 
 
 class FakeHistoryRepository:

@@ -16,6 +16,8 @@ from engine.domain.lookup_lock import LookupFailures
 from engine.domain.notice import Notice
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
+from engine.domain.saved_filter import SavedFilter
+from engine.domain.search import SearchAudit
 from engine.domain.submission import Submission
 from engine.domain.task import Task
 from engine.domain.unit import Unit
@@ -62,6 +64,8 @@ class Tables:
     ratings: dict[int, Rating] = field(default_factory=dict)
     lookup_failures: dict[str, LookupFailures] = field(default_factory=dict)
     files: dict[int, StoredFile] = field(default_factory=dict)
+    saved_filters: dict[int, SavedFilter] = field(default_factory=dict)
+    search_audit: list[SearchAudit] = field(default_factory=list)
 
     def copy(self) -> Tables:
         """A snapshot: units and procedure versions are immutable values and are shared, the rest copied."""

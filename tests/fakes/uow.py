@@ -34,7 +34,9 @@ from tests.fakes.catalogue_dossiers import (
     FakeTaskRepository,
     FakeUnitRepository,
 )
+from tests.fakes.dossier_search import FakeSearchAuditRepository
 from tests.fakes.files import FakeFileRepository
+from tests.fakes.saved_filters import FakeSavedFilterRepository
 from tests.fakes.store import Database, Tables, as_stored
 from tests.fakes.submissions import FakeSubmissionRepository
 
@@ -58,7 +60,8 @@ class FakeUnitOfWork:
         self._jobs = FakeJobRepository(self._db, self._forget_seen)
         self._users, self._tokens = FakeUserRepository(self._db), FakeTokenRepository(self._db)
         self._ratings, self._lookup_failures = FakeRatingRepository(self._db), FakeLookupFailureRepository(self._db)
-        self._files = FakeFileRepository(self._db)
+        self._files, self._saved_filters = FakeFileRepository(self._db), FakeSavedFilterRepository(self._db)
+        self._search_audit = FakeSearchAuditRepository(self._db)
 
     # -- what tests use to set up and inspect (outside `with`) ---------------------------------------
 
@@ -144,6 +147,14 @@ class FakeUnitOfWork:
     @property
     def files(self) -> FakeFileRepository:
         return self._repository(self._files)
+
+    @property
+    def saved_filters(self) -> FakeSavedFilterRepository:
+        return self._repository(self._saved_filters)
+
+    @property
+    def search_audit(self) -> FakeSearchAuditRepository:
+        return self._repository(self._search_audit)
 
     @property
     def printing(self) -> PrintQueries:

@@ -28,7 +28,7 @@ from tests.conftest import HUE, POSTGRES_ENV, make_settings
 
 TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events",
           "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures", "submissions", "files",
-          "saved_filters"}
+          "saved_filters", "search_audit"}
 
 
 def _alembic_config(url: str | None = None) -> Config:
@@ -181,3 +181,53 @@ def test_dossiers_received_before_intake_keep_their_meaning(tmp_path: Path) -> N
         assert spans == ["stopped", "processing"]
     finally:
         engine.dispose()
+
+
+def test_dossiers_stored_before_search_get_their_applicant_searchable(empty_engine: Engine) -> None:
+    """0015 on a database with dossiers (in more than one back-fill batch): each gets its applicant's folded name,
+    ID number and phone from its application; one without them gets its name only."""
+    url = empty_engine.url.render_as_string(hide_password=False)
+    command.upgrade(_alembic_config(url), "0014")
+    received = datetime(2025, 7, 14, 2, 0, tzinfo=UTC)
+    applications = ['{"applicant": {"full_name": "Nguyễn Văn An", "id_number": "046 190 000 123", '
+                    '"phone": "+84 912 345 678"}}', '{}', '{"applicant": {"tax_code": "0101234567-001"}}']
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO units (id, name, kind, division_type) VALUES ('19768', 'Phường Phú Xuân', "
+                          "'commune', 'phường')"))
+        conn.execute(text("INSERT INTO users (id, username, password_hash, display_name, unit_id, roles) "
+                          "VALUES (1, 'reception.19768', 'x', 'x', '19768', '[\"reception\"]')"))
+        conn.execute(text("INSERT INTO procedure_versions (id, code, version, checksum, manifest, bpmn, forms, "
+                          "decisions, published_at) VALUES (1, '1.001193', 1, 'x', '{}', '', '{}', '{}', :at)"),
+                     {"at": received})
+        for number, (name, application) in enumerate(zip(("Nguyễn Văn An", "Trần Thị Lan", "Công ty Đại Phát"),
+                                                         applications, strict=True), start=1):
+            conn.execute(text(
+                "INSERT INTO dossiers (id, code, secret, procedure_code, procedure_version_id, status, channel, "
+                "receiving_unit_id, competent_unit_id, return_unit_id, applicant_name, application, received_at, "
+                "received_by, due_at, workflow_state, routes, fee_vnd, deadline_at, notices, version, history_count, "
+                "history_head, submitted_at, components) VALUES (:id, :code, 'ABCD', '1.001193', 1, 'processing', "
+                "'in_person', '19768', '19768', '19768', :name, :application, :at, 1, :at, '{}', '{}', 0, :at, "
+                "'[]', 1, 0, :head, :at, '[]')"),
+                {"id": number, "code": f"19768-250714-000{number}", "name": name, "application": application,
+                 "at": received, "head": bytes(32)})
+
+    from engine.adapters import dossier_search
+    with empty_engine.begin() as conn:  # the back-fill in rounds of two, as it runs over a million in rounds
+        conn.execute(text("ALTER TABLE dossiers ADD COLUMN applicant_folded VARCHAR(100) NOT NULL DEFAULT ''"))
+        conn.execute(text("ALTER TABLE dossiers ADD COLUMN applicant_id_number VARCHAR(20)"))
+        conn.execute(text("ALTER TABLE dossiers ADD COLUMN applicant_phone VARCHAR(16)"))
+        assert dossier_search.backfill(conn, batch=2) == 3
+        filled = conn.execute(text("SELECT applicant_folded, applicant_id_number, applicant_phone FROM dossiers "
+                                   "ORDER BY id")).all()
+        for column in ("applicant_folded", "applicant_id_number", "applicant_phone"):
+            conn.execute(text(f"ALTER TABLE dossiers DROP COLUMN {column}"))
+    expected = [(" nguyen van an", "046190000123", "0912345678"), (" tran thi lan", None, None),
+                (" cong ty dai phat", "0101234567001", None)]
+    assert [tuple(row) for row in filled] == expected
+
+    command.upgrade(_alembic_config(url), "head")
+
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT applicant_folded, applicant_id_number, applicant_phone FROM dossiers "
+                                 "ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == expected
