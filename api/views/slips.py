@@ -41,6 +41,13 @@ class SubmissionSlipQuery(Schema):
     format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
 
 
+class ReceiptsQuery(Schema):
+    code = fields.List(fields.String(validate=validate.Length(1, 48)), required=True,
+                       validate=validate.Length(1, slips.MAX_BATCH),
+                       metadata={"description": f"the dossiers' codes (repeated), at most {slips.MAX_BATCH}"})
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+
+
 class RegisterQuery(Schema):
     start = fields.Date(required=True, data_key="from", metadata={"description": "first day, YYYY-MM-DD"})
     end = fields.Date(required=True, data_key="to", metadata={"description": "last day (included), YYYY-MM-DD"})
@@ -66,6 +73,22 @@ def get_slip(query: dict[str, Any], code: str, kind: str) -> Response:
                             reason=f"{slip.form.title} – {code}")
         return _download(pdf, "pdf", f"{kind}-{code}", attachment=False)
     return _document(html, query["format"], f"{kind}-{code}")
+
+
+@blp.get("/slips/receipts")
+@problems(401, 403, 404, 422)
+@blp.arguments(ReceiptsQuery, location="query")
+@blp.response(200, content_type="text/html", description="The receipts as one HTML document, or PDF with format=pdf")
+def get_receipts(query: dict[str, Any]) -> Response:
+    """The receipts (Mẫu 01) of several dossiers in one document, one to a page, to print a queue at once; a
+    dossier the caller may not read refuses the whole batch."""
+    w = wiring()
+    found = slips.gather_receipts(w.uow(), actor=current_actor(), codes=query["code"], catalogue=w.catalogue,
+                                  calendar=w.calendar, clock=w.clock)
+    site = url_for("track_pages.track", _external=True)
+    pages = [printing.slip_html(_templates(), slip, site_url=site, lookup_url=url_for(
+        "track_pages.track", _external=True, code=slip.dossier.code, secret=slip.dossier.secret)) for slip in found]
+    return _document(_one_document(pages), query["format"], f"receipts-{len(found)}")
 
 
 @blp.get(f"/intake/submissions/{SUBMISSION_ID}/slips/<kind>")
@@ -109,6 +132,16 @@ def _kind(kind: str) -> SlipKind:
     if kind not in slips.DOSSIER_SLIPS:
         raise NotFoundError(f"there is no slip '{kind}'; a dossier's slips are: {', '.join(slips.DOSSIER_SLIPS)}")
     return SlipKind(kind)
+
+
+def _one_document(pages: list[str]) -> str:
+    """Several printed slips as one document: the first one's head, every one's body, a page break between."""
+    bodies = [page.split("<body", 1)[1].split(">", 1)[1].rsplit("</body>", 1)[0] for page in pages]
+    head = pages[0].split("<body", 1)[0].replace("</head>", f"<style>.{_BREAK} {{ break-after: page; }}</style></head>")
+    return head + "<body>" + f'<div class="{_BREAK}"></div>'.join(bodies) + "</body>\n</html>\n"
+
+
+_BREAK = "slip-break"
 
 
 def _templates() -> Path:

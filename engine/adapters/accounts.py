@@ -95,4 +95,4 @@ def _actor(r: UserRecord) -> Actor:
 
 
 def _account(r: UserRecord) -> Account:
-    return Account(r.username, r.display_name, r.unit_id, tuple(r.roles), r.disabled_at is not None, r.deputy)
+    return Account(r.username, r.display_name, r.unit_id, tuple(r.roles), r.disabled_at is not None, r.deputy, r.id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.adapters.records import TaskRecord
+from engine.adapters.records import DossierRecord, TaskRecord
+from engine.domain.inbox import Holding, InboxItem, InboxOrder, InboxQuery, UrgentSteps
 from engine.domain.task import Task, TaskStatus
 
 
@@ -21,6 +23,7 @@ class TaskRepository:
     def add(self, task: Task) -> None:
         values = asdict(task)
         values["status"] = task.status.value
+        del values["holder_name"]  # read, never stored
         record = self._added[task.id] = TaskRecord(**values)
         self._s.add(record)
 
@@ -34,12 +37,10 @@ class TaskRepository:
         if record is not None and record in self._s.new:
             # Added by this command and not written yet (the reception step, indexed and completed at once):
             # its INSERT carries the change.
-            record.status, record.completed_at = task.status.value, task.completed_at
-            record.completed_by, record.due_at, record.data = task.completed_by, task.due_at, task.data
+            for name, value in _changeable(task).items():
+                setattr(record, name, value)
             return
-        self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id)
-                        .values(status=task.status.value, completed_at=task.completed_at,
-                                completed_by=task.completed_by, due_at=task.due_at, data=task.data)
+        self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id).values(**_changeable(task))
                         .execution_options(synchronize_session=False))
 
     def cancel(self, task_ids: Collection[str], at: datetime) -> None:
@@ -50,22 +51,68 @@ class TaskRepository:
                             .values(status=TaskStatus.CANCELLED.value, completed_at=at)
                             .execution_options(synchronize_session=False))
 
-    def inbox(self, *, unit_id: str, roles: Iterable[str], status: str, limit: int,
-              offset: int) -> tuple[list[Task], int]:
-        query = select(TaskRecord).where(TaskRecord.unit_id == unit_id, TaskRecord.status == status,
-                                         TaskRecord.role.in_(list(roles)))
-        total = self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = self._s.scalars(query.order_by(TaskRecord.due_at, TaskRecord.created_at)
+    def inbox(self, *, unit_id: str, roles: Iterable[str], query: InboxQuery, urgent: UrgentSteps | None,
+              limit: int, offset: int) -> tuple[list[InboxItem], int]:
+        """The unit's steps for `roles` that `query` (and `urgent`, its urgency resolved) selects, with each one's
+        applicant and procedure read in the same query, and the total of the whole selection."""
+        joined = (select(TaskRecord).join(DossierRecord, DossierRecord.id == TaskRecord.dossier_id)
+                  .where(TaskRecord.unit_id == unit_id, TaskRecord.status == query.status.value,
+                         TaskRecord.role.in_(list(roles))))
+        if query.procedure_code is not None:
+            joined = joined.where(DossierRecord.procedure_code == query.procedure_code)
+        if urgent is not None:
+            joined = joined.where(_urgent(urgent))
+        if query.holding is not None:
+            joined = joined.where(TaskRecord.claimed_by == query.me if query.holding == Holding.MINE
+                                  else TaskRecord.claimed_by.is_(None))
+        total = self._s.scalar(joined.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+        order = ((TaskRecord.due_at, TaskRecord.created_at) if query.order == InboxOrder.DUE
+                 else (TaskRecord.created_at, TaskRecord.due_at))
+        page = self._s.execute(joined.add_columns(*_DOSSIER_COLUMNS).order_by(*order, TaskRecord.id)
                                .limit(limit).offset(offset))
-        return [task_from_record(r) for r in page], total
+        return [InboxItem(task_from_record(r), name, procedure, paused if finished is None else None)
+                for r, name, procedure, paused, finished in page], total
+
+    def ready_due_between(self, *, unit_id: str, roles: Iterable[str], start: datetime,
+                          end: datetime) -> list[Task]:
+        """The unit's ready steps for `roles` due from `start` to `end`: those that may be near due."""
+        query = select(TaskRecord).where(TaskRecord.unit_id == unit_id, TaskRecord.status == TaskStatus.READY.value,
+                                         TaskRecord.role.in_(list(roles)), TaskRecord.due_at >= start,
+                                         TaskRecord.due_at <= end)
+        return [task_from_record(r) for r in self._s.scalars(query)]
 
     def of_dossier(self, dossier_id: int) -> list[Task]:
         query = select(TaskRecord).where(TaskRecord.dossier_id == dossier_id).order_by(TaskRecord.created_at)
         return [task_from_record(r) for r in self._s.scalars(query)]
 
 
+_DOSSIER_COLUMNS = (DossierRecord.applicant_name, DossierRecord.procedure_code, DossierRecord.paused_at,
+                    DossierRecord.finished_at)
+
+
+def _urgent(urgent: UrgentSteps) -> ColumnElement[bool]:
+    """Ready steps with an allotment, of dossiers whose clock runs, that are overdue or named near due
+    (engine/domain/timeliness.of_step; the pages mark no step of a stopped clock)."""
+    kinds = []
+    if urgent.overdue:
+        kinds.append(TaskRecord.due_at < urgent.now)
+    if urgent.near_due_ids is not None:
+        kinds.append(TaskRecord.id.in_(sorted(urgent.near_due_ids)))
+    return and_(TaskRecord.status == TaskStatus.READY.value, TaskRecord.due_at > TaskRecord.created_at,
+                or_(DossierRecord.paused_at.is_(None), DossierRecord.finished_at.is_not(None)),
+                or_(false(), *kinds))
+
+
+def _changeable(task: Task) -> dict[str, Any]:
+    """The columns a command may change on a step: its status, completion, due time, data and holder."""
+    return {"status": task.status.value, "completed_at": task.completed_at, "completed_by": task.completed_by,
+            "due_at": task.due_at, "data": task.data, "claimed_by": task.claimed_by, "claimed_at": task.claimed_at,
+            "sent_back_reason": task.sent_back_reason}
+
+
 def task_from_record(r: TaskRecord) -> Task:
     return Task(id=r.id, dossier_code=r.dossier_code, step=r.step, name=r.name, lane=r.lane, role=r.role,
                 unit_id=r.unit_id, form_id=r.form_id, created_at=r.created_at, due_at=r.due_at,
                 status=TaskStatus(r.status), completed_at=r.completed_at, completed_by=r.completed_by,
-                dossier_id=r.dossier_id, data=r.data)
+                dossier_id=r.dossier_id, data=r.data, claimed_by=r.claimed_by, claimed_at=r.claimed_at,
+                sent_back_reason=r.sent_back_reason)

@@ -34,9 +34,10 @@ class Actor:
 
     def require(self, role: str, unit_id: str) -> None:
         if role not in self.roles:
-            raise ForbiddenError(f"this action needs the role '{role}'")
+            raise ForbiddenError(f"this action needs the role '{role}'", code="role_required", role=role)
         if unit_id != self.unit_id:
-            raise ForbiddenError(f"this action belongs to unit {unit_id}, not to your unit {self.unit_id}")
+            raise ForbiddenError(f"this action belongs to unit {unit_id}, not to your unit {self.unit_id}",
+                                 code="other_unit")
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,5 @@ class Account:
     roles: tuple[str, ...]
     disabled: bool
     deputy: bool = False
+    user_id: int | None = None
+    """Its id (an officer's steps name their holder by it); None for an account not stored yet."""

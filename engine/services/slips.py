@@ -16,7 +16,7 @@ from typing import Any
 from engine.domain.actor import Actor
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind
-from engine.domain.errors import NotFoundError
+from engine.domain.errors import FieldError, NotFoundError, ValidationFailedError
 from engine.domain.notice import Notice, NoticeKind
 from engine.domain.ports import UnitOfWork
 from engine.domain.slip import (
@@ -127,6 +127,22 @@ def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         if kind == SlipKind.CONTROL_SHEET:
             return _with_control_rows(uow, slip, calendar)
         return slip
+
+
+MAX_BATCH = 50
+"""Receipts printed at once (a morning's queue), so one request cannot render a whole register's worth."""
+
+
+def gather_receipts(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
+                    clock: Callable[[], datetime], codes: list[str]) -> list[Slip]:
+    """The receipts (Mẫu 01) of several dossiers, in the order given, to print together; each is gathered as
+    `gather` does, so a dossier the officer may not read refuses the whole batch (nothing is printed)."""
+    wanted = list(dict.fromkeys(codes))
+    if not wanted or len(wanted) > MAX_BATCH:
+        raise ValidationFailedError(f"choose between 1 and {MAX_BATCH} dossiers",
+                                    [FieldError("/code", f"must name 1 to {MAX_BATCH} dossiers")])
+    return [gather(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock, code=code,
+                   kind=SlipKind.RECEIPT) for code in wanted]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ workflow, so of two officers completing the same task exactly one succeeds; the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,18 +15,43 @@ from engine.domain.actor import Actor
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier
 from engine.domain.errors import ConflictError, NotFoundError
+from engine.domain.inbox import InboxItem, InboxQuery, UrgentSteps
 from engine.domain.lifecycle import Action, next_status
 from engine.domain.ports import UnitOfWork
 from engine.domain.task import Task, TaskStatus
+from engine.domain.timeliness import NEAR_DUE_HOURS, Timeliness, of_step
 from engine.services.catalogue import Catalogue
+from engine.services.claims import held_error, name_holders
 from engine.services.progress import Completion, record_progress
 from engine.workflow import WorkflowInstance
 
 
-def inbox(uow: UnitOfWork, *, actor: Actor, status: TaskStatus, limit: int, offset: int) -> tuple[list[Task], int]:
+def inbox(uow: UnitOfWork, *, actor: Actor, query: InboxQuery, clock: Callable[[], datetime],
+          calendar: WorkingCalendar, limit: int, offset: int) -> tuple[list[InboxItem], int]:
+    """A page of the steps waiting for (or done by) the actor's unit and roles, filtered over the whole inbox
+    so the total counts what the filter shows, each with its dossier's applicant and its timeliness now."""
+    now, query = clock(), replace(query, me=actor.user_id)
     with uow:
-        return uow.tasks.inbox(unit_id=actor.unit_id, roles=actor.roles, status=status.value,
-                               limit=limit, offset=offset)
+        urgent = _urgent_steps(uow, actor, query, now, calendar) if query.urgency else None
+        items, total = uow.tasks.inbox(unit_id=actor.unit_id, roles=actor.roles, query=query, urgent=urgent,
+                                       limit=limit, offset=offset)
+        name_holders(uow, [item.task for item in items])
+    return [replace(item, timeliness=None if item.clock_stopped_since else of_step(item.task, now, calendar))
+            for item in items], total
+
+
+def _urgent_steps(uow: UnitOfWork, actor: Actor, query: InboxQuery, now: datetime,
+                  calendar: WorkingCalendar) -> UrgentSteps:
+    """The urgency filter at `now`. Near due depends on each step's allotment in office hours, which SQL cannot
+    count: the steps due within the next working day (a bound no near-due step passes) are judged here by
+    timeliness.of_step, the same rule as each row's mark, and named to the query."""
+    assert query.urgency is not None
+    near_due: frozenset[str] | None = None
+    if Timeliness.NEAR_DUE in query.urgency.marks:
+        soon = uow.tasks.ready_due_between(unit_id=actor.unit_id, roles=actor.roles, start=now,
+                                           end=calendar.add_working_hours(now, NEAR_DUE_HOURS + 1))
+        near_due = frozenset(t.id for t in soon if of_step(t, now, calendar) == Timeliness.NEAR_DUE)
+    return UrgentSteps(now, Timeliness.OVERDUE in query.urgency.marks, near_due)
 
 
 def complete(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
@@ -52,8 +78,13 @@ def complete_locked(uow: UnitOfWork, dossier: Dossier, task_id: str, *, actor: A
     if task is None:
         raise NotFoundError(f"task {task_id} does not exist")
     if task.status != TaskStatus.READY:
-        raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value)
+        raise ConflictError(f"task {task_id} is already {task.status.value}", status=dossier.status.value,
+                            code="step_not_ready", step=task.name, step_status=task.status.value)
     actor.require(task.role, task.unit_id)
+    if task.held_by_other(actor.user_id):
+        raise held_error(uow, task, dossier)
+    if task.claimed_by is None:  # completing an unheld step takes it (its row shows who did it)
+        task.claimed_by, task.claimed_at = actor.user_id, now
     procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
     if task.form_id:
         procedure.check_form(task.form_id, data)
@@ -71,5 +102,5 @@ def returning_step(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier) -> s
     steps = [t.id for t in instance.ready_human_tasks() if t.properties.get("milestone") == "returned"]
     if not steps:
         raise ConflictError(f"dossier {dossier.code} has no result waiting to be returned ({dossier.status.value})",
-                            status=dossier.status.value)
+                            status=dossier.status.value, code="no_result_to_return", dossier=dossier.code)
     return steps[0]

@@ -26,12 +26,15 @@ from engine.workflow.deep_calls import call_deep
 from engine.workflow.loops import StepCounter
 from engine.workflow.pruning import prune
 from engine.workflow.script_engine import RestrictedScriptEngine
+from engine.workflow.send_backs import reopen, targets
 from engine.workflow.specs import WorkflowSpec
 from engine.workflow.timers import ENGINE_TIMERS, WaitingTimer, clock_at
 
 
 class WorkflowError(DomainError):
     """The process could not go on: a script failed, a condition matched no path."""
+
+    code = "workflow_failed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class HumanTask:
     name: str
     lane: str | None
     properties: dict[str, str]
+
+    @property
+    def send_back_to(self) -> list[str]:
+        """The earlier steps this one may send the dossier back to (its `send_back_to` property)."""
+        return targets(self.properties)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +138,23 @@ class WorkflowInstance:
             raise WorkflowError(f"step {task.task_spec.bpmn_id} failed: {exc}") from exc
         self._run_engine_steps()
         return _describe(task)
+
+    @_deep
+    def send_back(self, task_id: str, step: str) -> HumanTask:
+        """Return a ready human task to the earlier user task `step` its `send_back_to` property names: the
+        task leaves the process and `step` is ready again (engine/workflow/send_backs.py). Returns it."""
+        task = self._ready_task(task_id)
+        if step not in _describe(task).send_back_to:
+            raise WorkflowError(f"step {task.task_spec.bpmn_id} may not be sent back to {step!r}")
+        try:
+            entry = reopen(task, step)
+        except (KeyError, SpiffWorkflowException) as exc:
+            raise WorkflowError(f"step {task.task_spec.bpmn_id} could not be sent back to {step!r}") from exc
+        self._run_engine_steps()  # a boundary split before the step arms its events and readies the step
+        ready = [t for t in [entry, *entry.children] if t.task_spec.name == step and t.state == TaskState.READY]
+        if not ready:
+            raise WorkflowError(f"step {step!r} did not become ready again")
+        return _describe(ready[0])
 
     @_deep
     def arm_timers(self, now: datetime) -> None:

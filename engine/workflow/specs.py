@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from engine.domain.errors import Problem, ProcedureDefinitionError
 from engine.workflow.deep_calls import call_deep
 from engine.workflow.loops import bound_loops, loop_problems
+from engine.workflow.send_backs import send_back_problems, targets
 from engine.workflow.spec_checks import condition_problems, script_problems, timer_problems
 
 # A procedure is one BPMN file; refuse anything large enough to be an attack on the parser.
@@ -36,6 +37,11 @@ class StepInfo:
     name: str
     lane: str | None
     properties: dict[str, str]
+
+    @property
+    def send_back_to(self) -> list[str]:
+        """The earlier steps this one may send the dossier back to (its `send_back_to` property)."""
+        return targets(self.properties)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ def inspect_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | 
     task_specs = _all_task_specs(spec, subprocess_specs)
     allotments = _allotment_problems(task_specs)
     problems += timer_problems(task_specs) + script_problems(task_specs) + loop_problems(task_specs) + allotments
+    problems += send_back_problems([spec, *subprocess_specs.values()])
     bound_loops(task_specs)
     steps = tuple(StepInfo(t.bpmn_id, t.bpmn_name or t.bpmn_id, t.lane, dict(t.extensions.get("properties", {})))
                   for t in task_specs if isinstance(t, UserTask))

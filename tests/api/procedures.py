@@ -61,7 +61,8 @@ def expected_unit(receipt: dict[str, Any], rule: str) -> str:
 
 
 def complete_step(client: Any, officers: Officers, receipt: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
-    """Complete one scenario step from the inbox of the unit its lane is bound to; returns the dossier."""
+    """Complete one scenario step from the inbox of the unit its lane is bound to (or send it back to the earlier
+    step its `send_back` names, with its `reason`); returns the dossier."""
     binding = manifest_of(receipt)["lanes"][step["lane"]]
     unit = expected_unit(receipt, binding["unit"])
     headers = officers(f"{binding['role']}.{unit}")
@@ -69,7 +70,11 @@ def complete_step(client: Any, officers: Officers, receipt: dict[str, Any], step
     task = next((t for t in inbox if t["dossier_code"] == receipt["code"] and t["step"] == step["task"]), None)
     assert task is not None, f"{step['task']} of {receipt['code']} is not in {binding['role']}.{unit}'s inbox"
     assert task["lane"] == step["lane"] and task["unit_id"] == unit
-    response = complete(client, headers, task["id"], step["data"])
+    if "send_back" in step:
+        response = client.post(f"{API}/tasks/{task['id']}/send-back", headers=headers,
+                               json={"to": step["send_back"], "reason": step["reason"]})
+    else:
+        response = complete(client, headers, task["id"], step["data"])
     assert response.status_code == 200, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 

@@ -25,10 +25,14 @@ def test_scenario_runs_through_the_api(client: Any, path: Path) -> None:
     assert dossier["status"] == "returned"
     final = detail(client, officers, receipt)
     assert not [t for t in final["tasks"] if t["status"] == "ready"]
+    completed = [s["task"] for s in scenario["steps"] if "send_back" not in s]
     steps_done = [t["step"] for t in final["tasks"] if t["status"] == "completed"]
-    assert sorted(steps_done) == sorted(s["task"] for s in scenario["steps"])
+    assert sorted(steps_done) == sorted(completed)
+    sent_back = [t["step"] for t in final["tasks"] if t["status"] == "sent_back"]
+    assert sorted(sent_back) == sorted(s["task"] for s in scenario["steps"] if "send_back" in s)
     kinds = [e["kind"] for e in final["history"]]
-    assert kinds[0] == "received" and kinds.count("task_completed") == len(scenario["steps"])
+    assert kinds[0] == "received" and kinds.count("task_completed") == len(completed)
+    assert kinds.count("task_sent_back") == len(sent_back)
     # Every change of unit between consecutive steps is a recorded hand-over.
     for event in (e for e in final["history"] if e["kind"] == "handed_over"):
         assert event["data"]["from_unit"] != event["data"]["to_unit"]

@@ -15,7 +15,7 @@ from api.wiring import Wiring
 from engine.domain.dossier import ReturnMethod
 from engine.domain.files import Component
 from engine.domain.notice import MissingItem
-from engine.services import intake, lifecycle, tasks
+from engine.services import claims, intake, lifecycle, send_backs, tasks
 from engine.services.intake import Acceptance, Handing
 from tests.conftest import HUE, PHU_XUAN, VY_DA, Clock, birth_application
 from tests.integration._support import BIRTH, STEP_DATA, STEP_USER, Actors, deps, ready_task, receive
@@ -141,4 +141,39 @@ def test_each_intake_decision_sends_at_most_its_statements(wiring: Wiring, clock
         handing=handing("", brought), key="counted-3", reasons="Từ chối", items=None)
     most = MOST_INTAKE[wiring.engine.dialect.name]
     over = {action: (counts[action], most[action]) for action in most if counts[action] > most[action]}
+    assert not over, f"statements (sent, allowed): {over}"
+
+
+# Holding and returning steps (issue 22). A claim, release or assignment locks the dossier with its step, writes
+# the step and the dossier with its event, and reads the holder's name (an assignment: the unit's officers, to
+# check the assignee, instead). A send-back runs the workflow like a completion and reads the dossier's steps
+# once, to give the re-opened step back to whoever did it.
+MOST_HOLDING = {
+    "postgresql": {"claim": 5, "release": 4, "assign": 5, "send_back": 6},
+    "sqlite": {"claim": 7, "release": 5, "assign": 6, "send_back": 7},
+}
+
+
+def test_holding_and_returning_steps_send_at_most_their_statements(wiring: Wiring, clock: Clock) -> None:
+    actors = Actors(wiring)
+    specialist, leader = actors(STEP_USER["review"]), actors(STEP_USER["sign"])
+    receive(wiring, actors(f"reception.{PHU_XUAN}"))  # the first one reads procedures and specs into caches
+    dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))
+    review = ready_task(wiring, dossier, "review")
+    counts = {}
+    for name, command, officer, arguments in (
+            ("claim", claims.claim, specialist, {}), ("release", claims.release, specialist, {}),
+            ("assign", claims.assign, leader, {"user_id": specialist.user_id})):
+        with counting(wiring) as count:
+            command(wiring.uow(), actor=officer, clock=wiring.clock, task_id=review.id, **arguments)
+            counts[name] = count()
+    dossier = tasks.complete(wiring.uow(), actor=specialist, task_id=review.id, data=STEP_DATA["review"],
+                             **deps(wiring))
+    sign = ready_task(wiring, dossier, "sign")
+    with counting(wiring) as count:
+        send_backs.send_back(wiring.uow(), actor=leader, task_id=sign.id, to="review", reason="Sai tên",
+                             **deps(wiring))
+        counts["send_back"] = count()
+    most = MOST_HOLDING[wiring.engine.dialect.name]
+    over = {command: (counts[command], most[command]) for command in most if counts[command] > most[command]}
     assert not over, f"statements (sent, allowed): {over}"

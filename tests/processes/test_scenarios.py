@@ -1,5 +1,6 @@
 """Every procedure in processes/ is complete, and every scenario runs to its expected end both
-straight through and with the state saved to JSON and restored between every step."""
+straight through and with the state saved to JSON and restored between every step (a step with
+`send_back` returns the dossier to that earlier step instead of completing)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def test_scenario(path: Path, restore_between_steps: bool) -> None:
         assert step["task"] in ready, f"expected {step['task']} to be ready, found {sorted(ready)}"
         task = ready[step["task"]]
         assert task.lane == step["lane"]
+        if "send_back" in step:  # the step returns the dossier to an earlier one instead of completing
+            assert instance.send_back(task.id, step["send_back"]).step == step["send_back"]
+            continue
         procedure.check_form(task.properties["form"], step["data"])
         instance.complete(task.id, step["data"])
     assert instance.is_completed == scenario["expect"]["completed"]
