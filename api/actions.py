@@ -117,5 +117,5 @@ BY_ACTION = {row.action.value: row for row in ACTIONS}
 def named(name: str) -> LifecycleAction:
     """The row of a page's action name; a 422 for a name that is not one of the six."""
     if name not in BY_ACTION:
-        raise ValidationFailedError(f"unknown action {name!r}", [])
+        raise ValidationFailedError(f"unknown action {name!r}", [], code="unknown_action", action=name)
     return BY_ACTION[name]

@@ -34,7 +34,8 @@ HEADERS = {
     # The citizen's look-up URL carries the receipt's secret: never send it on to another site.
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # The camera for this site's own pages only: officers scan the receipt's QR code (api/static/scanner.js).
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=()",
 }
 PUBLIC_ENDPOINTS = ("public.look_up", "public.look_up_submission", "public.rate", "track_pages.rate",
                     "files.citizen_result", "files.verify", "track_pages.verify")

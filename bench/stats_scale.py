@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from api.settings import Settings  # noqa: E402
 from api.wiring import build  # noqa: E402
 from engine.domain.history_chain import GENESIS, digest  # noqa: E402
+from engine.domain.inbox import InboxQuery  # noqa: E402
 from engine.domain.task import TaskStatus  # noqa: E402
 from engine.domain.unit import HUE_PROVINCE_CODE  # noqa: E402
 from engine.services import accounts, stats, tasks  # noqa: E402
@@ -305,7 +306,8 @@ def measure(url: str, runs: int) -> dict[str, Any]:
                                      clock=wiring.clock, start=month_start, end=month_end, unit_id=unit)
 
     def inbox(status: TaskStatus) -> Callable[[], Any]:
-        return lambda: tasks.inbox(wiring.uow(), actor=specialist, status=status, limit=50, offset=0)
+        return lambda: tasks.inbox(wiring.uow(), actor=specialist, query=InboxQuery(status), clock=wiring.clock,
+                                   calendar=wiring.calendar, limit=50, offset=0)
 
     sample = report(None)()
     calls = {"province figures, one month (41 centres)": report(None),

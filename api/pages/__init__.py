@@ -14,6 +14,7 @@ from api.pages import (
     admin_pages,
     counter_pages,
     dossier_pages,
+    holding_pages,
     i18n,
     inbox_pages,
     intake_pages,
@@ -26,8 +27,8 @@ from api.pages.web import unit_name
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
-BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_pages, track_pages, admin_pages,
-              stats_pages)
+BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_pages, holding_pages, track_pages,
+              admin_pages, stats_pages)
 
 
 def init_app(app: Flask) -> None:

@@ -61,9 +61,9 @@ def forms(code: str) -> Any:
         except json_codec.RefusedJSONError as error:
             problems = [f"JSON: {error}"]
         except ValidationFailedError as error:
-            problems = [e.message for e in error.errors] or [str(error)]
+            problems = [e.message for e in error.errors] or [explain(error)]
         except ProcedureDefinitionError as error:
-            problems = [p.message for p in error.problems] or [str(error)]
+            problems = [p.message for p in error.problems] or [explain(error)]
         except DomainError as error:
             problems = [explain(error)]
         else:

@@ -74,10 +74,12 @@ def receive_form(code: str) -> Any:
 @for_role(Role.RECEPTION)
 def receive(code: str) -> Any:
     w = wiring()
-    procedure = directory.latest_procedure(w.uow(), catalogue=w.catalogue, code=code)  # its schemas read the form
-    sent = _Sent.read(procedure)
+    # The procedure's schemas read the form, the nearby centres' names its commune pickers (one transaction).
+    found = directory.counter_form(w.uow(), catalogue=w.catalogue, code=code, unit_id=actor().unit_id)
+    procedure = found.procedure
+    sent = _Sent.read(found)
     if sent.decision.decision != "accept":
-        return _decide(code, procedure, sent)
+        return _decide(code, found, sent)
     kept = list(sent.kept)
     try:
         kept += _staged_uploads(procedure)
@@ -88,17 +90,17 @@ def receive(code: str) -> Any:
         # a new dossier; sending the form again, with a new key, receives it as one.
         flash(_("This form was sent before with other content; send it again to receive a new dossier. The dossier "
                 "received before: %(code)s.", code=error.dossier_code), "error")
-        return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent, kept), 422
+        return _again(found, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent, kept), 422
     except ValidationFailedError as error:
         flash(_("The form has errors; see the marked fields."), "error")
         errors, kept = _file_errors(field_errors(error), kept)
-        return _again(procedure, request.form, errors, sent, kept), 422
+        return _again(found, request.form, errors, sent, kept), 422
     return redirect(url_for("dossier_pages.show", code=dossier.code, received=1))
 
 
-def _decide(code: str, procedure: ProcedureVersion, sent: _Sent) -> Any:
+def _decide(code: str, found: CounterForm, sent: _Sent) -> Any:
     """Guide to complete or refuse reception: a submission decided at once, idempotent by the form's key."""
-    w, decision = wiring(), sent.decision
+    w, decision, procedure = wiring(), sent.decision, found.procedure
     brought = components_of(procedure.manifest["documents"], sorted(sent.ticked))
     handing = Handing(actor().unit_id, code, sent.application, Channel.IN_PERSON, brought)
     try:
@@ -109,10 +111,10 @@ def _decide(code: str, procedure: ProcedureVersion, sent: _Sent) -> Any:
     except ReferenceReusedError:
         # sent before with other content: a new key decides anew
         flash(_("This form was sent before with other content; send it again to record a new decision."), "error")
-        return _again(procedure, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent), 422
+        return _again(found, {**request.form.to_dict(), "idempotency_key": ""}, {}, sent), 422
     except ValidationFailedError as error:
         flash(_("The form has errors; see the marked fields."), "error")
-        return _again(procedure, request.form, field_errors(error), sent), 422
+        return _again(found, request.form, field_errors(error), sent), 422
     flash(_("Done."), "success")
     return redirect(url_for("intake_pages.show", submission_id=submission.id, decided=1))
 
@@ -143,14 +145,15 @@ class _Sent:
     kept: list[Kept] = field(default_factory=list)
 
     @classmethod
-    def read(cls, procedure: ProcedureVersion) -> _Sent:
-        form = request.form
+    def read(cls, found: CounterForm) -> _Sent:
+        form, procedure = request.form, found.procedure
         decision = Decision.read(procedure, form)
         documents = procedure.manifest["documents"]
         forms = {i: form.get(f"form/{i}", "")[:20] or str(d.get("form", "original")) for i, d in enumerate(documents)}
         kept = [Kept(int(m.group(1)), int(m.group(2)), m.group(3)[:200])
                 for m in (KEPT.fullmatch(raw) for raw in form.getlist("staged")) if m]
-        return cls(schema_form.read_form(procedure.forms[procedure.application_form], "/application", form),
+        names = {u.id: u.name for u in found.centres}  # communes typed by name
+        return cls(schema_form.read_form(procedure.forms[procedure.application_form], "/application", form, names),
                    decision.ticked, forms, decision, kept)
 
     def forms_brought(self, procedure: ProcedureVersion) -> dict[int, str]:
@@ -204,11 +207,10 @@ def _reception(code: str, procedure: ProcedureVersion, sent: _Sent, kept: list[K
         forms_brought=sent.forms_brought(procedure))
 
 
-def _again(procedure: ProcedureVersion, submitted: Any, errors: dict[str, str], sent: _Sent,
+def _again(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sent,
            kept: list[Kept] | None = None) -> str:
-    """The form once more, as sent, with what was wrong: only now are the centres read."""
-    centres = directory.centres_near(wiring().uow(), actor().unit_id)
-    return _form(CounterForm(procedure, centres), submitted, errors, sent, kept or [])
+    """The form once more, as sent, with what was wrong."""
+    return _form(found, submitted, errors, sent, kept or [])
 
 
 def _return_method(raw: str) -> ReturnMethod:
@@ -225,10 +227,13 @@ def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sen
     documents = procedure.manifest["documents"]
     remember_unit_names(found.centres)  # the officer's own among them, for the layout
     ticked = sent.ticked if sent else set()
+    schema = procedure.forms[procedure.application_form]
+    application = schema_form.fields_of(schema, "/application", sent.application if sent else None, errors,
+                                        {u.id: u.name for u in found.centres})
+    schema_form.focus_first(application)  # the first field, or the first one the server found wrong
     return render_template(
-        "pages/counter_receive.html", procedure=procedure, errors=errors,
-        application=schema_form.fields_of(procedure.forms[procedure.application_form], "/application",
-                                          sent.application if sent else None, errors),
+        "pages/counter_receive.html", procedure=procedure, errors=errors, application=application,
+        application_schema=schema, form_messages=schema_form.client_messages(),
         reception=schema_form.fields_of(reception_schema(procedure, shown=True), "/reception",
                                         sent.decision.reception if sent else None, errors),
         documents=documents, ticked=ticked, missing=missing_names(procedure, ticked),

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from api import actions
 from api.actions import PageForm
 from api.pages import schema_form
+from api.pages.holding_pages import holding_context
 from api.pages.web import accepts_uploads, actor, explain, field_errors, file_parts, load, officer_page
 from api.views.files import file_response
 from api.wiring import wiring
@@ -164,9 +165,10 @@ def _document() -> int:
 
 def _explained(error: DomainError) -> str:
     """The sentence, then what was wrong with each field (a file refused says why)."""
-    if isinstance(error, ValidationFailedError) and error.errors:
-        return f"{explain(error)}: " + "; ".join(field_errors(error).values())
-    return explain(error)
+    sentence = explain(error)
+    details = [m for m in dict.fromkeys(field_errors(error).values()) if m != sentence] if isinstance(
+        error, ValidationFailedError) else []
+    return f"{sentence} " + "; ".join(details) if details else sentence
 
 
 def _back(code: str, anchor: str) -> Response:
@@ -200,7 +202,8 @@ def _page(code: str, *, task_values: dict[str, Any] | None = None,
                                             (task_values or {}).get(task.id), task_errors)
              for task in mine}
     procedure, dossier = detail.procedure, detail.dossier
-    return render_template("pages/dossier.html", detail=detail, d=dossier, procedure=procedure,
+    holding = holding_context(detail, mine, forms)
+    return render_template("pages/dossier.html", detail=detail, d=dossier, procedure=procedure, **holding,
                   actions=actions, mine=mine, forms=forms, returning=returning,
                   outputs=outputs(detail.tasks, procedure.forms),
                   notice=financial_notice(procedure.manifest, detail.tasks, procedure.forms),

@@ -328,6 +328,10 @@ def event_label(value: Any) -> str:
         "rated": _("Rated by the citizen"),
         "file_attached": _("File attached"),
         "result_issued": _("Signed electronic result issued"),
+        "task_claimed": _("Step claimed"),
+        "task_released": _("Step released"),
+        "task_assigned": _("Step assigned"),
+        "task_sent_back": _("Sent back to the step"),
     }
     return labels.get(_code(value), str(value))
 

@@ -18,11 +18,14 @@ bp = Blueprint("session_pages", __name__)
 
 
 def home_of(actor: Actor) -> str:
-    """Where an officer starts the day: the counter, the inbox, or the procedures."""
+    """Where an officer starts the day: the counter, the procedures, the province's dossiers and figures (a
+    supervisor has no steps of their own: an inbox would always be empty), or the inbox."""
     if Role.RECEPTION.value in actor.roles:
         return url_for("counter_pages.choose")
     if Role.ADMIN.value in actor.roles:
         return url_for("admin_pages.procedures")
+    if Role.SUPERVISOR.value in actor.roles:
+        return url_for("inbox_pages.dossiers")
     return url_for("inbox_pages.inbox")
 
 

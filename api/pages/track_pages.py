@@ -8,7 +8,10 @@ guided to complete (with the items to bring), refused reception, or received wit
 
 Once the tax step has recorded it, the financial-obligation notice shows its number, amounts, total and
 deadline; once returned, a signed electronic result is downloaded here. `/verify` checks anyone's copy of a
-signed result: whether it is intact, signed by a trusted unit's key, by which unit and when."""
+signed result: whether it is intact, signed by a trusted unit's key, by which unit and when.
+
+While the dossier waits for the citizen, the page says what to do in plain words (api/pages/citizen_words.py): the
+documents to bring and by when, or how much to pay and by when; the appointment shown is the one in force."""
 
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from api.pages.web import accepts_uploads, file_parts, latest_procedures
+from api.pages import citizen_words
+from api.pages.web import accepts_uploads, explain, file_parts, latest_procedures
 from api.wiring import wiring
 from engine.domain.dossier_code import grouped_secret, typed_secret
 from engine.domain.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -31,6 +35,14 @@ bp = Blueprint("track_pages", __name__)
 accepts_uploads(bp, {"verify": 1})
 
 MAX_CODE = MAX_REFERENCE  # a dossier code, or a submission's reference (the longer)
+
+
+@bp.context_processor
+def _citizen_words() -> dict[str, Any]:
+    """The words of the citizen's page (api/pages/citizen_words.py), by the names its template uses."""
+    return {name: getattr(citizen_words, name) for name in (
+        "level_label", "stage_label", "supplement_text", "item_text", "payment_text", "waiting_appointment_text",
+        "vnd")}
 
 
 @bp.get("/")
@@ -75,7 +87,7 @@ def rate() -> Any:
     except ValueError:
         flash(_("Rate the service") + ": " + _("Could not do that"), "error")
     except (ConflictError, NotFoundError, ValidationFailedError) as error:
-        flash(f"{_('Could not do that')}: {error}", "error")
+        flash(explain(error), "error")
     except LookupLockedError:
         pass  # nothing recorded; the look-up it goes back to says the code is locked, and for how long
     return redirect(url_for("track_pages.track", code=code, secret=secret))

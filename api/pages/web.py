@@ -17,20 +17,11 @@ from marshmallow import Schema
 from marshmallow import ValidationError as EnvelopeError
 
 from api.auth import current_actor
-from api.pages.i18n import rule_message, status_label
+from api.pages.error_words import describe, field_message
 from api.wiring import wiring
 from engine.domain.actor import Actor, Role
-from engine.domain.errors import (
-    AuthenticationError,
-    ConflictError,
-    DomainError,
-    FieldError,
-    ForbiddenError,
-    NotFoundError,
-    ValidationFailedError,
-)
+from engine.domain.errors import AuthenticationError, DomainError, FieldError, ForbiddenError, ValidationFailedError
 from engine.domain.procedure import ProcedureVersion
-from engine.domain.status import DossierStatus
 from engine.domain.unit import Unit
 from engine.services import directory
 
@@ -139,13 +130,10 @@ def load(schema: Schema, raw: dict[str, Any]) -> dict[str, Any]:
 
 def field_errors(error: ValidationFailedError) -> dict[str, str]:
     """Pointer → message in the page's language, for the form to show beside each field."""
-    return {e.pointer: rule_message(e.rule, e.message) for e in error.errors}
+    return {e.pointer: field_message(e, error) for e in error.errors}
 
 
 def explain(error: DomainError) -> str:
-    """One sentence for an officer; the detail (English, never personal data) follows it."""
-    if isinstance(error, ConflictError) and error.status:
-        return f"{_('Could not do that')}: {status_label(DossierStatus(error.status))}. {error}"
-    if isinstance(error, (ForbiddenError, NotFoundError, ConflictError, ValidationFailedError)):
-        return f"{_('Could not do that')}: {error}"
-    return str(error)
+    """One sentence in the page's language from the error's code and params (api/pages/error_words.py), never
+    the engine's English message."""
+    return describe(error)

@@ -1,4 +1,4 @@
-"""What every API envelope shares: times in Vietnam's zone, paging, a status's national code and label.
+"""What every API envelope shares: times in Vietnam's zone, paging, a status's national code and Vietnamese label.
 
 marshmallow validates the envelopes only; form content (applications, task data) is a plain dict, its
 contract the JSON Schema the engine validates, so no field of a form is defined twice.
@@ -6,8 +6,10 @@ contract the JSON Schema the engine validates, so no field of a form is defined 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask_babel import force_locale
 from marshmallow import Schema, fields, validate
 
 from engine.domain.calendar import VN_TZ
@@ -29,8 +31,18 @@ class PageQuery(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
 
+def in_vietnamese(words: Callable[[Any], str], value: Any) -> str:
+    """A label the API gives in Vietnamese whatever the caller's language, as DVCQG names statuses: the pages'
+    words (`words`, an api/pages function) from the Vietnamese catalogue."""
+    with force_locale("vi"):
+        return words(value)
+
+
 def status_fields(status: DossierStatus) -> dict[str, Any]:
-    return {"status": status.value, "national_code": status.national_code, "label": status.label_vi}
+    from api.pages.i18n import status_label  # imported late: the pages package imports the schemas
+
+    return {"status": status.value, "national_code": status.national_code,
+            "label": in_vietnamese(status_label, status)}
 
 
 def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Envelopes of the citizen's look-up and rating (GET /public/dossiers/{code}, POST …/rating) and of the
-look-up of a submission before reception (GET /public/submissions/{reference}): nothing personal goes out."""
+look-up of a submission before reception (GET /public/submissions/{reference}): nothing personal goes out.
+Labels are Vietnamese, from the pages' Vietnamese catalogue (api/pages/citizen_words.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import LocalDateTime, status_fields
+from api.schemas.common import LocalDateTime, in_vietnamese, status_fields
+from api.schemas.dossiers import MissingItemSchema
 from api.schemas.intake import SubmissionStateSchema
 from engine.domain.rating import COMMENT_MAX, Criterion, SatisfactionLevel
 
@@ -17,15 +19,23 @@ class PublicQuery(Schema):
         "description": "as printed on the receipt; spaces, dashes and case do not matter"})
 
 
+def _words() -> Any:
+    from api.pages import citizen_words  # imported late: the pages package imports the schemas
+
+    return citizen_words
+
+
 class StageReadSchema(Schema):
     at = LocalDateTime()
     kind = fields.String()
-    label = fields.String()
+    detail = fields.String(allow_none=True, metadata={
+        "description": "the kind of pause, extension or notice, the channel, the status reached or the level"})
+    label = fields.Function(lambda s: in_vietnamese(_words().stage_label, s))
     unit_name = fields.String(allow_none=True)
 
 
 def _level(level: SatisfactionLevel | None) -> dict[str, str] | None:
-    return {"level": level.value, "label": level.label_vi} if level is not None else None
+    return {"level": level.value, "label": in_vietnamese(_words().level_label, level)} if level is not None else None
 
 
 class RatingCreateSchema(PublicQuery):
@@ -42,13 +52,15 @@ class RatingReadSchema(Schema):
     """The rating as stored, without the comment (it may name people)."""
 
     level = fields.Function(lambda r: r.level.value)
-    label = fields.Function(lambda r: r.level.label_vi)
+    label = fields.Function(lambda r: in_vietnamese(_words().level_label, r.level))
     rated_at = LocalDateTime()
     criteria = fields.Method("_criteria", metadata={"description": "the levels given per criterion"})
 
     def _criteria(self, rating: Any) -> list[dict[str, str]]:
-        return [{"criterion": c.value, "criterion_label": c.label_vi, "level": rating.criteria[c].value,
-                 "label": rating.criteria[c].label_vi} for c in Criterion if c in rating.criteria]
+        words = _words()
+        return [{"criterion": c.value, "criterion_label": in_vietnamese(words.criterion_label, c),
+                 "level": rating.criteria[c].value, "label": in_vietnamese(words.level_label, rating.criteria[c])}
+                for c in Criterion if c in rating.criteria]
 
 
 class NoticeAmountSchema(Schema):
@@ -64,6 +76,15 @@ class FinancialNoticeSchema(Schema):
     amounts = fields.List(fields.Nested(NoticeAmountSchema))
     total_vnd = fields.Integer()
     deadline = fields.Date(allow_none=True)
+
+
+class PublicSupplementSchema(Schema):
+    """The open supplementation request: what to bring and by when (never its reasons)."""
+
+    issued_at = LocalDateTime()
+    items = fields.List(fields.Nested(MissingItemSchema))
+    reply_by = LocalDateTime(allow_none=True, metadata={
+        "description": "bring the items by then, else handling stops; null when the procedure sets no limit"})
 
 
 class PublicDossierSchema(Schema):
@@ -82,6 +103,11 @@ class PublicDossierSchema(Schema):
         "description": "the notice to pay by, once recorded (number, amounts, total, deadline); null otherwise"})
     has_result = fields.Boolean(metadata={
         "description": "a signed electronic result exists: GET …/result with the secret once returned"})
+    supplement = fields.Nested(PublicSupplementSchema, allow_none=True, metadata={
+        "description": "while the dossier waits for the applicant's supplement: what to bring and by when"})
+    clock_stopped = fields.Boolean(metadata={
+        "description": "the dossier waits for the applicant (supplement or payment): `due_at`, the appointment "
+                       "in force, moves later by the time they take once handling resumes"})
 
 
 class PublicGuidanceSchema(Schema):

@@ -10,7 +10,7 @@ from api.auth import current_actor
 from api.errors import problems
 from api.schemas.common import page, page_schema
 from api.schemas.dossiers import DossierReadSchema
-from api.schemas.tasks import TaskCompleteSchema, TaskQuery, TaskReadSchema
+from api.schemas.tasks import InboxItemSchema, TaskCompleteSchema, TaskQuery
 from api.wiring import wiring
 from engine.services import tasks
 
@@ -20,10 +20,11 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Inbo
 @blp.get("")
 @problems(401, 403)
 @blp.arguments(TaskQuery, location="query")
-@blp.response(200, page_schema(TaskReadSchema))
+@blp.response(200, page_schema(InboxItemSchema))
 def inbox(query: dict[str, Any]) -> Any:
-    items, total = tasks.inbox(wiring().uow(), actor=current_actor(), status=query["status"],
-                               limit=query["limit"], offset=query["offset"])
+    w = wiring()
+    items, total = tasks.inbox(w.uow(), actor=current_actor(), query=query["query"], clock=w.clock,
+                               calendar=w.calendar, limit=query["limit"], offset=query["offset"])
     return page(items, total, query)
 
 

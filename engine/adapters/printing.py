@@ -34,6 +34,40 @@ REGISTER_COLUMNS = (
 )
 
 
+# Legal slips print Vietnamese whatever the page's language, so their words for the domain's codes live here,
+# not in the pages' gettext catalogues: the national status names (DVCQG TrangThaiHoSo) and Decision 766's classes.
+STATUS_WORDS = {
+    "submitted": "Mới đăng ký",
+    "received": "Được tiếp nhận",
+    "refused": "Không được tiếp nhận",
+    "processing": "Đang xử lý",
+    "supplement_requested": "Yêu cầu bổ sung giấy tờ",
+    "awaiting_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "withdrawn": "Công dân yêu cầu rút hồ sơ",
+    "stopped": "Dừng xử lý",
+    "result_ready": "Đã xử lý xong",
+    "returned": "Đã trả kết quả",
+}
+TIMELINESS_WORDS = {
+    "before_time": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Trễ hạn",
+    "in_time": "Trong hạn",
+    "near_due": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+}
+
+
+def status_words(status: str) -> str:
+    """A dossier status (its code) as a slip prints it."""
+    return STATUS_WORDS[str(status)]
+
+
+def timeliness_words(timeliness: str) -> str:
+    """A timeliness class (its code) as a slip prints it."""
+    return TIMELINESS_WORDS[str(timeliness)]
+
+
 def _local(moment: datetime) -> datetime:
     return moment.astimezone(VN_TZ)
 
@@ -95,7 +129,8 @@ def _environment(directory: str) -> Environment:
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(long_date=long_date, long_time=long_time, short_time=short_time,
                                short_date=short_date, hour_minute=hour_minute, blank=blank, vnd=vnd,
-                               contact=contact, grouped_secret=grouped_secret)
+                               contact=contact, grouped_secret=grouped_secret, status_words=status_words,
+                               timeliness_words=timeliness_words)
     environment.globals.update(qr_svg=qr_svg)
     return environment
 

@@ -54,7 +54,7 @@ class SubmissionRepository:
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise ConflictError(f"submission {submission.reference} was decided or changed by someone else; "
-                                "reload it")
+                                "reload it", code="submission_changed_meanwhile")
         submission.version += 1
 
     def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,

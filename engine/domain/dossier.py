@@ -135,7 +135,8 @@ class Dossier:
     def issue_result(self, file_id: int, now: datetime, by: int, unit_id: str) -> None:
         """Record its electronic result (once: a result is issued, never replaced)."""
         if self.result_file_id is not None:
-            raise ConflictError(f"dossier {self.code} has its electronic result already", status=self.status.value)
+            raise ConflictError(f"dossier {self.code} has its electronic result already", status=self.status.value,
+                                code="result_already_issued", dossier=self.code)
         next_status(Action.COMPLETE_STEP, self.status)  # issued while it is processed, not after
         self.result_file_id = file_id
         self.record(EventKind.RESULT_ISSUED, now, by, unit_id, file=file_id)
@@ -179,11 +180,13 @@ class Dossier:
         [C], DESIGN.md); Decision 766 counts a second round as late because it breaches that rule, so a second
         request is refused (409) rather than printed as "lần 2"."""
         if not items:
-            raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
+            raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")],
+                                        code="supplement_items_missing")
         next_status(Action.REQUEST_SUPPLEMENT, self.status)
         if self.notices_of(NoticeKind.SUPPLEMENT_REQUEST):
             raise ConflictError(f"dossier {self.code} had its supplementation request already: the law allows one "
-                                "written request listing everything to supplement", status=self.status.value)
+                                "written request listing everything to supplement", status=self.status.value,
+                                code="supplement_already_requested", dossier=self.code)
         _require_reasons(reasons)  # every check before the first change: a refused request changes nothing
         self.take(Action.REQUEST_SUPPLEMENT, now, by, unit_id)
         notice = self.issue(NoticeKind.SUPPLEMENT_REQUEST, now, by, unit_id, reasons, items=items,
@@ -241,14 +244,15 @@ class Dossier:
         next_status(Action.EXTEND, self.status)
         if self.notices_of(NoticeKind.APOLOGY):
             raise ConflictError(f"dossier {self.code} already had its appointment moved once",
-                                status=self.status.value)
+                                status=self.status.value, code="appointment_already_moved", dossier=self.code)
         latest = apology_deadline(self.due_at, self.received_at, calendar)
         if now > latest or now >= self.due_at:
             due = f"{self.due_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}"
             when = (f"before the appointment ({due}), which has passed" if latest == self.due_at else
                     f"by {latest.astimezone(VN_TZ):%H:%M %d/%m/%Y}, one working day before the appointment ({due})")
             raise ConflictError(f"too late for an apology with a new appointment for dossier {self.code}: it must "
-                                f"come {when}", status=self.status.value)
+                                f"come {when}", status=self.status.value, code="apology_too_late",
+                                dossier=self.code, latest=latest, due_at=self.due_at)
         _check_new_appointment(calendar, self.due_at, new_due_at)
         self.issue(NoticeKind.APOLOGY, now, by, unit_id, reasons, due_before=self.due_at, due_after=new_due_at)
         self.due_at = new_due_at
@@ -287,6 +291,11 @@ class EventKind(StrEnum):
     RATED = "rated"  # the citizen rated the service (data: the level only, never the comment)
     FILE_ATTACHED = "file_attached"  # a file on a component (data: its id, document, source; never its name)
     RESULT_ISSUED = "result_issued"  # the electronic result, signed by the issuing unit (data: its file id)
+    TASK_CLAIMED = "task_claimed"  # an officer took a ready step (data: step, task)
+    TASK_RELEASED = "task_released"  # its holder or the unit's leader let it go (data: step, task, holder)
+    TASK_ASSIGNED = "task_assigned"  # the unit's leader gave it to an officer (data: step, task, holder, previous)
+    TASK_SENT_BACK = "task_sent_back"  # a step returned the dossier to an earlier one (data: from/to step, task,
+    # from_unit, to_unit; the reason is on the re-opened step, as free text may name people)
 
 
 @dataclass
@@ -309,7 +318,8 @@ _ENDING_NOTICES = {Action.WITHDRAW: NoticeKind.WITHDRAWAL, Action.STOP: NoticeKi
 
 def _require_reasons(reasons: str) -> None:
     if not reasons.strip():
-        raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")])
+        raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")],
+                                    code="reasons_missing")
 
 
 def _check_new_appointment(calendar: WorkingCalendar, due_at: datetime, new_due_at: datetime) -> None:
@@ -321,4 +331,5 @@ def _check_new_appointment(calendar: WorkingCalendar, due_at: datetime, new_due_
     elif not calendar.is_working_day(new_due_at.astimezone(VN_TZ).date()):
         problem = "must fall on a working day"
     if problem:
-        raise ValidationFailedError("the new appointment is not usable", [FieldError("/new_due_at", problem)])
+        raise ValidationFailedError("the new appointment is not usable", [FieldError("/new_due_at", problem)],
+                                    code="new_appointment_invalid")

@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from engine.domain.form_keywords import SCHEMA_FORMATS, re2_refusal
+from engine.domain.form_keywords import SCHEMA_FORMATS, page_keyword_problems, re2_refusal
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_DEPTH = 32
@@ -73,7 +73,8 @@ def runnable(form_id: str, schema: Any) -> Any:
 def schema_problems(forms: Mapping[str, Any]) -> list[str]:
     """What each form breaks, with the JSON pointer: its size, the draft 2020-12 meta-schema, a `$schema`
     other than draft 2020-12 or an `$id` other than its form id (or either below the top), a reference that
-    does not resolve among the procedure's forms or not to a schema, a pattern RE2 cannot run."""
+    does not resolve among the procedure's forms or not to a schema, a pattern RE2 cannot run, a page keyword
+    (`x-copy-from`, `x-unit`) the page could not use."""
     found: dict[str, list[str]] = {}
     for form_id, schema in forms.items():
         try:
@@ -92,6 +93,7 @@ def schema_problems(forms: Mapping[str, Any]) -> list[str]:
                 problems = list(_walk(form_id, schema, registry))
             except _Oversized as exc:
                 problems = [(exc.path, exc.message)]
+            problems += page_keyword_problems(schema)
             found[form_id] = [f"form {form_id!r} at {_pointer(path)}: {message}" for path, message in problems]
     return [problem for form_id in forms for problem in found[form_id]]
 

@@ -29,6 +29,8 @@ class UnstorableValueError(ValidationFailedError):
     """A value the codec cannot write (an unpaired surrogate, an integer beyond 64 bits, nesting deeper than
     254 levels): refused when it is written, never stored in another form."""
 
+    code = "unstorable_value"
+
     def __init__(self, what: str):
         super().__init__(f"the data cannot be stored: {what}", [FieldError("", what)])
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"                      # the applicant withdraws the dossier
     STOP = "stop"                              # ineligible after reception, or supplementation not made in time
     EXTEND = "extend"                          # apology and a new appointment, before the old one passes
+    SEND_BACK = "send_back"                    # a step returns the dossier to an earlier step (trả lại)
 
 
 _IN_HAND = frozenset({S.RECEIVED, S.PROCESSING})
@@ -58,6 +59,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
     Action.WITHDRAW: (_OPEN, S.WITHDRAWN),
     Action.STOP: (_OPEN, S.STOPPED),
     Action.EXTEND: (_IN_HAND | {S.AWAITING_PAYMENT}, None),
+    # Only while it is processed: not while it waits for the applicant, nor once the result is ready.
+    Action.SEND_BACK: (_IN_HAND, None),
 }
 
 # Task milestones (BPMN task property `milestone`): completing such a task takes this action.
@@ -76,9 +79,17 @@ def next_status(action: Action, current: S) -> S:
     """The status `action` leads to from `current`; ConflictError (409) if the table does not allow it."""
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
-        raise ConflictError(f"cannot {action.value.replace('_', ' ')} a dossier that is {current.value} "
-                            f"({current.label_vi})", status=current.value)
+        raise ConflictError(f"cannot {action.value.replace('_', ' ')} a dossier that is {current.value}",
+                            status=current.value, code=_conflict_code(current), action=action.value)
     return current if target is None else target
+
+
+def _conflict_code(current: S) -> str:
+    """Why the table refuses, in the words a page needs: the dossier waits for its applicant (no step moves
+    until they supplement or pay), it is closed, or the action does not fit this status."""
+    if current in (S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT):
+        return "dossier_waits_for_applicant"
+    return "dossier_closed" if current.is_final else "action_not_allowed"
 
 
 def allows(action: Action, current: S) -> bool:

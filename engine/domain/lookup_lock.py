@@ -22,8 +22,11 @@ LOCK = timedelta(hours=1)
 class LookupLockedError(DomainError):
     """Too many wrong secrets for this code: look-ups and ratings wait until `retry_after` seconds pass."""
 
+    code = "lookup_locked"
+
     def __init__(self, retry_after: int):
-        super().__init__(f"too many wrong secrets for this code; try again in {math.ceil(retry_after / 60)} minutes")
+        minutes = math.ceil(retry_after / 60)
+        super().__init__(f"too many wrong secrets for this code; try again in {minutes} minutes", minutes=minutes)
         self.retry_after = retry_after
 
 

@@ -19,7 +19,7 @@ UNIT_RULES = DOSSIER_UNITS + tuple(f"agency:{kind}" for kind in AGENCY_KINDS)
 COMPETENCE_RULES = ("applicant_residence", "receiving_unit", "agency", "decision")
 DOCUMENT_FORMS = ("original", "certified_copy", "photocopy", "electronic")
 # Properties a user task may carry (spiffworkflow:properties), with what their values must be.
-TASK_PROPERTIES = ("form", "allotted_hours", "milestone", "pause")
+TASK_PROPERTIES = ("form", "allotted_hours", "milestone", "pause", "send_back_to")
 PAUSE_REASONS = ("financial_obligation",)
 
 _TEXT = {"type": "object", "required": ["vi", "en"], "additionalProperties": False,

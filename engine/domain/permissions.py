@@ -29,12 +29,14 @@ def is_handler(actor: Actor, steps: list[Task]) -> bool:
 
 def require_centre(actor: Actor, dossier: Dossier) -> None:
     if not is_centre(actor, dossier):
-        raise ForbiddenError("this action belongs to the reception counter of the receiving or returning centre")
+        raise ForbiddenError("this action belongs to the reception counter of the receiving or returning centre",
+                             code="counter_action")
 
 
 def require_handler(actor: Actor, steps: list[Task]) -> None:
     if not is_handler(actor, steps):
-        raise ForbiddenError("this action belongs to the unit handling the dossier's current step")
+        raise ForbiddenError("this action belongs to the unit handling the dossier's current step",
+                             code="handling_unit_action")
 
 
 def require_centre_or_handler(actor: Actor, dossier: Dossier, steps: list[Task]) -> None:

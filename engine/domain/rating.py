@@ -1,7 +1,8 @@
 """The citizen's rating of the service once the result is returned: one per dossier, pure Python.
 
 Three satisfaction levels, as the national and provincial portals ask them ("Rất hài lòng / Hài lòng /
-Không hài lòng"); "dissatisfied" is the "dislike" that indicator 5.4 of Decision 766 subtracts.
+Không hài lòng"); "dissatisfied" is the "dislike" that indicator 5.4 of Decision 766 subtracts. Codes only:
+the words are the pages' and the API's (gettext catalogues).
 """
 
 from __future__ import annotations
@@ -23,20 +24,9 @@ class SatisfactionLevel(StrEnum):
     DISSATISFIED = "dissatisfied"
 
     @property
-    def label_vi(self) -> str:
-        return _LEVEL_LABELS[self]
-
-    @property
     def is_dislike(self) -> bool:
         """Counts against indicator 5.4 (satisfaction in receiving and handling procedures)."""
         return self == SatisfactionLevel.DISSATISFIED
-
-
-_LEVEL_LABELS = {
-    SatisfactionLevel.VERY_SATISFIED: "Rất hài lòng",
-    SatisfactionLevel.SATISFIED: "Hài lòng",
-    SatisfactionLevel.DISSATISFIED: "Không hài lòng",
-}
 
 
 class Criterion(StrEnum):
@@ -49,20 +39,6 @@ class Criterion(StrEnum):
     PROCESSING_TIME = "processing_time"
     ORGANISATION = "organisation"
     PUBLICITY = "publicity"
-
-    @property
-    def label_vi(self) -> str:
-        return _CRITERION_LABELS[self]
-
-
-_CRITERION_LABELS = {
-    Criterion.CONVENIENCE: "Sự thuận tiện",
-    Criterion.TIMELINESS: "Tính kịp thời",
-    Criterion.STAFF_ATTITUDE: "Thái độ của cán bộ, công chức",
-    Criterion.PROCESSING_TIME: "Thời gian giải quyết so với quy định",
-    Criterion.ORGANISATION: "Tổ chức bộ phận một cửa",
-    Criterion.PUBLICITY: "Công khai thủ tục hành chính",
-}
 
 
 @dataclass
@@ -83,7 +59,8 @@ class Rating:
         self.comment = (self.comment or "").strip() or None
         if self.comment is not None and len(self.comment) > COMMENT_MAX:
             raise ValidationFailedError("the comment is too long",
-                                        [FieldError("/comment", f"must be at most {COMMENT_MAX} characters")])
+                                        [FieldError("/comment", f"must be at most {COMMENT_MAX} characters")],
+                                        code="comment_too_long", max=COMMENT_MAX)
 
     @property
     def is_dislike(self) -> bool:
@@ -97,6 +74,7 @@ def can_rate(status: DossierStatus, existing: Rating | None) -> bool:
 def check_can_rate(status: DossierStatus, existing: Rating | None) -> None:
     """Raise ConflictError (409 with the current status) unless the dossier may be rated now."""
     if status != DossierStatus.RETURNED:
-        raise ConflictError("the service can be rated once the result has been returned", status=status.value)
+        raise ConflictError("the service can be rated once the result has been returned", status=status.value,
+                            code="rating_before_return")
     if existing is not None:
-        raise ConflictError(ALREADY_RATED, status=status.value)
+        raise ConflictError(ALREADY_RATED, status=status.value, code="already_rated")

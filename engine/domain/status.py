@@ -1,4 +1,7 @@
-"""Dossier status values with their national (DVCQG TrangThaiHoSo) codes 1–10."""
+"""Dossier status values with their national (DVCQG TrangThaiHoSo) codes 1–10.
+
+Codes only: the words are the pages' and the API's (gettext catalogues, api/pages/i18n.py) and, on legal
+slips, the slip layer's (engine/adapters/printing.py), which print Vietnamese whatever the page's language."""
 
 from __future__ import annotations
 
@@ -24,26 +27,9 @@ class DossierStatus(StrEnum):
         return _NATIONAL_CODES[self]
 
     @property
-    def label_vi(self) -> str:
-        return _LABELS_VI[self]
-
-    @property
     def is_final(self) -> bool:
         return self in {DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED,
                         DossierStatus.RETURNED}
 
 
 _NATIONAL_CODES = {status: code for code, status in enumerate(DossierStatus, start=1)}
-
-_LABELS_VI = {
-    DossierStatus.SUBMITTED: "Mới đăng ký",
-    DossierStatus.RECEIVED: "Được tiếp nhận",
-    DossierStatus.REFUSED: "Không được tiếp nhận",
-    DossierStatus.PROCESSING: "Đang xử lý",
-    DossierStatus.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung giấy tờ",
-    DossierStatus.AWAITING_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    DossierStatus.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
-    DossierStatus.STOPPED: "Dừng xử lý",
-    DossierStatus.RESULT_READY: "Đã xử lý xong",
-    DossierStatus.RETURNED: "Đã trả kết quả",
-}

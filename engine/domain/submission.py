@@ -101,9 +101,11 @@ class Submission:
         self._require_waiting(Action.GUIDE)
         if self.guidance is not None:
             raise ConflictError(f"submission {self.reference} was guided once already; the guidance is "
-                                "given once and completely, so accept or refuse it now", status=self.status.value)
+                                "given once and completely, so accept or refuse it now", status=self.status.value,
+                                code="submission_already_guided")
         if not items:
-            raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")])
+            raise ValidationFailedError("list every missing component", [FieldError("/items", "must not be empty")],
+                                        code="guidance_items_missing")
         notice = self._issue(NoticeKind.GUIDANCE, now, by, unit_id, reasons, items=list(items))
         self.stage = IntakeStage.GUIDED
         if self.channel == Channel.IN_PERSON:
@@ -124,14 +126,15 @@ class Submission:
         next_status(Action.RESUBMIT, self.status)
         if self.stage != IntakeStage.GUIDED or self.decided_at is not None:
             raise ConflictError(f"submission {self.reference} is {self.stage.value}; only a submission guided "
-                                "to complete online is resubmitted", status=self.status.value)
+                                "to complete online is resubmitted", status=self.status.value,
+                                code="submission_not_guided_online")
 
     def refuse(self, now: datetime, by: int, unit_id: str, reasons: str) -> Notice:
         """Refuse reception, with written reasons: the dossier is never received."""
         next_status(Action.REFUSE, self.status)
         if self.decided_at is not None:
             raise ConflictError(f"submission {self.reference} was guided at the counter: a new hand-in follows",
-                                status=self.status.value)
+                                status=self.status.value, code="submission_guided_at_counter")
         notice = self._issue(NoticeKind.REFUSAL, now, by, unit_id, reasons)
         self.stage, self.decided_at, self.decided_by = IntakeStage.REFUSED, now, by
         return notice
@@ -140,12 +143,13 @@ class Submission:
         next_status(action, self.status)
         if self.stage != IntakeStage.WAITING:
             raise ConflictError(f"submission {self.reference} is {self.stage.value}: it waits for the applicant "
-                                "to complete it", status=self.status.value)
+                                "to complete it", status=self.status.value, code="submission_waits_for_applicant")
 
     def _issue(self, kind: NoticeKind, now: datetime, by: int, unit_id: str, reasons: str,
                **details: Any) -> Notice:
         if not reasons.strip():
-            raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")])
+            raise ValidationFailedError("write the reasons", [FieldError("/reasons", "must not be empty")],
+                                        code="reasons_missing")
         notice = Notice(kind, 1, now, unit_id, by, reasons.strip(), **details)
         self.notices.append(notice)
         return notice
@@ -171,7 +175,8 @@ def check_acceptable(documents: list[dict[str, Any]], brought: list[int] | None,
     if brought is not None and (missing := missing_documents(documents, brought)):
         raise ValidationFailedError(
             "a required document is missing: guide the applicant to complete the dossier instead", [
-                FieldError(pointer, f"misses the required document '{item.name}'") for item in missing])
+                FieldError(pointer, f"misses the required document '{item.name}'") for item in missing],
+            code="required_document_missing", count=len(missing))
 
 
 def document_name(document: dict[str, Any]) -> str:

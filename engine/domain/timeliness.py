@@ -34,22 +34,8 @@ class Timeliness(StrEnum):
     OVERDUE = "overdue"           # in process, past the deadline
 
     @property
-    def label_vi(self) -> str:
-        return _LABELS_VI[self]
-
-    @property
     def is_final(self) -> bool:
         return self in (Timeliness.BEFORE_TIME, Timeliness.ON_TIME, Timeliness.LATE)
-
-
-_LABELS_VI = {
-    Timeliness.BEFORE_TIME: "Trước hạn",
-    Timeliness.ON_TIME: "Đúng hạn",
-    Timeliness.LATE: "Trễ hạn",
-    Timeliness.IN_TIME: "Trong hạn",
-    Timeliness.NEAR_DUE: "Sắp đến hạn",
-    Timeliness.OVERDUE: "Quá hạn",
-}
 
 
 def classify_finished(finished_at: datetime, deadline: datetime) -> Timeliness:

@@ -20,9 +20,10 @@ def readable_dossier(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     """
     dossier: Dossier | None = uow.dossiers.get(code)
     if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
+        raise NotFoundError(f"dossier {code} does not exist", code="dossier_not_found", dossier=code)
     if not dossier.involves(actor.unit_id) and not _supervises(uow, actor, dossier.receiving_unit_id):
-        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
+        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit",
+                             code="dossier_not_yours", dossier=code)
     return dossier
 
 

@@ -37,7 +37,7 @@ def authenticate(uow: UnitOfWork, *, username: str, password: str) -> Actor:
         found = uow.users.credentials(username)
     stored = found[1] if found else dummy_hash()  # unknown names cost the same time as wrong passwords
     if not verify_password(password, stored) or found is None:
-        raise AuthenticationError("wrong username or password")
+        raise AuthenticationError("wrong username or password", code="wrong_credentials")
     if needs_rehash(stored):
         with uow:
             uow.users.set_password_hash(found[0].user_id, hash_password(password))

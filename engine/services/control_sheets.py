@@ -10,13 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.adapters.printing import timeliness_words
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.task import Task, TaskStatus
 from engine.domain.timeliness import Timeliness, of_dossier, of_step
 
 APPLICANT = "Tổ chức, cá nhân"
-_STATE = {TaskStatus.COMPLETED: "đã xử lý", TaskStatus.READY: "đang xử lý", TaskStatus.CANCELLED: "không thực hiện"}
+_STATE = {TaskStatus.COMPLETED: "đã xử lý", TaskStatus.READY: "đang xử lý", TaskStatus.CANCELLED: "không thực hiện",
+          TaskStatus.SENT_BACK: "trả lại"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def result_label(timeliness: Timeliness | None) -> str | None:
     """The control sheet's words: late and overdue are both "Quá hạn"."""
     if timeliness is None:
         return None
-    return "Quá hạn" if timeliness in (Timeliness.LATE, Timeliness.OVERDUE) else timeliness.label_vi
+    return timeliness_words(Timeliness.OVERDUE if timeliness == Timeliness.LATE else timeliness)
 
 
 def hand_overs(dossier: Dossier, tasks: list[Task], history: list[HistoryEvent], *,
@@ -58,8 +60,12 @@ def hand_overs(dossier: Dossier, tasks: list[Task], history: list[HistoryEvent],
         calendar: the working calendar the allotments count in.
     """
     rows, arrived = [], {dossier.receiving_unit_id: dossier.received_at}
-    for event in (e for e in history if e.kind == EventKind.HANDED_OVER):
+    for event in (e for e in history if e.kind in (EventKind.HANDED_OVER, EventKind.TASK_SENT_BACK)):
         giver_unit, receiver_unit = str(event.data.get("from_unit")), str(event.data.get("to_unit"))
+        if event.kind == EventKind.TASK_SENT_BACK:
+            arrived[receiver_unit] = event.at
+            rows.append(_sent_back(event, tasks, unit_name, officer, now, calendar))
+            continue
         done = _finished(tasks, giver_unit, arrived.get(giver_unit, dossier.received_at), event.at)
         taken = next((t for t in tasks if t.unit_id == receiver_unit and t.step == event.data.get("step")
                       and t.created_at >= event.at), None)
@@ -76,6 +82,21 @@ def hand_overs(dossier: Dossier, tasks: list[Task], history: list[HistoryEvent],
                              result_label(of_dossier(dossier, now, calendar)), "Đã trả kết quả",
                              to_applicant=True))
     return rows
+
+
+def _sent_back(event: HistoryEvent, tasks: list[Task], unit_name: Callable[[str], str],
+               officer: Callable[[int | None], str | None], now: datetime, calendar: WorkingCalendar) -> HandOver:
+    """A return to an earlier step is a hand-over of its own, even within one unit: judged by the step sent
+    back, with the reason in the notes (kept on the re-opened step, engine/services/send_backs.py)."""
+    sent = next((t for t in tasks if t.status == TaskStatus.SENT_BACK and t.step == event.data.get("from_step")
+                 and t.completed_at == event.at), None)
+    reopened = next((t for t in tasks if t.id == event.data.get("task")), None)
+    note = f"Trả lại bước “{event.data.get('name', '')}”"
+    if reopened is not None and reopened.sent_back_reason:
+        note += f": {reopened.sent_back_reason}"
+    return HandOver(unit_name(str(event.data.get("from_unit"))), officer(event.actor_id),
+                    unit_name(str(event.data.get("to_unit"))), officer(reopened.completed_by) if reopened else None,
+                    event.at, result_label(of_step(sent, now, calendar)) if sent else None, note)
 
 
 def _finished(tasks: list[Task], unit_id: str, since: datetime, until: datetime) -> list[Task]:

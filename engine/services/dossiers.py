@@ -32,6 +32,7 @@ from engine.domain.unit import Unit
 from engine.services import files, routing
 from engine.services.access import readable_dossier, supervised_centres
 from engine.services.catalogue import Catalogue
+from engine.services.claims import name_holders
 from engine.services.deadlines import watch_deadline
 from engine.services.files import FileRequest
 from engine.services.progress import Opening, record_opening
@@ -164,7 +165,8 @@ def _accepted(uow: UnitOfWork, submission: Submission) -> Submission:
     locked = uow.submissions.get(submission.id, lock=True)
     if locked is None or locked.version != submission.version:
         raise ConflictError(f"submission {submission.reference} was decided or changed by someone else "
-                            "meanwhile; reload it", status=(locked or submission).status.value)
+                            "meanwhile; reload it", status=(locked or submission).status.value,
+                            code="submission_changed_meanwhile")
     return locked
 
 
@@ -285,7 +287,7 @@ def detail(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         dossier, now = readable_dossier(uow, actor, code), clock()
         assert dossier.id is not None
         procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
-        tasks = uow.tasks.of_dossier(dossier.id)
+        tasks = name_holders(uow, uow.tasks.of_dossier(dossier.id))
         return DossierDetail(dossier, procedure, tasks, uow.history.of_dossier(dossier.id),
                              timeliness.of_dossier(dossier, now, calendar),
                              {t.id: timeliness.of_step(t, now, calendar) for t in tasks})

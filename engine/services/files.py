@@ -105,7 +105,7 @@ def adopt(uow: UnitOfWork, actor: Actor, requests: list[FileRequest], documents:
         errors.append(FieldError(pointer, "names a file twice"))
     errors += _crowded([f.document for f in adopted], pointer)
     if errors:
-        raise ValidationFailedError("some files cannot be attached", errors)
+        raise ValidationFailedError("some files cannot be attached", errors, code="files_not_attachable")
     return adopted
 
 
@@ -161,7 +161,7 @@ def open_file(uow: UnitOfWork, store: FileStore, *, actor: Actor, code: str, fil
         dossier = _viewable(uow, actor, code)
         stored = uow.files.get(file_id)
         if stored is None or stored.dossier_id != dossier.id:
-            raise NotFoundError(f"dossier {code} has no file {file_id}")
+            raise NotFoundError(f"dossier {code} has no file {file_id}", code="file_not_found", dossier=code)
     return stored, bytes_of(store, stored)
 
 
@@ -254,9 +254,10 @@ def _viewable(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) -
     supervisor reads figures and registers, not scans)."""
     dossier = uow.dossiers.get(code, lock=lock)
     if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
+        raise NotFoundError(f"dossier {code} does not exist", code="dossier_not_found", dossier=code)
     if not dossier.involves(actor.unit_id) or not any(r in actor.roles for r in OFFICER_ROLES):
-        raise ForbiddenError(f"the files of dossier {code} are open to the officers of the units handling it")
+        raise ForbiddenError(f"the files of dossier {code} are open to the officers of the units handling it",
+                             code="dossier_not_yours", dossier=code)
     return dossier
 
 
@@ -269,7 +270,7 @@ def _check_open(dossier: Dossier) -> None:
     """Files are added while the dossier is in process: not once it is returned or has ended (409)."""
     if dossier.status in PROCESSING_ENDS or dossier.status == DossierStatus.RETURNED:
         raise ConflictError(f"dossier {dossier.code} is {dossier.status.value}: its files are closed",
-                            status=dossier.status.value)
+                            status=dossier.status.value, code="dossier_files_closed", dossier=dossier.code)
 
 
 def _attaching_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: str | None) -> str | None:
@@ -281,7 +282,8 @@ def _attaching_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: st
         if task is None or task.dossier_id != dossier.id:
             raise NotFoundError(f"dossier {dossier.code} has no step {task_id}")
         if task.status != TaskStatus.READY:
-            raise ConflictError(f"step {task.name} is already {task.status.value}", status=dossier.status.value)
+            raise ConflictError(f"step {task.name} is already {task.status.value}", status=dossier.status.value,
+                                code="step_not_ready", step=task.name, step_status=task.status.value)
         actor.require(task.role, task.unit_id)
         return task_id
     assert dossier.id is not None
@@ -289,7 +291,7 @@ def _attaching_step(uow: UnitOfWork, actor: Actor, dossier: Dossier, task_id: st
                  and actor.has(t.role, t.unit_id)), None)
     if held is None and not actor.has(Role.RECEPTION.value, dossier.receiving_unit_id):
         raise ForbiddenError(f"files are added to dossier {dossier.code} at its receiving centre's counter or by "
-                             "the officer holding one of its steps")
+                             "the officer holding one of its steps", code="files_not_yours", dossier=dossier.code)
     return held
 
 
@@ -298,10 +300,10 @@ def _check_room(uow: UnitOfWork, catalogue: Catalogue, dossier: Dossier, documen
     documents = catalogue.version(uow.procedures, dossier.procedure_version_id).manifest["documents"]
     if not 0 <= document < len(documents):
         raise ValidationFailedError("no such component", [FieldError(
-            "/document", f"must be a document position from 0 to {len(documents) - 1}")])
+            "/document", f"must be a document position from 0 to {len(documents) - 1}")], code="no_such_component")
     assert dossier.id is not None
     if crowded := _crowded([f.document for f in uow.files.of_dossier(dossier.id)] + [document], "/document"):
-        raise ValidationFailedError("too many files", crowded)
+        raise ValidationFailedError("too many files", crowded, code="too_many_files")
 
 
 def _crowded(documents: list[int | None], pointer: str) -> list[FieldError]:

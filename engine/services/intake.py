@@ -50,6 +50,8 @@ MAX_COMPONENTS, MAX_NAME = 100, 300
 class ReferenceReusedError(ConflictError):
     """A submission id sent again with other content (409): nothing changes."""
 
+    code = "submission_reference_reused"
+
 
 @dataclass(frozen=True)
 class Handing:
@@ -272,14 +274,15 @@ def _deciding(uow: UnitOfWork, actor: Actor, submission_id: int) -> Submission:
 def _readable(uow: UnitOfWork, actor: Actor, submission_id: int, *, lock: bool = False) -> Submission:
     submission = _found(uow, submission_id, lock=lock)
     if submission.centre_id not in _visible_centres(uow, actor):
-        raise ForbiddenError(f"submission {submission_id} is not for your centre or province")
+        raise ForbiddenError(f"submission {submission_id} is not for your centre or province",
+                             code="submission_not_yours")
     return submission
 
 
 def _found(uow: UnitOfWork, submission_id: int, *, lock: bool) -> Submission:
     submission = uow.submissions.get(submission_id, lock=lock)
     if submission is None:
-        raise NotFoundError(f"submission {submission_id} does not exist")
+        raise NotFoundError(f"submission {submission_id} does not exist", code="submission_not_found")
     return submission
 
 

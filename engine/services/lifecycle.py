@@ -156,9 +156,10 @@ def _end(uow: UnitOfWork, dossier: Dossier, action: Action, now: datetime, by: i
 def _locked(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     dossier = uow.dossiers.get(code, lock=True)
     if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
+        raise NotFoundError(f"dossier {code} does not exist", code="dossier_not_found", dossier=code)
     if not dossier.involves(actor.unit_id):
-        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit")
+        raise ForbiddenError(f"dossier {code} is not received, handled or returned by your unit",
+                             code="dossier_not_yours", dossier=code)
     return dossier
 
 

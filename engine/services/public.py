@@ -1,8 +1,9 @@
 """The citizen's look-up by dossier code and the secret printed on the receipt, and the check both the
 look-up and the rating make. Returns the procedure, status, times, a timeline of stages, the rating's
 level, the financial-obligation notice (its number, amounts, total and deadline: only the fields the
-procedure's manifest names) and whether a signed electronic result exists; never a name, ID number, phone,
-address, the rating's comment, nor any file of the dossier's components.
+procedure's manifest names), while it waits for a supplement what to bring and by when, and whether a signed
+electronic result exists; never a name, ID number, phone, address, the supplementation's reasons, the rating's
+comment, nor any file of the dossier's components. Stages and levels are codes: the API and pages word them.
 
 Before reception there is no code yet: a submission is looked up by the portal's reference
 (`look_up_submission`), with as little: where it waits, what the counter decided, what to bring.
@@ -21,6 +22,7 @@ from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.dossier_code import typed_secret
 from engine.domain.errors import NotFoundError
 from engine.domain.lookup_lock import check_not_locked
+from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
 from engine.domain.rating import SatisfactionLevel, can_rate
 from engine.domain.status import DossierStatus
@@ -31,10 +33,28 @@ from engine.services.catalogue import Catalogue
 
 @dataclass(frozen=True)
 class Stage:
+    """One stage of the citizen's timeline, in codes that the API and the pages put in words
+    (api/pages/citizen_words.py): `kind` is the history event's (`guided` and `resubmitted` before reception);
+    `detail` the kind of pause, extension or notice, the channel it was handed in by, the status reached or the
+    rating's level; `name` a completed step's name or the unit the dossier was handed over to."""
+
     at: datetime
     kind: str
-    label: str
     unit_name: str | None
+    detail: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicSupplement:
+    """The open supplementation request as the applicant needs it: what to bring (each item's name, form and
+    copies; never the reasons, which may name people), when it was asked, and `reply_by`, the end of the days
+    the procedure gives to bring it, after which handling stops (the supplement-expiry job runs then; None when
+    the procedure sets no limit)."""
+
+    issued_at: datetime
+    items: list[MissingItem]
+    reply_by: datetime | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,11 @@ class PublicDossier:
     """The notice the citizen pays by, once the step that records it is completed."""
     has_result: bool = False
     """A signed electronic result was issued (downloaded with the code and secret once returned)."""
+    supplement: PublicSupplement | None = None
+    """While the dossier waits for the applicant's supplement: what to bring and by when."""
+    clock_stopped: bool = False
+    """The clock is stopped while the applicant supplements or pays: `due_at`, the appointment in force, moves
+    later by the office hours they take once the clock restarts."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +118,7 @@ def citizen_dossier(uow: UnitOfWork, code: str, secret: str, now: datetime) -> D
     dossier: Dossier | None = uow.dossiers.get(code)
     # One answer for an unknown code and a wrong secret, so codes cannot be probed.
     if dossier is None or not hmac.compare_digest(dossier.secret.encode(), typed_secret(secret).encode()):
-        raise NotFoundError("no dossier matches this code and secret")
+        raise NotFoundError("no dossier matches this code and secret", code="lookup_no_match")
     return dossier
 
 
@@ -131,9 +156,13 @@ def look_up(uow: UnitOfWork, *, catalogue: Catalogue, code: str, secret: str,
         # Only procedures with a notice read the steps (the manifest names the step and its fields).
         notice = (financial_notice(procedure.manifest, uow.tasks.of_dossier(dossier.id), procedure.forms)
                   if procedure.manifest.get("financial_notice") else None)
+        pending = dossier.pending_supplement
+        supplement = PublicSupplement(pending.issued_at, list(pending.items), pending.reply_by) if pending else None
+        # `due_at` is the appointment in force; `deadline_at`, which an apology leaves where it was, is for timeliness.
         return PublicDossier(dossier.code, procedure.code, procedure.name_vi, dossier.status, dossier.received_at,
                              dossier.due_at, dossier.returned_at, timeline, can_rate(dossier.status, rating),
-                             rating.level if rating else None, notice, dossier.result_file_id is not None)
+                             rating.level if rating else None, notice, dossier.result_file_id is not None,
+                             supplement, dossier.paused_at is not None)
 
 
 def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str) -> PublicSubmission:
@@ -145,7 +174,7 @@ def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str)
     with uow:
         submission = uow.submissions.by_reference(reference) if len(reference) <= MAX_REFERENCE else None
         if submission is None:
-            raise NotFoundError("no submission has this reference")
+            raise NotFoundError("no submission has this reference", code="submission_not_found")
         procedure = catalogue.latest(uow.procedures, submission.procedure_code)
         centre = uow.units.get(submission.centre_id)
         guidance = submission.guidance
@@ -156,35 +185,19 @@ def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str)
             submission.decided_at, submission.dossier_code)
 
 
-_LABELS = {
-    EventKind.RECEIVED: "Tiếp nhận hồ sơ",
-    EventKind.SUPPLEMENTED: "Đã nhận thành phần hồ sơ bổ sung, tiếp tục giải quyết",
-    EventKind.RESULT_ISSUED: "Cấp kết quả điện tử có ký số",
+# Stages told by the kind of event and its reason or notice kind (never by its text, which may name people); the
+# internal bookkeeping of `_HIDDEN` shows only with one of these details.
+_DETAILED = {
+    (EventKind.CLOCK_PAUSED, "financial_obligation"), (EventKind.CLOCK_PAUSED, "supplementation"),
+    (EventKind.CLOCK_RESUMED, "financial_obligation"), (EventKind.DEADLINE_EXTENDED, "verification"),
+    (EventKind.DEADLINE_EXTENDED, "apology"), (EventKind.NOTICE_ISSUED, "supplement_request"),
+    (EventKind.NOTICE_ISSUED, "refusal"), (EventKind.NOTICE_ISSUED, "stop"), (EventKind.NOTICE_ISSUED, "withdrawal"),
+    (EventKind.NOTICE_ISSUED, "apology"),
 }
-# Labels that depend on the event's reason or notice kind (never on its text, which may name people).
-_BY_DETAIL = {
-    (EventKind.CLOCK_PAUSED, "financial_obligation"):
-        "Chờ thực hiện nghĩa vụ tài chính (tạm dừng tính thời gian giải quyết)",
-    (EventKind.CLOCK_PAUSED, "supplementation"): "Chờ bổ sung hồ sơ (tạm dừng tính thời gian giải quyết)",
-    (EventKind.CLOCK_RESUMED, "financial_obligation"): "Đã thực hiện nghĩa vụ tài chính, tiếp tục giải quyết",
-    (EventKind.DEADLINE_EXTENDED, "verification"): "Gia hạn thời gian giải quyết do phải xác minh",
-    (EventKind.DEADLINE_EXTENDED, "apology"): "Xin lỗi và gia hạn thời gian giải quyết",
-    (EventKind.NOTICE_ISSUED, "supplement_request"): "Yêu cầu bổ sung, hoàn thiện hồ sơ",
-    (EventKind.NOTICE_ISSUED, "refusal"): "Từ chối tiếp nhận giải quyết hồ sơ",
-    (EventKind.NOTICE_ISSUED, "stop"): "Thông báo dừng giải quyết hồ sơ",
-    (EventKind.NOTICE_ISSUED, "withdrawal"): "Rút hồ sơ theo đề nghị của người nộp",
-    (EventKind.NOTICE_ISSUED, "apology"): "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
-}
-# Internal bookkeeping the citizen's timeline leaves out.
 _HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED,
            EventKind.FILE_ATTACHED}
-
-
-# A dossier that waited in the intake queue: how it was handed in, and the guidance before reception.
-_SUBMITTED_BY = {"online": "Nộp hồ sơ trực tuyến", "post": "Nộp hồ sơ qua dịch vụ bưu chính công ích",
-                 "in_person": "Nộp hồ sơ trực tiếp"}
-_BEFORE_RECEPTION = (("guided_at", "guided", "Hướng dẫn bổ sung, hoàn thiện hồ sơ"),
-                     ("resubmitted_at", "resubmitted", "Nộp hồ sơ đã bổ sung, hoàn thiện"))
+# A dossier that waited in the intake queue: when it was guided and completed before reception.
+_BEFORE_RECEPTION = (("guided_at", "guided"), ("resubmitted_at", "resubmitted"))
 
 
 def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:
@@ -192,34 +205,28 @@ def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:
     for event in events:
         if event.kind == EventKind.SUBMITTED:
             stages += _submitted(event, unit_name)
-        elif event.kind not in _HIDDEN or (event.kind, event.data.get("reason")) in _BY_DETAIL:
+        elif event.kind not in _HIDDEN or (event.kind, event.data.get("reason")) in _DETAILED:
             stages.append(_stage(event, unit_name))
     return stages
 
 
 def _submitted(event: HistoryEvent, unit_name: Any) -> list[Stage]:
-    """One event holds the submission's time and, in its data, when it was guided and completed."""
+    """One event holds the submission's time and channel and, in its data, when it was guided and completed."""
     unit = unit_name(event.unit_id)
-    stages = [Stage(event.at, event.kind.value, _SUBMITTED_BY.get(event.data.get("channel", ""), "Nộp hồ sơ"), unit)]
-    return stages + [Stage(datetime.fromisoformat(event.data[key]), kind, label, unit)
-                     for key, kind, label in _BEFORE_RECEPTION if key in event.data]
+    stages = [Stage(event.at, event.kind.value, unit, event.data.get("channel"))]
+    return stages + [Stage(datetime.fromisoformat(event.data[key]), kind, unit)
+                     for key, kind in _BEFORE_RECEPTION if key in event.data]
 
 
 def _stage(event: HistoryEvent, unit_name: Any) -> Stage:
     data = event.data
-    detail = (event.kind, data.get("reason", data.get("notice")))
-    if event.kind in _LABELS:
-        label = _LABELS[event.kind]
-    elif detail in _BY_DETAIL:
-        label = _BY_DETAIL[detail]
-    elif event.kind == EventKind.TASK_COMPLETED:
-        label = str(data.get("name", data.get("step", "")))
+    detail, name = data.get("reason", data.get("notice")), None
+    if event.kind == EventKind.TASK_COMPLETED:
+        name = str(data.get("name", data.get("step", "")))
     elif event.kind == EventKind.RATED:
-        label = f"Đánh giá mức độ hài lòng: {SatisfactionLevel(data['level']).label_vi}"
+        detail = str(data["level"])
     elif event.kind == EventKind.HANDED_OVER:
-        label = f"Chuyển hồ sơ đến {unit_name(data.get('to_unit')) or data.get('to_unit')}"
-    elif "status" in data:
-        label = DossierStatus(data["status"]).label_vi
-    else:
-        label = event.kind.value
-    return Stage(event.at, event.kind.value, label, unit_name(event.unit_id))
+        name = unit_name(data.get("to_unit")) or data.get("to_unit")
+    elif (event.kind, detail) not in _DETAILED and "status" in data:
+        detail = str(data["status"])
+    return Stage(event.at, event.kind.value, unit_name(event.unit_id), detail, name)

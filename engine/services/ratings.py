@@ -27,7 +27,7 @@ def rate(uow: UnitOfWork, *, code: str, secret: str, level: SatisfactionLevel, c
         try:
             uow.ratings.add(rating)
         except ConflictError as error:
-            raise ConflictError(ALREADY_RATED, status=dossier.status.value) from error
+            raise ConflictError(ALREADY_RATED, status=dossier.status.value, code="already_rated") from error
         # No actor or unit: the citizen has no account, and the rating is of the whole service.
         dossier.record(EventKind.RATED, rating.rated_at, None, None, level=rating.level.value)
         uow.commit()

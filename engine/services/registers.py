@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from engine.adapters.printing import status_words, timeliness_words
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier
@@ -128,10 +129,10 @@ def _row(dossier: Dossier, ordinal: int, sent_at: datetime | None, names: _Names
 def _note(dossier: Dossier, now: datetime, calendar: WorkingCalendar) -> str:
     """The status where processing ended early or is still running; otherwise how timely it was."""
     if dossier.status in (DossierStatus.RESULT_READY, DossierStatus.RETURNED):
-        return of_dossier(dossier, now, calendar).label_vi
+        return timeliness_words(of_dossier(dossier, now, calendar))
     if dossier.status.is_final:
-        return dossier.status.label_vi
-    return f"{dossier.status.label_vi} ({of_dossier(dossier, now, calendar).label_vi.lower()})"
+        return status_words(dossier.status)
+    return f"{status_words(dossier.status)} ({timeliness_words(of_dossier(dossier, now, calendar)).lower()})"
 
 
 class _Names:

@@ -63,7 +63,8 @@ def issue(uow: UnitOfWork, store: FileStore, signer: DocumentSigner, *, actor: A
                                steps=[{"name": s.task.name, "fields": [(f.title_vi, f.value) for f in s.fields]}
                                       for s in steps])
     if upload is not None and upload.blob.media_type != MediaType.PDF:
-        raise UnsupportedFileError("a result is issued as a PDF", [FieldError("/file", "must be a PDF")])
+        raise UnsupportedFileError("a result is issued as a PDF", [FieldError("/file", "must be a PDF")],
+                                   code="result_not_pdf")
     unsigned = _read(store, upload.blob.digest) if upload else html_to_pdf(html, templates)
     signed = signer.sign(unsigned, unit_id=issuing.dossier.competent_unit_id, unit_name=issuing.issuer,
                          reason=f"Kết quả giải quyết hồ sơ {code}")
@@ -93,10 +94,10 @@ def citizen_result(uow: UnitOfWork, store: FileStore, *, code: str, secret: str,
     # Past the secret: a dossier without an electronic result is not a wrong guess, and must not count
     # towards the code's lock (the citizen asking again and again would lock their own code out).
     if stored is None:
-        raise NotFoundError(f"dossier {code} has no electronic result")
+        raise NotFoundError(f"dossier {code} has no electronic result", code="no_electronic_result", dossier=code)
     if dossier.status != DossierStatus.RETURNED:
         raise ConflictError("the electronic result is handed over when the dossier is returned",
-                            status=dossier.status.value)
+                            status=dossier.status.value, code="result_before_return")
     return stored, store.open(stored.blob.digest)
 
 
@@ -107,18 +108,19 @@ def verify(signer: DocumentSigner, pdf: bytes) -> SignatureCheck:
 def _issuing(uow: UnitOfWork, actor: Actor, code: str, *, lock: bool = False) -> Issuing:
     dossier = uow.dossiers.get(code, lock=lock)
     if dossier is None:
-        raise NotFoundError(f"dossier {code} does not exist")
+        raise NotFoundError(f"dossier {code} does not exist", code="dossier_not_found", dossier=code)
     assert dossier.id is not None
     if not actor.has(Role.LEADER.value, dossier.competent_unit_id):  # before saying anything of its state
         raise ForbiddenError(f"the result of dossier {code} is issued by the competent unit's leader at the "
-                             "signing step")
+                             "signing step", code="result_signed_by_leader", dossier=code)
     if dossier.result_file_id is not None:
-        raise ConflictError(f"dossier {code} has its electronic result already", status=dossier.status.value)
+        raise ConflictError(f"dossier {code} has its electronic result already", status=dossier.status.value,
+                            code="result_already_issued", dossier=code)
     step = next((t for t in uow.tasks.of_dossier(dossier.id) if t.status == TaskStatus.READY
                  and t.unit_id == dossier.competent_unit_id and t.role == Role.LEADER.value), None)
     if step is None:
         raise ConflictError(f"dossier {code} has no signing step ready at its competent unit",
-                            status=dossier.status.value)
+                            status=dossier.status.value, code="no_signing_step", dossier=code)
     unit = uow.units.get(dossier.competent_unit_id)
     assert unit is not None
     parent = uow.units.get(unit.parent_id) if unit.parent_id else None

@@ -184,7 +184,7 @@ def draw_case(rng: random.Random, *, at: datetime, centre: str, procedures: Sequ
                  else [0] if scanned < (1 + rates.scanned) / 2 else [])
     electronic = online and rng.random() < rates.online_result
     return Case(at=at, centre=centre, home=home, procedure_code=procedure.code, application=application,
-                reception=steps[0]["data"], step_data={s["task"]: s["data"] for s in steps[1:]},
+                reception=steps[0]["data"], step_data={s["task"]: s["data"] for s in steps[1:] if "data" in s},
                 return_step=steps[-1]["task"], fate=_fate(rng, rates),
                 channel=Channel.ONLINE if online else Channel.IN_PERSON, digitised=digitised,
                 return_method=ReturnMethod.ONLINE if electronic else ReturnMethod.COUNTER)
@@ -192,7 +192,8 @@ def draw_case(rng: random.Random, *, at: datetime, centre: str, procedures: Sequ
 
 def _scenario_weight(scenario: Mapping[str, Any]) -> int:
     """Most dossiers go straight; one needing verification (a longer limit) is rarer."""
-    return 1 if any(step["data"].get("needs_verification") is True for step in scenario["steps"]) else 4
+    # A step sent back (`send_back`, no data) is simply completed by the simulation, as in a straight scenario.
+    return 1 if any(step.get("data", {}).get("needs_verification") is True for step in scenario["steps"]) else 4
 
 
 def _fate(rng: random.Random, rates: Rates) -> Fate:

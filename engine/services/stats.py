@@ -194,7 +194,8 @@ def _check_reader(actor: Actor, unit: Unit) -> None:
     if actor.roles & PROVINCE_READERS and actor.unit_id == (unit.province_id or unit.id):
         return
     yours = "your own unit and province" if actor.roles & PROVINCE_READERS else "your own unit"
-    raise ForbiddenError(f"you may read the figures of {yours}, not those of {unit.id}")
+    raise ForbiddenError(f"you may read the figures of {yours}, not those of {unit.id}",
+                         code="figures_own_province" if actor.roles & PROVINCE_READERS else "figures_own_unit")
 
 
 def _check_lister(actor: Actor, where: _Where) -> None:
@@ -203,7 +204,8 @@ def _check_lister(actor: Actor, where: _Where) -> None:
     administrator, who reads the figures but no dossier (engine/services/access.py)."""
     if Role.SUPERVISOR.value in actor.roles or (actor.unit_id == where.unit.id and not where.centre_ids):
         return
-    raise ForbiddenError("the dossiers behind the figures are for the officers who handle or supervise them")
+    raise ForbiddenError("the dossiers behind the figures are for the officers who handle or supervise them",
+                         code="dossiers_behind_figures")
 
 
 def _check_period(start: datetime, end: datetime) -> None:

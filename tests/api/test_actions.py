@@ -56,6 +56,6 @@ def test_an_action_the_table_does_not_know_changes_nothing(client: Any) -> None:
 
     assert sent.status_code == 302 and sent.headers["Location"].endswith("#action-finish")
     page = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "unknown action &#39;finish&#39;" in page
+    assert "Không có thao tác “finish”." in page  # in the page's words (api/pages/error_words.py)
     status = client.get(f"{API}/dossiers/{code}", headers=sign_in(client, f"reception.{PHU_XUAN}")).get_json()
     assert status["dossier"]["status"] == "processing"

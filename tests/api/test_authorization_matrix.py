@@ -58,6 +58,7 @@ EXPECTED = {
     "GET /dossiers":                             "401  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
     "GET /dossiers/{code}":                      "401  200  403  200  403   200  403   200  403  403  403",
     "GET /dossiers/{code}/slips/{kind}":         "401  200  403  200  403   200  403   200  403  403  403",
+    "GET /slips/receipts":                       "401  200  403  200  403   200  403   200  403  403  403",
     "POST /dossiers/{code}/supplement-request":  "401  403  403  200  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/supplement":          "401  200  403  403  403   403  403   403  403  403  403",
     "POST /dossiers/{code}/withdraw":            "401  200  403  403  403   403  403   403  403  403  403",
@@ -66,6 +67,14 @@ EXPECTED = {
     "POST /dossiers/{code}/return":              "401  200  403  403  403   403  403   403  403  403  403",
     "GET /tasks":                                "401  200- 200- 200+ 200-  200- 200-  200- 200- 200- 200-",
     "POST /tasks/{task_id}/complete":            "401  403  403  200  403   403  403   403  403  403  403",
+    # Holding steps (issue 22): an officer with the step's role at its unit claims it; its holder or the unit's
+    # leader releases it; the leader assigns it; a bulk claim answers per step (+ claimed, - refused).
+    "POST /tasks/{task_id}/claim":               "401  403  403  200  403   403  403   403  403  403  403",
+    "POST /tasks/claim":                         "401  200- 200- 200+ 200-  200- 200-  200- 200- 200- 200-",
+    "POST /tasks/{task_id}/release":             "401  403  403  200  403   200  403   403  403  403  403",
+    "POST /tasks/{task_id}/assign":              "401  403  403  403  403   200  403   403  403  403  403",
+    "GET /tasks/{task_id}/assignees":            "401  403  403  403  403   200  403   403  403  403  403",
+    "POST /tasks/{task_id}/send-back":           "401  403  403  403  403   200  403   403  403  403  403",
     "GET /units/{unit_id}/register":             "401  200  403  403  403   403  403   200  403  403  403",
     "GET /stats/centres":                        "401  200  403  403  403   403  403   200  403  200  403",
     "GET /stats/indicators":                     "401  200  403  403  403   403  403   200  403  200  403",
@@ -78,6 +87,7 @@ EXPECTED = {
     "POST /process-models/{code}/validate":      "401  403  403  403  403   403  403   403  403  200  200",
     "POST /process-models/{code}/versions":      "401  403  403  403  403   403  403   403  403  201  201",
     "GET /users":                                "401  403  403  403  403   403  403   403  403  200  403",
+    "GET /audit/searches":                       "401  403  403  403  403   403  403   403  403  200  200",
     "POST /users":                               "401  403  403  403  403   403  403   403  403  201  403",
     "POST /users/{username}/disable":            "401  403  403  403  403   403  403   403  403  200  403",
     "POST /users/{username}/enable":             "401  403  403  403  403   403  403   403  403  200  403",
@@ -109,6 +119,10 @@ EXPECTED = {
     "POST /dossiers/{code}/result":              "401  403  403  403  403   201  403   403  403  403  403",
     "GET /public/dossiers/{code}/result":        "200  200  200  200  200   200  200   200  200  200  200",
     "POST /public/signatures/verify":            "200  200  200  200  200   200  200   200  200  200  200",
+    # Saved filters (issue 22): each officer's own; another officer's is not found.
+    "GET /saved-filters":                        "401  200  200  200  200   200  200   200  200  200  200",
+    "POST /saved-filters":                       "401  201  201  201  201   201  201   201  201  201  201",
+    "DELETE /saved-filters/{filter_id}":         "401  204  404  404  404   404  404   404  404  404  404",
 }  # fmt: skip
 PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
 DAYS = {"from": "2025-07-01", "to": "2025-07-31"}
@@ -139,7 +153,19 @@ class World:
         code = self.received()["code"]
         task = task_of(self.client, self.of("specialist"), code, "review")
         assert task is not None
-        return {"code": code, "task": task}
+        return {"code": code, "task": task, "task_id": task["id"]}
+
+    def claimed_review_task(self) -> dict[str, Any]:
+        context = self.review_task()
+        claimed = self.client.post(f"{API}/tasks/{context['task']['id']}/claim", headers=self.of("specialist"))
+        assert claimed.status_code == 200, claimed.get_json()
+        return {**context, "user_id": claimed.get_json()["holder"]["id"]}
+
+    def signing_task(self) -> dict[str, Any]:
+        code = _at_signing(self)["code"]
+        task = task_of(self.client, self.of("leader"), code, "sign")
+        assert task is not None
+        return {"code": code, "task": task, "task_id": task["id"]}
 
     def awaiting_supplement(self) -> dict[str, Any]:
         code = self.received()["code"]
@@ -297,6 +323,14 @@ def _received_before_now(world: World) -> dict[str, Any]:
     return receipt
 
 
+def _saved_filter(world: World) -> dict[str, Any]:
+    """A filter the counter officer of Phú Xuân ("reception") saved."""
+    saved = world.client.post(f"{API}/saved-filters", headers=world.of("reception"),
+                              json={"page": "dossiers", "name": "Đã trả", "query": "status=returned"})
+    assert saved.status_code == 201, saved.get_json()
+    return {"filter_id": saved.get_json()["id"]}
+
+
 REASONS = {"reasons": "Lý do ghi rõ"}
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
@@ -307,6 +341,8 @@ ROWS: dict[str, Row] = {
     "GET /dossiers": Row(World.received, _get("/dossiers", limit=100), _listed("code", "code")),
     "GET /dossiers/{code}": Row(World.received, _get("/dossiers/{code}")),
     "GET /dossiers/{code}/slips/{kind}": Row(World.received, _get("/dossiers/{code}/slips/receipt")),
+    "GET /slips/receipts": Row(World.received, lambda w, c, column: w.client.get(
+        f"{API}/slips/receipts", query_string={"code": c["code"]}, headers=w.of(column))),
     "POST /dossiers/{code}/supplement-request": Row(World.received, _post(
         "/dossiers/{code}/supplement-request", lambda c, col: {**REASONS, "items": [{"name": "Tờ khai"}]})),
     "POST /dossiers/{code}/supplement": Row(World.awaiting_supplement, _post("/dossiers/{code}/supplement")),
@@ -320,6 +356,16 @@ ROWS: dict[str, Row] = {
                       lambda w, c, r: any(t["id"] == c["task"]["id"] for t in r.get_json()["items"])),
     "POST /tasks/{task_id}/complete": Row(World.review_task, lambda w, c, column: complete(
         w.client, w.of(column), c["task"]["id"], step_data("review"))),
+    "POST /tasks/{task_id}/claim": Row(World.review_task, _post("/tasks/{task_id}/claim")),
+    "POST /tasks/claim": Row(World.review_task, lambda w, c, column: w.client.post(
+        f"{API}/tasks/claim", json={"task_ids": [c["task"]["id"]]}, headers=w.of(column)),
+        lambda w, c, response: response.get_json()["items"][0]["claimed"]),
+    "POST /tasks/{task_id}/release": Row(World.claimed_review_task, _post("/tasks/{task_id}/release")),
+    "POST /tasks/{task_id}/assign": Row(World.claimed_review_task, _post(
+        "/tasks/{task_id}/assign", lambda c, col: {"user_id": c["user_id"]})),
+    "GET /tasks/{task_id}/assignees": Row(World.review_task, _get("/tasks/{task_id}/assignees")),
+    "POST /tasks/{task_id}/send-back": Row(World.signing_task, _post(
+        "/tasks/{task_id}/send-back", lambda c, col: {"to": "review", "reason": "Kiểm tra lại ngày sinh"})),
     "GET /units/{unit_id}/register": Row(World.received, _get(f"/units/{PHU_XUAN}/register", **DAYS)),
     "GET /stats/centres": Row(_nothing, _get("/stats/centres", unit=PHU_XUAN, **PERIOD)),
     "GET /stats/indicators": Row(_nothing, _get("/stats/indicators", unit=PHU_XUAN, **PERIOD)),
@@ -336,6 +382,7 @@ ROWS: dict[str, Row] = {
     "POST /process-models/{code}/versions": Row(_draft, _post(f"/process-models/{BIRTH}/versions",
                                                               lambda c, col: {"bpmn": c["bpmn"] + f"<!--{col}-->"})),
     "GET /users": Row(_nothing, _get("/users", unit_id=PHU_XUAN)),
+    "GET /audit/searches": Row(_nothing, _get("/audit/searches")),
     "POST /users": Row(_nothing, _post("/users", lambda c, col: {
         "username": f"new.{COLUMNS.index(col)}", "password": PASSWORD_OF_NEW, "display_name": "Cán bộ mới",
         "unit_id": PHU_XUAN, "roles": ["reception"]})),
@@ -379,6 +426,11 @@ ROWS: dict[str, Row] = {
     "GET /public/dossiers/{code}/result": Row(_returned_with_result, lambda w, c, column: w.client.get(
         f"{API}/public/dossiers/{c['code']}/result", query_string={"secret": c["secret"]}, buffered=True)),
     "POST /public/signatures/verify": Row(_nothing, lambda w, c, column: verify(w.client, pdf(column))),
+    "GET /saved-filters": Row(_nothing, _get("/saved-filters")),
+    "POST /saved-filters": Row(_nothing, _post("/saved-filters", lambda c, col: {
+        "page": "inbox", "name": f"Gấp {col}", "query": "urgency=urgent"})),
+    "DELETE /saved-filters/{filter_id}": Row(_saved_filter, lambda w, c, column: w.client.delete(
+        f"{API}/saved-filters/{c['filter_id']}", headers=w.of(column))),
 }
 
 

@@ -1,6 +1,7 @@
 """How many database sessions the counter's reception page opens: the form in one; a reception in three
-(the procedure, whose schemas read the form, then the service's read and its short write); a form sent
-back with errors in three too, reading the centres only then; a guidance in three (the procedure, then the
+(the procedure and the nearby centres, whose names the form's commune pickers read, then the service's read
+and its short write); a form sent back with errors in two (issue 22: the centres come with the procedure);
+a guidance in three (the procedure, then the
 service's checks and its write of the submission decided at once). Before issue 18: three, three and four.
 The token check of each request reads through the look-up factory, counted apart."""
 
@@ -50,4 +51,4 @@ def test_the_counter_opens_as_few_sessions_as_it_needs(client: Any, sessions: di
         opened[name] = (response.status_code, dict(sessions))
 
     assert opened == {"form": (200, {"uow": 1, "lookup": 1}), "received": (302, {"uow": 3, "lookup": 1}),
-                      "errors": (422, {"uow": 3, "lookup": 1}), "guided": (302, {"uow": 3, "lookup": 1})}
+                      "errors": (422, {"uow": 2, "lookup": 1}), "guided": (302, {"uow": 3, "lookup": 1})}

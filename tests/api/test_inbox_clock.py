@@ -32,4 +32,4 @@ def test_a_same_day_step_is_in_time_on_arrival_and_shows_a_stopped_clock_while_w
     assert "Dừng tính thời gian từ" in row and "10:00" in row
     assert "near_due" not in row and "overdue" not in row
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)
-    assert page.count("Dừng tính thời gian từ 10:00") >= 2  # beside the appointment and on the waiting step
+    assert page.count("Dừng tính thời gian từ 14/07/2025 10:00") >= 2  # beside the appointment and the waiting step

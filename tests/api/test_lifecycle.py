@@ -258,4 +258,5 @@ def test_the_citizen_sees_the_supplementation_stage_but_never_its_reasons(
     body = public.get_json()
     assert body["status_info"]["national_code"] == 5
     assert "Chờ bổ sung hồ sơ (tạm dừng tính thời gian giải quyết)" in [s["label"] for s in body["timeline"]]
-    assert "Bình" not in str(body) and "chứng sinh" not in str(body)
+    assert "Bình" not in str(body) and reasons not in str(body)
+    assert body["supplement"]["items"] == ITEMS  # what to bring (the citizen's to-do), never why

@@ -27,6 +27,10 @@ EXPECTED = {
     "/inbox":                               "302  200  200  200  200   200  200   200  200  200  200",
     "/dossiers":                            "302  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
     "/dossiers/{code}":                     "302  200  403  200  403   200  403   200  403  403  403",
+    # The search box (issue 22): a code in the officer's scope opens the dossier (302), elsewhere it is not found;
+    # a name lists only the dossiers the officer may read.
+    "/dossiers?q={code}":                   "302  302  200  302  200   302  200   302  200  200  200",
+    "/dossiers?q=nguyen van an":            "302  200+ 200- 200+ 200-  200+ 200-  200+ 200- 200- 200-",
     f"/stats?unit={PHU_XUAN}":              "302  200  403  403  403   403  403   200  403  200  403",
     f"/stats/report?unit={PHU_XUAN}":       "302  200  403  403  403   403  403   200  403  200  403",
     f"/stats/dossiers?unit={PHU_XUAN}":     "302  200+ 403  403  403   403  403   200+ 403  403  403",
@@ -88,7 +92,8 @@ def _answer(app: Any, column: str, path: str, ids: dict[str, str]) -> str:
         sign_in_page(browser, str(ACCOUNTS[column]))
     response = browser.get(path.format(**ids), buffered=True)
     answer = str(response.status_code)
-    listed = {"/dossiers": ids["code"], "/intake": "G22.PAGES", f"/stats/dossiers?unit={PHU_XUAN}": ids["code"]}
+    listed = {"/dossiers": ids["code"], "/intake": "G22.PAGES", f"/stats/dossiers?unit={PHU_XUAN}": ids["code"],
+              "/dossiers?q=nguyen van an": ids["code"]}
     if path in listed and response.status_code == 200:
         answer += "+" if listed[path] in response.get_data(as_text=True) else "-"
     return answer

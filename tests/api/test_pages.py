@@ -121,7 +121,9 @@ def test_a_missing_required_document_is_not_received_and_the_guidance_lists_it(c
     assert response.status_code == 422  # the counter guides the applicant instead (test_intake_pages.py)
     assert re.search(r'id="documents-error"[^>]*>Chưa có thành phần bắt buộc: Giấy chứng sinh', page)
     assert re.search(r'<textarea id="items" name="items"[^>]*>Giấy chứng sinh</textarea>', page)
-    assert re.search(r'<button type="submit" name="decision" value="accept" class="primary" disabled>', page)
+    # Accept is not disabled by the server (the page works without JavaScript); the hint says why it is refused.
+    assert re.search(r'<button type="submit" name="decision" value="accept" class="primary">', page)
+    assert re.search(r'<p class="muted" id="accept-hint">', page)
 
 
 def test_the_dossier_page_offers_each_officer_only_what_they_may_do(client: Any) -> None:

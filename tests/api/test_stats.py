@@ -222,7 +222,7 @@ def test_the_dashboard_of_an_officer_is_their_unit_and_refuses_another(client: A
     own = client.get("/stats", query_string={"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"})
     assert "Phường Vỹ Dạ" in own.get_data(as_text=True) and own.status_code == 200
     other = client.get("/stats", query_string={"unit": PHU_XUAN})
-    assert other.status_code == 403 and "your own unit" in other.get_data(as_text=True)
+    assert other.status_code == 403 and "Chỉ được xem số liệu của đơn vị mình." in other.get_data(as_text=True)
     assert 'id="stats-data"' not in other.get_data(as_text=True)
 
 

@@ -148,7 +148,9 @@ def test_a_surrogate_in_the_query_string_or_path_is_a_400(client: Any, reception
 
     assert response.status_code == 400
     part = "path" if "?" not in path else "query string"
-    assert f"the {part} is not valid UTF-8" in response.get_data(as_text=True)
+    # The API says why; a page says what to do, in the reader's language (api/pages/error_words.py).
+    expected = f"the {part} is not valid UTF-8" if path.startswith(API) else "Không đọc được yêu cầu"
+    assert expected in response.get_data(as_text=True)
     if path.startswith(API):
         assert response.mimetype == "application/problem+json"
     else:
@@ -180,7 +182,7 @@ def test_a_surrogate_in_a_page_form_is_a_400_page_and_nothing_is_received(
 
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert "the form is not valid UTF-8" in response.get_data(as_text=True)
+    assert "Không đọc được yêu cầu; vui lòng quay lại và gửi lại biểu mẫu." in response.get_data(as_text=True)
     _assert_nothing_received(client, reception, clock)
 
 

@@ -73,8 +73,10 @@ def test_receive_handle_return_and_rate(server: str, browser: Any, shots: Any) -
     sign_out(page)
 
     # Vỹ Dạ's civil-status officer, then its leader, work from their inboxes.
-    for username, fill in (("specialist.19777", {"register_book": "01/2026", "register_number": "57"}),
-                           ("leader.19777", {"decision": "approved"})):
+    # The leader's approval has one option: its button says it (issue 22), no one-option select.
+    for username, fill, button in (
+            ("specialist.19777", {"register_book": "01/2026", "register_number": "57"}, "Hoàn thành bước"),
+            ("leader.19777", {}, "Đồng ý, ký Giấy khai sinh")):
         sign_in(page, server, username)
         page.goto(f"{server}/inbox")
         shots(page, f"inbox-{username}")
@@ -87,7 +89,7 @@ def test_receive_handle_return_and_rate(server: str, browser: Any, shots: Any) -
             else:
                 field.fill(value)
         shots(page, f"task-{username}")
-        form.get_by_role("button", name="Hoàn thành bước").click()
+        form.get_by_role("button", name=button).click()
         expect(page.locator(".flash.success")).to_be_visible()
         sign_out(page)
 

@@ -13,8 +13,8 @@ from api.wiring import Wiring
 from engine.adapters.dossiers import DossierRepository
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.errors import ConflictError
+from engine.domain.inbox import InboxQuery
 from engine.domain.status import DossierStatus
-from engine.domain.task import TaskStatus
 from engine.services import progress, tasks
 from tests.conftest import PHU_XUAN, VY_DA
 from tests.integration._support import (
@@ -94,8 +94,9 @@ def test_a_crash_while_completing_a_task_changes_nothing(wiring: Wiring, monkeyp
     assert after.status == DossierStatus.PROCESSING
     assert tasks_of(wiring, dossier) == tasks_before
     assert history_of(wiring, dossier) == history_before
-    inbox, total = tasks.inbox(wiring.uow(), actor=specialist, status=TaskStatus.READY, limit=10, offset=0)
-    assert total == 1 and [t.id for t in inbox] == [task.id]
+    inbox, total = tasks.inbox(wiring.uow(), actor=specialist, query=InboxQuery(), clock=wiring.clock,
+                               calendar=wiring.calendar, limit=10, offset=0)
+    assert total == 1 and [i.task.id for i in inbox] == [task.id]
 
     completed = tasks.complete(wiring.uow(), actor=specialist, task_id=task.id, data=STEP_DATA["review"],
                                **deps(wiring))
@@ -143,8 +144,8 @@ def test_a_crash_while_receiving_leaves_nothing_behind(wiring: Wiring, monkeypat
     assert row_counts(wiring) == counts
     with wiring.uow() as uow:
         assert uow.dossiers.get(f"{PHU_XUAN}-250714-0001") is None
-    _, total = tasks.inbox(wiring.uow(), actor=actors(f"specialist.{VY_DA}"), status=TaskStatus.READY,
-                           limit=10, offset=0)
+    _, total = tasks.inbox(wiring.uow(), actor=actors(f"specialist.{VY_DA}"), query=InboxQuery(),
+                           clock=wiring.clock, calendar=wiring.calendar, limit=10, offset=0)
     assert total == 0
 
     # The sequence went back with the rest of the transaction: the next dossier is number 1.

@@ -16,6 +16,7 @@ from api.wiring import Wiring
 from engine.adapters.definitions import read_scenarios
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import Dossier, EventKind
+from engine.domain.inbox import InboxQuery
 from engine.domain.notice import NoticeKind
 from engine.domain.status import DossierStatus
 from engine.domain.submission import IntakeStage
@@ -75,8 +76,9 @@ def test_simulated_days_look_like_real_work(wiring: Wiring, clock: Clock) -> Non
     with wiring.uow() as uow:
         step = next(t for t in uow.tasks.of_dossier(open_dossier.id) if t.status == TaskStatus.READY)
         officer, _ = uow.users.credentials(f"{step.role}.{step.unit_id}")
-    inbox, _ = tasks.inbox(wiring.uow(), actor=officer, status=TaskStatus.READY, limit=500, offset=0)
-    assert step.id in {t.id for t in inbox}
+    inbox, _ = tasks.inbox(wiring.uow(), actor=officer, query=InboxQuery(), clock=wiring.clock,
+                           calendar=wiring.calendar, limit=500, offset=0)
+    assert step.id in {i.task.id for i in inbox}
 
 
 def test_the_same_seed_gives_the_same_days(wiring: Wiring, clock: Clock) -> None:

@@ -1,4 +1,5 @@
-"""The citizen's rating: levels and their labels, the comment's limits, and when a dossier may be rated."""
+"""The citizen's rating: levels, the comment's limits, and when a dossier may be rated (the words are the
+pages', tests/api/test_citizen_words.py)."""
 
 from __future__ import annotations
 
@@ -20,20 +21,10 @@ from engine.domain.status import DossierStatus as S
 NOW = datetime(2025, 7, 14, 8, 0, tzinfo=UTC)
 
 
-def test_three_levels_with_the_portals_vietnamese_labels() -> None:
-    assert [(level.value, level.label_vi) for level in SatisfactionLevel] == [
-        ("very_satisfied", "Rất hài lòng"), ("satisfied", "Hài lòng"), ("dissatisfied", "Không hài lòng")]
-
-
 def test_only_dissatisfied_is_a_dislike_for_indicator_5_4() -> None:
     assert [level for level in SatisfactionLevel if level.is_dislike] == [SatisfactionLevel.DISSATISFIED]
     assert Rating(SatisfactionLevel.DISSATISFIED, NOW).is_dislike
     assert not Rating(SatisfactionLevel.SATISFIED, NOW).is_dislike
-
-
-def test_every_criterion_has_a_vietnamese_label() -> None:
-    assert all(criterion.label_vi for criterion in Criterion)
-    assert Criterion.STAFF_ATTITUDE.label_vi == "Thái độ của cán bộ, công chức"
 
 
 @pytest.mark.parametrize(("given", "stored"), [

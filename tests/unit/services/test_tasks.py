@@ -13,6 +13,7 @@ import pytest
 from engine.domain.actor import Actor, Role
 from engine.domain.dossier import Dossier, EventKind, ReturnMethod
 from engine.domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationFailedError
+from engine.domain.inbox import InboxQuery
 from engine.domain.status import DossierStatus as S
 from engine.domain.task import Task, TaskStatus
 from engine.services import dossiers, lifecycle, tasks
@@ -47,10 +48,13 @@ def complete(uow: FakeUnitOfWork, name: str, actor: Actor | None = None, data: d
 
 
 def test_a_received_dossier_waits_in_the_competent_units_inbox() -> None:
-    uow, _ = received()
-    mine, total = tasks.inbox(uow, actor=SPECIALIST, status=TaskStatus.READY, limit=10, offset=0)
-    assert total == 1 and [t.step for t in mine] == ["review"]
-    assert tasks.inbox(uow, actor=LEADER, status=TaskStatus.READY, limit=10, offset=0) == ([], 0)
+    uow, d = received()
+    mine, total = tasks.inbox(uow, actor=SPECIALIST, query=InboxQuery(), clock=Clock(T0), calendar=CALENDAR,
+                              limit=10, offset=0)
+    assert total == 1 and [i.task.step for i in mine] == ["review"]
+    assert mine[0].applicant_name == d.applicant_name and mine[0].procedure_code == d.procedure_code
+    assert tasks.inbox(uow, actor=LEADER, query=InboxQuery(), clock=Clock(T0), calendar=CALENDAR, limit=10,
+                       offset=0) == ([], 0)
 
 
 def test_completing_a_step_stores_it_and_readies_the_next_in_one_commit() -> None:
