@@ -60,10 +60,16 @@ def recorded_fields(form: dict[str, Any] | None, data: dict[str, Any] | None) ->
 
 
 def _titled(schema: dict[str, Any], value: Any) -> Any:
-    """A choice by the title the form gives it (`x-enum-titles`), booleans in words."""
+    """A choice by the title the form gives it (`x-enum-titles`); a boolean stays one, for the reader's language
+    to word it (the pages: Yes / Có; the signed result, in Vietnamese: `in_vietnamese`)."""
     choices, titles = schema.get("enum", []), schema.get("x-enum-titles", [])
     if value in choices and len(titles) == len(choices):
         return titles[choices.index(value)]
+    return value
+
+
+def in_vietnamese(value: Any) -> Any:
+    """A recorded value as a Vietnamese document writes it: booleans in words."""
     if isinstance(value, bool):
         return "Có" if value else "Không"
     return value

@@ -25,7 +25,7 @@ from engine.domain.files import Blob, FileSource, MediaType, StoredFile
 from engine.domain.ports import DocumentSigner, FileStore, SignatureCheck, UnitOfWork
 from engine.domain.slip import Issuer, issuer
 from engine.domain.status import DossierStatus
-from engine.domain.step_outputs import outputs
+from engine.domain.step_outputs import in_vietnamese, outputs
 from engine.domain.task import Task, TaskStatus
 from engine.services.catalogue import Catalogue
 from engine.services.files import Incoming, subject_of
@@ -60,7 +60,8 @@ def issue(uow: UnitOfWork, store: FileStore, signer: DocumentSigner, *, actor: A
             html = render_html(templates, "result.html", issuer=issuing.masthead, code=code, issued_at=now,
                                procedure_name=procedure.name_vi, applicant_name=issuing.dossier.applicant_name,
                                received_at=issuing.dossier.received_at, verify_hint=verify_hint,
-                               steps=[{"name": s.task.name, "fields": [(f.title_vi, f.value) for f in s.fields]}
+                               steps=[{"name": s.task.name,
+                                       "fields": [(f.title_vi, in_vietnamese(f.value)) for f in s.fields]}
                                       for s in steps])
     if upload is not None and upload.blob.media_type != MediaType.PDF:
         raise UnsupportedFileError("a result is issued as a PDF", [FieldError("/file", "must be a PDF")],
