@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import func
 from sqlalchemy.dialects import postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,8 +215,8 @@ def _explain(url: str, samples: dict[str, str], supervisor: Any) -> dict[str, st
     for scope, received_at_any in ((UNIT, None), ("province", _centres(url))):
         query = classify(samples["full_name"])
         criteria = SearchCriteria(query=query)
-        selected = dossier_search.filtered(_scoped(UNIT, received_at_any, few=True), criteria)
-        page = dossier_search.ordered(selected.add_columns(func.count().over()), criteria.sort).limit(20)
+        selected = dossier_search.filtered(_scoped(UNIT, received_at_any), criteria)
+        page = dossier_search.ordered(selected, criteria.sort).limit(20)
         sql = str(page.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
         with psycopg.connect(url) as conn:
             conn.execute("SET jit = off")  # as the repository does

@@ -62,7 +62,8 @@ def dossiers_list() -> Any:
         return redirect(url_for("dossier_pages.show", code=found.items[0].code))
     now = w.clock()
     rows = [(d, timeliness.of_dossier(d, now, w.calendar)) for d in found.items]
-    return render_template("pages/dossiers.html", rows=rows, total=found.total, offset=query["offset"],
+    return render_template("pages/dossiers.html", rows=rows, total=found.total, exact=found.exact,
+                           offset=query["offset"],
                            page_size=PAGE_SIZE, criteria=query["criteria"], text=query.get("q", ""),
                            kind=found.query.kind.value if found.query else None, statuses=list(DossierStatus),
                            timeliness_values=list(Timeliness), channels=list(Channel), sorts=list(SearchSort),

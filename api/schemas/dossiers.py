@@ -107,6 +107,9 @@ class DossierSearchPageSchema(page_schema(DossierReadSchema)):  # type: ignore[m
     query_kind = fields.String(allow_none=True, metadata={
         "description": "what `q` was taken for: code, id_number, phone or name (null without `q`); a code found "
                        "in scope is the only item"})
+    total_exact = fields.Boolean(metadata={
+        "description": "false when the result holds more than `total` dossiers: a list counts at most 500 past "
+                       "the page's end, so a broad search stays fast"})
 
 
 class DossierReceiptSchema(DossierReadSchema):

@@ -45,11 +45,13 @@ def receive(body: dict[str, Any]) -> Any:
 @blp.response(200, DossierSearchPageSchema)
 def list_dossiers(query: dict[str, Any]) -> Any:
     """The dossiers the caller may read, searched by `q` (a code, QR text, ID number, phone or name) and filtered;
-    `total` counts the whole result, `query_kind` says what `q` was taken for."""
+    `total` counts the whole result (up to 500 past the page's end: `total_exact` says whether it stopped there),
+    `query_kind` says what `q` was taken for."""
     w = wiring()
     found = search.find(w.uow(), actor=current_actor(), calendar=w.calendar, clock=w.clock, text=query.get("q"),
                         criteria=query["criteria"], limit=query["limit"], offset=query["offset"])
-    return {**page(found.items, found.total, query), "query_kind": found.query.kind.value if found.query else None}
+    return {**page(found.items, found.total, query), "query_kind": found.query.kind.value if found.query else None,
+            "total_exact": found.exact}
 
 
 @blp.get("/<code>")

@@ -44,13 +44,14 @@ def filtered(query: Select[Any], criteria: SearchCriteria) -> Select[Any]:
     return query.where(*_query_conditions(criteria), *_filter_conditions(criteria))
 
 
-def ordered(query: Select[Any], sort: SearchSort) -> Select[Any]:
-    """The list's order; the id breaks ties, so that pages never overlap."""
+def ordered(query: Select[Any], sort: SearchSort, rows: Any = d) -> Select[Any]:
+    """The list's order on `rows` (the dossiers, or a subquery's alias of them); the id breaks ties, so that
+    pages never overlap."""
     if sort is SearchSort.DUE:
-        return query.order_by(d.due_at.asc(), d.id.asc())
+        return query.order_by(rows.due_at.asc(), rows.id.asc())
     if sort is SearchSort.OLDEST:
-        return query.order_by(d.received_at.asc(), d.id.asc())
-    return query.order_by(d.received_at.desc(), d.id.desc())
+        return query.order_by(rows.received_at.asc(), rows.id.asc())
+    return query.order_by(rows.received_at.desc(), rows.id.desc())
 
 
 def _query_conditions(criteria: SearchCriteria) -> list[ColumnElement[bool]]:

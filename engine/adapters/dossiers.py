@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, bindparam, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.adapters import dossier_search, session_hooks
 from engine.adapters.history import HistoryRepository
@@ -157,12 +157,12 @@ class DossierRepository:
         return [OpenDeadline(*row) for row in rows]
 
     def list(self, *, unit_id: str, limit: int, offset: int, status: str | None = None,
-             received_at_any: Sequence[str] | None = None,
-             criteria: SearchCriteria | None = None) -> tuple[list[Dossier], int]:
+             received_at_any: Sequence[str] | None = None, criteria: SearchCriteria | None = None,
+             count_up_to: int | None = None) -> tuple[list[Dossier], int]:
         """Dossiers the unit received, handles, returns or had a step of (or, with `received_at_any`, that
         one of those centres received), that match `criteria` (engine/adapters/dossier_search.py), in its
-        order (newest first without), with the count of the whole result."""
-        query = _scoped(unit_id, received_at_any, few=criteria is not None and criteria.query is not None)
+        order (newest first without), with the count of the whole result (or of `count_up_to` + 1 of it at most)."""
+        query = _scoped(unit_id, received_at_any)
         if status is not None:
             query = query.where(DossierRecord.status == status)
         criteria = criteria or SearchCriteria()
@@ -170,25 +170,29 @@ class DossierRepository:
         if self._s.get_bind().dialect.name == "postgresql":
             # Compiling the statement (JIT) cost more than running it (40-50 ms of a name search's 80 at 1 M).
             self._s.execute(text("SET LOCAL jit = off"))
-        # The count rides on the page: the matching rows are read once (a search's time is reading them).
-        counted = dossier_search.ordered(query.add_columns(func.count().over()), criteria.sort)
-        rows = self._s.execute(counted.limit(limit).offset(offset)).all()
+        # One statement: the matches in the list's order, at most `count_up_to` + 1 of them (a broad result walks
+        # an index in that order and stops there instead of being read whole), counted, and the page cut from
+        # them. The matching rows are read once (a selective search's time is finding them).
+        matches = dossier_search.ordered(query, criteria.sort)
+        if count_up_to is not None:
+            matches = matches.limit(count_up_to + 1)
+        found = aliased(DossierRecord, matches.subquery())
+        page = dossier_search.ordered(cast(Select[Any], select(found, func.count().over())), criteria.sort, found)
+        rows = self._s.execute(page.limit(limit).offset(offset)).all()
         if rows or not offset:
             return [dossier_from_record(r[0]) for r in rows], rows[0][1] if rows else 0
-        return [], self._s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return [], self._s.scalar(select(func.count()).select_from(matches.subquery())) or 0
 
 
-def _scoped(unit_id: str, received_at_any: Sequence[str] | None, *, few: bool = False) -> Select[Any]:
+def _scoped(unit_id: str, received_at_any: Sequence[str] | None) -> Select[Any]:
     """The dossiers `list` reads: those the unit is involved in, or those one of `received_at_any` received.
 
-    Whether the unit had a step of a dossier is asked in one of two equivalent ways: for `few` rows (what a
-    code, a name, an ID number or a phone finds), step by step through the tasks' dossier index; for a whole
-    list, once, by the set of the unit's steps (a busy ward holds 70,000 at a million dossiers)."""
+    Whether the unit had a step of a dossier is asked per dossier through the tasks' (dossier, unit) index: a
+    page stops after a few dossiers, while the set of a busy ward's steps (100,000 at a million dossiers) would
+    be read whole first."""
     if received_at_any is not None:
         return select(DossierRecord).where(DossierRecord.receiving_unit_id.in_(received_at_any))
-    steps = TaskRecord.unit_id == unit_id
-    had_a_step = (exists().where(TaskRecord.dossier_id == DossierRecord.id, steps) if few
-                  else DossierRecord.id.in_(select(TaskRecord.dossier_id).where(steps)))
+    had_a_step = exists().where(TaskRecord.dossier_id == DossierRecord.id, TaskRecord.unit_id == unit_id)
     involved = ((DossierRecord.receiving_unit_id == unit_id) | (DossierRecord.competent_unit_id == unit_id)
                 | (DossierRecord.return_unit_id == unit_id) | had_a_step)
     return select(DossierRecord).where(involved)

@@ -120,6 +120,7 @@ class DossierRecord(Base):
               postgresql_ops={"applicant_folded": "gin_trgm_ops"}),
         Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
         Index("ix_dossiers_applicant_phone", "applicant_phone"),
+        Index("ix_dossiers_received", "received_at", "id"),  # a list's page, newest first
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True)

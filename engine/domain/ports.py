@@ -81,8 +81,9 @@ class DossierRepository(Protocol):
                        before: datetime) -> list[OpenDeadline]: ...
 
     def list(self, *, unit_id: str, limit: int, offset: int, status: str | None = None,
-             received_at_any: Sequence[str] | None = None,
-             criteria: SearchCriteria | None = None) -> tuple[list[Dossier], int]: ...
+             received_at_any: Sequence[str] | None = None, criteria: SearchCriteria | None = None,
+             count_up_to: int | None = None) -> tuple[list[Dossier], int]:
+        """The page and the count of the whole result, or of `count_up_to` + 1 of it at most."""
 
 
 class SubmissionRepository(Protocol):

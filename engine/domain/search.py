@@ -27,6 +27,9 @@ MAX_QUERY = 200
 """Longest text a search takes (a look-up address read from a QR code included)."""
 MAX_NAME = 100
 """The width of the applicant name and of its folded form."""
+COUNT_CAP = 500
+"""How many dossiers past the page's end a list counts: beyond that it says "more than", since counting a broad
+result exactly (a family name, a province's whole list) reads every matching row of a million (docs/BENCHMARKS.md)."""
 
 _CODE = re.compile(r"[0-9A-Za-z]{1,32}-\d{6}-\d{4}")
 """`{unit id}-{YYMMDD}-{NNNN}` (engine/domain/dossier_code.py)."""

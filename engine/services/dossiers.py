@@ -30,7 +30,7 @@ from engine.domain.task import Task
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
 from engine.services import files, routing
-from engine.services.access import readable_dossier, supervised_centres
+from engine.services.access import readable_dossier
 from engine.services.catalogue import Catalogue
 from engine.services.claims import name_holders
 from engine.services.deadlines import watch_deadline
@@ -291,11 +291,3 @@ def detail(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         return DossierDetail(dossier, procedure, tasks, uow.history.of_dossier(dossier.id),
                              timeliness.of_dossier(dossier, now, calendar),
                              {t.id: timeliness.of_step(t, now, calendar) for t in tasks})
-
-
-def list_for_unit(uow: UnitOfWork, *, actor: Actor, status: DossierStatus | None, limit: int,
-                  offset: int) -> tuple[list[Dossier], int]:
-    """The dossiers the actor's unit is involved in; for a supervisor, those received in their province."""
-    with uow:
-        return uow.dossiers.list(unit_id=actor.unit_id, received_at_any=supervised_centres(uow, actor),
-                                 status=status.value if status else None, limit=limit, offset=offset)

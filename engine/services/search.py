@@ -5,7 +5,7 @@ How a page or view calls it (api/views/dossiers.py does):
 
     page = search.find(w.uow(), actor=actor, calendar=w.calendar, clock=w.clock, text=request.args.get("q"),
                        criteria=SearchCriteria(status=..., sort=SearchSort.DUE, ...), limit=20, offset=0)
-    page.items, page.total          # the page, and the count of the whole result
+    page.items, page.total          # the page, and the count of the whole result (a lower bound if not page.exact)
     page.query                      # what the text was taken for (None when blank)
 
 `text` is what the officer typed, or what a scanner typed from the receipt's QR code: when `page.query.kind` is
@@ -25,6 +25,7 @@ from engine.domain.dossier import Dossier
 from engine.domain.errors import ForbiddenError
 from engine.domain.ports import UnitOfWork
 from engine.domain.search import (
+    COUNT_CAP,
     MAX_QUERY,
     Query,
     SearchAudit,
@@ -41,8 +42,10 @@ from engine.services.access import supervised_centres
 class SearchPage:
     items: list[Dossier]
     total: int
-    """How many dossiers the whole result holds."""
+    """How many dossiers the whole result holds, if `exact`; else more than that (counted `COUNT_CAP` past the
+    page's end)."""
     query: Query | None
+    exact: bool = True
 
 
 def find(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, clock: Callable[[], datetime],
@@ -54,14 +57,15 @@ def find(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, clock: Cal
     with uow:
         centres = supervised_centres(uow, actor)
         criteria = _near_due_known(uow, replace(criteria, query=query, now=now), actor.unit_id, centres, calendar)
+        up_to = offset + limit + COUNT_CAP
         items, total = uow.dossiers.list(unit_id=actor.unit_id, received_at_any=centres, criteria=criteria,
-                                         limit=limit, offset=offset)
+                                         limit=limit, offset=offset, count_up_to=up_to)
         if query is not None and query.kind.personal:
             assert text is not None
             uow.search_audit.add(SearchAudit(user_id=actor.user_id, unit_id=actor.unit_id, at=now, kind=query.kind,
                                              text=text.strip()[:MAX_QUERY], found=total))
             uow.commit()
-        return SearchPage(items, total, query)
+        return SearchPage(items, min(total, up_to), query, exact=total <= up_to)
 
 
 def _near_due_known(uow: UnitOfWork, criteria: SearchCriteria, unit_id: str, centres: list[str] | None,

@@ -124,7 +124,18 @@ def test_near_due_and_in_time_follow_the_dossiers_own_class(client: Any, world: 
 
 def test_the_total_counts_the_whole_result(client: Any, world: dict[str, Any]) -> None:
     answer = _search(client, world["counter"], limit=1, offset=1)
-    assert ([d["code"] for d in answer["items"]], answer["total"]) == ([world["an"]], 2)
+    assert ([d["code"] for d in answer["items"]], answer["total"], answer["total_exact"]) == ([world["an"]], 2, True)
+
+
+def test_a_broad_result_is_counted_up_to_the_cap_past_the_page(client: Any, world: dict[str, Any],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engine.services.search.COUNT_CAP", 0)  # 500 in use; Phú Xuân's list holds 2 here
+    first = _search(client, world["counter"], limit=1)
+    assert (len(first["items"]), first["total"], first["total_exact"]) == (1, 1, False)  # "1+": more than one
+    second = _search(client, world["counter"], limit=1, offset=1)
+    assert (second["total"], second["total_exact"]) == (2, True)  # the count reached the end
+    whole = _search(client, world["counter"], limit=5)
+    assert (whole["total"], whole["total_exact"]) == (2, True)  # a page not full is the whole result
 
 
 @pytest.mark.parametrize(("query", "pointers"), [

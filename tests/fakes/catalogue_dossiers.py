@@ -152,7 +152,7 @@ class FakeDossierRepository:
 
     def list(self, *, unit_id: str, limit: int, offset: int, status: str | None = None,
              received_at_any: Sequence[str] | None = None,
-             criteria: SearchCriteria | None = None) -> tuple[list[Dossier], int]:
+             criteria: SearchCriteria | None = None, count_up_to: int | None = None) -> tuple[list[Dossier], int]:
         stepped = {t.dossier_id for t in self._db.tables.tasks.values() if t.unit_id == unit_id}
         criteria = criteria or SearchCriteria()
         found = [d for d in self._db.tables.dossiers.values()
@@ -161,7 +161,8 @@ class FakeDossierRepository:
                  and (status is None or d.status.value == status) and dossier_search.matches(criteria, d)]
         key, newest_first = dossier_search.sort_key(criteria.sort)
         found.sort(key=key, reverse=newest_first)
-        return [as_stored(d) for d in found[offset:offset + limit]], len(found)
+        total = len(found) if count_up_to is None else min(len(found), count_up_to + 1)
+        return [as_stored(d) for d in found[offset:offset + limit]], total
 
 
 class FakeTaskRepository:
