@@ -27,15 +27,20 @@ def _refuse_unstorable_input() -> Response | None:
         # Files are binary (a JPEG holds NUL bytes) and are checked by their content where they are received
         # (engine/adapters/file_content.py); a form's text fields are checked here like any other text.
         texts = [value for values in request.form.listvalues() for value in values]
-        if "\x00" in request.full_path or any("\x00" in text for text in texts):
+        if _nul_in_url() or any("\x00" in text for text in texts):
             return problem(400, "Bad Request", "NUL characters are not accepted in any part of a request")
         detail = _not_utf8(b"")
         return problem(400, "Bad Request", detail) if detail else None
     raw = request.get_data(cache=True)
-    if "\x00" in request.full_path or b"\x00" in raw or b"\\u0000" in raw:
+    if _nul_in_url() or b"\x00" in raw or b"\\u0000" in raw:
         return problem(400, "Bad Request", "NUL characters are not accepted in any part of a request")
     detail = _not_utf8(raw) or _refused_json(raw)
     return problem(400, "Bad Request", detail) if detail else None
+
+
+def _nul_in_url() -> bool:
+    """A NUL in the path (decoded by werkzeug) or in the query string, percent-encoded (`?code=%00`) or not."""
+    return "\x00" in request.path or b"\x00" in unquote_to_bytes(request.query_string)
 
 
 def _not_utf8(raw: bytes) -> str | None:

@@ -157,6 +157,18 @@ def test_a_surrogate_in_the_query_string_or_path_is_a_400(client: Any, reception
         assert response.mimetype == "text/html"  # a person at a browser gets the error page
 
 
+@pytest.mark.parametrize("path", [
+    f"{API}/slips/receipts?code=19768-250714-0001&code=z%00u",  # schemathesis found it reaching PostgreSQL
+    f"{API}/dossiers?q=nguy%00en",
+    f"{API}/dossiers/{PHU_XUAN}-250714-%00001",
+])
+def test_a_nul_in_the_query_string_or_path_is_a_400(client: Any, reception: dict[str, str], path: str) -> None:
+    response = client.get(path, headers=reception)
+
+    assert response.status_code == 400
+    assert "NUL characters are not accepted" in response.get_json()["detail"]
+
+
 def _counter_form(client: Any, **fields: str) -> dict[str, str]:
     form = {f"/application/{k.replace('__', '/')}": str(v) for k, v in _flat(birth_application(VY_DA)).items()}
     return form | {"csrf_token": csrf_of(client, "/counter/1.001193")} | fields
