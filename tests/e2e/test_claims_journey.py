@@ -99,6 +99,7 @@ def test_claim_reassign_send_back_and_approve(app: Any, server: str, browser: An
     shots(page, "inbox-sent-back")
     page.get_by_role("link", name=code).click()
     expect(page.locator(".sent-back .reason")).to_have_text(REASON)
+    expect(page.locator("li.step.sent_back")).to_contain_text("Đã trả lại")  # the leader's step, not "done"
     shots(page, "dossier-sent-back")
     _review(page, "76")
     expect(page.locator(".flash.success")).to_be_visible()
