@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from marshmallow import ValidationError as EnvelopeError
 
+from api.pages.form_values import iso_date
 from api.pages.web import actor, explain, latest_procedures, officer_page
 from api.schemas.dossiers import DossierQuery
 from api.schemas.tasks import TaskQuery
@@ -114,7 +115,9 @@ def _saved(page: FilteredList) -> dict[str, Any]:
 def _loaded(schema: Schema, args: Mapping[str, str]) -> dict[str, Any]:
     """The list's query string through the API's own schema; a value it refuses is dropped (the list shows
     without that filter) rather than failing the page."""
-    raw = {k: v for k, v in args.items() if k in schema.fields and k != "limit" and v}
+    # Dates are typed day first whatever the browser's language (02/07/2025 is 2 July), as on the counter form.
+    raw = {k: (iso_date(v) or v) if isinstance(schema.fields[k], fields.Date) else v
+           for k, v in args.items() if k in schema.fields and k != "limit" and v}
     raw["limit"] = str(PAGE_SIZE)
     try:
         return dict(schema.load(raw))

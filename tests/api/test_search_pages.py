@@ -62,3 +62,14 @@ def test_a_supervisor_lands_on_the_provinces_dossiers_and_figures(client: Any) -
     specialist = client.application.test_client()
     sign_in_page(specialist, f"specialist.{VY_DA}")
     assert 'href="/stats"' not in specialist.get("/dossiers").get_data(as_text=True).split("<main")[1]
+
+
+def test_the_received_period_is_typed_day_first_whatever_the_browser(client: Any) -> None:
+    receipt = _receipt(client)  # received on Monday 14/07/2025
+    sign_in_page(client, f"reception.{PHU_XUAN}")
+    until_august = client.get("/dossiers?received_to=01/08/2025").get_data(as_text=True)
+    assert receipt["code"] in until_august  # 1 August, not 8 January
+    assert 'name="received_to" inputmode="numeric" placeholder="dd/mm/yyyy" size="10" value="01/08/2025"' \
+        in until_august
+    assert receipt["code"] not in client.get("/dossiers?received_from=01/08/2025").get_data(as_text=True)
+    assert receipt["code"] in client.get("/dossiers?received_from=2025-07-14").get_data(as_text=True)  # ISO too
