@@ -129,7 +129,8 @@ def test_dossier_list_is_scoped_paginated_and_filtered(client: Any) -> None:
     assert [d["code"] for d in ready["items"]] == [codes[0]] and ready["total"] == 1
     assert sorted(d["code"] for d in processing["items"]) == sorted(codes[1:]) and processing["total"] == 2
     returned = client.get(f"{API}/dossiers", query_string={"status": "returned"}, headers=phu_xuan).get_json()
-    assert returned == {"items": [], "total": 0, "limit": 20, "offset": 0, "query_kind": None}
+    assert returned == {"items": [], "total": 0, "limit": 20, "offset": 0, "query_kind": None,
+                        "total_exact": True}
 
 
 def test_listing_needs_a_token(client: Any) -> None:
