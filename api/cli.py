@@ -25,7 +25,7 @@ from api.wiring import wiring
 from engine.adapters.definitions import read_scenarios
 from engine.domain.errors import NotFoundError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import demo, directory, files, integrity, results, simulation
+from engine.services import demo, directory, files, integrity, outbound, results, simulation
 from engine.services import worker as background
 
 
@@ -75,11 +75,18 @@ def worker(once: bool, interval: float) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = wiring()
     handlers = background.handlers(calendar=w.calendar, catalogue=w.catalogue)
+    transports = w.transports()
+
+    def deliver() -> int:
+        return outbound.deliver_due(w.uow, transports=transports, clock=w.clock) if transports else 0
+
     if once:
-        total = 0
+        total = sent = 0
         while ran := background.run_due(w.uow, handlers=handlers, clock=w.clock):
             total += ran
-        click.echo(f"{total} jobs run")
+        while tried := deliver():
+            sent += tried
+        click.echo(f"{total} jobs run, {sent} outbound messages tried")
         return
     stop = threading.Event()
 
@@ -90,7 +97,7 @@ def worker(once: bool, interval: float) -> None:
         signal.signal(signum, on_signal)
     click.echo(f"worker: running due jobs, looking again every {interval:g}s when idle")
     total = background.run_forever(w.uow, handlers=handlers, clock=w.clock, interval_seconds=interval, stop_event=stop,
-                                   housekeeping=lambda now: _collect(w, now))
+                                   housekeeping=lambda now: _collect(w, now), outbound=deliver)
     click.echo(f"worker: stopped after {total} jobs")
 
 

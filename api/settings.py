@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,17 @@ class Settings:
     signing_trust_roots: tuple[Path, ...] = ()
     """CA certificates a signed result must chain to, besides the demo CA's."""
     max_upload_bytes: int = 20 * 1024 * 1024
+    dvcqg_url: str = ""
+    """The national portal's synchronisation API (DongBoHoSoMC, CapNhatTienDoHoSoMC); empty: not synchronised."""
+    dvcqg_username: str = ""
+    dvcqg_password: str = field(default="", repr=False)
+    smtp_url: str = ""
+    """Where e-mail notices go: `smtp://user@host:port?from=…&starttls=1` (password in ONESTOP_SMTP_PASSWORD);
+    empty: no e-mail notices."""
+    smtp_password: str = field(default="", repr=False)
+    sms_url: str = ""
+    """The SMS provider's HTTP endpoint; empty: no SMS notices."""
+    sms_token: str = field(default="", repr=False)
 
 
 def from_environment(instance_path: Path) -> Settings:
@@ -55,6 +66,13 @@ def from_environment(instance_path: Path) -> Settings:
         signing=os.environ.get("ONESTOP_SIGNING", f"demo:{instance_path / 'signing'}"),
         signing_trust_roots=tuple(Path(p) for p in os.environ.get("ONESTOP_SIGNING_TRUST_ROOTS", "").split(":") if p),
         max_upload_bytes=int(float(os.environ.get("ONESTOP_MAX_UPLOAD_MB", "20")) * 1024 * 1024),
+        dvcqg_url=os.environ.get("ONESTOP_DVCQG_URL", ""),
+        dvcqg_username=os.environ.get("ONESTOP_DVCQG_USERNAME", ""),
+        dvcqg_password=os.environ.get("ONESTOP_DVCQG_PASSWORD", ""),
+        smtp_url=os.environ.get("ONESTOP_SMTP_URL", ""),
+        smtp_password=os.environ.get("ONESTOP_SMTP_PASSWORD", ""),
+        sms_url=os.environ.get("ONESTOP_SMS_URL", ""),
+        sms_token=os.environ.get("ONESTOP_SMS_TOKEN", ""),
     )
 
 

@@ -15,10 +15,14 @@ from flask import current_app
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
+from engine.adapters.dvcqg_client import DvcqgClient
 from engine.adapters.file_store import file_store_from_url
+from engine.adapters.mail import SmtpTransport
 from engine.adapters.signing import signer_from_config
+from engine.adapters.sms import SmsTransport
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
+from engine.domain.outbox import Destination, Transport
 from engine.domain.ports import DocumentSigner, FileStore
 from engine.domain.unit import all_units, province_id
 from engine.services import accounts, procedures
@@ -55,7 +59,26 @@ class Wiring:
         return self._signer
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory)
+        return SqlUnitOfWork(self.session_factory, outbound=self.outbound)
+
+    @property
+    def outbound(self) -> frozenset[Destination]:
+        """The destinations configured: a change writes outbox messages for these only."""
+        s = self.settings
+        return frozenset(d for d, url in ((Destination.DVCQG, s.dvcqg_url), (Destination.EMAIL, s.smtp_url),
+                                          (Destination.SMS, s.sms_url)) if url)
+
+    def transports(self) -> dict[Destination, Transport]:
+        """A transport for each configured destination (the worker's)."""
+        s = self.settings
+        made: dict[Destination, Transport] = {}
+        if s.dvcqg_url:
+            made[Destination.DVCQG] = DvcqgClient(s.dvcqg_url, s.dvcqg_username, s.dvcqg_password)
+        if s.smtp_url:
+            made[Destination.EMAIL] = SmtpTransport.from_url(s.smtp_url, password=s.smtp_password)
+        if s.sms_url:
+            made[Destination.SMS] = SmsTransport(s.sms_url, s.sms_token)
+        return made
 
     def lookup(self) -> SqlUnitOfWork:
         """A unit of work for one read outside a transaction (the token check of every request); it cannot

@@ -20,11 +20,13 @@ from engine.adapters.history import HistoryRepository
 from engine.adapters.history_chain import ChainHeads
 from engine.adapters.records import DossierRecord, DossierSequenceRecord, TaskRecord
 from engine.adapters.tasks import task_from_record
+from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError
 from engine.domain.files import Component
 from engine.domain.history_chain import GENESIS
 from engine.domain.notice import Notice
+from engine.domain.outbound import Change, Recorded
 from engine.domain.search import OpenDeadline, SearchCriteria
 from engine.domain.status import DossierStatus
 from engine.domain.task import Task
@@ -42,6 +44,7 @@ class DossierRepository:
     def __init__(self, session: Session, history: HistoryRepository):
         self._s, self._history = session, history
         self._seen: list[Dossier] = []
+        self._changes: dict[int, tuple[Dossier, list[Recorded]]] = {}
         session_hooks.on(session, "after_soft_rollback", self._forget_seen)
 
     def _forget_seen(self, _session: Session) -> None:
@@ -50,6 +53,7 @@ class DossierRepository:
         for dossier in self._seen:
             dossier.recorded.clear()
         self._seen.clear()
+        self._changes.clear()
 
     def next_sequence(self, unit_id: str, day: date) -> int:
         """Take the next number of the unit's daily sequence; the row stays locked until commit."""
@@ -134,8 +138,19 @@ class DossierRepository:
         assert dossier.id is not None or not dossier.recorded, "a dossier is added before its events are stored"
         for recorded in dossier.recorded:
             recorded.dossier_id = dossier.id
-            self._history.append(recorded)
+            seq = self._history.append(recorded)
+            assert dossier.id is not None
+            events = self._changes.get(dossier.id, (dossier, []))[1]
+            events.append(Recorded(recorded, seq))
+            self._changes[dossier.id] = (dossier, events)  # the newest object of the dossier: its final state
         dossier.recorded.clear()
+
+    def take_changes(self) -> list[Change]:
+        """Each dossier that stored events since the last call, as it stands now, with those events (the
+        outbox's input at commit, engine/domain/outbound.py)."""
+        changes = [Change(dossier, events) for dossier, events in self._changes.values()]
+        self._changes.clear()
+        return changes
 
     def by_ids(self, ids: Sequence[int]) -> list[Dossier]:
         """The dossiers of `ids`, in that order (those that do not exist are left out)."""
@@ -216,6 +231,7 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
     values["notices"] = [n.to_json() for n in d.notices]
     values["return_method"] = d.return_method.value if d.return_method else None
     values["components"] = [c.to_json() for c in d.components]
+    values["contact"] = d.contact.to_json() if d.contact else None
     return values | dossier_search.searchable_values(d.applicant_name, d.application)
 
 
@@ -225,4 +241,5 @@ def dossier_from_record(r: DossierRecord) -> Dossier:
     values["notices"] = [Notice.from_json(n) for n in r.notices]
     values["return_method"] = ReturnMethod(r.return_method) if r.return_method else None
     values["components"] = [Component(**c) for c in r.components]
+    values["contact"] = Contact.from_json(r.contact)
     return Dossier(**values, id=r.id, version=r.version)

@@ -17,11 +17,13 @@ class HistoryRepository:
         self._s = session
         self._spans = StatSpans(session)
 
-    def append(self, event: HistoryEvent) -> None:
+    def append(self, event: HistoryEvent) -> int:
         """Append the event to its dossier's hash chain and, in the same transaction, fold it into the
-        dossier's statistics span."""
-        self._s.add(ChainHeads.of(self._s).extend(event))
+        dossier's statistics span; return its position in the chain."""
+        record = ChainHeads.of(self._s).extend(event)
+        self._s.add(record)
         self._spans.record(event)
+        return record.seq
 
     def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
         query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)

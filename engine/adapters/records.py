@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -51,6 +52,7 @@ class Base(DeclarativeBase):
 
 class UnitRecord(Base):
     __tablename__ = "units"
+    __table_args__ = (Index("ix_units_agency_code", "agency_code", unique=True),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
@@ -58,6 +60,8 @@ class UnitRecord(Base):
     division_type: Mapped[str] = mapped_column(String(32))
     agency: Mapped[str | None] = mapped_column(String(32))
     parent_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.id"))
+    agency_code: Mapped[str | None] = mapped_column(String(32))
+    """The electronic identifier (mã định danh, Decision 20/2020/QĐ-TTg) that starts its dossiers' national codes."""
 
 
 class UserRecord(Base):
@@ -167,6 +171,8 @@ class DossierRecord(Base):
     result_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", use_alter=True,
                                                                   name="fk_dossiers_result_file"))
     """What was actually brought, per component (engine/domain/submission.py Component)."""
+    contact: Mapped[dict[str, Any] | None]
+    """Where and whether the citizen wants notices (engine/domain/contact.py). Personal data."""
 
 
 class SubmissionRecord(Base):
@@ -195,6 +201,7 @@ class SubmissionRecord(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     dossier_code: Mapped[str | None] = mapped_column(String(48))
     version: Mapped[int]
+    contact: Mapped[dict[str, Any] | None]
 
 
 class FileRecord(Base):
@@ -310,6 +317,31 @@ class JobRecord(Base):
     attempts: Mapped[int]
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
+
+
+class OutboxRecord(Base):
+    """A message to the outside world written with the change that called for it (engine/domain/outbox.py)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_undelivered", "next_attempt_at", "id", postgresql_where=text("status <> 'delivered'"),
+              sqlite_where=text("status <> 'delivered'")),
+        Index("ix_outbox_stream_undelivered", "stream", "id", postgresql_where=text("status <> 'delivered'"),
+              sqlite_where=text("status <> 'delivered'")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    stream: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
 
 
 class RatingRecord(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import SubmissionRecord
+from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import ConflictError
 from engine.domain.files import Component
@@ -116,6 +117,7 @@ def _values(s: Submission) -> dict[str, object]:
     values["components"] = [c.to_json() for c in s.components]
     values["notices"] = [n.to_json() for n in s.notices]
     values["guided_at"] = s.guidance.issued_at if s.guidance else None  # kept apart for the figures
+    values["contact"] = s.contact.to_json() if s.contact else None
     return values
 
 
@@ -125,4 +127,5 @@ def _from_record(r: SubmissionRecord) -> Submission:
     values["return_method"] = ReturnMethod(r.return_method)
     values["components"] = [Component(**c) for c in r.components]
     values["notices"] = [Notice.from_json(n) for n in r.notices]
+    values["contact"] = Contact.from_json(r.contact)
     return Submission(**values, id=r.id, version=r.version)

@@ -16,6 +16,8 @@ from engine.adapters.files import FileRepository
 from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.lookup_failures import LookupFailureRepository
+from engine.adapters.outbound_facts import SqlOutboundFacts
+from engine.adapters.outbox import OutboxRepository
 from engine.adapters.print_queries import PrintQueries
 from engine.adapters.procedures import ProcedureRepository
 from engine.adapters.ratings import RatingRepository
@@ -26,6 +28,8 @@ from engine.adapters.submissions import SubmissionRepository
 from engine.adapters.tasks import TaskRepository
 from engine.adapters.units import UnitRepository
 from engine.domain.errors import ConflictError, DomainError, UnavailableError
+from engine.domain.outbound import messages_for
+from engine.domain.outbox import Destination
 
 
 class SqlUnitOfWork:
@@ -46,11 +50,16 @@ class SqlUnitOfWork:
     files: FileRepository
     search_audit: SearchAuditRepository
     saved_filters: SavedFilterRepository
+    outbox: OutboxRepository
 
-    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False):
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
+                 outbound: frozenset[Destination] = frozenset()):
+        """`outbound`: the destinations configured (engine/domain/outbox.py); a change calls for messages to
+        those only."""
         self._session_factory = session_factory
         self._session: Session | None = None
         self._read_only = read_only
+        self._outbound = outbound
 
     def __enter__(self) -> SqlUnitOfWork:
         session = self._session = self._session_factory()
@@ -62,7 +71,7 @@ class SqlUnitOfWork:
         self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
         self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
         self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
-        self.search_audit = SearchAuditRepository(session)
+        self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -87,11 +96,21 @@ class SqlUnitOfWork:
         if self._read_only:
             raise RuntimeError("a look-up unit of work runs outside a transaction and must not write")
         self.dossiers.store_recorded()
+        self._write_outbound(self._session)
         try:
             self._session.commit()
         except IntegrityError as error:
             raise ConflictError("another request changed the same data at the same time; try again",
                                 code="changed_meanwhile") from error
+
+    def _write_outbound(self, session: Session) -> None:
+        """The transactional outbox: the messages each changed dossier calls for, in the command's transaction."""
+        changes = self.dossiers.take_changes()
+        if not self._outbound or not changes:
+            return
+        facts = SqlOutboundFacts(session)
+        for change in changes:
+            self.outbox.add(messages_for(change, facts, self._outbound, change.recorded[-1].event.at))
 
     def flush(self) -> None:
         """Write pending rows now, turning a clash with a concurrent command into a ConflictError."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.contact import Contact
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
 from engine.domain.files import Component
 from engine.domain.lifecycle import PROCESSING_ENDS, Action, apology_deadline, next_status
@@ -74,6 +75,8 @@ class Dossier:
     their own (engine/domain/files.py)."""
     result_file_id: int | None = None
     """Its electronic result, signed by the issuing unit (engine/services/results.py), once issued."""
+    contact: Contact | None = None
+    """Where the citizen wants notices, and whether they agreed to (engine/domain/contact.py)."""
     id: int | None = None
     version: int = 0
     recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)

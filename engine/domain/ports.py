@@ -24,6 +24,7 @@ from engine.domain.history_chain import Head, Link
 from engine.domain.inbox import InboxItem, InboxQuery, UrgentSteps
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
+from engine.domain.outbox import Destination, MessageStatus, OutboundMessage, OutboxSummary
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
 from engine.domain.saved_filter import SavedFilter
@@ -333,6 +334,31 @@ class SearchAuditRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """The outbox (engine/domain/outbox.py): messages written with their change, delivered by the worker."""
+
+    def add(self, messages: Sequence[OutboundMessage]) -> None: ...
+
+    def claim_next(self, now: datetime, destinations: Collection[Destination]) -> OutboundMessage | None:
+        """Lock the oldest due message heading its stream at one of `destinations`, until the transaction ends."""
+        ...
+
+    def mark_delivered(self, message_id: int, at: datetime) -> None: ...
+
+    def record_failure(self, message_id: int, error: str, now: datetime, *, permanent: bool) -> OutboundMessage: ...
+
+    def retry(self, message_id: int, now: datetime) -> OutboundMessage | None: ...
+
+    def get(self, message_id: int) -> OutboundMessage | None: ...
+
+    def listed(self, *, status: MessageStatus | None, destination: Destination | None, limit: int,
+               offset: int) -> tuple[list[OutboundMessage], int]: ...
+
+    def of_dossier(self, dossier_id: int) -> list[OutboundMessage]: ...
+
+    def summary(self) -> list[OutboxSummary]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories are read through properties (read-only, so any implementation's
     own repository types satisfy them)."""
@@ -387,6 +413,9 @@ class UnitOfWork(Protocol):
 
     @property
     def search_audit(self) -> SearchAuditRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.domain import json_codec
+from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
 from engine.domain.files import Component
@@ -66,6 +67,8 @@ class Submission:
     decided_by: int | None = None
     dossier_code: str | None = None
     """The code of the dossier it became once accepted."""
+    contact: Contact | None = None
+    """Where the citizen wants notices, given with the submission (engine/domain/contact.py)."""
     id: int | None = None
     version: int = 0
 

@@ -32,6 +32,8 @@ class Unit:
     agency: str | None = None
     parent_id: str | None = None
     """For agencies: the commune a police station serves, the land office a branch belongs to."""
+    agency_code: str | None = None
+    """The electronic identifier (mã định danh, Decision 20/2020/QĐ-TTg) that starts the national dossier code."""
 
     @property
     def has_centre(self) -> bool:

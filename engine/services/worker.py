@@ -123,9 +123,12 @@ def _fail_apart(uow_factory: Callable[[], UnitOfWork], job: Job, error: Exceptio
 
 def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],
                 clock: Callable[[], datetime], interval_seconds: float, stop_event: threading.Event,
-                housekeeping: Callable[[datetime], None] | None = None) -> int:
+                housekeeping: Callable[[datetime], None] | None = None,
+                outbound: Callable[[], int] | None = None) -> int:
     """Run due jobs until `stop_event` is set, sleeping `interval_seconds` whenever none is due, and
     `housekeeping` (the file store's orphan collection) at start and then every HOUSEKEEPING_EVERY.
+    `outbound` delivers due outbox messages (engine/services/outbound.py) after each batch of jobs; it returns
+    how many it tried, and a full batch of either means the loop does not sleep.
 
     A job in progress always finishes (or rolls back) before the loop stops. An error outside any
     job (the database is unreachable, the schema not migrated) is logged in one line and retried
@@ -138,6 +141,7 @@ def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind
                 kept_at = clock()
                 housekeeping(kept_at)  # every worker may run it: deleting an unreferenced blob twice is harmless
             ran = run_due(uow_factory, handlers=handlers, clock=clock)
+            ran = max(ran, outbound()) if outbound is not None else ran
         except Exception as error:
             pause = max(interval_seconds, PAUSE_AFTER_ERROR)
             log.error("the worker could not use the jobs table (%s: %s); trying again in %ss",

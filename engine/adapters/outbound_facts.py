@@ -1,0 +1,58 @@
+"""What outbound messages need beyond the dossier (engine/domain/outbound.py OutboundFacts), read in the
+command's transaction. A procedure version never changes, so its manifest is kept for the process's life;
+units and officers are read once per unit of work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.adapters.files import FileRepository
+from engine.adapters.records import ProcedureVersionRecord, UnitRecord, UserRecord
+from engine.domain.files import StoredFile
+from engine.domain.outbound import OfficerFacts, UnitFacts
+
+
+class SqlOutboundFacts:
+    def __init__(self, session: Session):
+        self._s = session
+        self._units: dict[str, UnitFacts] = {}
+        self._officers: dict[int, OfficerFacts | None] = {}
+
+    def manifest(self, procedure_version_id: int) -> dict[str, Any]:
+        return _manifest(self._s.get_bind().engine.url.render_as_string(), procedure_version_id, self._s)
+
+    def unit(self, unit_id: str) -> UnitFacts:
+        if unit_id not in self._units:
+            row = self._s.execute(select(UnitRecord.name, UnitRecord.agency_code)
+                                  .where(UnitRecord.id == unit_id)).first()
+            self._units[unit_id] = UnitFacts(unit_id, row[0] if row else unit_id, row[1] if row else None)
+        return self._units[unit_id]
+
+    def officer(self, user_id: int) -> OfficerFacts | None:
+        if user_id not in self._officers:
+            row = self._s.execute(select(UserRecord.display_name, UserRecord.roles, UserRecord.deputy)
+                                  .where(UserRecord.id == user_id)).first()
+            self._officers[user_id] = OfficerFacts(user_id, row[0], tuple(row[1]), bool(row[2])) if row else None
+        return self._officers[user_id]
+
+    def files(self, dossier_id: int) -> list[StoredFile]:
+        return FileRepository(self._s).of_dossier(dossier_id)
+
+
+_manifests: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def _manifest(database: str, version_id: int, session: Session) -> dict[str, Any]:
+    key = (database, version_id)
+    if key not in _manifests:
+        manifest = session.scalar(select(ProcedureVersionRecord.manifest)
+                                  .where(ProcedureVersionRecord.id == version_id))
+        if manifest is None:
+            raise LookupError(f"procedure version {version_id} does not exist")
+        _manifests[key] = manifest
+    return _manifests[key]
+
+

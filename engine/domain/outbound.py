@@ -1,0 +1,85 @@
+"""Which outbound messages a dossier's change calls for (the outbox's policy, engine/domain/outbox.py).
+
+At commit, the unit of work hands every dossier that recorded history events in the transaction, in its
+final state, with those events (`Change`), to `messages_for`; the messages it returns are written in the same
+transaction. The national portal's records come from engine/domain/dvcqg.py, the citizen's notices from
+engine/domain/citizen_notices.py. What they need beyond the dossier (the procedure's names and codes, the
+units' names and electronic identifiers, the officers' names and titles, the files) they ask `OutboundFacts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine.domain.dossier import Dossier, HistoryEvent
+from engine.domain.files import StoredFile
+from engine.domain.outbox import Destination, OutboundMessage
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A history event with its position in the dossier's chain (from 1): unique and ordered per dossier."""
+
+    event: HistoryEvent
+    seq: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """One dossier as a committed command leaves it, with the events the command recorded, in order."""
+
+    dossier: Dossier
+    recorded: Sequence[Recorded]
+
+    @property
+    def last_seq(self) -> int:
+        return self.recorded[-1].seq
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    id: str
+    name: str
+    agency_code: str | None
+    """The unit's electronic identifier (mã định danh điện tử, Decision 20/2020/QĐ-TTg), once loaded."""
+
+
+@dataclass(frozen=True)
+class OfficerFacts:
+    id: int
+    name: str
+    roles: tuple[str, ...]
+    deputy: bool
+
+
+class OutboundFacts(Protocol):
+    """What the messages need beyond the dossier, read in the command's transaction."""
+
+    def manifest(self, procedure_version_id: int) -> dict[str, Any]: ...
+
+    def unit(self, unit_id: str) -> UnitFacts: ...
+
+    def officer(self, user_id: int) -> OfficerFacts | None: ...
+
+    def files(self, dossier_id: int) -> list[StoredFile]: ...
+
+
+def messages_for(change: Change, facts: OutboundFacts, destinations: Collection[Destination],
+                 now: datetime) -> list[OutboundMessage]:
+    """The messages `change` calls for at the enabled `destinations`, in the order they must arrive."""
+    from engine.domain import citizen_notices, dvcqg  # they import this module's types
+
+    messages: list[OutboundMessage] = []
+    if Destination.DVCQG in destinations:
+        messages += dvcqg.messages(change, facts, now)
+    if Destination.EMAIL in destinations or Destination.SMS in destinations:
+        messages += citizen_notices.messages(change, facts, destinations, now)
+    return messages
+
+
+def stream_of(destination: Destination, dossier: Dossier) -> str:
+    """The order of delivery: one stream per dossier and destination."""
+    return f"{destination.value}:dossier:{dossier.id}"

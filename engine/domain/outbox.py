@@ -1,0 +1,93 @@
+"""The transactional outbox: what the engine must tell the outside world (DESIGN.md "Channels").
+
+A command that changes what the national portal (DVCQG) or a citizen must learn writes the message in its
+own transaction (engine/domain/outbound.py decides which; the unit of work writes them at commit), so a
+crash never loses one and a rolled-back command never invents one. The worker delivers each message later
+(engine/services/outbound.py), in order within its stream (one dossier at one destination), retrying
+with back-off; a message that keeps failing, or that the receiver refuses outright, is parked with its
+error and holds its stream until an admin sends it again. Every message carries a `key` unique to it, sent
+with it, so a receiver that sees it twice (the worker died after delivering and before recording it) can
+tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Destination(StrEnum):
+    DVCQG = "dvcqg"  # the National Public Service Portal: DongBoHoSoMC and CapNhatTienDoHoSoMC
+    EMAIL = "email"  # a notice to the citizen's e-mail address
+    SMS = "sms"      # a notice to the citizen's phone, through the SMS provider
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    PARKED = "parked"  # gave up (MAX_ATTEMPTS, or refused by the receiver): an admin reads it and retries
+
+
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+MAX_ERROR_CHARS = 500
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 30 s, 1, 2, 4 … minutes, at most an hour (a portal
+    down for a morning is caught up within the hour it returns, without hammering it meanwhile)."""
+    doublings: int = 2 ** max(attempts - 1, 0)
+    return min(FIRST_RETRY * doublings, LONGEST_WAIT)
+
+
+@dataclass
+class OutboundMessage:
+    destination: Destination
+    kind: str
+    """What it is: `DongBoHoSoMC`, `CapNhatTienDoHoSoMC`, or the notice (`received`, `supplement_request` …)."""
+    stream: str
+    """Messages of one stream are delivered in the order they were written: `dossier:<id>` (the destination
+    is part of the stream, so a failing SMS provider never holds the portal's records back)."""
+    key: str
+    """Unique to the message and sent with it: the receiver's way to see a repeat."""
+    payload: dict[str, Any]
+    created_at: datetime
+    status: MessageStatus = MessageStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    dossier_id: int | None = None
+    id: int | None = None
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not take the message. `permanent`: it refused this message as it is (a missing field,
+    a bad value), so retrying the same bytes cannot help: the message is parked at once."""
+
+    def __init__(self, reason: str, *, permanent: bool = False):
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    """Delivers one message to its destination, or raises DeliveryFailed (any other exception counts as a
+    passing failure). It must send `message.key` so that the receiver can ignore a repeat."""
+
+    def deliver(self, message: OutboundMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """What an admin watches: per destination, how many wait, the oldest waiting, how many are parked."""
+
+    destination: Destination
+    pending: int
+    parked: int
+    delivered: int
+    oldest_pending_at: datetime | None
+    attempts_failed: int = 0
+    """Failed attempts of the messages still pending or parked."""
