@@ -147,7 +147,8 @@ def policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Change]]:
     yield seen
 
 
-def test_messages_are_written_with_the_command_and_never_by_one_rolled_back(wiring: Wiring, policy: list[Change]) -> None:
+def test_messages_are_written_with_the_command_and_never_by_one_rolled_back(wiring: Wiring,
+                                                                             policy: list[Change]) -> None:
     wiring = replace(wiring)
     wiring.settings = replace(wiring.settings, dvcqg_url="http://portal.invalid")
     dossier = receive(wiring, Actors(wiring)("reception.19768"))
