@@ -1,15 +1,16 @@
 """The outbox table (engine/domain/outbox.py): written at commit with the change, read by the worker.
 
-Claiming takes the row lock with SKIP LOCKED on PostgreSQL (SQLite serialises writers already), and only a
-stream's oldest undelivered message may be claimed: while one worker holds message 1 of a dossier, another
-sees message 2 behind an undelivered one and leaves it, so a stream is delivered in order by any number of
-workers.
+A worker leases a message in a short transaction (the row lock, with SKIP LOCKED on PostgreSQL, only while it
+moves the message's due time past the lease), delivers it with no transaction open, and records the outcome
+in another: a slow receiver never holds a database lock (on SQLite that would stop every officer's command).
+Only a stream's oldest undelivered message may be leased: message 2 of a dossier waits while message 1 is
+leased or failing, so a stream is delivered in order by any number of workers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select, update
@@ -44,9 +45,11 @@ class OutboxRepository:
             self._s.flush()  # one at a time: the ids must follow the list's order
             message.id = record.id
 
-    def claim_next(self, now: datetime, destinations: Collection[Destination]) -> OutboundMessage | None:
-        """Lock and return the oldest due message at one of `destinations` that heads its stream (no earlier
-        message of the stream is undelivered); it stays locked until the transaction ends."""
+    def lease_next(self, now: datetime, destinations: Collection[Destination],
+                   lease: timedelta) -> OutboundMessage | None:
+        """Take the oldest due message at one of `destinations` that heads its stream (no earlier message of the
+        stream is undelivered) for `lease`: it stays pending, due again only when the lease ends, so nobody
+        else delivers it meanwhile and the stream's next message waits behind it."""
         if not destinations:
             return None
         earlier = aliased(OutboxRecord)
@@ -59,10 +62,16 @@ class OutboxRepository:
                  .with_for_update(skip_locked=True, of=OutboxRecord)
                  .execution_options(populate_existing=True))
         record = self._s.scalar(query)
-        return _message(record) if record else None
+        if record is None:
+            return None
+        record.next_attempt_at = now + lease
+        self._s.flush()
+        return _message(record)
 
     def mark_delivered(self, message_id: int, at: datetime) -> None:
-        self._s.execute(update(OutboxRecord).where(OutboxRecord.id == message_id)
+        """Delivered (a second worker that delivered it again after a lease ran out changes nothing more)."""
+        self._s.execute(update(OutboxRecord)
+                        .where(OutboxRecord.id == message_id, OutboxRecord.status != MessageStatus.DELIVERED.value)
                         .values(status=MessageStatus.DELIVERED.value, delivered_at=at, last_error=None))
 
     def record_failure(self, message_id: int, error: str, now: datetime, *, permanent: bool) -> OutboundMessage:
@@ -70,6 +79,8 @@ class OutboxRepository:
         the receiver refused the message as it is)."""
         record = self._s.get(OutboxRecord, message_id, with_for_update=True, populate_existing=True)
         assert record is not None
+        if record.status != MessageStatus.PENDING.value:  # delivered meanwhile by a worker whose lease came later
+            return _message(record)
         record.attempts += 1
         record.last_error = error[:MAX_ERROR_CHARS]
         if permanent or record.attempts >= MAX_ATTEMPTS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self
@@ -41,6 +41,10 @@ class UnitRepository(Protocol):
              agency: str | None = None) -> list[Unit]: ...
 
     def upsert(self, units: Iterable[Unit], *, batch: int = 1000) -> int: ...
+
+    def agency_codes(self) -> dict[str, str | None]: ...
+
+    def set_agency_codes(self, codes: Mapping[str, str]) -> None: ...
 
 
 class ProcedureRepository(Protocol):
@@ -339,8 +343,9 @@ class OutboxRepository(Protocol):
 
     def add(self, messages: Sequence[OutboundMessage]) -> None: ...
 
-    def claim_next(self, now: datetime, destinations: Collection[Destination]) -> OutboundMessage | None:
-        """Lock the oldest due message heading its stream at one of `destinations`, until the transaction ends."""
+    def lease_next(self, now: datetime, destinations: Collection[Destination],
+                   lease: timedelta) -> OutboundMessage | None:
+        """Take the oldest due message heading its stream at one of `destinations`, for `lease`."""
         ...
 
     def mark_delivered(self, message_id: int, at: datetime) -> None: ...
