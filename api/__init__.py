@@ -22,6 +22,8 @@ from api.views import (
     files,
     health,
     intake,
+    metrics,
+    outbox,
     process_models,
     public,
     saved_filters,
@@ -54,8 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, directory, dossiers, files, intake, tasks, claims, public, health, slips, process_models,
-                   stats, users, saved_filters, audit):
+                   stats, users, saved_filters, audit, outbox):
         api.register_blueprint(module.blp)
+    app.register_blueprint(metrics.bp)  # Prometheus' text, not part of the JSON API's document
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies
     guards.init_app(app)
     cli.init_app(app)

@@ -1,7 +1,9 @@
 """Command-line set-up: `flask --app api setup-demo` migrates the database, loads every unit of the
 2025 map with its agencies, publishes the procedures in processes/ and prints one province's demo
-accounts; `load-units` reloads the map alone. All set-up commands are idempotent. `worker` runs the
-background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
+accounts (then gives units the electronic identifiers listed in processes/unit_codes/*.csv); `load-units`
+reloads the map alone, `load-unit-codes FILE.csv` a province's identifiers. All set-up commands are
+idempotent. `worker` runs the background jobs (timers, near-due and overdue marking, supplementation
+expiry) until stopped.
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
 `verify` checks the history hash chains and every stored JSON value, and exits with 1 if any event was
@@ -13,7 +15,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -23,9 +26,10 @@ from flask.cli import with_appcontext
 
 from api.wiring import wiring
 from engine.adapters.definitions import read_scenarios
-from engine.domain.errors import NotFoundError
+from engine.adapters.units import read_unit_codes
+from engine.domain.errors import NotFoundError, ValidationFailedError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import demo, directory, files, integrity, outbound, results, simulation
+from engine.services import accounts, demo, directory, files, integrity, outbound, results, simulation
 from engine.services import worker as background
 
 
@@ -36,6 +40,8 @@ def setup_demo(province: int) -> None:
     w = wiring()
     count, published, created = w.setup_demo(province)
     click.echo(f"Units: {count} loaded. Procedures published now: {', '.join(published) or 'none changed'}.")
+    for path in sorted((w.settings.processes_dir / "unit_codes").glob("*.csv")):
+        _load_unit_codes(path)
     units = directory.units(w.uow(), province_id=f"{province:02d}")
     communes = [u for u in units if u.kind == UnitKind.COMMUNE]
     agencies = [u for u in units if u.kind == UnitKind.AGENCY and u.agency != "police"]
@@ -58,6 +64,28 @@ def load_units() -> None:
     click.echo(f"{w.load_units()} units loaded")
 
 
+@click.command("load-unit-codes")
+@with_appcontext
+@click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_unit_codes(path: Path) -> None:
+    """Give units the electronic identifiers (Decision 20/2020) of a province's list: a CSV with the header
+    unit_id,agency_code,name,source. All or nothing; loading the same list again changes nothing."""
+    wiring().migrate()
+    _load_unit_codes(path)
+
+
+def _load_unit_codes(path: Path) -> None:
+    try:
+        count = accounts.load_unit_codes(wiring().uow(), read_unit_codes(path))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="FILE.csv") from error
+    except ValidationFailedError as error:
+        for problem in error.errors:
+            click.echo(f"{path}: line {problem.pointer.rpartition('/')[2]}: {problem.message}", err=True)
+        raise click.ClickException(f"{path}: {error}") from error
+    click.echo(f"{path.name}: {_count(count, 'unit identifier')} loaded")
+
+
 @click.command("migrate")
 def migrate() -> None:
     """Bring the database schema to the newest revision."""
@@ -70,7 +98,9 @@ def migrate() -> None:
 @click.option("--once", is_flag=True, help="run the jobs due now, then exit")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.01),
               help="seconds to wait when no job is due")
-def worker(once: bool, interval: float) -> None:
+@click.option("--outbox-lease", default=outbound.LEASE.total_seconds(), show_default=True,
+              type=click.FloatRange(min=1), help="seconds an outbound message is left to this worker to deliver")
+def worker(once: bool, interval: float, outbox_lease: float) -> None:
     """Run due background jobs; stops cleanly (after the job in hand) on SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = wiring()
@@ -78,7 +108,9 @@ def worker(once: bool, interval: float) -> None:
     transports = w.transports()
 
     def deliver() -> int:
-        return outbound.deliver_due(w.uow, transports=transports, clock=w.clock) if transports else 0
+        if not transports:
+            return 0
+        return outbound.deliver_due(w.uow, transports=transports, clock=w.clock, lease=timedelta(seconds=outbox_lease))
 
     if once:
         total = sent = 0
@@ -222,6 +254,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(setup_demo)
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)
+    app.cli.add_command(load_unit_codes)
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
     app.cli.add_command(verify_history)

@@ -18,6 +18,7 @@ from api.pages import (
     i18n,
     inbox_pages,
     intake_pages,
+    outbox_pages,
     session_pages,
     stats_pages,
     stats_words,
@@ -28,7 +29,7 @@ from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
 BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_pages, holding_pages, track_pages,
-              admin_pages, stats_pages)
+              admin_pages, stats_pages, outbox_pages)
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,7 @@ from api.pages.web import (
 )
 from api.wiring import wiring
 from engine.domain.actor import Role
+from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.errors import FieldError, IdempotencyKeyReusedError, ValidationFailedError
 from engine.domain.files import MAX_FILES_PER_DOCUMENT, ComponentForm
@@ -49,6 +50,7 @@ from engine.services.intake import Handing, ReferenceReusedError
 bp = Blueprint("counter_pages", __name__, url_prefix="/counter")
 accepts_uploads(bp, {"receive": 2 * MAX_FILES_PER_DOCUMENT})
 KEPT = re.compile(r"(\d{1,2}):(\d{1,10}):(.*)", re.S)
+_APPLICANT_PHONE = "/application/applicant/phone"  # the contact's phone starts as this one (static/counter.js)
 
 
 @bp.get("")
@@ -204,7 +206,16 @@ def _reception(code: str, procedure: ProcedureVersion, sent: _Sent, kept: list[K
         return_method=_return_method(form.get("return_method") or ReturnMethod.COUNTER.value),
         idempotency_key=form.get("idempotency_key") or None, reception=sent.decision.reception,
         documents_brought=sorted(sent.ticked), files=[FileRequest(k.file_id, k.document) for k in kept],
-        forms_brought=sent.forms_brought(procedure))
+        forms_brought=sent.forms_brought(procedure), contact=_contact(form))
+
+
+def _contact(form: Any) -> Contact | None:
+    """The applicant's contact for notices as the form sent it (the engine checks and normalises it): only with
+    the consent ticked, as the addresses are shown only then (the phone may hold the application's, copied)."""
+    if not form.get("/contact/consent"):
+        return None
+    return Contact(form.get("/contact/email", "").strip() or None, form.get("/contact/phone", "").strip() or None,
+                   True)
 
 
 def _again(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sent,
@@ -245,4 +256,16 @@ def _form(found: CounterForm, submitted: Any, errors: dict[str, str], sent: _Sen
         centres=found.centres,
         return_unit_id=submitted.get("return_unit_id") or actor().unit_id,
         return_method=submitted.get("return_method", "counter"), methods=list(ReturnMethod),
+        contact={"email": submitted.get("/contact/email", ""), "phone": submitted.get("/contact/phone", ""),
+                 "consent": bool(submitted.get("/contact/consent"))},
+        contact_phone_from=_APPLICANT_PHONE if _has_field(schema, _APPLICANT_PHONE) else None,
         idempotency_key=submitted.get("idempotency_key") or uuid.uuid4().hex)
+
+
+def _has_field(schema: dict[str, Any], pointer: str) -> bool:
+    """Whether the application form has the field at `pointer` (`/application/…`)."""
+    for name in pointer.split("/")[2:]:
+        schema = schema.get("properties", {}).get(name)
+        if not isinstance(schema, dict):
+            return False
+    return True

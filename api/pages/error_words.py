@@ -154,6 +154,7 @@ def _sentences() -> dict[str, str]:
         "rating_before_return": _("The service can be rated once the result has been returned."),
         "already_rated": _("This dossier has already been rated; a rating cannot be changed."),
         "role_required": _("This needs the role “%(role)s”."),
+        "outbox_message_not_parked": _("This message is no longer stopped: it was sent again or delivered meanwhile."),
         "other_unit": _("This belongs to another unit."),
         "counter_action": _("This belongs to the reception counter of the receiving or returning centre."),
         "handling_unit_action": _("This belongs to the unit handling the dossier's current step."),

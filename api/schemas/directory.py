@@ -22,6 +22,8 @@ class UnitReadSchema(Schema):
     agency = fields.String(allow_none=True)
     parent_id = fields.String(allow_none=True)
     has_centre = fields.Boolean()
+    agency_code = fields.String(allow_none=True, metadata={
+        "description": "the electronic identifier (Decision 20/2020/QĐ-TTg) that starts its dossiers' codes"})
 
 
 class ProcedureReadSchema(Schema):
@@ -29,6 +31,9 @@ class ProcedureReadSchema(Schema):
     version = fields.Integer()
     name = fields.Function(lambda p: p.manifest["name"])
     field = fields.Function(lambda p: p.manifest.get("field"))
+    field_code = fields.Function(lambda p: p.manifest.get("field_code"), metadata={
+        "description": "the national field code (MaLinhVuc); null while not confirmed"})
+    field_name = fields.Function(lambda p: p.manifest.get("field_name"))
     level = fields.Function(lambda p: p.manifest.get("level"))
     time_limit = fields.Function(lambda p: p.manifest["time_limit"])
     cross_boundary = fields.Boolean()

@@ -11,12 +11,33 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from api.schemas.common import LocalDateTime, PageQuery, in_vietnamese, page_schema, status_fields
 from api.schemas.files import FILE_REQUESTS
 from api.schemas.tasks import TaskReadSchema
+from engine.domain.contact import MAX_EMAIL, Contact
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.files import ComponentForm
 from engine.domain.manifest import DOCUMENT_FORMS
 from engine.domain.search import MAX_QUERY, SearchCriteria, SearchSort
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
+
+
+class ContactSchema(Schema):
+    """Where the applicant wants notices about the dossier (e-mail, SMS), and whether they agreed to."""
+
+    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL), metadata={
+        "description": "an e-mail address"})
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32), metadata={
+        "description": "a Vietnamese mobile number (0912 345 678, +84912345678): stored as +84…"})
+    consent = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
+        "description": "the applicant agreed to receive notices at these addresses; without it none is sent"})
+
+    @post_load
+    def _contact(self, data: dict[str, Any], **_: Any) -> Contact:
+        return Contact(data["email"], data["phone"], data["consent"])
+
+
+CONTACT = fields.Nested(ContactSchema, load_default=None, metadata={
+    "description": "where to send notices about the dossier, with the applicant's consent; never shown to the "
+                   "public"})
 
 
 class DossierCreateSchema(Schema):
@@ -38,6 +59,7 @@ class DossierCreateSchema(Schema):
         "description": "positions (from 0) in the procedure's document list of the components the applicant "
                        "brought; when given, the reception form's documents_checked (if it has one) is set to "
                        "whether every required one is there; when absent, `reception` stays as sent"})
+    contact = CONTACT
 
 
 _DAYS = validate.Range(date(2000, 1, 1), date(2999, 12, 31))  # a day a dossier could be received on (no overflow)

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, pre_dump, validate
 
 from api.schemas.common import LocalDateTime, PageQuery, status_fields
-from api.schemas.dossiers import DossierReceiptSchema, SupplementRequestSchema
+from api.schemas.dossiers import CONTACT, DossierReceiptSchema, SupplementRequestSchema
 from api.schemas.files import FILE_REQUESTS
 from api.wiring import wiring
 from engine.domain.dossier import Channel, ReturnMethod
@@ -51,6 +51,7 @@ class SubmissionCreateSchema(Schema):
     submitted_at = fields.AwareDateTime(load_default=None, metadata={
         "description": "when the applicant handed it in (NgayNopHoSo), by the portal's clock; default now"})
     return_method = fields.Enum(ReturnMethod, by_value=True, load_default=ReturnMethod.COUNTER)
+    contact = CONTACT
 
 
 class ResubmissionSchema(Schema):

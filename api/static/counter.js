@@ -204,7 +204,18 @@ function setUpChecks() {
   }, () => {});  // the library is missing: the server still checks everything
 }
 
+/** The contact's phone follows the application's phone it names until the officer types one of their own. */
+function setUpPrefill(input) {
+  const source = form.querySelector(`[name="${CSS.escape(input.dataset.prefillFrom)}"]`);
+  if (!source) return;
+  let copied = input.value === source.value ? input.value : null;
+  source.addEventListener('change', () => {
+    if (input.value === '' || input.value === copied) input.value = copied = source.value;
+  });
+}
+
 if (form) {
+  form.querySelectorAll('input[data-prefill-from]').forEach(setUpPrefill);
   form.querySelectorAll('input[data-date]').forEach(setUpDate);
   form.querySelectorAll('input[data-picker]').forEach(setUpPicker);
   form.querySelectorAll('button[data-copy-from]').forEach(setUpCopy);

@@ -1,4 +1,5 @@
-"""GET /units, GET /procedures, GET /procedures/{code}: the directory and the procedure catalogue."""
+"""GET /units, GET /units/{id}, GET /procedures, GET /procedures/{code}: the directory and the procedure
+catalogue."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Units 
 def list_units(query: dict[str, Any]) -> Any:
     return directory.units(wiring().uow(), province_id=query.get("province_id"), kind=query.get("kind"),
                            agency=query.get("agency"))
+
+
+@blp.get("/units/<unit_id>")
+@problems(404)
+@blp.response(200, UnitReadSchema)
+def get_unit(unit_id: str) -> Any:
+    """One unit, with the electronic identifier that starts its dossiers' codes once it has one."""
+    return directory.known_unit(wiring().uow(), unit_id)
 
 
 @blp.get("/procedures")

@@ -10,9 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters.files import FileRepository
-from engine.adapters.records import ProcedureVersionRecord, UnitRecord, UserRecord
+from engine.adapters.records import ProcedureVersionRecord, TaskRecord, UnitRecord, UserRecord
+from engine.adapters.tasks import task_from_record
+from engine.domain.dossier import Dossier
 from engine.domain.files import StoredFile
 from engine.domain.outbound import OfficerFacts, UnitFacts
+from engine.domain.step_outputs import FinancialNotice, financial_notice
 
 
 class SqlOutboundFacts:
@@ -40,6 +43,19 @@ class SqlOutboundFacts:
 
     def files(self, dossier_id: int) -> list[StoredFile]:
         return FileRepository(self._s).of_dossier(dossier_id)
+
+    def financial_notice(self, dossier: Dossier) -> FinancialNotice | None:
+        manifest = self.manifest(dossier.procedure_version_id)
+        spec = manifest.get("financial_notice")
+        if not spec or dossier.id is None:
+            return None
+        # Re-read: the session may hold the step as loaded before the command's UPDATE completed it.
+        steps = self._s.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id,
+                                                         TaskRecord.step == spec["step"])
+                                .execution_options(populate_existing=True))
+        forms = self._s.scalar(select(ProcedureVersionRecord.forms)
+                               .where(ProcedureVersionRecord.id == dossier.procedure_version_id))
+        return financial_notice(manifest, [task_from_record(r) for r in steps], forms or {})
 
 
 _manifests: dict[tuple[str, int], dict[str, Any]] = {}

@@ -36,6 +36,11 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "code": {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$"},
         "name": _TEXT,
         "field": {"enum": ["civil_status", "certification", "inter_connected", "land"]},
+        # The national field (MaLinhVuc / TenLinhVuc of the DVCQG record) beside our own `field`: null while the
+        # code is not confirmed from the national procedure database (processes/README.md lists which). Not
+        # required, so versions published before these keys stay valid; every shipped manifest carries both.
+        "field_code": {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"},
+        "field_name": _TEXT,
         "level": {"enum": ["commune", "province", "commune_to_province"]},
         "time_limit": {
             "type": "object", "required": ["working_days", "description"], "additionalProperties": False,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.files import StoredFile
 from engine.domain.outbox import Destination, OutboundMessage
+from engine.domain.step_outputs import FinancialNotice
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ class OutboundFacts(Protocol):
     def officer(self, user_id: int) -> OfficerFacts | None: ...
 
     def files(self, dossier_id: int) -> list[StoredFile]: ...
+
+    def financial_notice(self, dossier: Dossier) -> FinancialNotice | None:
+        """The financial-obligation notice its procedure's step recorded (engine/domain/step_outputs.py), if any."""
+        ...
 
 
 def messages_for(change: Change, facts: OutboundFacts, destinations: Collection[Destination],

@@ -12,6 +12,7 @@ tell.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -91,3 +92,22 @@ class OutboxSummary:
     oldest_pending_at: datetime | None
     attempts_failed: int = 0
     """Failed attempts of the messages still pending or parked."""
+
+
+# What a receiver's error may quote of the message it refused: an e-mail address; a phone (0, 84 or +84, then nine
+# digits for a mobile or ten for a landline, spaced as people write them); a citizen ID (CCCD, 12 digits) or an old
+# ID card (CMND, 9 digits). Dates (yyyyMMddHHmmss: 14 digits), dossier codes and HTTP statuses have other runs of
+# digits and stay readable.
+_PERSONAL_DATA = (
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), "[email]"),
+    (re.compile(r"(?<!\d)(?:\+?84|0)(?:[ .-]?\d){9,10}(?!\d)"), "[phone]"),
+    (re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)"), "[id-number]"),
+)
+
+
+def without_personal_data(text: str) -> str:
+    """`text` with e-mail addresses, phone numbers and ID numbers replaced by placeholders: a receiver's error
+    is kept for admins to read (and api/log_privacy.py masks logs the same way), never what it quoted."""
+    for pattern, placeholder in _PERSONAL_DATA:
+        text = pattern.sub(placeholder, text)
+    return text

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Channel, Dossier
+from engine.domain.dossier_code import DOSSIER_CODE
 from engine.domain.slip import applicant
 from engine.domain.status import DossierStatus
 from engine.domain.timeliness import NEAR_DUE_HOURS, Timeliness, classify_finished, classify_open
@@ -31,8 +32,6 @@ COUNT_CAP = 500
 """How many dossiers past the page's end a list counts: beyond that it says "more than", since counting a broad
 result exactly (a family name, a province's whole list) reads every matching row of a million (docs/BENCHMARKS.md)."""
 
-_CODE = re.compile(r"[0-9A-Za-z]{1,32}-\d{6}-\d{4}")
-"""`{unit id}-{YYMMDD}-{NNNN}` (engine/domain/dossier_code.py)."""
 _SEPARATORS = re.compile(r"[\s.\-()]+")
 _WORD_BREAKS = re.compile(r"[\W_]+")
 
@@ -89,12 +88,14 @@ def normalize_id_number(text: str) -> str | None:
 
 def code_in(text: str) -> str | None:
     """The dossier code typed, or read from the receipt's QR code: a handheld scanner types the look-up
-    address it holds (`https://…/?code=19768-250714-0001&secret=…`) then Enter. The secret is dropped."""
+    address it holds (`https://…/?code=19768-250714-0001&secret=…`) then Enter. The secret is dropped. Both
+    forms of a code are taken: `000.00.00.H57-250714-0001` as well as the older `19768-250714-0001`."""
     text = text.strip()
     if "code=" in text:
         codes = parse_qs(urlsplit(text).query or text.partition("?")[2]).get("code", [])
         text = codes[0].strip() if codes else ""
-    return text.upper() if _CODE.fullmatch(text) else None
+    text = text.upper()
+    return text if DOSSIER_CODE.fullmatch(text) else None
 
 
 def classify(text: str) -> Query | None:

@@ -1,11 +1,13 @@
 """Administrative units (provinces, communes, agencies) and the post-2025 map they come from.
 
-The map is the `vietnam-provinces` package (34 provinces, 3,321 communes); nothing is hand-written.
+The map is the `vietnam-provinces` package (34 provinces, 3,321 communes); nothing is hand-written. A unit's
+electronic identifier (Decision 20/2020/QĐ-TTg) is loaded from the province's published list, checked here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -38,6 +40,12 @@ class Unit:
     @property
     def has_centre(self) -> bool:
         return self.kind in (UnitKind.PROVINCE, UnitKind.COMMUNE)
+
+    @property
+    def dossier_code_prefix(self) -> str:
+        """What starts the codes of dossiers received here: the electronic identifier once the unit has one
+        (Circular 01/2018 Art. 19), else the unit's id (the codes issued before keep theirs)."""
+        return self.agency_code or self.id
 
 
 # Provincial agencies the procedures route to: kind -> (id suffix, Vietnamese name prefix).
@@ -118,3 +126,54 @@ def _communes(code: int) -> tuple[Ward, ...]:
 
 
 HUE_PROVINCE_CODE = 46
+
+
+AGENCY_CODE = re.compile(r"(?P<level4>[0-9]{3})\.(?P<level3>[0-9]{2})\.(?P<level2>[0-9]{2})"
+                         r"\.(?P<level1>[A-Z][0-9]{1,2})")
+"""Decision 20/2020/QĐ-TTg: `V1V2V3.Z1Z2.Y1Y2.M1M2(M3)`, the codes of levels 4, 3 and 2 (zeros where the
+unit sits higher up) then the level-1 code of its ministry or province (`H57`: the People's Committee of
+Thành phố Huế, Decision 09/2025/QĐ-TTg). E.g. `000.00.00.H57`, `000.31.46.H57`."""
+
+
+@dataclass(frozen=True)
+class AgencyCodeRow:
+    """One line of a province's list of identifiers: which unit, its identifier, where it was published."""
+
+    line: int
+    unit_id: str
+    agency_code: str
+    name: str = ""
+    source: str = ""
+
+
+def agency_code_problem(text: str) -> str | None:
+    """What is wrong with an identifier as typed, or None when it has the Decision 20/2020 structure."""
+    if AGENCY_CODE.fullmatch(text):
+        return None
+    return f"{text!r} is not an electronic identifier V1V2V3.Z1Z2.Y1Y2.M1M2(M3) such as 000.00.00.H57"
+
+
+def agency_code_problems(rows: Iterable[AgencyCodeRow], known: Mapping[str, str | None]) -> list[tuple[int, str]]:
+    """Every problem of a list of identifiers, by line: a malformed identifier, a unit `known` does not hold
+    (unit id → its identifier now), a unit or an identifier given twice, or an identifier another unit,
+    outside the list, holds already. An identifier must name one unit only."""
+    problems: list[tuple[int, str]] = []
+    rows = list(rows)
+    listed = {row.unit_id for row in rows}
+    held = {code: unit for unit, code in known.items() if code and unit not in listed}
+    units: dict[str, int] = {}
+    codes: dict[str, int] = {}
+    for row in rows:
+        if (problem := agency_code_problem(row.agency_code)) is not None:
+            problems.append((row.line, problem))
+        if row.unit_id not in known:
+            problems.append((row.line, f"unit {row.unit_id!r} is not a unit of the map"))
+        if row.unit_id in units:
+            problems.append((row.line, f"unit {row.unit_id!r} is already given on line {units[row.unit_id]}"))
+        if row.agency_code in codes:
+            problems.append((row.line, f"{row.agency_code!r} is already given on line {codes[row.agency_code]}"))
+        elif row.agency_code in held:
+            problems.append((row.line, f"{row.agency_code!r} is the identifier of unit {held[row.agency_code]}"))
+        units.setdefault(row.unit_id, row.line)
+        codes.setdefault(row.agency_code, row.line)
+    return problems

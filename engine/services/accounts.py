@@ -1,5 +1,6 @@
 """Signing in and out: passwords checked, access tokens issued, resolved and revoked; and the set-up:
-the units of the official map, loaded idempotently, and demo officer accounts for one province.
+the units of the official map, loaded idempotently, their electronic identifiers from a province's list, and
+demo officer accounts for one province.
 
 A token is a random value shown to its holder once; the database keeps only its SHA-256.
 """
@@ -13,10 +14,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from engine.domain.actor import Actor, Role
-from engine.domain.errors import AuthenticationError
+from engine.domain.errors import AuthenticationError, FieldError, ValidationFailedError
 from engine.domain.password import dummy_hash, hash_password, needs_rehash, verify_password
 from engine.domain.ports import UnitOfWork
-from engine.domain.unit import Unit, UnitKind
+from engine.domain.unit import AgencyCodeRow, Unit, UnitKind, agency_code_problems
 
 
 class TokenKind(StrEnum):
@@ -82,10 +83,28 @@ def _digest(token: str) -> str:
 
 
 def load_units(uow: UnitOfWork, units: Iterable[Unit]) -> int:
+    """Insert or refresh the units of the map; identifiers loaded before stay (idempotent)."""
     with uow:
         count = uow.units.upsert(units)
         uow.commit()
     return count
+
+
+def load_unit_codes(uow: UnitOfWork, rows: Iterable[AgencyCodeRow]) -> int:
+    """Give units the electronic identifiers of a province's list, all or none: a malformed identifier, an
+    unknown unit, a unit or identifier given twice, or one another unit holds refuses the whole list, every
+    problem named by its line (`/lines/<n>`). Loading the same list again changes nothing. Returns how many
+    units the list names."""
+    rows = list(rows)
+    with uow:
+        problems = agency_code_problems(rows, uow.units.agency_codes())
+        if problems:
+            raise ValidationFailedError(f"the list of identifiers has {len(problems)} problem(s); nothing loaded",
+                                        [FieldError(f"/lines/{line}", message) for line, message in problems],
+                                        code="unit_codes_invalid")
+        uow.units.set_agency_codes({row.unit_id: row.agency_code for row in rows})
+        uow.commit()
+    return len(rows)
 
 
 def create_demo_accounts(uow: UnitOfWork, *, password: str, province_id: str) -> list[str]:

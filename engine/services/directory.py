@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.domain.errors import NotFoundError
 from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.unit import Unit
@@ -32,6 +33,13 @@ def units(uow: UnitOfWork, *, province_id: str | None = None, kind: str | None =
 def unit(uow: UnitOfWork, unit_id: str) -> Unit | None:
     with uow:
         return uow.units.get(unit_id)
+
+
+def known_unit(uow: UnitOfWork, unit_id: str) -> Unit:
+    """The unit with this id (GET /units/{id}), or NotFoundError."""
+    if (found := unit(uow, unit_id)) is None:
+        raise NotFoundError(f"there is no unit {unit_id}")
+    return found
 
 
 def centres_near(uow: UnitOfWork, unit_id: str) -> list[Unit]:

@@ -15,6 +15,7 @@ from typing import Any
 from engine.domain import json_codec, timeliness
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.contact import Contact, checked_contact
 from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, ReturnMethod
 from engine.domain.dossier_code import format_dossier_code as dossier_code
 from engine.domain.dossier_code import new_lookup_secret
@@ -62,6 +63,9 @@ class Reception:
     documents_brought: list[int] | None = None
     """Positions in the procedure's document list of the components the applicant brought: when given, the
     reception form's `documents_checked` (if it has one) says whether every required one is there."""
+    contact: Contact | None = None
+    """Where the applicant wants notices and whether they agreed to (engine/domain/contact.py); checked and
+    normalised by `receive`."""
 
     def digest(self) -> str:
         """SHA-256 of everything received but the key, as canonical JSON: a retry with the same key must
@@ -69,7 +73,9 @@ class Reception:
         that does not say which documents were brought digests as it did before that field existed."""
         content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
                    and not (f.name == "documents_brought" and self.documents_brought is None)
-                   and not (f.name in ("files", "forms_brought") and not getattr(self, f.name))}
+                   and not (f.name in ("files", "forms_brought", "contact") and not getattr(self, f.name))}
+        if self.contact:
+            content["contact"] = self.contact.to_json()
         if self.forms_brought:
             content["forms_brought"] = {str(k): v for k, v in self.forms_brought.items()}
         if self.files:  # by content: a form sent again uploads the same scans again, as new staged files
@@ -103,6 +109,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
     """
     actor.require(Role.RECEPTION.value, actor.unit_id)
     _check_idempotency_key(reception.idempotency_key)
+    reception = replace(reception, contact=checked_contact(reception.contact))
     now = clock()
     with uow:
         centre = _centre(uow, actor.unit_id, "/receiving_unit_id")
@@ -128,7 +135,7 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         # got here first has committed when we get it: its dossier is the answer (a rollback gives the
         # number back).
         accepted = _accepted(uow, submission) if submission else None  # locked before the number is taken
-        code = dossier_code(centre.id, day, uow.dossiers.next_sequence(centre.id, day))
+        code = dossier_code(centre.dossier_code_prefix, day, uow.dossiers.next_sequence(centre.id, day))
         if reception.idempotency_key and (earlier := _earlier_reception(uow, centre, reception)):
             return earlier, False
         dossier = _new_dossier(procedure, reception, code=code, centre=centre, routes=routes, returning=returning,
@@ -220,6 +227,7 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         due_at=procedure.time_limit.due(calendar, now, application=application), workflow_state={},
         received_by=actor.user_id,
         idempotency_key=reception.idempotency_key, routes=routes.routes, return_method=reception.return_method,
+        contact=reception.contact,
         request_digest=reception.digest() if reception.idempotency_key else None,
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: resolve_pointer(application, pointer)))
 

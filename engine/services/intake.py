@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.domain.actor import Actor, Role
 from engine.domain.calendar import WorkingCalendar
+from engine.domain.contact import Contact, checked_contact
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationFailedError
 from engine.domain.files import Component, StoredFile
@@ -69,6 +70,8 @@ class Handing:
     return_method: ReturnMethod = ReturnMethod.COUNTER
     files: list[FileRequest] = field(default_factory=list)
     """Files the portal uploaded (staged) for the components, attached with the submission."""
+    contact: Contact | None = None
+    """Where the applicant wants notices and whether they agreed to: carried to the dossier on acceptance."""
 
     def content(self) -> dict[str, Any]:
         return {"centre_id": self.centre_id, "procedure_code": self.procedure_code, "application": self.application,
@@ -77,7 +80,8 @@ class Handing:
                 **({"files": sorted([f.content or str(f.file_id), f.document] for f in self.files)}
                    if self.files else {}),
                 "submitted_at": self.submitted_at.astimezone(UTC).isoformat() if self.submitted_at else None,
-                "return_method": self.return_method.value}
+                "return_method": self.return_method.value,
+                **({"contact": self.contact.to_json()} if self.contact else {})}
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
         raise ValidationFailedError("the portal hands in online or postal dossiers", [
             FieldError("/channel", "must be online or post; in-person dossiers are received at the counter")])
     reference = check_reference(handing.reference or "", "/reference")
+    handing = replace(handing, contact=checked_contact(handing.contact))
     now = clock()
     if handing.submitted_at is not None and handing.submitted_at > now + CLOCK_SKEW:
         raise ValidationFailedError("the submission time is in the future", [
@@ -190,7 +195,7 @@ def accept(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         procedure_code=submission.procedure_code, application=submission.application,
         return_unit_id=acceptance.return_unit_id, channel=submission.channel,
         return_method=submission.return_method, idempotency_key=acceptance.idempotency_key,
-        reception=acceptance.reception, documents_brought=brought)
+        reception=acceptance.reception, documents_brought=brought, contact=submission.contact)
     dossier, _ = dossiers.receive(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock,
                                   reception=reception, submission=submission)
     return dossier
@@ -316,7 +321,7 @@ def _new(uow: UnitOfWork, procedure: ProcedureVersion, centre: Unit, handing: Ha
         reference=reference, centre_id=centre.id, procedure_code=procedure.code, channel=handing.channel,
         application=handing.application, applicant_name=_applicant_name(procedure, handing.application),
         components=components, submitted_at=at, submitted_by=by, return_method=handing.return_method,
-        request_digest=digest)
+        request_digest=digest, contact=handing.contact)
 
 
 def _checked_components(procedure: ProcedureVersion, components: list[Component]) -> list[Component]:

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine.domain.errors import NotFoundError
-from engine.domain.outbox import DeliveryFailed, Destination, MessageStatus, OutboundMessage, OutboxSummary, Transport
+from engine.domain.actor import Actor, Role
+from engine.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from engine.domain.outbox import (
+    DeliveryFailed,
+    Destination,
+    MessageStatus,
+    OutboundMessage,
+    OutboxSummary,
+    Transport,
+    without_personal_data,
+)
 from engine.domain.ports import UnitOfWork
+from engine.domain.unit import UnitKind
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +78,8 @@ def _deliver_one(uow_factory: Callable[[], UnitOfWork], transports: Mapping[Dest
 
 def _failed(uow: UnitOfWork, message: OutboundMessage, error: str, now: datetime, *, permanent: bool) -> None:
     assert message.id is not None
-    after = uow.outbox.record_failure(message.id, error, now, permanent=permanent)
+    # Stored for admins to read: whatever of the message the receiver quoted is masked first.
+    after = uow.outbox.record_failure(message.id, without_personal_data(error), now, permanent=permanent)
     # The kind and id only: the error is the receiver's words, which may quote what it was sent.
     log.warning("outbox message %s (%s %s) failed, attempt %s%s", message.id, message.destination.value,
                 message.kind, after.attempts, ", parked" if after.status == MessageStatus.PARKED else "")
@@ -89,3 +101,106 @@ def summary(uow: UnitOfWork) -> list[OutboxSummary]:
 def listed(uow: UnitOfWork, *, status: MessageStatus | None, destination: Destination | None, limit: int,
            offset: int) -> tuple[list[OutboundMessage], int]:
     return uow.outbox.listed(status=status, destination=destination, limit=limit, offset=offset)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """One destination as admins and /metrics watch it: counts and times only, nothing of any message."""
+
+    destination: Destination
+    pending: int
+    parked: int
+    delivered: int
+    failed_attempts: int
+    """Failed attempts of the messages still pending or parked."""
+    oldest_pending_at: datetime | None
+    oldest_pending_age: timedelta | None
+    """How long the oldest pending message has waited; None when none waits."""
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    """A message as the admin's list shows it: what, where to, for which dossier and how delivery went; never its
+    payload, which carries the citizen's data."""
+
+    id: int
+    destination: Destination
+    kind: str
+    dossier_code: str | None
+    status: MessageStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+def backlog(uow: UnitOfWork, *, now: datetime) -> list[Backlog]:
+    """Per destination, counts only (what /metrics shows whoever can reach it)."""
+    with uow:
+        return [_backlog(s, now) for s in uow.outbox.summary()]
+
+
+def admin_backlog(uow: UnitOfWork, *, actor: Actor, now: datetime) -> list[Backlog]:
+    """Raises: ForbiddenError: the actor is not an admin."""
+    with uow:
+        _require_admin(uow, actor)
+        return [_backlog(s, now) for s in uow.outbox.summary()]
+
+
+def admin_messages(uow: UnitOfWork, *, actor: Actor, status: MessageStatus | None, destination: Destination | None,
+                   limit: int, offset: int) -> tuple[list[MessageLine], int]:
+    """Messages newest first (undelivered ones first of all) with their dossiers' codes, and how many match.
+
+    Raises:
+        ForbiddenError: the actor is not an admin.
+    """
+    with uow:
+        _require_admin(uow, actor)
+        messages, total = uow.outbox.listed(status=status, destination=destination, limit=limit, offset=offset)
+        return _lines(uow, messages), total
+
+
+def admin_retry(uow: UnitOfWork, *, actor: Actor, message_id: int, now: datetime) -> MessageLine:
+    """An admin sends a parked message again: pending at once, its attempts counted afresh.
+
+    Raises:
+        ForbiddenError: the actor is not an admin.
+        NotFoundError: there is no such message.
+        ConflictError: the message is not parked (its status says what it is).
+    """
+    with uow:
+        _require_admin(uow, actor)
+        message = uow.outbox.get(message_id)
+        if message is None:
+            raise NotFoundError(f"outbox message {message_id} does not exist", code="outbox_message_not_found",
+                                message_id=message_id)
+        if message.status is not MessageStatus.PARKED:
+            raise ConflictError(f"outbox message {message_id} is {message.status.value}: only a parked message is "
+                                "sent again", status=message.status.value, code="outbox_message_not_parked")
+        retried = uow.outbox.retry(message_id, now)
+        assert retried is not None
+        uow.commit()
+        return _lines(uow, [retried])[0]
+
+
+def _require_admin(uow: UnitOfWork, actor: Actor) -> None:
+    """The outbox is the deployment's, which serves one province: any admin (admins sit at a province) watches it."""
+    unit = uow.units.get(actor.unit_id)
+    if Role.ADMIN.value not in actor.roles or unit is None or unit.kind is not UnitKind.PROVINCE:
+        raise ForbiddenError("the outbox is watched by a province's admins", code="role_required",
+                             role=Role.ADMIN.value)
+
+
+def _backlog(s: OutboxSummary, now: datetime) -> Backlog:
+    age = max(now - s.oldest_pending_at, timedelta(0)) if s.oldest_pending_at else None
+    return Backlog(s.destination, s.pending, s.parked, s.delivered, s.attempts_failed, s.oldest_pending_at, age)
+
+
+def _lines(uow: UnitOfWork, messages: list[OutboundMessage]) -> list[MessageLine]:
+    ids = sorted({m.dossier_id for m in messages if m.dossier_id is not None})
+    codes = {d.id: d.code for d in uow.dossiers.by_ids(ids)} if ids else {}
+    # Masked again on reading: an error stored before masking at record time must not reach an admin either.
+    return [MessageLine(m.id or 0, m.destination, m.kind, codes.get(m.dossier_id) if m.dossier_id else None,
+                        m.status, m.attempts, m.last_error and without_personal_data(m.last_error), m.created_at,
+                        m.next_attempt_at, m.delivered_at) for m in messages]

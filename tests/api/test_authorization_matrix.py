@@ -12,6 +12,7 @@ uses it up, so the next column gets a fresh one.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from engine.domain.outbox import Destination, MessageStatus, OutboundMessage
 from engine.services import users
 from tests.api.helpers import (
     API,
@@ -52,6 +54,7 @@ PASSWORD_OF_NEW = "một-mật-khẩu-dài"
 EXPECTED = {
     "GET /healthz":                              "200  200  200  200  200   200  200   200  200  200  200",
     "GET /units":                                "200  200  200  200  200   200  200   200  200  200  200",
+    "GET /units/{unit_id}":                      "200  200  200  200  200   200  200   200  200  200  200",
     "GET /procedures":                           "200  200  200  200  200   200  200   200  200  200  200",
     "GET /procedures/{code}":                    "200  200  200  200  200   200  200   200  200  200  200",
     "POST /dossiers":                            "401  201  201  403  403   403  403   403  403  403  403",
@@ -123,6 +126,11 @@ EXPECTED = {
     "GET /saved-filters":                        "401  200  200  200  200   200  200   200  200  200  200",
     "POST /saved-filters":                       "401  201  201  201  201   201  201   201  201  201  201",
     "DELETE /saved-filters/{filter_id}":         "401  204  404  404  404   404  404   404  404  404  404",
+    # The outbox (issue 23) is the deployment's, which serves one province: any admin watches it and sends a
+    # parked message again; nobody else.
+    "GET /outbox/summary":                       "401  403  403  403  403   403  403   403  403  200  200",
+    "GET /outbox":                               "401  403  403  403  403   403  403   403  403  200  200",
+    "POST /outbox/{message_id}/retry":           "401  403  403  403  403   403  403   403  403  200  200",
 }  # fmt: skip
 PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
 DAYS = {"from": "2025-07-01", "to": "2025-07-31"}
@@ -331,10 +339,22 @@ def _saved_filter(world: World) -> dict[str, Any]:
     return {"filter_id": saved.get_json()["id"]}
 
 
+def _parked_message(world: World) -> dict[str, Any]:
+    """A record for the portal that it refused, parked until an admin sends it again."""
+    key = f"matrix-{uuid.uuid4().hex}"
+    message = OutboundMessage(Destination.DVCQG, "DongBoHoSoMC", key, key, {}, world.app.extensions["onestop"].clock(),
+                              MessageStatus.PARKED, attempts=1, last_error="refused")
+    with world.app.extensions["onestop"].uow() as uow:
+        uow.outbox.add([message])
+        uow.commit()
+    return {"message_id": message.id}
+
+
 REASONS = {"reasons": "Lý do ghi rõ"}
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
     "GET /units": Row(_nothing, _get("/units", province_id="46")),
+    "GET /units/{unit_id}": Row(_nothing, _get(f"/units/{PHU_XUAN}")),
     "GET /procedures": Row(_nothing, _get("/procedures")),
     "GET /procedures/{code}": Row(_nothing, _get(f"/procedures/{BIRTH}")),
     "POST /dossiers": Row(_nothing, lambda w, c, column: receive(w.client, w.of(column))),
@@ -431,6 +451,9 @@ ROWS: dict[str, Row] = {
         "page": "inbox", "name": f"Gấp {col}", "query": "urgency=urgent"})),
     "DELETE /saved-filters/{filter_id}": Row(_saved_filter, lambda w, c, column: w.client.delete(
         f"{API}/saved-filters/{c['filter_id']}", headers=w.of(column))),
+    "GET /outbox/summary": Row(_nothing, _get("/outbox/summary")),
+    "GET /outbox": Row(_parked_message, _get("/outbox", status="parked")),
+    "POST /outbox/{message_id}/retry": Row(_parked_message, _post("/outbox/{message_id}/retry")),
 }
 
 

@@ -38,6 +38,9 @@ EXPECTED = {
     f"/admin/procedures/{BIRTH}/diagram":   "302  403  403  403  403   403  403   403  403  200  200",
     f"/admin/procedures/{BIRTH}/forms":     "302  403  403  403  403   403  403   403  403  200  200",
     "/verify":                              "200  200  200  200  200   200  200   200  200  200  200",
+    # Issue 23: the outbox's page is any admin's; Prometheus scrapes /metrics without a session (counts only).
+    "/admin/outbox":                        "302  403  403  403  403   403  403   403  403  200  200",
+    "/metrics":                             "200  200  200  200  200   200  200   200  200  200  200",
 }  # fmt: skip
 # A dossier's files open for the officers of the units involved, a submission's for its centre's counter; never
 # for a supervisor (who reads both pages without them).

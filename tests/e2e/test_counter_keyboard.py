@@ -15,8 +15,9 @@ from bench.counter_keystrokes import birth_values, fill_and_receive, month_first
 from engine.services import directory
 from tests.e2e.conftest import sign_in
 
-# The figures measured after issue 22 (docs/BENCHMARKS.md): more keys than these is a regression.
-MOST_CHARACTERS, MOST_NAVIGATION = 172, 34
+# The figures measured after issue 22 (docs/BENCHMARKS.md): more keys than these is a regression. Issue 23 adds
+# one Tab stop: the consent to notices (its addresses show only once it is ticked).
+MOST_CHARACTERS, MOST_NAVIGATION = 172, 35
 
 
 @pytest.fixture(scope="module")

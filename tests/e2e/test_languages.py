@@ -237,6 +237,7 @@ def test_each_page_shows_one_language(app: Any, server: str, browser: Any, shots
         visit.check("admin-procedures", "/admin/procedures")
         visit.check("admin-diagram", f"/admin/procedures/{BIRTH}/diagram")
         visit.check("admin-forms", f"/admin/procedures/{BIRTH}/forms")
+        visit.check("admin-outbox", "/admin/outbox")
 
         page.context.clear_cookies()
         page.goto(f"{server}/lang/{lang}?next=/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from engine.domain.dossier import Dossier, HistoryEvent
@@ -26,9 +26,17 @@ class FakeUnitRepository:
         return self._db.tables.units.get(unit_id)
 
     def upsert(self, units: Iterable[Unit], *, batch: int = 1000) -> int:
-        rows = list(units)
-        self._db.tables.units.update((u.id, u) for u in rows)
+        rows, stored = list(units), self._db.tables.units
+        stored.update((u.id, dataclasses.replace(u, agency_code=stored[u.id].agency_code) if u.id in stored else u)
+                      for u in rows)
         return len(rows)
+
+    def agency_codes(self) -> dict[str, str | None]:
+        return {u.id: u.agency_code for u in self._db.tables.units.values()}
+
+    def set_agency_codes(self, codes: Mapping[str, str]) -> None:
+        units = self._db.tables.units
+        units.update((i, dataclasses.replace(units[i], agency_code=code)) for i, code in codes.items())
 
     def list(self, *, province_id: str | None = None, kind: str | None = None,
              agency: str | None = None) -> list[Unit]:
