@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters.files import FileRepository
-from engine.adapters.records import ProcedureVersionRecord, TaskRecord, UnitRecord, UserRecord
+from engine.adapters.records import OutboxRecord, ProcedureVersionRecord, TaskRecord, UnitRecord, UserRecord
 from engine.adapters.tasks import task_from_record
 from engine.domain.dossier import Dossier
 from engine.domain.files import StoredFile
@@ -56,6 +56,10 @@ class SqlOutboundFacts:
         forms = self._s.scalar(select(ProcedureVersionRecord.forms)
                                .where(ProcedureVersionRecord.id == dossier.procedure_version_id))
         return financial_notice(manifest, [task_from_record(r) for r in steps], forms or {})
+
+    def written_before(self, dossier_id: int, kind: str) -> bool:
+        return self._s.scalar(select(OutboxRecord.id).where(OutboxRecord.dossier_id == dossier_id,
+                                                            OutboxRecord.kind == kind).limit(1)) is not None
 
 
 _manifests: dict[tuple[str, int], dict[str, Any]] = {}

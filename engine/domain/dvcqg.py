@@ -4,10 +4,10 @@ For each committed change of a dossier: one progress record (CapNhatTienDoHoSoMC
 change recorded (`PROGRESS`), and the full dossier record (DongBoHoSoMC) in its final state when something the
 record shows changed (`RECORD_CHANGES`). A change that received the dossier sends its record first, as
 received (the portal refuses progress on a dossier it has no record of), then the steps, then the record again
-if the same command moved it on; any other change sends the record, then its steps (OpenCPS's order, which
-also covers a dossier received before the synchronisation was switched on). docs/dvcqg.md maps each field
-to its source and says what is sent for the fields the product cannot fill. Pure: no I/O; what lies beyond
-the dossier comes from `OutboundFacts`.
+if the same command moved it on; any other change sends the record, then its steps (OpenCPS's order). A dossier
+received before the synchronisation was switched on gets its record with its first steps, whatever they are.
+docs/dvcqg.md maps each field to its source and says what is sent for the fields the product cannot fill.
+Pure: no I/O; what lies beyond the dossier comes from `OutboundFacts`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def messages(change: Change, facts: OutboundFacts, now: datetime) -> list[Outbou
     progress = [_message(PROGRESS_SERVICE, f"{PROGRESS_SERVICE}/{dossier.code}/{seq}", {"data": [record]},
                          dossier, now)
                 for seq, record in progress_records(change, facts)]
-    if not any(r.event.kind in RECORD_CHANGES for r in change.recorded):
+    record_changed = any(r.event.kind in RECORD_CHANGES for r in change.recorded)
+    # Unless the dossier was received before the synchronisation was switched on: then the record goes first.
+    if not record_changed and (not progress or dossier.id is None or facts.written_before(dossier.id, RECORD)):
         return progress
     final = _record(dossier, change.last_seq, facts, now, updating=True)
     received = next((r for r in change.recorded if r.event.kind == EventKind.RECEIVED), None)

@@ -71,6 +71,11 @@ class OutboundFacts(Protocol):
         """The financial-obligation notice its procedure's step recorded (engine/domain/step_outputs.py), if any."""
         ...
 
+    def written_before(self, dossier_id: int, kind: str) -> bool:
+        """Whether a message of `kind` was written for the dossier by an earlier command (the portal has its
+        record, or will: the outbox delivers in order)."""
+        ...
+
 
 def messages_for(change: Change, facts: OutboundFacts, destinations: Collection[Destination],
                  now: datetime) -> list[OutboundMessage]:

@@ -211,7 +211,7 @@ class _Run:
             self._submit(case)
             return
         centre = self._actor(Role.RECEPTION.value, case.centre)
-        handing = Handing(case.centre, case.procedure_code, case.application, Channel.IN_PERSON)
+        handing = Handing(case.centre, case.procedure_code, case.application, Channel.IN_PERSON, contact=case.contact)
         key = f"simulated-{uuid.uuid4().hex}"  # not from the seed: a second run on the same database is new
         if case.fate == Fate.REFUSE:  # not within the procedure: refused at the counter, never received
             intake.decide_at_counter(self.uow_factory(), actor=centre, catalogue=self.catalogue, clock=self.clock,
@@ -231,7 +231,7 @@ class _Run:
         centre = self._actor(Role.RECEPTION.value, case.centre)
         reception = Reception(procedure_code=case.procedure_code, application=case.application,
                               reception=case.reception, channel=case.channel, files=self._scans(centre, case),
-                              return_method=case.return_method)
+                              return_method=case.return_method, contact=case.contact)
         self._received(case, dossiers.receive(self.uow_factory(), actor=centre, reception=reception,
                                               **self._deps())[0])
 
@@ -241,7 +241,7 @@ class _Run:
         handing = Handing(case.centre, case.procedure_code, case.application, Channel.ONLINE,
                           [Component(f"Thành phần hồ sơ số {i + 1}", "electronic", 1, i) for i in case.digitised],
                           reference=f"G22.{uuid.uuid4().hex[:12]}", return_method=case.return_method,  # as `key`
-                          files=self._scans(portal, case))
+                          files=self._scans(portal, case), contact=case.contact)
         submission, _ = intake.submit(self.uow_factory(), actor=portal,
                                       catalogue=self.catalogue, clock=self.clock, handing=handing)
         self.summary.submitted += 1

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.domain.calendar import VN_TZ, WorkingCalendar
+from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, ReturnMethod
 from engine.domain.rating import SatisfactionLevel
 
@@ -65,6 +66,8 @@ class Rates:
     cross_boundary: float = 0.2   # the applicant lives in (the parcel lies in) another commune of the province
     supplement: float = 0.05      # the handling officer asks for missing papers once
     withdraw: float = 0.01        # the applicant withdraws it while in process
+    contact: float = 0.7          # the applicant agrees to notices by SMS (a phone given)
+    email: float = 0.4            # and gives an e-mail address too
     refuse: float = 0.01          # reception refused (Mẫu 03): never received
     guide: float = 0.06           # guided once to complete (Mẫu 02) before it is accepted
     late_step: float = 0.10       # a step takes longer than its allotment
@@ -111,6 +114,8 @@ class Case:
     channel: Channel = Channel.IN_PERSON
     digitised: list[int] = field(default_factory=list)
     return_method: ReturnMethod = ReturnMethod.COUNTER
+    contact: Contact | None = None
+    """Where the applicant agreed to be told of the dossier (engine/domain/citizen_notices.py), if they did."""
 
 
 def working_days(calendar: WorkingCalendar, end: datetime, count: int) -> list[date]:
@@ -187,7 +192,19 @@ def draw_case(rng: random.Random, *, at: datetime, centre: str, procedures: Sequ
                 reception=steps[0]["data"], step_data={s["task"]: s["data"] for s in steps[1:] if "data" in s},
                 return_step=steps[-1]["task"], fate=_fate(rng, rates),
                 channel=Channel.ONLINE if online else Channel.IN_PERSON, digitised=digitised,
-                return_method=ReturnMethod.ONLINE if electronic else ReturnMethod.COUNTER)
+                return_method=ReturnMethod.ONLINE if electronic else ReturnMethod.COUNTER,
+                contact=_contact(at, centre, rates))
+
+
+def _contact(at: datetime, centre: str, rates: Rates) -> Contact | None:
+    """Most applicants leave a phone for notices, some an e-mail too. Drawn from a generator of its own (seeded by
+    the arrival), so the rest of the plan is the same with or without contacts."""
+    rng = random.Random(f"contact {at.isoformat()} {centre}")
+    if rng.random() >= rates.contact:
+        return None
+    phone = f"+8491{rng.randrange(10**7):07d}"
+    email = f"nguoidan{rng.randrange(10**6):06d}@example.vn" if rng.random() < rates.email else None
+    return Contact(email=email, phone=phone, consent=True)
 
 
 def _scenario_weight(scenario: Mapping[str, Any]) -> int:

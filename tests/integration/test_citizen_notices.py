@@ -8,20 +8,16 @@ down never blocks the officer's command, and the notice arrives once it is back.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from api.settings import ROOT
 from api.wiring import Wiring
@@ -36,55 +32,13 @@ from engine.services import dossiers, outbound
 from engine.services.dossiers import Reception
 from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
 from tests.fakes.sms_provider import SmsProvider
+from tests.fakes.smtp_server import SmtpServer, free_port
 from tests.integration._support import BIRTH, Actors, Story, deps, drive_to_end, load
 
 SENDER = "Trung tâm Phục vụ hành chính công <thongbao@hue.gov.vn>"
 EMAIL, PHONE = "an.nguyen@example.vn", "+84912345678"
 AT = datetime(2025, 7, 14, 2, tzinfo=UTC)
 ALL_NOTICES = ["received", "supplement_request", "result_ready", "rating_invitation"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Mailbox:
-    """The SMTP server's handler: keeps every mail it accepted, refuses the recipients it is told to."""
-
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-        self.refuse: dict[str, str] = {}
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return f"{self.refuse[address]} <{address}>: Recipient address rejected"  # servers quote the address
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        mail = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(mail, EmailMessage)
-        self.mails.append(mail)
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1:`port`, started and stopped at will (the test's mail server going down)."""
-
-    def __init__(self, port: int):
-        self.port, self.mailbox = port, Mailbox()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
 
 
 @dataclass

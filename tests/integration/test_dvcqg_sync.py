@@ -29,7 +29,7 @@ from engine.domain.outbox import DeliveryFailed, Destination, MessageStatus, Out
 from engine.services import lifecycle, outbound, simulation
 from tests.conftest import PHU_XUAN, VY_DA, Clock
 from tests.fakes.dvcqg_portal import PortalServer
-from tests.integration._support import Actors, deps, drive_to_end, history_of, receive
+from tests.integration._support import Actors, complete_step, deps, drive_to_end, history_of, receive
 
 RECORD, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
 
@@ -97,6 +97,18 @@ def test_a_dossier_run_to_the_end_arrives_record_by_record_and_step_by_step(
     final = portal.records()[dossier.code]
     assert final["TrangThaiHoSo"] == "10" and final["NgayTra"] and final["NgayKetThucXuLy"]
     assert _deliver(synced, clock, client) == 0
+
+
+def test_a_dossier_received_before_the_synchronisation_reaches_the_portal_with_its_next_step(
+        wiring: Wiring, synced: Wiring, clock: Clock, portal: PortalServer, client: DvcqgClient) -> None:
+    actors = Actors(wiring)
+    dossier = receive(wiring, actors(f"reception.{PHU_XUAN}"))  # the portal not configured yet
+    assert _written(wiring, dossier) == []
+    clock.now += timedelta(hours=1)
+    dossier = complete_step(synced, Actors(synced), dossier, "review")  # a step with no status change
+    _deliver(synced, clock, client)
+    assert [m["service"] for m in _of(portal, dossier.code)] == [RECORD, PROGRESS]
+    assert portal.rejected == [] and portal.records()[dossier.code]["TrangThaiHoSo"] == "4"
 
 
 def test_supplementation_reaches_the_portal_as_status_5_then_back_to_4(

@@ -31,9 +31,12 @@ MANIFEST: dict[str, Any] = {
 
 
 class Facts:
-    def __init__(self, manifest: dict[str, Any] | None = None, files: list[StoredFile] | None = None):
+    def __init__(self, manifest: dict[str, Any] | None = None, files: list[StoredFile] | None = None,
+                 *, synced: bool = True):
         self._manifest = MANIFEST if manifest is None else manifest
         self._files = files or []
+        self.synced = synced
+        """Whether the portal had the dossier's record before the change."""
 
     def manifest(self, procedure_version_id: int) -> dict[str, Any]:
         return self._manifest
@@ -46,6 +49,9 @@ class Facts:
         return {RECEPTION: OfficerFacts(RECEPTION, "Trần Thị Bình", ("reception",), False),
                 SPECIALIST: OfficerFacts(SPECIALIST, "Lê Văn Cường", ("specialist",), False),
                 LEADER: OfficerFacts(LEADER, "Phạm Minh Đức", ("leader", "specialist"), True)}.get(user_id)
+
+    def written_before(self, dossier_id: int, kind: str) -> bool:
+        return self.synced and kind == dvcqg.RECORD
 
     def files(self, dossier_id: int) -> list[StoredFile]:
         return self._files
@@ -199,6 +205,16 @@ def test_a_step_without_a_record_change_sends_only_its_progress() -> None:
     change = _change(_dossier(status=S.PROCESSING),
                      (EventKind.TASK_COMPLETED, SPECIALIST, {"step": "review", "name": "Kiểm tra"}), first=5)
     assert [m.kind for m in dvcqg.messages(change, Facts(), T0)] == ["CapNhatTienDoHoSoMC"]
+
+
+def test_a_dossier_received_before_the_synchronisation_gets_its_record_before_its_first_step() -> None:
+    change = _change(_dossier(status=S.PROCESSING),
+                     (EventKind.TASK_COMPLETED, SPECIALIST, {"step": "review", "name": "Kiểm tra"}), first=5)
+    sent = dvcqg.messages(change, Facts(synced=False), T0)
+    assert [m.kind for m in sent] == ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]
+    assert sent[0].payload["data"][0]["TrangThaiHoSo"] == "4"
+    assert dvcqg.messages(_change(_dossier(status=S.PROCESSING), (EventKind.NEAR_DUE, None, {})),
+                          Facts(synced=False), T0) == []
 
 
 @pytest.mark.parametrize("kind", [EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.TIMER_FIRED, EventKind.RATED,
