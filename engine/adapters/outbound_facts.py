@@ -57,6 +57,12 @@ class SqlOutboundFacts:
                                .where(ProcedureVersionRecord.id == dossier.procedure_version_id))
         return financial_notice(manifest, [task_from_record(r) for r in steps], forms or {})
 
+    def latest_manifest(self, procedure_code: str) -> dict[str, Any]:
+        manifest = self._s.scalar(select(ProcedureVersionRecord.manifest)
+                                  .where(ProcedureVersionRecord.code == procedure_code)
+                                  .order_by(ProcedureVersionRecord.version.desc()).limit(1))
+        return manifest or {}
+
     def written_before(self, dossier_id: int, kind: str) -> bool:
         return self._s.scalar(select(OutboxRecord.id).where(OutboxRecord.dossier_id == dossier_id,
                                                             OutboxRecord.kind == kind).limit(1)) is not None

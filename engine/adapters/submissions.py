@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.adapters import session_hooks
 from engine.adapters.records import SubmissionRecord
 from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, ReturnMethod
@@ -28,6 +29,8 @@ _FIELDS = [c.key for c in SubmissionRecord.__table__.columns if c.key not in ("i
 class SubmissionRepository:
     def __init__(self, session: Session):
         self._s = session
+        self._decided: list[Submission] = []
+        session_hooks.on(session, "after_soft_rollback", lambda _session: self._decided.clear())
 
     def add(self, submission: Submission) -> None:
         record = SubmissionRecord(**_values(submission), version=1)
@@ -57,6 +60,13 @@ class SubmissionRepository:
             raise ConflictError(f"submission {submission.reference} was decided or changed by someone else; "
                                 "reload it", code="submission_changed_meanwhile")
         submission.version += 1
+        if submission.decided_at is not None:
+            self._decided.append(submission)
+
+    def take_decided(self) -> list[Submission]:
+        """The submissions this unit of work decided since the last call (the outbox's input at commit)."""
+        decided, self._decided = self._decided, []
+        return decided
 
     def queue(self, *, centre_ids: Sequence[str], stages: Sequence[IntakeStage], limit: int,
               offset: int) -> tuple[list[Submission], int]:

@@ -28,7 +28,7 @@ from engine.adapters.submissions import SubmissionRepository
 from engine.adapters.tasks import TaskRepository
 from engine.adapters.units import UnitRepository
 from engine.domain.errors import ConflictError, DomainError, UnavailableError
-from engine.domain.outbound import messages_for
+from engine.domain.outbound import messages_for, submission_messages_for
 from engine.domain.outbox import Destination
 
 
@@ -105,12 +105,15 @@ class SqlUnitOfWork:
 
     def _write_outbound(self, session: Session) -> None:
         """The transactional outbox: the messages each changed dossier calls for, in the command's transaction."""
-        changes = self.dossiers.take_changes()
-        if not self._outbound or not changes:
+        changes, decided = self.dossiers.take_changes(), self.submissions.take_decided()
+        if not self._outbound or not (changes or decided):
             return
         facts = SqlOutboundFacts(session)
         for change in changes:
             self.outbox.add(messages_for(change, facts, self._outbound, change.recorded[-1].event.at))
+        for submission in decided:
+            assert submission.decided_at is not None
+            self.outbox.add(submission_messages_for(submission, facts, self._outbound, submission.decided_at))
 
     def flush(self) -> None:
         """Write pending rows now, turning a clash with a concurrent command into a ConflictError."""

@@ -25,6 +25,7 @@ from engine.domain.outbox import Destination, OutboundMessage
 from engine.domain.search import searchable
 from engine.domain.slip import applicant
 from engine.domain.status import DossierStatus
+from engine.domain.submission import IntakeStage, Submission
 
 RECORD, PROGRESS_SERVICE = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
 DATE_FORMAT = "%Y%m%d%H%M%S"
@@ -83,6 +84,30 @@ def messages(change: Change, facts: OutboundFacts, now: datetime) -> list[Outbou
         return [_record(dossier, change.last_seq, facts, now, updating=False), *progress]
     as_received = _record(replace(dossier, status=before), received.seq, facts, now, updating=False)
     return [as_received, *progress, final]
+
+
+def submission_messages(submission: Submission, facts: OutboundFacts, now: datetime) -> list[OutboundMessage]:
+    """An online submission the counter refused (Mẫu 03) was never received and has no dossier: the portal, which
+    handed it in and shows it as status 1, is told it was not received (3), under the portal's own reference."""
+    if submission.channel != Channel.ONLINE or submission.stage != IntakeStage.REFUSED or submission.id is None:
+        return []
+    manifest = facts.latest_manifest(submission.procedure_code)
+    centre = facts.unit(submission.centre_id)
+    found = searchable(submission.applicant_name, submission.application)
+    record = {
+        "MaHoSo": submission.reference, "MaTTHC": submission.procedure_code, "TenTTHC": _vi(manifest.get("name")),
+        "MaLinhVuc": str(manifest.get("field_code") or ""), "TenLinhVuc": _vi(manifest.get("field_name")),
+        "KenhThucHien": _CHANNELS[submission.channel], "ChuHoSo": submission.applicant_name,
+        "SoGiayToChuHoSo": found.id_number or "", "LoaiDoiTuong": "2" if _is_business(submission.application) else "1",
+        "NgayNopHoSo": stamp(submission.submitted_at), "NgayTiepNhan": "", "NgayHenTra": "",
+        "TrangThaiHoSo": str(DossierStatus.REFUSED.national_code), "NgayTuChoi": stamp(submission.decided_at),
+        "HinhThuc": "1" if submission.return_method == ReturnMethod.POST else "0",
+        "DonViXuLy": _unit_code(centre), "TenDonViXuLy": centre.name,
+        "NoiNopHoSo": _unit_code(centre), "TenNoiNopHoSo": centre.name, "GhiChu": "",
+    }
+    return [OutboundMessage(Destination.DVCQG, RECORD, f"{Destination.DVCQG.value}:submission:{submission.id}",
+                            f"{RECORD}/{submission.reference}/refused", {"isUpdating": "True", "data": [record]},
+                            now)]
 
 
 def _record(dossier: Dossier, seq: int, facts: OutboundFacts, now: datetime, *, updating: bool) -> OutboundMessage:

@@ -18,6 +18,7 @@ from engine.domain.dossier import Dossier, HistoryEvent
 from engine.domain.files import StoredFile
 from engine.domain.outbox import Destination, OutboundMessage
 from engine.domain.step_outputs import FinancialNotice
+from engine.domain.submission import Submission
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ class OutboundFacts(Protocol):
         """The financial-obligation notice its procedure's step recorded (engine/domain/step_outputs.py), if any."""
         ...
 
+    def latest_manifest(self, procedure_code: str) -> dict[str, Any]:
+        """The manifest of the procedure's newest version (a submission is not bound to a version yet)."""
+        ...
+
     def written_before(self, dossier_id: int, kind: str) -> bool:
         """Whether a message of `kind` was written for the dossier by an earlier command (the portal has its
         record, or will: the outbox delivers in order)."""
@@ -88,6 +93,14 @@ def messages_for(change: Change, facts: OutboundFacts, destinations: Collection[
     if Destination.EMAIL in destinations or Destination.SMS in destinations:
         messages += citizen_notices.messages(change, facts, destinations, now)
     return messages
+
+
+def submission_messages_for(submission: Submission, facts: OutboundFacts, destinations: Collection[Destination],
+                            now: datetime) -> list[OutboundMessage]:
+    """The messages a decided submission calls for (one refused reception, the portal must learn of)."""
+    from engine.domain import dvcqg
+
+    return dvcqg.submission_messages(submission, facts, now) if Destination.DVCQG in destinations else []
 
 
 def stream_of(destination: Destination, dossier: Dossier) -> str:

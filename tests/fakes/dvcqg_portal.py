@@ -31,6 +31,7 @@ RECORD, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
 
 RECORD_MANDATORY = ("MaHoSo", "MaTTHC", "TenTTHC", "KenhThucHien", "LoaiDoiTuong", "NgayNopHoSo", "NgayTiepNhan",
                     "NgayHenTra", "TrangThaiHoSo", "HinhThuc", "DonViXuLy")
+NOT_RECEIVED = ("1", "3")  # handed in, or refused reception: no reception date or appointment
 PROGRESS_MANDATORY = ("MaHoSo", "NguoiXuLy", "ThoiDiemXuLy", "NoiDungXuLy", "TrangThai")
 STATUS_FIELDS = {RECORD: "TrangThaiHoSo", PROGRESS: "TrangThai"}
 _DATE = re.compile(r"^\d{14}$")
@@ -98,7 +99,10 @@ class Portal:
         return {"error_code": OK, "message": "OK", "transaction_id": key, "duplicate": duplicate}
 
     def _check(self, service: str, record: dict[str, Any]) -> None:
-        for name in RECORD_MANDATORY if service == RECORD else PROGRESS_MANDATORY:
+        mandatory = RECORD_MANDATORY if service == RECORD else PROGRESS_MANDATORY
+        if service == RECORD and record.get("TrangThaiHoSo") in NOT_RECEIVED:
+            mandatory = tuple(name for name in mandatory if name not in ("NgayTiepNhan", "NgayHenTra"))
+        for name in mandatory:
             if record.get(name) in (None, "", []):
                 raise Rejected(400, DATA_INVALID, "Thiếu trường bắt buộc", name, "missing")
         for name, value in record.items():

@@ -42,7 +42,7 @@ from tests.fakes.smtp_server import SmtpServer, free_port
 
 pytestmark = pytest.mark.fault
 
-CENTRES = [PHU_XUAN, VY_DA, THUAN_HOA, "19810", "19815"]  # Kim Long, An Cựu
+CENTRES = [PHU_XUAN, VY_DA, THUAN_HOA, "19810", "19813", "19815", "19819", "19867"]  # and five more of Huế
 END = local(2025, 7, 16, 17, 30)  # a Wednesday after closing
 LEASE_SECONDS = 3  # a message the killed worker held is due again after this
 SETTLE_SECONDS = 240  # the whole delivery, kill and restart included, must end within this
@@ -160,16 +160,19 @@ def test_a_day_of_work_reaches_the_portal_and_the_citizens_once_and_in_order_acr
     assert len(set(first_arrivals)) == len(first_arrivals)
     assert set(repeats) <= set(first_arrivals)
     position = {key: i for i, key in enumerate(first_arrivals)}
-    by_dossier: dict[int | None, list[OutboundMessage]] = defaultdict(list)
+    by_stream: dict[str, list[OutboundMessage]] = defaultdict(list)
     for m in sent:
-        by_dossier[m.dossier_id].append(m)
-    for dossier_messages in by_dossier.values():  # in the order they were written
-        order = [position[m.key] for m in dossier_messages]
+        by_stream[m.stream].append(m)
+    for stream_messages in by_stream.values():  # each dossier's in the order they were written
+        order = [position[m.key] for m in stream_messages]
         assert order == sorted(order)
+    by_dossier = {m.dossier_id: [n for n in sent if n.dossier_id == m.dossier_id] for m in sent if m.dossier_id}
+    refused_online = [m for m in sent if m.dossier_id is None]  # online submissions refused reception: status 3
+    assert {m.payload["data"][0]["TrangThaiHoSo"] for m in refused_online} <= {"3"}
 
     records = portal.records()
     with wiring.uow() as uow:
-        dossiers = uow.dossiers.by_ids([i for i in by_dossier if i is not None])
+        dossiers = uow.dossiers.by_ids(list(by_dossier))
     assert len(dossiers) == len(by_dossier) >= summary.received
     for dossier in dossiers:
         assert int(records[dossier.code]["TrangThaiHoSo"]) == dossier.status.national_code
@@ -201,7 +204,8 @@ def test_a_day_of_work_reaches_the_portal_and_the_citizens_once_and_in_order_acr
 
     kinds = Counter(m.kind for m in sent)
     consenting = sum(1 for d in dossiers if d.contact is not None and d.contact.consent)
-    print(f"\n{summary.received} dossiers received ({summary.submitted} online), {summary.returned} returned, "
+    print(f"\n{summary.received} dossiers received ({summary.submitted} handed in online, {len(refused_online)} of "
+          f"them refused reception), {summary.returned} returned, "
           f"{consenting} with a contact and consent; {len(sent)} portal messages ({dict(kinds)}), "
           f"{len(mails.first)} e-mails and {len(texts.first)} SMS "
           f"({dict(Counter(m.kind for m in messages if m.destination != Destination.DVCQG))}); "

@@ -26,10 +26,11 @@ from engine.domain import dvcqg
 from engine.domain.dossier import Dossier
 from engine.domain.notice import MissingItem
 from engine.domain.outbox import DeliveryFailed, Destination, MessageStatus, OutboundMessage
-from engine.services import lifecycle, outbound, simulation
-from tests.conftest import PHU_XUAN, VY_DA, Clock
+from engine.services import intake, lifecycle, outbound, simulation
+from engine.services.intake import Handing
+from tests.conftest import PHU_XUAN, VY_DA, Clock, birth_application
 from tests.fakes.dvcqg_portal import PortalServer
-from tests.integration._support import Actors, complete_step, deps, drive_to_end, history_of, receive
+from tests.integration._support import BIRTH, Actors, complete_step, deps, drive_to_end, history_of, receive
 
 RECORD, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
 
@@ -109,6 +110,24 @@ def test_a_dossier_received_before_the_synchronisation_reaches_the_portal_with_i
     _deliver(synced, clock, client)
     assert [m["service"] for m in _of(portal, dossier.code)] == [RECORD, PROGRESS]
     assert portal.rejected == [] and portal.records()[dossier.code]["TrangThaiHoSo"] == "4"
+
+
+def test_an_online_submission_refused_reception_reaches_the_portal_as_not_received(
+        synced: Wiring, clock: Clock, portal: PortalServer, client: DvcqgClient) -> None:
+    actors = Actors(synced)
+    handing = Handing(PHU_XUAN, BIRTH, birth_application(VY_DA), reference="G22.refused-1")
+    submission, _ = intake.submit(synced.uow(), actor=actors("portal.46"), catalogue=synced.catalogue,
+                                  clock=clock, handing=handing)
+    clock.now += timedelta(minutes=30)
+    intake.refuse(synced.uow(), actor=actors(f"reception.{PHU_XUAN}"), clock=clock, submission_id=submission.id or 0,
+                  reasons="Không thuộc thẩm quyền giải quyết")
+    assert _deliver(synced, clock, client) == 1
+    [arrived] = portal.received
+    assert arrived["key"] == "DongBoHoSoMC/G22.refused-1/refused"
+    record = arrived["body"]
+    assert (record["MaHoSo"], record["TrangThaiHoSo"], record["KenhThucHien"]) == ("G22.refused-1", "3", "2")
+    assert record["NgayTuChoi"] == dvcqg.stamp(clock.now) and record["NgayTiepNhan"] == ""
+    assert "Không thuộc" not in json.dumps(record, ensure_ascii=False)  # the reasons may name people
 
 
 def test_supplementation_reaches_the_portal_as_status_5_then_back_to_4(
