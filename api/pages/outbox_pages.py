@@ -37,7 +37,7 @@ def outbox() -> Any:
     items, total = outbound.admin_messages(w.uow(), actor=actor(), status=query.get("status"),
                                            destination=query.get("destination"), limit=PAGE_SIZE,
                                            offset=query["offset"])
-    ages = {b.destination: waited(b.oldest_pending_at, now) for b in backlog if b.oldest_pending_at}
+    ages = {b.destination: waited(b.oldest_undelivered_at, now) for b in backlog if b.oldest_undelivered_at}
     return render_template("pages/outbox.html", backlog=backlog, ages=ages, items=items, total=total,
                            offset=query["offset"], page_size=PAGE_SIZE, query=query,
                            destinations=list(Destination), statuses=list(MessageStatus),

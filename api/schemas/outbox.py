@@ -20,12 +20,12 @@ class OutboxBacklogReadSchema(Schema):
     parked = fields.Integer(metadata={"description": "messages given up on, each waiting for an admin to retry it"})
     delivered = fields.Integer()
     failed_attempts = fields.Integer(metadata={"description": "failed attempts of the pending and parked messages"})
-    oldest_pending_at = LocalDateTime(allow_none=True, metadata={
-        "description": "when the oldest pending message was written; null when none is pending"})
-    oldest_pending_age_seconds = fields.Function(
-        lambda b: None if b.oldest_pending_age is None else int(b.oldest_pending_age.total_seconds()),
+    oldest_undelivered_at = LocalDateTime(allow_none=True, metadata={
+        "description": "when the oldest undelivered message (waiting or parked) was written; null if none"})
+    oldest_undelivered_age_seconds = fields.Function(
+        lambda b: None if b.oldest_undelivered_age is None else int(b.oldest_undelivered_age.total_seconds()),
         allow_none=True, metadata={"type": "integer",
-                                   "description": "how long the oldest pending message has waited"})
+                                   "description": "how long the oldest undelivered message has waited"})
 
 
 class OutboxMessageReadSchema(Schema):

@@ -36,8 +36,9 @@ class OutboxCollector(Collector):
         messages = GaugeMetricFamily("onestop_outbox_messages", "Outbound messages by destination and status.",
                                      labels=["destination", "status"])
         oldest = GaugeMetricFamily(
-            "onestop_outbox_oldest_pending_age_seconds",
-            "How long the oldest pending message of a destination has waited, in seconds (0 when none waits).",
+            "onestop_outbox_oldest_undelivered_age_seconds",
+            "How long the oldest undelivered message (waiting or parked) of a destination has waited, in "
+            "seconds (0 when all were delivered).",
             labels=["destination"])
         failed = GaugeMetricFamily("onestop_outbox_failed_attempts",
                                    "Failed delivery attempts of the pending and parked messages.",
@@ -47,7 +48,7 @@ class OutboxCollector(Collector):
             for status, count in ((MessageStatus.PENDING, line.pending), (MessageStatus.PARKED, line.parked),
                                   (MessageStatus.DELIVERED, line.delivered)):
                 messages.add_metric([where, status.value], count)
-            age = line.oldest_pending_age.total_seconds() if line.oldest_pending_age is not None else 0.0
+            age = line.oldest_undelivered_age.total_seconds() if line.oldest_undelivered_age is not None else 0.0
             oldest.add_metric([where], age)
             failed.add_metric([where], line.failed_attempts)
         yield from (messages, oldest, failed)

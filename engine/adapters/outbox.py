@@ -122,15 +122,15 @@ class OutboxRepository:
         return [_message(r) for r in self._s.scalars(query)]
 
     def summary(self) -> list[OutboxSummary]:
-        """Per destination: pending, parked and delivered counts, the oldest pending message's time, and the
-        failed attempts of the undelivered."""
+        """Per destination: pending, parked and delivered counts, the oldest undelivered message's time (a parked
+        one included: it holds its dossier's later messages), and the failed attempts of the undelivered."""
         undelivered = OutboxRecord.status != MessageStatus.DELIVERED.value
         rows = self._s.execute(
             select(OutboxRecord.destination,
                    func.count().filter(OutboxRecord.status == MessageStatus.PENDING.value),
                    func.count().filter(OutboxRecord.status == MessageStatus.PARKED.value),
                    func.count().filter(OutboxRecord.status == MessageStatus.DELIVERED.value),
-                   func.min(case((OutboxRecord.status == MessageStatus.PENDING.value, OutboxRecord.created_at))),
+                   func.min(case((undelivered, OutboxRecord.created_at))),
                    func.coalesce(func.sum(case((undelivered, OutboxRecord.attempts), else_=0)), 0))
             .group_by(OutboxRecord.destination)).all()
         found = {Destination(r[0]): r for r in rows}

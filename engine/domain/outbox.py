@@ -89,7 +89,7 @@ class OutboxSummary:
     pending: int
     parked: int
     delivered: int
-    oldest_pending_at: datetime | None
+    oldest_undelivered_at: datetime | None
     attempts_failed: int = 0
     """Failed attempts of the messages still pending or parked."""
 

@@ -113,9 +113,9 @@ class Backlog:
     delivered: int
     failed_attempts: int
     """Failed attempts of the messages still pending or parked."""
-    oldest_pending_at: datetime | None
-    oldest_pending_age: timedelta | None
-    """How long the oldest pending message has waited; None when none waits."""
+    oldest_undelivered_at: datetime | None
+    oldest_undelivered_age: timedelta | None
+    """How long the oldest undelivered message (waiting or parked) has waited; None when none waits."""
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,8 @@ def _require_admin(uow: UnitOfWork, actor: Actor) -> None:
 
 
 def _backlog(s: OutboxSummary, now: datetime) -> Backlog:
-    age = max(now - s.oldest_pending_at, timedelta(0)) if s.oldest_pending_at else None
-    return Backlog(s.destination, s.pending, s.parked, s.delivered, s.attempts_failed, s.oldest_pending_at, age)
+    age = max(now - s.oldest_undelivered_at, timedelta(0)) if s.oldest_undelivered_at else None
+    return Backlog(s.destination, s.pending, s.parked, s.delivered, s.attempts_failed, s.oldest_undelivered_at, age)
 
 
 def _lines(uow: UnitOfWork, messages: list[OutboundMessage]) -> list[MessageLine]:

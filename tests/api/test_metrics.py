@@ -59,7 +59,7 @@ def test_an_empty_outbox_shows_every_destination_at_zero(client: Any) -> None:
 
     for destination in ("dvcqg", "email", "sms"):
         assert [_messages(samples, destination, s) for s in ("pending", "parked", "delivered")] == [0, 0, 0]
-        assert _of(samples, "onestop_outbox_oldest_pending_age_seconds", destination) == 0
+        assert _of(samples, "onestop_outbox_oldest_undelivered_age_seconds", destination) == 0
         assert _of(samples, "onestop_outbox_failed_attempts", destination) == 0
 
 
@@ -82,9 +82,9 @@ def test_the_figures_follow_what_was_written_and_delivered(app: Any, client: Any
     assert [_messages(samples, "sms", s) for s in ("pending", "parked", "delivered")] == [1, 0, 0]
     assert _of(samples, "onestop_outbox_failed_attempts", "dvcqg") == 1
     assert _of(samples, "onestop_outbox_failed_attempts", "email") == 2
-    assert _of(samples, "onestop_outbox_oldest_pending_age_seconds", "dvcqg") == 0  # the parked one is not pending
-    assert _of(samples, "onestop_outbox_oldest_pending_age_seconds", "email") == 30 * 60
-    assert _of(samples, "onestop_outbox_oldest_pending_age_seconds", "sms") == 25 * 60
+    assert _of(samples, "onestop_outbox_oldest_undelivered_age_seconds", "dvcqg") == 30 * 60  # the parked one
+    assert _of(samples, "onestop_outbox_oldest_undelivered_age_seconds", "email") == 30 * 60
+    assert _of(samples, "onestop_outbox_oldest_undelivered_age_seconds", "sms") == 25 * 60
 
 
 def test_metrics_are_open_show_no_personal_data_and_are_the_same_for_any_app_on_the_database(
@@ -98,7 +98,8 @@ def test_metrics_are_open_show_no_personal_data_and_are_the_same_for_any_app_on_
     assert anonymous == signed_in
     assert SECRET_ID not in anonymous and "example.com" not in anonymous and "[id-number]" not in anonymous
     assert {line.split("{")[0].split(" ")[0] for line in anonymous.splitlines() if not line.startswith("#")} \
-        == {"onestop_outbox_messages", "onestop_outbox_oldest_pending_age_seconds", "onestop_outbox_failed_attempts"}
+        == {"onestop_outbox_messages", "onestop_outbox_oldest_undelivered_age_seconds",
+            "onestop_outbox_failed_attempts"}
     # A second app on the same database (another gunicorn worker or node) reads the same figures.
     other = create_app({"TESTING": True, "SETTINGS": make_settings(app.extensions["onestop"].settings.database_url),
                         "WIRING": {"clock": clock}})

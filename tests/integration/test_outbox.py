@@ -97,7 +97,7 @@ def test_a_refused_message_is_parked_and_holds_its_stream_until_an_admin_retries
         summary = {s.destination: s for s in uow.outbox.summary()}
     assert total == 1 and parked[0].key == "a1" and "yyyyMMddHHmmss" in (parked[0].last_error or "")
     assert (summary[Destination.DVCQG].parked, summary[Destination.DVCQG].pending) == (1, 1)
-    assert summary[Destination.DVCQG].oldest_pending_at == now
+    assert summary[Destination.DVCQG].oldest_undelivered_at == now
     with wiring.uow() as uow:
         outbound.retry(uow, parked[0].id or 0, now=clock())
     _deliver(wiring, clock, receiver)
