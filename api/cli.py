@@ -118,7 +118,7 @@ def worker(once: bool, interval: float, outbox_lease: float) -> None:
             total += ran
         while tried := deliver():
             sent += tried
-        click.echo(f"{total} jobs run, {sent} outbound messages tried")
+        click.echo(f"{total} jobs run" + (f", {sent} outbound messages tried" if transports else ""))
         return
     stop = threading.Event()
 
