@@ -23,6 +23,7 @@ class SqlOutboundFacts:
         self._s = session
         self._units: dict[str, UnitFacts] = {}
         self._officers: dict[int, OfficerFacts | None] = {}
+        self._files: dict[int, list[StoredFile]] = {}
 
     def manifest(self, procedure_version_id: int) -> dict[str, Any]:
         return _manifest(self._s.get_bind().engine.url.render_as_string(), procedure_version_id, self._s)
@@ -42,7 +43,10 @@ class SqlOutboundFacts:
         return self._officers[user_id]
 
     def files(self, dossier_id: int) -> list[StoredFile]:
-        return FileRepository(self._s).of_dossier(dossier_id)
+        # Read once per commit: the reception's record is built twice (as received, then as handed on).
+        if dossier_id not in self._files:
+            self._files[dossier_id] = FileRepository(self._s).of_dossier(dossier_id)
+        return self._files[dossier_id]
 
     def financial_notice(self, dossier: Dossier) -> FinancialNotice | None:
         manifest = self.manifest(dossier.procedure_version_id)

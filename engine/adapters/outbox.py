@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engine.adapters.records import OutboxRecord
@@ -33,17 +33,17 @@ class OutboxRepository:
         self._s = session
 
     def add(self, messages: Sequence[OutboundMessage]) -> None:
-        """Write the messages in this transaction, in their order (their ids order each stream)."""
-        for message in messages:
-            record = OutboxRecord(destination=message.destination.value, kind=message.kind, stream=message.stream,
-                                  key=message.key, dossier_id=message.dossier_id, payload=message.payload,
-                                  status=message.status.value, attempts=message.attempts,
-                                  next_attempt_at=message.next_attempt_at or message.created_at,
-                                  last_error=message.last_error, created_at=message.created_at,
-                                  delivered_at=message.delivered_at)
-            self._s.add(record)
-            self._s.flush()  # one at a time: the ids must follow the list's order
-            message.id = record.id
+        """Write the messages in this transaction, in one statement; their ids follow the list's order (the rows
+        of one INSERT take their ids in turn), and the ids order each stream."""
+        if not messages:
+            return
+        rows = [{"destination": m.destination.value, "kind": m.kind, "stream": m.stream, "key": m.key,
+                 "dossier_id": m.dossier_id, "payload": m.payload, "status": m.status.value, "attempts": m.attempts,
+                 "next_attempt_at": m.next_attempt_at or m.created_at, "last_error": m.last_error,
+                 "created_at": m.created_at, "delivered_at": m.delivered_at} for m in messages]
+        ids = self._s.scalars(insert(OutboxRecord).returning(OutboxRecord.id, sort_by_parameter_order=True), rows).all()
+        for message, message_id in zip(messages, ids, strict=True):
+            message.id = message_id
 
     def lease_next(self, now: datetime, destinations: Collection[Destination],
                    lease: timedelta) -> OutboundMessage | None:
