@@ -17,6 +17,7 @@ from api.pages.intake_pages import waited
 from api.pages.web import actor, explain, officer_page
 from api.schemas.outbox import OutboxQuery
 from api.wiring import wiring
+from engine.domain.citizen_notices import CitizenNotice
 from engine.domain.errors import DomainError
 from engine.domain.outbox import Destination, MessageStatus
 from engine.services import outbound
@@ -41,7 +42,8 @@ def outbox() -> Any:
     return render_template("pages/outbox.html", backlog=backlog, ages=ages, items=items, total=total,
                            offset=query["offset"], page_size=PAGE_SIZE, query=query,
                            destinations=list(Destination), statuses=list(MessageStatus),
-                           destination_label=destination_label, message_status_label=message_status_label)
+                           destination_label=destination_label, message_status_label=message_status_label,
+                           message_kind_label=message_kind_label)
 
 
 @bp.post("/outbox/<int(max=2147483647):message_id>/retry")
@@ -86,3 +88,16 @@ def message_status_label(value: MessageStatus) -> str:
         MessageStatus.DELIVERED: _("Delivered"),
     }
     return labels.get(value, value.value)
+
+
+def message_kind_label(kind: str) -> str:
+    """A notice in words; the portal's services keep their national names (DongBoHoSoMC, CapNhatTienDoHoSoMC)."""
+    labels: dict[str, str] = {
+        CitizenNotice.RECEIVED: _("Notice: dossier received"),
+        CitizenNotice.SUPPLEMENT_REQUEST: _("Notice: supplementation requested"),
+        CitizenNotice.APOLOGY: _("Notice: apology and new appointment"),
+        CitizenNotice.FINANCIAL_OBLIGATION: _("Notice: financial obligation"),
+        CitizenNotice.RESULT_READY: _("Notice: result ready"),
+        CitizenNotice.RATING_INVITATION: _("Notice: invitation to rate"),
+    }
+    return labels.get(kind, kind)

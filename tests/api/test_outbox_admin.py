@@ -217,6 +217,7 @@ def test_the_page_shows_the_backlog_and_the_parked_message_and_sends_it_again(
     assert SECRET_ID not in page and "Nguyễn Văn An" not in page and "example.com" not in page
     assert page.count("Gửi lại</button>") == 1
     assert "Cổng Dịch vụ công quốc gia" in page
+    assert page.count("Thông báo: đã tiếp nhận hồ sơ") == 2 and "<code>DongBoHoSoMC</code>" in page  # notices in words
     csrf = csrf_of(browser, "/admin/outbox")
     refused = browser.post(f"/admin/outbox/{sent['record']}/retry", data={"status": "parked"})
     assert refused.status_code == 302 and _status(app, sent["record"]) == MessageStatus.PARKED
