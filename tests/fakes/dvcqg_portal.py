@@ -22,9 +22,11 @@ import re
 import secrets
 import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 OK, DATA_INVALID, SESSION_INVALID, LOGIN_FAILED, UNAVAILABLE = 0, 1, 2, 3, 99
 RECORD, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
@@ -174,32 +176,21 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class PortalServer:
+class PortalServer(LocalServer):
     """The portal on a free port of 127.0.0.1, in a thread, for the length of a `with` block."""
 
     def __init__(self, username: str = "sync", password: str = "secret", port: int = 0,
                  journal: Path | None = None):
         self.portal = Portal(username, password, journal)
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.portal))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_handler(self.portal), port)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     def __enter__(self) -> PortalServer:
-        self._thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def received(self) -> list[dict[str, Any]]:
@@ -245,12 +236,7 @@ def main() -> None:
     args = parser.parse_args()
     server = PortalServer(args.username, args.password, args.port, args.journal)
     print(f"DVCQG fake portal on {server.url}", flush=True)
-    try:
-        server._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._server.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
