@@ -85,24 +85,6 @@ def _failed(uow: UnitOfWork, message: OutboundMessage, error: str, now: datetime
                 message.kind, after.attempts, ", parked" if after.status == MessageStatus.PARKED else "")
 
 
-def retry(uow: UnitOfWork, message_id: int, *, now: datetime) -> OutboundMessage:
-    """An admin sends a parked message again (a pending or delivered one is left as it is)."""
-    message = uow.outbox.retry(message_id, now)
-    if message is None:
-        raise NotFoundError(f"outbox message {message_id} does not exist")
-    uow.commit()
-    return message
-
-
-def summary(uow: UnitOfWork) -> list[OutboxSummary]:
-    return uow.outbox.summary()
-
-
-def listed(uow: UnitOfWork, *, status: MessageStatus | None, destination: Destination | None, limit: int,
-           offset: int) -> tuple[list[OutboundMessage], int]:
-    return uow.outbox.listed(status=status, destination=destination, limit=limit, offset=offset)
-
-
 @dataclass(frozen=True)
 class Backlog:
     """One destination as admins and /metrics watch it: counts and times only, nothing of any message."""

@@ -175,7 +175,8 @@ def test_a_refused_record_is_parked_with_the_portals_reason_and_holds_the_stream
     assert _of(portal, dossier.code) == []  # the progress records wait behind the parked record
     monkeypatch.setattr(DvcqgClient, "deliver", real)
     with synced.uow() as uow:
-        outbound.retry(uow, parked[0].id or 0, now=clock())
+        uow.outbox.retry(parked[0].id or 0, clock())
+        uow.commit()
     _deliver(synced, clock, client)
     arrived = _of(portal, dossier.code)
     assert arrived[0]["service"] == RECORD and len(arrived) == len(_written(synced, dossier))

@@ -99,7 +99,8 @@ def test_a_refused_message_is_parked_and_holds_its_stream_until_an_admin_retries
     assert (summary[Destination.DVCQG].parked, summary[Destination.DVCQG].pending) == (1, 1)
     assert summary[Destination.DVCQG].oldest_undelivered_at == now
     with wiring.uow() as uow:
-        outbound.retry(uow, parked[0].id or 0, now=clock())
+        uow.outbox.retry(parked[0].id or 0, clock())
+        uow.commit()
     _deliver(wiring, clock, receiver)
     assert receiver.arrived == ["a1", "a2"]
 
