@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters.files import FileRepository
-from engine.adapters.records import OutboxRecord, ProcedureVersionRecord, TaskRecord, UnitRecord, UserRecord
+from engine.adapters.records import OutboxRecord, ProcedureVersionRecord, TaskRecord, UserRecord
 from engine.adapters.tasks import task_from_record
+from engine.adapters.units import UnitRepository
 from engine.domain.dossier import Dossier
 from engine.domain.files import StoredFile
 from engine.domain.outbound import OfficerFacts, UnitFacts
@@ -21,18 +22,19 @@ from engine.domain.step_outputs import FinancialNotice, financial_notice
 class SqlOutboundFacts:
     def __init__(self, session: Session):
         self._s = session
+        self._database = session.get_bind().engine.url.render_as_string()  # the manifests' cache is per database
         self._units: dict[str, UnitFacts] = {}
         self._officers: dict[int, OfficerFacts | None] = {}
         self._files: dict[int, list[StoredFile]] = {}
 
     def manifest(self, procedure_version_id: int) -> dict[str, Any]:
-        return _manifest(self._s.get_bind().engine.url.render_as_string(), procedure_version_id, self._s)
+        return _manifest(self._database, procedure_version_id, self._s)
 
     def unit(self, unit_id: str) -> UnitFacts:
         if unit_id not in self._units:
-            row = self._s.execute(select(UnitRecord.name, UnitRecord.agency_code)
-                                  .where(UnitRecord.id == unit_id)).first()
-            self._units[unit_id] = UnitFacts(unit_id, row[0] if row else unit_id, row[1] if row else None)
+            unit = UnitRepository(self._s).get(unit_id)
+            self._units[unit_id] = (UnitFacts(unit_id, unit.name, unit.agency_code) if unit
+                                    else UnitFacts(unit_id, unit_id, None))
         return self._units[unit_id]
 
     def officer(self, user_id: int) -> OfficerFacts | None:

@@ -8,7 +8,7 @@ commit together: a job is never half-run, and two workers never both run it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,15 @@ class JobStatus(StrEnum):
 
 
 MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4 minutes: a passing fault clears, a bug stops soon
+
+
+def retry_delay(attempts: int, *, longest: timedelta | None = None) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt before trying again (a job's, or an outbound
+    message's, engine/domain/outbox.py): FIRST_RETRY, doubling each time, at most `longest`."""
+    doublings: int = 2 ** max(attempts - 1, 0)
+    delay = FIRST_RETRY * doublings
+    return min(delay, longest) if longest is not None else delay
 
 
 @dataclass

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from engine.domain import job
+
 
 class Destination(StrEnum):
     DVCQG = "dvcqg"  # the National Public Service Portal: DongBoHoSoMC and CapNhatTienDoHoSoMC
@@ -32,16 +34,14 @@ class MessageStatus(StrEnum):
 
 
 MAX_ATTEMPTS = 10
-FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 MAX_ERROR_CHARS = 500
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failed attempt: 30 s, 1, 2, 4 … minutes, at most an hour (a portal
-    down for a morning is caught up within the hour it returns, without hammering it meanwhile)."""
-    doublings: int = 2 ** max(attempts - 1, 0)
-    return min(FIRST_RETRY * doublings, LONGEST_WAIT)
+    """The wait after the `attempts`-th failed attempt: a job's back-off (30 s, 1, 2, 4 … minutes), at most an hour
+    (a portal down for a morning is caught up within the hour it returns, without hammering it meanwhile)."""
+    return job.retry_delay(attempts, longest=LONGEST_WAIT)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Protocol
 
 from engine.domain.calendar import WorkingCalendar
-from engine.domain.job import Job, JobKind
+from engine.domain.job import Job, JobKind, retry_delay
 from engine.domain.ports import UnitOfWork
 from engine.services import deadlines, lifecycle, timers
 from engine.services.catalogue import Catalogue
@@ -44,16 +44,9 @@ def handlers(*, calendar: WorkingCalendar, catalogue: Catalogue) -> dict[JobKind
     }
 
 
-FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4 minutes: a passing fault clears, a bug stops soon
 BATCH = 100  # jobs run before the loop looks at its stop event again
 PAUSE_AFTER_ERROR = 5.0  # seconds, at least, after the database could not be used
 HOUSEKEEPING_EVERY = timedelta(hours=1)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed attempt before trying again."""
-    doublings: int = 2 ** max(attempts - 1, 0)
-    return FIRST_RETRY * doublings
 
 
 def run_due(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Handler],

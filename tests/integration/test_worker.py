@@ -22,7 +22,7 @@ from api.wiring import Wiring
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.errors import ConflictError
-from engine.domain.job import MAX_ATTEMPTS, Job, JobKind, JobStatus
+from engine.domain.job import FIRST_RETRY, MAX_ATTEMPTS, Job, JobKind, JobStatus
 from engine.services import worker
 from tests.conftest import PHU_XUAN, Clock
 from tests.integration._support import Actors, history_of, receive
@@ -186,7 +186,7 @@ def test_a_commit_that_fails_counts_as_a_failed_attempt(wiring: Wiring, clock: C
     monkeypatch.setattr(SqlUnitOfWork, "commit", first_commit_conflicts)
     assert _run(wiring, clock, _noting([])) == 1
     job = _job(wiring, job_id)
-    assert (job.status, job.attempts, job.run_at) == (JobStatus.PENDING, 1, clock.now + worker.FIRST_RETRY)
+    assert (job.status, job.attempts, job.run_at) == (JobStatus.PENDING, 1, clock.now + FIRST_RETRY)
     assert job.last_error is not None and job.last_error.startswith("ConflictError: another request")
     assert _noted(wiring, dossier) == []  # the effect went with the lost transaction
 
