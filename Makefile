@@ -8,13 +8,24 @@ PORT ?= 5000
 # Browser libraries (bpmn-js for the modeler) come from npm at the versions the lock file pins.
 ASSETS := api/static/node_modules/.installed
 
-.PHONY: run test lint bench catalogs
+.PHONY: run test lint bench catalogs lock
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+# Every dependency, direct or not, is pinned by constraints.txt (make, CI and the production install use it), so
+# a new release of anything changes nothing until `make lock` is run and its diff reviewed (CONTRIBUTING.md).
+$(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
+
+# Re-solve every dependency at its newest release the ranges in setup.cfg allow, in a throw-away environment.
+lock:
+	rm -rf build/lock && $(PYTHON) -m venv build/lock
+	build/lock/bin/python -m pip install --quiet --upgrade pip
+	build/lock/bin/python -m pip install --quiet '.[test,bench]'
+	{ echo "# Pinned versions of every dependency: written by \`make lock\`, never by hand (CONTRIBUTING.md)."; \
+	  build/lock/bin/python -m pip freeze --exclude one-stop-engine; } > constraints.txt
+	rm -rf build/lock
 
 $(ASSETS): api/static/package.json api/static/package-lock.json
 	npm ci --prefix api/static --no-audit --no-fund --loglevel=error
@@ -60,7 +71,7 @@ test: lint $(ASSETS) $(CATALOGS)
 # The throughput benchmark (docs/BENCHMARKS.md): PostgreSQL at ONESTOP_BENCH_POSTGRES_URL (default the local
 # server), about 15 minutes; BENCH_ARGS=--quick for about 3. Prints one table, then draws the plots.
 $(VENV)/.bench-installed: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 bench: $(VENV)/.bench-installed

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from api import cli, errors, guards, pages, security, user_cli
-from api.settings import Settings, from_environment
+from api.settings import Settings, SettingsError, from_environment
 from api.views import (
     audit,
     auth,
@@ -38,7 +38,10 @@ from api.wiring import build
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     test_config = test_config or {}
-    settings: Settings = test_config.pop("SETTINGS", None) or from_environment(Path(app.instance_path))
+    try:
+        settings: Settings = test_config.pop("SETTINGS", None) or from_environment(Path(app.instance_path))
+    except SettingsError as error:  # the server or command stops at start, naming the variable
+        raise SystemExit(f"onestop: bad setting: {error}") from None
     app.config.update(
         API_TITLE="One-stop dossier engine",
         API_VERSION="v1",

@@ -1,11 +1,22 @@
-"""The one module that reads the environment. Every setting is documented in the README."""
+"""The one module that reads the environment. Every setting is documented in the README's settings table
+(tests/unit/test_settings.py holds the two to each other).
+
+`Environment` (pydantic-settings) parses and validates the `ONESTOP_*` variables in one place: a bad value
+stops the server or command at start with a message naming the variable and what is wrong with it, never its
+value (a secret's value is never printed). `Settings`, the plain record the application is built from, is
+what it gives; tests make a `Settings` directly.
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from limits import parse_many
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     token_max_age: int
     processes_dir: Path
     forms_dir: Path
     calendar_file: Path
-    demo_password: str
+    demo_password: str = field(repr=False)
     rate_limit_storage: str = "memory://"
     rate_limit_key_prefix: str = "onestop"
     public_rate_limit: str = "30 per minute"
@@ -45,34 +56,155 @@ class Settings:
     sms_url: str = ""
     """The SMS provider's HTTP endpoint; empty: no SMS notices."""
     sms_token: str = field(default="", repr=False)
+    stats_database_url: str = ""
+    """A streaming replica the statistics read from (figures, registers, reports); empty: the database."""
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+
+class SettingsError(Exception):
+    """The environment holds a bad setting; the message names each variable and what is wrong, not its value."""
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_DATABASE_SCHEMES = ("sqlite:", "postgresql+psycopg:", "postgresql:")
+
+
+class Environment(BaseSettings):
+    """The `ONESTOP_*` variables, typed. A field's name is its variable's without the prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ONESTOP_", case_sensitive=True, extra="ignore",
+                                      hide_input_in_errors=True)
+
+    DATABASE_URL: str = ""
+    SECRET_KEY: SecretStr = SecretStr("")
+    TOKEN_MAX_AGE: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
+    SECURE_COOKIES: bool = False
+    PROXY_COUNT: int = Field(default=0, ge=0, le=5)
+    PUBLIC_RATE_LIMIT: str = "30 per minute"
+    SIGN_IN_RATE_LIMIT: str = "10 per minute"
+    RATE_LIMIT_STORAGE: str = "memory://"
+    RATE_LIMIT_KEY_PREFIX: str = Field(default="onestop", min_length=1, max_length=64)
+    PROCESSES_DIR: Path = ROOT / "processes"
+    FORMS_DIR: Path = ROOT / "forms"
+    CALENDAR_FILE: Path = ROOT / "processes" / "calendar.json"
+    DEMO_PASSWORD: SecretStr = SecretStr("demo-2025")
+    FILE_STORE: str = ""
+    MAX_UPLOAD_MB: float = Field(default=20, gt=0, le=1024)
+    SIGNING: str = ""
+    SIGNING_PASSPHRASE: SecretStr = SecretStr("")
+    """Read where a key is opened (engine/adapters/signing.py); declared here to be validated and documented."""
+    SIGNING_TRUST_ROOTS: str = ""
+    DVCQG_URL: str = ""
+    DVCQG_USERNAME: str = ""
+    DVCQG_PASSWORD: SecretStr = SecretStr("")
+    SMTP_URL: str = ""
+    SMTP_PASSWORD: SecretStr = SecretStr("")
+    SMS_URL: str = ""
+    SMS_TOKEN: SecretStr = SecretStr("")
+    STATS_DATABASE_URL: str = ""
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("DATABASE_URL", "STATS_DATABASE_URL")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if value and not value.startswith(_DATABASE_SCHEMES):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("PUBLIC_RATE_LIMIT", "SIGN_IN_RATE_LIMIT")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("must be a rate such as '30 per minute'") from None
+        return value
+
+    @field_validator("RATE_LIMIT_STORAGE")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
+            raise ValueError("must be memory:// or a redis:// URL")
+        return value
+
+    @field_validator("FILE_STORE")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if value and not value.startswith(("file://", "s3://")):
+            raise ValueError("must be a file:// folder or an s3://bucket/prefix URL")
+        return value
+
+    @field_validator("SIGNING")
+    @classmethod
+    def _signing(cls, value: str) -> str:
+        if value and not value.startswith(("demo:", "keyfile:", "pkcs11:")):
+            raise ValueError("must start with demo:, keyfile: or pkcs11:")
+        return value
+
+    @field_validator("DVCQG_URL", "SMS_URL")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("SMTP_URL")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must be an smtp:// or smtps:// URL")
+        return value
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return value.upper()
+
+
+def variables() -> list[str]:
+    """Every variable the product reads, as the README's settings table must list them."""
+    return sorted(f"ONESTOP_{name}" for name in Environment.model_fields)
 
 
 def from_environment(instance_path: Path) -> Settings:
+    try:
+        env = Environment()
+    except ValidationError as error:
+        raise SettingsError("; ".join(
+            f"ONESTOP_{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors(include_input=False, include_url=False))) from None
     return Settings(
-        database_url=os.environ.get("ONESTOP_DATABASE_URL", f"sqlite:///{instance_path / 'onestop.db'}"),
-        secret_key=os.environ.get("ONESTOP_SECRET_KEY") or _instance_secret(instance_path),
-        token_max_age=int(os.environ.get("ONESTOP_TOKEN_MAX_AGE", str(12 * 3600))),
-        processes_dir=Path(os.environ.get("ONESTOP_PROCESSES_DIR", ROOT / "processes")),
-        forms_dir=Path(os.environ.get("ONESTOP_FORMS_DIR", ROOT / "forms")),
-        calendar_file=Path(os.environ.get("ONESTOP_CALENDAR_FILE", ROOT / "processes" / "calendar.json")),
-        demo_password=os.environ.get("ONESTOP_DEMO_PASSWORD", "demo-2025"),
-        rate_limit_storage=os.environ.get("ONESTOP_RATE_LIMIT_STORAGE", "memory://"),
-        rate_limit_key_prefix=os.environ.get("ONESTOP_RATE_LIMIT_KEY_PREFIX", "onestop"),
-        public_rate_limit=os.environ.get("ONESTOP_PUBLIC_RATE_LIMIT", "30 per minute"),
-        sign_in_rate_limit=os.environ.get("ONESTOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
-        proxy_count=int(os.environ.get("ONESTOP_PROXY_COUNT", "0")),
-        secure_cookies=os.environ.get("ONESTOP_SECURE_COOKIES", "") == "1",
-        file_store_url=os.environ.get("ONESTOP_FILE_STORE", f"file://{instance_path / 'files'}"),
-        signing=os.environ.get("ONESTOP_SIGNING", f"demo:{instance_path / 'signing'}"),
-        signing_trust_roots=tuple(Path(p) for p in os.environ.get("ONESTOP_SIGNING_TRUST_ROOTS", "").split(":") if p),
-        max_upload_bytes=int(float(os.environ.get("ONESTOP_MAX_UPLOAD_MB", "20")) * 1024 * 1024),
-        dvcqg_url=os.environ.get("ONESTOP_DVCQG_URL", ""),
-        dvcqg_username=os.environ.get("ONESTOP_DVCQG_USERNAME", ""),
-        dvcqg_password=os.environ.get("ONESTOP_DVCQG_PASSWORD", ""),
-        smtp_url=os.environ.get("ONESTOP_SMTP_URL", ""),
-        smtp_password=os.environ.get("ONESTOP_SMTP_PASSWORD", ""),
-        sms_url=os.environ.get("ONESTOP_SMS_URL", ""),
-        sms_token=os.environ.get("ONESTOP_SMS_TOKEN", ""),
+        database_url=env.DATABASE_URL or f"sqlite:///{instance_path / 'onestop.db'}",
+        secret_key=env.SECRET_KEY.get_secret_value() or _instance_secret(instance_path),
+        token_max_age=env.TOKEN_MAX_AGE,
+        processes_dir=env.PROCESSES_DIR,
+        forms_dir=env.FORMS_DIR,
+        calendar_file=env.CALENDAR_FILE,
+        demo_password=env.DEMO_PASSWORD.get_secret_value(),
+        rate_limit_storage=env.RATE_LIMIT_STORAGE,
+        rate_limit_key_prefix=env.RATE_LIMIT_KEY_PREFIX,
+        public_rate_limit=env.PUBLIC_RATE_LIMIT,
+        sign_in_rate_limit=env.SIGN_IN_RATE_LIMIT,
+        proxy_count=env.PROXY_COUNT,
+        secure_cookies=env.SECURE_COOKIES,
+        file_store_url=env.FILE_STORE or f"file://{instance_path / 'files'}",
+        signing=env.SIGNING or f"demo:{instance_path / 'signing'}",
+        signing_trust_roots=tuple(Path(p) for p in env.SIGNING_TRUST_ROOTS.split(":") if p),
+        max_upload_bytes=int(env.MAX_UPLOAD_MB * 1024 * 1024),
+        dvcqg_url=env.DVCQG_URL,
+        dvcqg_username=env.DVCQG_USERNAME,
+        dvcqg_password=env.DVCQG_PASSWORD.get_secret_value(),
+        smtp_url=env.SMTP_URL,
+        smtp_password=env.SMTP_PASSWORD.get_secret_value(),
+        sms_url=env.SMS_URL,
+        sms_token=env.SMS_TOKEN.get_secret_value(),
+        stats_database_url=env.STATS_DATABASE_URL,
+        log_format=env.LOG_FORMAT,
+        log_level=env.LOG_LEVEL,
     )
 
 
