@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from api import cli, errors, guards, pages, security, user_cli
+from api import cli, errors, guards, observability, pages, security, user_cli
 from api.settings import Settings, SettingsError, from_environment
 from api.views import (
     audit,
@@ -54,8 +54,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=settings.token_max_age,
     )
     app.config.update(test_config)
+    observability.configure_logging(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["onestop"] = build(settings, **test_config.get("WIRING", {}))
+    observability.init_app(app)  # first: every answer, a refusal by a later hook too, gets its request id
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, directory, dossiers, files, intake, tasks, claims, public, health, slips, process_models,

@@ -1,9 +1,9 @@
-"""Command-line set-up: `flask --app api setup-demo` migrates the database, loads every unit of the
-2025 map with its agencies, publishes the procedures in processes/ and prints one province's demo
-accounts (then gives units the electronic identifiers listed in processes/unit_codes/*.csv); `load-units`
-reloads the map alone, `load-unit-codes FILE.csv` a province's identifiers. All set-up commands are
-idempotent. `worker` runs the background jobs (timers, near-due and overdue marking, supplementation
-expiry) until stopped.
+"""Command-line set-up: `flask --app api setup` migrates the database, loads every unit of the 2025 map
+with its agencies and the electronic identifiers listed in processes/unit_codes/*.csv, and publishes the
+procedures in processes/, creating no account (production; the first admin is `users create`);
+`setup-demo` does the same and creates one province's demo accounts. `load-units` reloads the map alone,
+`load-unit-codes FILE.csv` a province's identifiers. All set-up commands are idempotent. `worker` runs the
+background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
 `verify` checks the history hash chains and every stored JSON value, and exits with 1 if any event was
@@ -24,7 +24,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from api.wiring import wiring
+from api.wiring import Wiring, wiring
 from engine.adapters.definitions import read_scenarios
 from engine.adapters.units import read_unit_codes
 from engine.domain.errors import NotFoundError, ValidationFailedError
@@ -33,15 +33,31 @@ from engine.services import accounts, demo, directory, files, integrity, outboun
 from engine.services import worker as background
 
 
+@click.command("setup")
+@with_appcontext
+def setup() -> None:
+    """Migrate, load every unit and the units' identifiers, publish the shipped procedures; creates no account
+    (idempotent). The first admin is then `flask --app api users create … --role admin`."""
+    _setup(wiring())
+    click.echo("No account was created: create the first admin with "
+               "`flask --app api users create <username> --unit <province> --role admin --name …`.")
+
+
+def _setup(w: Wiring) -> None:
+    count, published = w.setup()
+    click.echo(f"Database at the newest revision. Units: {count} loaded.")
+    for path in sorted((w.settings.processes_dir / "unit_codes").glob("*.csv")):
+        _load_unit_codes(path)
+    click.echo(f"Procedures published now: {', '.join(published) or 'none changed'}.")
+
+
 @click.command("setup-demo")
 @click.option("--province", default=HUE_PROVINCE_CODE, show_default=True, help="province code to load")
 def setup_demo(province: int) -> None:
-    """Migrate, load one province's units, publish procedures, create demo accounts (idempotent)."""
+    """`setup`, then create one province's demo accounts, all with the demo password (idempotent)."""
     w = wiring()
-    count, published, created = w.setup_demo(province)
-    click.echo(f"Units: {count} loaded. Procedures published now: {', '.join(published) or 'none changed'}.")
-    for path in sorted((w.settings.processes_dir / "unit_codes").glob("*.csv")):
-        _load_unit_codes(path)
+    _setup(w)
+    created = w.create_demo_accounts(province)
     units = directory.units(w.uow(), province_id=f"{province:02d}")
     communes = [u for u in units if u.kind == UnitKind.COMMUNE]
     agencies = [u for u in units if u.kind == UnitKind.AGENCY and u.agency != "police"]
@@ -102,7 +118,7 @@ def migrate() -> None:
               type=click.FloatRange(min=1), help="seconds an outbound message is left to this worker to deliver")
 def worker(once: bool, interval: float, outbox_lease: float) -> None:
     """Run due background jobs; stops cleanly (after the job in hand) on SIGTERM or SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Its log lines are in the server's format and level: create_app configured logging (api/observability.py).
     w = wiring()
     handlers = background.handlers(calendar=w.calendar, catalogue=w.catalogue)
     transports = w.transports()
@@ -251,6 +267,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(setup)
     app.cli.add_command(setup_demo)
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)

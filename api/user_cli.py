@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.wiring import wiring
+from engine.adapters.database import head_revision, schema_revision
 from engine.domain.errors import DomainError, ValidationFailedError
 from engine.services import users
 
@@ -35,6 +36,7 @@ group = AppGroup("users", help="Officers' accounts: create, disable, enable, lis
 def create(username: str, unit_id: str, roles: tuple[str, ...], display_name: str, password_stdin: bool,
            deputy: bool) -> None:
     """Create an account."""
+    _require_setup()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -70,6 +72,12 @@ def list_accounts(unit_id: str | None) -> None:
     for account in _run(lambda: users.accounts(wiring().uow(), unit_id=unit_id)):
         state = "disabled" if account.disabled else "enabled"
         click.echo(f"{account.username}\t{account.unit_id}\t{','.join(account.roles)}\t{state}")
+
+
+def _require_setup() -> None:
+    """An account needs its unit: before `setup` say so, rather than fail on a missing table."""
+    if _run(lambda: schema_revision(wiring().engine)) != head_revision():
+        raise click.ClickException("the database is not set up: run `flask --app api setup` first")
 
 
 def _run(command: Callable[[], T]) -> T:

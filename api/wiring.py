@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 
+from api.observability import current_request_id
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
@@ -44,6 +45,9 @@ class Wiring:
     lookup_session_factory: Any = None
     files: FileStore | None = None
     _signer: DocumentSigner | None = None
+    stats_engine: Any = None
+    """The streaming replica the statistics read (ONESTOP_STATS_DATABASE_URL); None: `engine` itself."""
+    stats_session_factory: Any = None
 
     @property
     def store(self) -> FileStore:
@@ -59,7 +63,8 @@ class Wiring:
         return self._signer
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory, outbound=self.outbound)
+        # The request's id goes on the history events the command writes (None outside a request).
+        return SqlUnitOfWork(self.session_factory, outbound=self.outbound, request_id=current_request_id())
 
     @property
     def outbound(self) -> frozenset[Destination]:
@@ -85,17 +90,29 @@ class Wiring:
         commit. Several reads that must agree with each other need `uow()`."""
         return SqlUnitOfWork(self.lookup_session_factory or self.session_factory, read_only=True)
 
+    def stats_uow(self) -> SqlUnitOfWork:
+        """A read-only unit of work for the figures, on the replica when one is configured. A replica lags by
+        a moment: only reads that need not see the reader's own latest write belong here. One transaction,
+        so the reads of one report agree with each other."""
+        return SqlUnitOfWork(self.stats_session_factory or self.session_factory, read_only=True)
+
     def migrate(self) -> None:
         migrate(self.engine)
 
-    def setup_demo(self, province: int) -> tuple[int, list[str], list[str]]:
-        """Migrate, load every unit, publish procedures, create a province's demo accounts; idempotent."""
+    def setup(self) -> tuple[int, list[str]]:
+        """Migrate, load every unit, publish the shipped procedures; creates no account (idempotent)."""
         self.migrate()
-        count = self.load_units()
-        published = self.publish_procedures()
-        created = accounts.create_demo_accounts(self.uow(), password=self.settings.demo_password,
-                                                province_id=province_id(province))
-        return count, published, created
+        return self.load_units(), self.publish_procedures()
+
+    def setup_demo(self, province: int) -> tuple[int, list[str], list[str]]:
+        """`setup`, then a province's demo accounts; idempotent."""
+        count, published = self.setup()
+        return count, published, self.create_demo_accounts(province)
+
+    def create_demo_accounts(self, province: int) -> list[str]:
+        """A province's demo accounts, all with the demo password (ONESTOP_DEMO_PASSWORD); the new ones' names."""
+        return accounts.create_demo_accounts(self.uow(), password=self.settings.demo_password,
+                                             province_id=province_id(province))
 
     def load_units(self) -> int:
         """All 34 provinces, 3,321 communes and their agencies from the official map (idempotent)."""
@@ -110,8 +127,12 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
           calendar: WorkingCalendar | None = None) -> Wiring:
     engine = make_engine(settings.database_url)
     store = file_store_from_url(settings.file_store_url or f"file://{tempfile.mkdtemp(prefix='onestop-files-')}")
-    return Wiring(settings, make_session_factory(engine), engine, Catalogue(),
-                  calendar or read_calendar(settings.calendar_file), clock, make_lookup_session_factory(engine), store)
+    wired = Wiring(settings, make_session_factory(engine), engine, Catalogue(),
+                   calendar or read_calendar(settings.calendar_file), clock, make_lookup_session_factory(engine), store)
+    if settings.stats_database_url:  # never migrated: a replica follows its primary's schema
+        wired.stats_engine = make_engine(settings.stats_database_url)
+        wired.stats_session_factory = make_session_factory(wired.stats_engine)
+    return wired
 
 
 def wiring() -> Wiring:

@@ -29,9 +29,22 @@ accesslog = None  # the application logs each request itself, with its request i
 errorlog = "-"
 control_socket_disable = True
 
+if os.environ.get("ONESTOP_LOG_FORMAT") == "json":
+    # The master's own lines (started, worker booted, worker lost) as JSON too, like the workers' (whose format
+    # api/observability.py sets, with the request id); nothing else logs in the master.
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False}},
+        "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                                "fmt": "{levelname}{name}{message}{request_id}", "style": "{", "timestamp": "time",
+                                "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"}}},
+    }
+
 # prometheus-client's multiprocess mode: each worker writes its counters and histograms to files in this
 # folder and /metrics sums them, so a scrape answered by any worker counts the requests of all of them.
-# Emptied when the master starts (the files of a previous run would count twice).
+# Emptied when the master starts (the files of a previous run would count twice): two servers on one machine
+# need a folder each.
 _METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
                                           str(Path(tempfile.gettempdir()) / f"onestop-metrics-{os.getuid()}")))
 

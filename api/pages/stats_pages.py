@@ -39,7 +39,7 @@ def dashboard() -> Any:
     procedure = request.args.get("procedure") or None
     report: CentreReport | None = None
     try:
-        report = stats.centres(w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=start, end=end,
+        report = stats.centres(w.stats_uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=start, end=end,
                                unit_id=unit_id, procedure_code=procedure)
     except ForbiddenError:
         raise  # another unit's figures: the 403 page, not a dashboard with its filters
@@ -73,7 +73,7 @@ def report() -> Any:
     found: exports.PeriodicReport | None = None
     try:
         found = exports.periodic(stats.centres(
-            w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=query["start"], end=query["end"],
+            w.stats_uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=query["start"], end=query["end"],
             unit_id=query.get("unit_id"), procedure_code=query.get("procedure_code")),
             by=query["by"], kind=query["period"], year=query["year"], number=query["number"])
     except ForbiddenError:
@@ -106,7 +106,7 @@ def dossiers_behind() -> Any:
     rows: list[Dossier] = []
     total = 0
     try:
-        rows, total = stats.dossiers_behind(w.uow(), actor=actor(), clock=w.clock, start=start, end=end,
+        rows, total = stats.dossiers_behind(w.stats_uow(), actor=actor(), clock=w.clock, start=start, end=end,
                                             figure=figure, unit_id=unit_id, procedure_code=procedure, group=group,
                                             limit=PAGE_SIZE, offset=offset)
     except ForbiddenError:

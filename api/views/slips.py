@@ -119,7 +119,7 @@ def submission_slip(submission_id: int, kind: str, kind_of_file: str) -> Respons
 def get_register(query: dict[str, Any], unit_id: str) -> Response:
     """The centre's tracking register (Mẫu 07) of the dossiers it received from `from` to `to`."""
     w = wiring()
-    register = registers.read(w.uow(), actor=current_actor(), unit_id=unit_id,
+    register = registers.read(w.stats_uow(), actor=current_actor(), unit_id=unit_id,
                               start=query["start"], end=query["end"], catalogue=w.catalogue, calendar=w.calendar,
                               clock=w.clock)
     name = f"register-{unit_id}-{query['start']:%Y%m%d}-{query['end']:%Y%m%d}"

@@ -46,7 +46,7 @@ def _or_files(schema: type[Schema]) -> dict[str, Any]:
 
 def figures(query: dict[str, Any]) -> CentreReport:
     w = wiring()
-    return stats.centres(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
+    return stats.centres(w.stats_uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
                          start=query["start"], end=query["end"], unit_id=query.get("unit_id"),
                          procedure_code=query.get("procedure_code"))
 
@@ -116,7 +116,7 @@ def get_dossiers_behind(query: dict[str, Any]) -> dict[str, Any]:
     one cell of a table (`group`): the same query as the figure, so `total` equals it. For the officers who
     may read those dossiers: a unit's own, the province's supervisors (not an administrator)."""
     w = wiring()
-    found, total = stats.dossiers_behind(w.uow(), actor=current_actor(), clock=w.clock, start=query["start"],
+    found, total = stats.dossiers_behind(w.stats_uow(), actor=current_actor(), clock=w.clock, start=query["start"],
                                          end=query["end"], figure=query["figure"], unit_id=query.get("unit_id"),
                                          procedure_code=query.get("procedure_code"), group=query["group"],
                                          limit=query["limit"], offset=query["offset"])

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.domain import json_codec
+from engine.domain.errors import UnavailableError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -70,6 +73,33 @@ def migrate(engine: Engine) -> None:
     with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@cache
+def head_revision() -> str:
+    """The newest Alembic revision of this code (read once: the code does not change under a process). Asking
+    it, or `schema_revision`, loads Alembic into the process, a few MB."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None, "the migrations have one head"
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None: never migrated).
+
+    Raises:
+        UnavailableError: the database does not answer (the driver's message, which may name the server, is
+            left in the chained error, out of the answer).
+    """
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except DBAPIError as error:
+        raise UnavailableError("the database does not answer", code="database_unreachable") from error
 
 
 @contextmanager

@@ -13,14 +13,17 @@ from engine.domain.history_chain import Head, Link
 
 
 class HistoryRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, request_id: str | None = None):
+        """`request_id`: written on every event appended, outside the hash chain."""
         self._s = session
         self._spans = StatSpans(session)
+        self._request_id = request_id
 
     def append(self, event: HistoryEvent) -> int:
         """Append the event to its dossier's hash chain and, in the same transaction, fold it into the
         dossier's statistics span; return its position in the chain."""
         record = ChainHeads.of(self._s).extend(event)
+        record.request_id = self._request_id
         self._s.add(record)
         self._spans.record(event)
         return record.seq

@@ -303,6 +303,9 @@ class HistoryEventRecord(Base):
     seq: Mapped[int]
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The X-Request-Id of the command that wrote it (its log lines carry it); how it was delivered, not what
+    happened, so outside the hash."""
 
 
 class JobRecord(Base):

@@ -16,6 +16,7 @@ from engine.adapters.files import FileRepository
 from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.lookup_failures import LookupFailureRepository
+from engine.adapters.metrics_queries import MonitoringQueries
 from engine.adapters.outbound_facts import SqlOutboundFacts
 from engine.adapters.outbox import OutboxRepository
 from engine.adapters.print_queries import PrintQueries
@@ -51,20 +52,22 @@ class SqlUnitOfWork:
     search_audit: SearchAuditRepository
     saved_filters: SavedFilterRepository
     outbox: OutboxRepository
+    monitoring: MonitoringQueries
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
-                 outbound: frozenset[Destination] = frozenset()):
+                 outbound: frozenset[Destination] = frozenset(), request_id: str | None = None):
         """`outbound`: the destinations configured (engine/domain/outbox.py); a change calls for messages to
-        those only."""
+        those only. `request_id`: the request the command serves, written on its history events."""
         self._session_factory = session_factory
         self._session: Session | None = None
         self._read_only = read_only
         self._outbound = outbound
+        self._request_id = request_id
 
     def __enter__(self) -> SqlUnitOfWork:
         session = self._session = self._session_factory()
         self.units, self.users = UnitRepository(session), UserRepository(session)
-        self.tasks, self.history = TaskRepository(session), HistoryRepository(session)
+        self.tasks, self.history = TaskRepository(session), HistoryRepository(session, request_id=self._request_id)
         self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session, self.history)
         self.jobs, self.printing = JobRepository(session), PrintQueries(session)
         self.ratings, self.stats = RatingRepository(session), StatQueries(session)
@@ -72,6 +75,7 @@ class SqlUnitOfWork:
         self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
         self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
         self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
+        self.monitoring = MonitoringQueries(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -24,6 +24,7 @@ from engine.domain.history_chain import Head, Link
 from engine.domain.inbox import InboxItem, InboxQuery, UrgentSteps
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
+from engine.domain.monitoring import Workload
 from engine.domain.outbox import Destination, MessageStatus, OutboundMessage, OutboxSummary
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.rating import Rating
@@ -204,6 +205,10 @@ class StatQueries(Protocol):
 
     def dossiers_behind(self, scope: Scope, figure: str, group: tuple[str, str] | None, *, limit: int,
                         offset: int) -> tuple[list[int], int]: ...
+
+
+class MonitoringQueries(Protocol):
+    def workload(self, now: datetime) -> Workload: ...
 
 
 @dataclass(frozen=True)
@@ -421,6 +426,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def monitoring(self) -> MonitoringQueries: ...
 
     def __enter__(self) -> Self: ...
 

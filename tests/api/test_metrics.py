@@ -1,5 +1,5 @@
-"""GET /metrics (both databases): Prometheus' text, read from the outbox table at each scrape, open without a
-session, with counts only."""
+"""GET /metrics (both databases): Prometheus' text, the work read from the database at each scrape and the
+requests this process answered, open without a session, with counts only."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from api import create_app
 from engine.domain.outbox import DeliveryFailed, Destination, OutboundMessage
 from engine.services import outbound
-from tests.api.helpers import API, sign_in
-from tests.conftest import Clock, make_settings
+from tests.api.helpers import API, received, sign_in
+from tests.conftest import PHU_XUAN, Clock, make_settings
 
 SECRET_ID = "079201001234"
 
@@ -89,24 +89,85 @@ def test_the_figures_follow_what_was_written_and_delivered(app: Any, client: Any
 
 def test_metrics_are_open_show_no_personal_data_and_are_the_same_for_any_app_on_the_database(
         app: Any, client: Any, clock: Clock) -> None:
+    client.get("/healthz")  # a request counted before the first scrape
     _write(app, _message(Destination.SMS, "waiting", clock()))
     outbound.deliver_due(app.extensions["onestop"].uow, clock=clock,
                          transports={Destination.SMS: Receiver({"waiting"})})
     anonymous = client.get("/metrics").get_data(as_text=True)
     signed_in = client.get("/metrics", headers=sign_in(client, "admin.46")).get_data(as_text=True)
 
-    assert anonymous == signed_in
+    assert _from_database(anonymous) == _from_database(signed_in)
     assert SECRET_ID not in anonymous and "example.com" not in anonymous and "[id-number]" not in anonymous
     assert {line.split("{")[0].split(" ")[0] for line in anonymous.splitlines() if not line.startswith("#")} \
         == {"onestop_outbox_messages", "onestop_outbox_oldest_undelivered_age_seconds",
-            "onestop_outbox_failed_attempts"}
+            "onestop_outbox_failed_attempts", "onestop_dossiers", "onestop_dossiers_overdue", "onestop_jobs",
+            "onestop_jobs_oldest_due_age_seconds", "onestop_db_pool_connections",
+            *(f"onestop_http_requests_{part}" for part in ("total", "created")),
+            *(f"onestop_http_request_duration_seconds_{part}" for part in ("bucket", "count", "sum", "created"))}
     # A second app on the same database (another gunicorn worker or node) reads the same figures.
     other = create_app({"TESTING": True, "SETTINGS": make_settings(app.extensions["onestop"].settings.database_url),
                         "WIRING": {"clock": clock}})
     try:
-        assert other.test_client().get("/metrics").get_data(as_text=True) == anonymous
+        assert _from_database(other.test_client().get("/metrics").get_data(as_text=True)) == _from_database(anonymous)
     finally:
         other.extensions["onestop"].engine.dispose()
+
+
+def _from_database(text: str) -> list[str]:
+    """The lines of the figures read from the database (the request counts are the process's)."""
+    return [line for line in text.splitlines()
+            if line.startswith(("onestop_outbox", "onestop_dossiers", "onestop_jobs"))]
+
+
+def test_the_work_in_the_database_dossiers_by_status_overdue_and_jobs(client: Any, clock: Clock) -> None:
+    headers = sign_in(client, f"reception.{PHU_XUAN}")
+    before = _scrape(client)
+    receipts = [received(client, headers) for _ in range(3)]
+    status = client.get(f"{API}/dossiers/{receipts[0]['code']}", headers=headers).get_json()["dossier"]["status"]
+
+    now = _scrape(client)
+    clock.now += timedelta(days=2)  # past the same-day deadline, and the deadline watches due
+    later = _scrape(client)
+    clock.now += timedelta(days=1)
+    latest = _scrape(client)
+
+    dossiers = {s: ("onestop_dossiers", (("status", s),)) for s in ("received", "processing", "returned")}
+    assert set(dossiers) <= {key[1][0][1] for key in now if key[0] == "onestop_dossiers"}
+    assert now[dossiers[status]] - before[dossiers[status]] == 3
+    assert sum(v for k, v in now.items() if k[0] == "onestop_dossiers") \
+        - sum(v for k, v in before.items() if k[0] == "onestop_dossiers") == 3
+    overdue = ("onestop_dossiers_overdue", ())
+    assert (now[overdue] - before[overdue], later[overdue] - before[overdue]) == (0, 3)
+    pending, failed = ("onestop_jobs", (("state", "pending"),)), ("onestop_jobs", (("state", "failed"),))
+    assert now[pending] - before[pending] >= 3 and now[failed] == before[failed]
+    oldest = ("onestop_jobs_oldest_due_age_seconds", ())
+    assert now[oldest] == 0  # nothing due yet: the first watch is at near-due time, this afternoon
+    assert later[oldest] > 0 and latest[oldest] - later[oldest] == 24 * 3600  # nobody ran the due jobs
+
+
+def test_requests_are_counted_by_url_rule_never_by_path(client: Any) -> None:
+    headers = sign_in(client, f"reception.{PHU_XUAN}")
+    code = received(client, headers)["code"]
+    rule = f"{API}/dossiers/<code>"
+    count = ("onestop_http_requests_total", (("endpoint", rule), ("method", "GET"), ("status", "200")))
+    observed = ("onestop_http_request_duration_seconds_count", (("endpoint", rule), ("method", "GET")))
+    unmatched = ("onestop_http_requests_total", (("endpoint", "<unmatched>"), ("method", "GET"), ("status", "404")))
+    before = _scrape(client)
+
+    for _ in range(3):
+        assert client.get(f"{API}/dossiers/{code}", headers=headers).status_code == 200
+    assert client.get(f"/nothing/{code}").status_code == 404
+    text = client.get("/metrics").get_data(as_text=True)
+    after = _scrape(client)
+
+    assert after[count] - before.get(count, 0) == 3 and after[observed] - before.get(observed, 0) == 3
+    assert after[unmatched] - before.get(unmatched, 0) == 1
+    assert code not in text
+    buckets = sorted(float(dict(k[1])["le"]) for k in after if k[0] == "onestop_http_request_duration_seconds_bucket"
+                     and dict(k[1])["endpoint"] == rule)
+    assert (buckets[0], buckets[-2]) == (0.005, 10.0)  # then +Inf
+    pool = {state: after[("onestop_db_pool_connections", (("state", state),))] for state in ("checked_out", "idle")}
+    assert pool["checked_out"] >= 0 and pool["idle"] >= 1  # the scrape's own connection went back to the pool
 
 
 def test_the_security_headers_do_not_stand_in_the_way(client: Any) -> None:

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from engine.domain.dossier import Dossier
-from engine.domain.ports import PrintQueries, StatQueries, StoredJson, UnitOfWork
+from engine.domain.ports import MonitoringQueries, PrintQueries, StatQueries, StoredJson, UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.task import Task
 from engine.domain.unit import Unit
@@ -163,6 +163,10 @@ class FakeUnitOfWork:
     @property
     def stats(self) -> StatQueries:
         raise NotImplementedError("the fake has no statistics queries: test them against SQLite")
+
+    @property
+    def monitoring(self) -> MonitoringQueries:
+        raise NotImplementedError("the fake has no monitoring queries: test /metrics against SQLite")
 
     @property
     def stored_json(self) -> StoredJson:

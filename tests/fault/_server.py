@@ -37,11 +37,13 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving `api:create_app()` over `database_url` on a free port of 127.0.0.1."""
+    """gunicorn serving `api:create_app()` over `database_url` on a free port of 127.0.0.1; with `config`
+    (deploy/gunicorn.conf.py), that file's settings under the ones given here, and no preloading, as in
+    production."""
 
     def __init__(self, database_url: str, log_dir: Path, *, workers: int = 2, threads: int = 4,
-                 env: dict[str, str] | None = None):
-        self.database_url, self.log_dir, self.extra_env = database_url, log_dir, env or {}
+                 env: dict[str, str] | None = None, config: Path | None = None):
+        self.database_url, self.log_dir, self.extra_env, self.config = database_url, log_dir, env or {}, config
         self.workers, self.threads = workers, threads
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -63,9 +65,10 @@ class Server:
                "ONESTOP_DEMO_PASSWORD": PASSWORD, "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED,
                "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED, "PYTHONUNBUFFERED": "1", **self.extra_env}
         log = (self.log_dir / f"server-{self.starts}.log").open("wb")
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+        command = [sys.executable, "-m", "gunicorn", *(["-c", str(self.config)] if self.config else []),
+                   "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "60",
-                   "--graceful-timeout", "2", "--no-control-socket", "--preload",
+                   "--graceful-timeout", "2", "--no-control-socket", *([] if self.config else ["--preload"]),
                    "api:create_app()"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
