@@ -137,7 +137,8 @@ def _figures() -> stats.CentreReport | None:
     w = wiring()
     start, end = stats.month_of(w.clock())
     try:
-        return stats.centres(w.uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=start, end=end)
+        return stats.centres(w.stats_uow(), actor=actor(), catalogue=w.catalogue, clock=w.clock, start=start,
+                             end=end)
     except DomainError:
         return None
 

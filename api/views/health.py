@@ -3,8 +3,9 @@ api/pages).
 
 - `GET /healthz`: the process answers; touches nothing else, so a database outage never gets every worker
   restarted for nothing.
-- `GET /readyz` (and under /api/v1): the database answers and its schema is at the code's newest migration;
-  otherwise 503, saying which, so that a node is taken out of the pool while an upgrade has not migrated yet.
+- `GET /readyz` (and under /api/v1): the database answers and its schema is not behind the code's newest
+  migration (a newer one, from a release being deployed beside this one, is fine); otherwise 503, saying which, so
+  that a node is taken out of the pool until the upgrade has migrated.
 - `GET /api/v1/healthz`: the database answers and is seeded (the province count).
 """
 
@@ -19,7 +20,7 @@ from marshmallow import Schema, fields
 
 from api.errors import PROBLEM_JSON, problems
 from api.wiring import wiring
-from engine.adapters.database import head_revision, schema_revision
+from engine.adapters.database import head_revision, known_revisions, schema_revision
 from engine.domain.errors import UnavailableError
 from engine.services import directory, monitoring
 
@@ -61,7 +62,8 @@ def alive() -> Any:
 @problems(503)
 def readyz() -> Any:
     engine = wiring().engine
-    return {"status": "ready", "schema": monitoring.ready(lambda: schema_revision(engine), head=head_revision())}
+    return {"status": "ready", "schema": monitoring.ready(lambda: schema_revision(engine), head=head_revision(),
+                                                              known=known_revisions())}
 
 
 @blp.errorhandler(UnavailableError)

@@ -86,6 +86,14 @@ def head_revision() -> str:
     return head
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every Alembic revision of this code, the head and those before it."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions())
+
+
 def schema_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (None: never migrated).
 

@@ -90,6 +90,9 @@ class SqlUnitOfWork:
             # Pooled connections are not pinged before use (a round trip per command): one found dead fails
             # its command, which wrote nothing, and the pool drops the connections opened before it.
             raise UnavailableError("the connection to the database was lost; send the request again") from exc
+        if isinstance(exc, OperationalError) and exc.statement is None:
+            # No statement: the database could not be reached at all (refused, down, a replica restarting).
+            raise UnavailableError("the database does not answer; send the request again") from exc
         if isinstance(exc, StatementError) and isinstance(exc.orig, DomainError):
             # Raised while a value was bound (the JSON codec refusing what it cannot write): the command's
             # own error, which SQLAlchemy wrapped.

@@ -6,7 +6,7 @@ Read, never written: the scrape of a monitoring system must not change what it w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from engine.domain.errors import UnavailableError
@@ -20,15 +20,19 @@ def workload(uow: UnitOfWork, *, now: datetime) -> Workload:
         return uow.monitoring.workload(now)
 
 
-def ready(schema_revision: Callable[[], str | None], *, head: str) -> str:
-    """The schema's revision when the database answers and is migrated to `head`, the code's newest revision.
+def ready(schema_revision: Callable[[], str | None], *, head: str, known: Collection[str]) -> str:
+    """The schema's revision when the database answers and is not behind this code.
+
+    A revision newer than the code's (one it does not know) is ready: during an upgrade the new release migrates
+    while the old one still serves, which the schema-change rules (docs/operations.md) make safe; taking every
+    old node out of the pool then would leave none.
 
     Raises:
-        UnavailableError: the database does not answer, or its schema is not the one the code expects (an
-            upgrade not yet migrated, or a database newer than this code).
+        UnavailableError: the database does not answer, was never migrated, or is at an older revision than
+            the code's (an upgrade not yet migrated).
     """
     found = schema_revision()
-    if found != head:
+    if found is None or (found != head and found in known):
         raise UnavailableError(f"the database schema is at {found or 'no revision'}, the code expects {head}",
-                               code="schema_not_at_head", schema=found or "", expected=head)
+                               code="schema_behind", schema=found or "", expected=head)
     return found

@@ -132,8 +132,29 @@ def test_not_ready_while_the_schema_is_behind_the_code(app: Any, client: Any) ->
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     body = response.get_json()
     below = str(int(head_revision()) - 1).zfill(4)
-    assert body["code"] == "schema_not_at_head" and body["params"] == {"schema": below, "expected": head_revision()}
+    assert body["code"] == "schema_behind" and body["params"] == {"schema": below, "expected": head_revision()}
     assert client.get("/healthz").status_code == 200  # alive: restarting it would not help
+
+
+def test_ready_while_a_newer_release_has_migrated_beside_this_one(app: Any, client: Any) -> None:
+    """Side by side during an upgrade: the new release's migration must not take every old node out of the pool."""
+    with app.extensions["onestop"].engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200 and response.get_json() == {"status": "ready", "schema": "9999"}
+
+
+def test_not_ready_before_the_first_migration(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "SETTINGS": make_settings(f"sqlite:///{tmp_path}/empty.db")})
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        app.extensions["onestop"].engine.dispose()
+
+    assert response.status_code == 503
+    assert response.get_json()["params"] == {"schema": "", "expected": head_revision()}
 
 
 @pytest.mark.parametrize("url", ["sqlite:///{tmp}/no/such/folder/onestop.db",

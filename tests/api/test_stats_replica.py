@@ -101,3 +101,19 @@ def test_without_a_stats_database_statistics_read_the_main_one(database_url: str
         assert _reads(app, clock) == {"figures": 1, "indicators": 1, "behind": 1, "register": 1}
     finally:
         _dispose(app)
+
+
+@pytest.mark.parametrize("down", ["sqlite:///{tmp}/no/such/folder/stats.db",
+                                  "postgresql+psycopg://postgres@127.0.0.1:1/onestop?connect_timeout=2"])
+def test_a_statistics_database_that_does_not_answer_is_a_503_to_retry(database_url: str, clock: Clock,
+                                                                      down: str, tmp_path: Path) -> None:
+    app = _app(database_url, clock, stats_database_url=down.format(tmp=tmp_path))
+    try:
+        client = app.test_client()
+        response = client.get(f"{API}/stats/centres", query_string=PERIOD, headers=sign_in(client, "supervisor.46"))
+    finally:
+        _dispose(app)
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.get_json()["detail"] == "the database does not answer; send the request again"
+    assert "127.0.0.1:1" not in response.get_data(as_text=True)

@@ -1,10 +1,10 @@
 """api/ touches no repository: it hands units of work to engine services and never opens one itself.
 
-Every module under api/ is parsed with `ast` (nothing is imported). A unit of work is what `.uow()` or
-`.lookup()` gives, and `.uow`/`.lookup` name the factories; each may appear only as an argument of a call
-to an engine service (a name imported from engine.services). Entering one in a `with`, reading one of its
-attributes (`uow.units`, `w.uow().procedures`), binding it to a name, passing it to anything else, or
-building one from the session factories is reported. api/wiring.py, the composition root, builds them.
+Every module under api/ is parsed with `ast` (nothing is imported). A unit of work is what `.uow()`,
+`.lookup()` or `.stats_uow()` gives, and `.uow`/`.lookup`/`.stats_uow` name the factories; each may appear only
+as an argument of a call to an engine service (a name imported from engine.services). Entering one in a
+`with`, reading one of its attributes (`uow.units`, `w.uow().procedures`), binding it to a name, passing it to
+anything else, or building one from the session factories is reported. api/wiring.py, the composition root, builds them.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 
 API = Path(__file__).resolve().parents[2] / "api"
 ROOT_OF_COMPOSITION = API / "wiring.py"
-FACTORIES = {"uow", "lookup"}
-BUILDERS = {"SqlUnitOfWork", "session_factory", "lookup_session_factory"}
+FACTORIES = {"uow", "lookup", "stats_uow"}
+BUILDERS = {"SqlUnitOfWork", "session_factory", "lookup_session_factory", "stats_session_factory"}
 
 
 def violations(source: str, name: str = "<string>") -> list[str]:
