@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import DossierRecord, JobRecord, StatSpanRecord
+from engine.adapters.stat_queries import overdue_at
 from engine.domain.job import JobStatus
 from engine.domain.monitoring import IN_PROCESS, WATCHED_JOBS, Workload
 from engine.domain.status import DossierStatus
@@ -23,14 +24,11 @@ class MonitoringQueries:
     def workload(self, now: datetime) -> Workload:
         d, s, j = DossierRecord, StatSpanRecord, JobRecord
         dossiers = self._s.execute(select(d.status, func.count()).group_by(d.status)).all()
-        # Snapshot.overdue_at in SQL, the same condition the figures' `in_process_overdue` uses
-        # (engine/adapters/stat_queries.py), on the open span of each dossier still in process: the status index
-        # finds those, a province's few tens of thousands rather than its million.
+        # The figures' own `in_process_overdue` condition, on the open span of each dossier still in process: the
+        # status index finds those, a province's few tens of thousands rather than its million.
         overdue = self._s.scalar(
             select(func.count()).select_from(d).join(s, and_(s.dossier_id == d.id, s.until.is_(None)))
-            .where(d.status.in_([status.value for status in IN_PROCESS]), s.outcome.is_(None),
-                   or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < now),
-                       and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at))))
+            .where(d.status.in_([status.value for status in IN_PROCESS]), overdue_at(now)))
         pending = j.status == JobStatus.PENDING.value
         jobs = self._s.execute(
             select(j.status, func.count(), func.min(j.run_at).filter(pending, j.run_at <= now))

@@ -7,6 +7,7 @@ condition (`_flags`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -65,6 +66,13 @@ def _where(scope: Scope, *, postgres: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def overdue_at(as_of: datetime) -> ColumnElement[bool]:
+    """A span of a dossier still in process and past its deadline at `as_of` (stat_spans.Snapshot.overdue_at).
+    Each branch is NULL-safe: a NULL here would drop the dossier from both sides of ~overdue."""
+    return and_(s.outcome.is_(None), or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
+                                         and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
+
+
 def _flags(scope: Scope) -> dict[str, ColumnElement[bool]]:
     """Each figure but the intake's as a condition on a span: the dossier counts in it when true. The same
     rule as `figures_of`, which the tests hold these to. A received dossier is never `refused` (refusal is of
@@ -73,9 +81,7 @@ def _flags(scope: Scope) -> dict[str, ColumnElement[bool]]:
     new = s.received_at >= scope.start
     resolved = s.status.in_([S.RESULT_READY.value, S.RETURNED.value])
     open_ = s.outcome.is_(None)
-    # Each branch is NULL-safe: a NULL here would drop the dossier from both sides of ~overdue.
-    overdue = and_(open_, or_(s.supplement_rounds > 1, and_(s.paused_at.is_(None), s.deadline_at < as_of),
-                              and_(s.paused_at.is_not(None), s.paused_at > s.deadline_at)))
+    overdue = overdue_at(as_of)
     return {  # `resolved` is the sum of its three outcomes, and the total the sum of the centres
         "total": true(),
         "pending": open_,
