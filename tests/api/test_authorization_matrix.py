@@ -53,6 +53,7 @@ PASSWORD_OF_NEW = "một-mật-khẩu-dài"
 #                                                 anon rec  rec~ spec spec~ lead lead~ sup  sup~ adm  adm~
 EXPECTED = {
     "GET /healthz":                              "200  200  200  200  200   200  200   200  200  200  200",
+    "GET /readyz":                               "200  200  200  200  200   200  200   200  200  200  200",
     "GET /units":                                "200  200  200  200  200   200  200   200  200  200  200",
     "GET /units/{unit_id}":                      "200  200  200  200  200   200  200   200  200  200  200",
     "GET /procedures":                           "200  200  200  200  200   200  200   200  200  200  200",
@@ -353,6 +354,7 @@ def _parked_message(world: World) -> dict[str, Any]:
 REASONS = {"reasons": "Lý do ghi rõ"}
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
+    "GET /readyz": Row(_nothing, _get("/readyz")),
     "GET /units": Row(_nothing, _get("/units", province_id="46")),
     "GET /units/{unit_id}": Row(_nothing, _get(f"/units/{PHU_XUAN}")),
     "GET /procedures": Row(_nothing, _get("/procedures")),
