@@ -64,7 +64,8 @@ def make_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret", token_max_age=3600,
                     processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
                     calendar_file=ROOT / "processes" / "calendar.json", demo_password=PASSWORD,
-                    sign_in_rate_limit="10000 per minute", public_rate_limit="10000 per minute")
+                    sign_in_rate_limit="10000 per minute", public_rate_limit="10000 per minute",
+                    log_level="WARNING")  # a line per request would bury a failure's output; caplog lowers it
 
 
 def _postgres_admin_url() -> str | None:

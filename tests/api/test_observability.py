@@ -66,7 +66,7 @@ def test_the_history_events_of_a_command_carry_its_request_id_outside_the_hash_c
 
 @pytest.fixture
 def json_app(database_url: str, clock: Clock) -> Iterator[Any]:
-    settings = replace(make_settings(database_url), log_format="json")
+    settings = replace(make_settings(database_url), log_format="json", log_level="INFO")
     flask_app = create_app({"TESTING": True, "SETTINGS": settings, "WIRING": {"clock": clock}})
     yield flask_app
     flask_app.extensions["onestop"].engine.dispose()
