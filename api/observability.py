@@ -148,6 +148,8 @@ def configure_logging(settings: Settings) -> None:
         ours = _StderrHandler()
         ours.addFilter(_RequestIdFilter())
         root.addHandler(ours)
+    # On the handler too: loggers that set their own level (werkzeug's is INFO) pass their records up to it.
+    ours.setLevel(settings.log_level)
     ours.setFormatter(formatter(settings.log_format))
     if settings.log_format == "json":
         for handler in logging.getLogger("gunicorn.error").handlers:

@@ -173,3 +173,19 @@ def test_not_ready_when_the_database_does_not_answer_and_the_answer_names_no_ser
     assert response.status_code == 503 and response.get_json()["code"] == "database_unreachable"
     assert all(word not in response.get_data(as_text=True) for word in ("hunter2", "127.0.0.1", str(tmp_path)))
     assert alive.status_code == 200 and alive.get_json() == {"status": "ok"}
+
+
+def test_a_logger_with_a_level_of_its_own_prints_nothing_below_the_setting(
+        database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """werkzeug sets its logger to INFO: its request lines must still stay out at ONESTOP_LOG_LEVEL=WARNING."""
+    observability.configure_logging(replace(make_settings(database_url), log_level="WARNING"))
+    chatty = logging.getLogger("tests.chatty")
+    chatty.setLevel(logging.INFO)
+    try:
+        chatty.info("a request line")
+        chatty.warning("a warning")
+    finally:
+        chatty.setLevel(logging.NOTSET)
+
+    err = capsys.readouterr().err
+    assert "a warning" in err and "a request line" not in err
