@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,16 @@ class SettingsError(Exception):
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-_DATABASE_SCHEMES = ("sqlite:", "postgresql+psycopg:", "postgresql:")
+_DATABASE = (("sqlite:", "postgresql+psycopg:", "postgresql:"), "must be a sqlite:/// or postgresql+psycopg:// URL")
+_HTTP = (("http://", "https://"), "must be an http:// or https:// URL")
+_SCHEMES = {  # what a URL-like setting must start with, when set
+    "DATABASE_URL": _DATABASE, "STATS_DATABASE_URL": _DATABASE, "DVCQG_URL": _HTTP, "SMS_URL": _HTTP,
+    "RATE_LIMIT_STORAGE": (("memory://", "redis://", "rediss://", "redis+sentinel://"),
+                           "must be memory:// or a redis:// URL"),
+    "FILE_STORE": (("file://", "s3://"), "must be a file:// folder or an s3://bucket/prefix URL"),
+    "SIGNING": (("demo:", "keyfile:", "pkcs11:"), "must start with demo:, keyfile: or pkcs11:"),
+    "SMTP_URL": (("smtp://", "smtps://"), "must be an smtp:// or smtps:// URL"),
+}
 
 
 class Environment(BaseSettings):
@@ -106,11 +115,12 @@ class Environment(BaseSettings):
     LOG_FORMAT: Literal["text", "json"] = "text"
     LOG_LEVEL: str = "INFO"
 
-    @field_validator("DATABASE_URL", "STATS_DATABASE_URL")
+    @field_validator(*_SCHEMES)
     @classmethod
-    def _database(cls, value: str) -> str:
-        if value and not value.startswith(_DATABASE_SCHEMES):
-            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+    def _scheme(cls, value: str, info: ValidationInfo) -> str:
+        prefixes, problem = _SCHEMES[str(info.field_name)]
+        if value and not value.startswith(prefixes):
+            raise ValueError(problem)
         return value
 
     @field_validator("PUBLIC_RATE_LIMIT", "SIGN_IN_RATE_LIMIT")
@@ -120,41 +130,6 @@ class Environment(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError("must be a rate such as '30 per minute'") from None
-        return value
-
-    @field_validator("RATE_LIMIT_STORAGE")
-    @classmethod
-    def _storage(cls, value: str) -> str:
-        if not value.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
-            raise ValueError("must be memory:// or a redis:// URL")
-        return value
-
-    @field_validator("FILE_STORE")
-    @classmethod
-    def _store(cls, value: str) -> str:
-        if value and not value.startswith(("file://", "s3://")):
-            raise ValueError("must be a file:// folder or an s3://bucket/prefix URL")
-        return value
-
-    @field_validator("SIGNING")
-    @classmethod
-    def _signing(cls, value: str) -> str:
-        if value and not value.startswith(("demo:", "keyfile:", "pkcs11:")):
-            raise ValueError("must start with demo:, keyfile: or pkcs11:")
-        return value
-
-    @field_validator("DVCQG_URL", "SMS_URL")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
-
-    @field_validator("SMTP_URL")
-    @classmethod
-    def _smtp(cls, value: str) -> str:
-        if value and not value.startswith(("smtp://", "smtps://")):
-            raise ValueError("must be an smtp:// or smtps:// URL")
         return value
 
     @field_validator("LOG_LEVEL")
@@ -185,7 +160,7 @@ def from_environment(instance_path: Path) -> Settings:
         forms_dir=env.FORMS_DIR,
         calendar_file=env.CALENDAR_FILE,
         demo_password=env.DEMO_PASSWORD.get_secret_value(),
-        rate_limit_storage=env.RATE_LIMIT_STORAGE,
+        rate_limit_storage=env.RATE_LIMIT_STORAGE or "memory://",
         rate_limit_key_prefix=env.RATE_LIMIT_KEY_PREFIX,
         public_rate_limit=env.PUBLIC_RATE_LIMIT,
         sign_in_rate_limit=env.SIGN_IN_RATE_LIMIT,

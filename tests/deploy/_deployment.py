@@ -15,16 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import requests
 
 from api.settings import ROOT
 from tests.conftest import PASSWORD
 from tests.deploy._hosts import Lan
 from tests.deploy._postgres import Cluster, data_folder
-from tests.fault._server import UNLIMITED
+from tests.fault._server import UNLIMITED, wait_until_ready
 
 HOSTS = ("lb", "app1", "app2", "worker", "db1", "db2")
 APPS = ("app1", "app2")
@@ -97,17 +94,11 @@ class Deployment:
 
     def _wait_ready(self, url: str, log: str, process: subprocess.Popen[bytes] | None = None,
                     timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{log} exited at start:\n{self.lan.log_tail(log)}")
-            try:
-                if requests.get(f"{url}{READY}", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{url} was not ready within {timeout:g}s:\n{self.lan.log_tail(log)}")
+        outcome = wait_until_ready(f"{url}{READY}", process, timeout)
+        if outcome == "exited":
+            raise RuntimeError(f"{log} exited at start:\n{self.lan.log_tail(log)}")
+        if outcome == "timeout":
+            raise RuntimeError(f"{url} was not ready within {timeout:g}s:\n{self.lan.log_tail(log)}")
 
     def stop(self) -> None:
         """Everything stopped and removed, whatever state the run stopped in; the logs stay in `log_dir`."""

@@ -40,7 +40,7 @@ from tests.conftest import PHU_XUAN, VY_DA, birth_application, make_settings
 from tests.deploy._deployment import Deployment
 from tests.deploy._postgres import Lag, binaries
 from tests.fault._consistency import all_dossiers, check_database
-from tests.fault._server import API, TIMEOUT, Client, sign_in
+from tests.fault._server import API, TIMEOUT, Client, LoadThreads, sign_in
 from tests.integration._support import STEP_DATA
 
 pytestmark = pytest.mark.fault
@@ -131,27 +131,18 @@ def _call(ledger: Ledger, send: Any, *args: Any) -> requests.Response | None:
         return ledger.sent(None, type(error).__name__)
 
 
-class Load:
+class Load(LoadThreads):
     """Counters receiving (each reception sent again with its key until acknowledged, as a counter would),
     officers completing steps from their inboxes, a supervisor reading the figures; until `stop()`."""
 
     def __init__(self, url: str, tokens: dict[str, str], ledger: Ledger):
-        self.url, self.ledger, self.stopping = url, ledger, threading.Event()
-        self.threads = [threading.Thread(target=self._receive, args=(Client(url, tokens[f"reception.{PHU_XUAN}"]), n))
+        super().__init__()
+        self.url, self.ledger = url, ledger
+        self.threads += [threading.Thread(target=self._receive, args=(Client(url, tokens[f"reception.{PHU_XUAN}"]), n))
                         for n in range(RECEIVERS)]
         self.threads += [threading.Thread(target=self._complete, args=(Client(url, tokens[user]), random.Random(n)))
                          for n, user in enumerate(COMPLETERS)]
         self.threads.append(threading.Thread(target=self._read_figures, args=(Client(url, tokens[SUPERVISOR]),)))
-
-    def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=60)
-            assert not thread.is_alive(), "a load thread hung"
 
     def _receive(self, client: Client, number: int) -> None:
         sequence = 0

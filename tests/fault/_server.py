@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +35,37 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class LoadThreads:
+    """Client threads a test adds to `threads`, each looping until `stopping` is set by `stop()`."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+            assert not thread.is_alive(), "a load thread hung"
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> str:
+    """Until `url` answers 200 ("ready"), `process` ends ("exited") or `timeout` seconds pass ("timeout")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return "exited"
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return "ready"
+        time.sleep(0.1)
+    return "timeout"
 
 
 class Server:
@@ -73,17 +105,12 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.process = None
-                raise RuntimeError(f"the server exited at start:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.url}{API}/healthz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
+        outcome = wait_until_ready(f"{self.url}{API}/healthz", self.process, timeout)
+        if outcome == "ready":
+            return
+        if outcome == "exited":
+            self.process = None
+            raise RuntimeError(f"the server exited at start:\n{self.log_tail()}")
         self.kill()
         raise RuntimeError(f"the server did not answer within {timeout:g}s:\n{self.log_tail()}")
 

@@ -17,7 +17,7 @@ import requests
 from api.wiring import Wiring
 from tests.conftest import PHU_XUAN, VY_DA, birth_application
 from tests.fault._consistency import all_dossiers, check_database
-from tests.fault._server import Client, Server, sign_in
+from tests.fault._server import Client, LoadThreads, Server, sign_in
 from tests.integration._support import STEP_DATA
 
 pytestmark = pytest.mark.fault
@@ -56,26 +56,17 @@ class Ledger:
                 setattr(self, name, getattr(self, name) + value)
 
 
-class Load:
+class Load(LoadThreads):
     """Receivers and completers in threads, until `stop()`; each request bounded by a timeout."""
 
     def __init__(self, url: str, tokens: dict[str, str], ledger: Ledger, round_: int, rng: random.Random):
-        self.ledger, self.round, self.stopping = ledger, round_, threading.Event()
-        self.threads = [threading.Thread(target=self._receive, args=(Client(url, tokens[f"reception.{PHU_XUAN}"]), i),
+        super().__init__()
+        self.ledger, self.round = ledger, round_
+        self.threads += [threading.Thread(target=self._receive, args=(Client(url, tokens[f"reception.{PHU_XUAN}"]), i),
                                          daemon=True) for i in range(RECEIVERS)]
         self.threads += [threading.Thread(target=self._complete, args=(Client(url, tokens[user]),
                                                                        random.Random(rng.random())), daemon=True)
                          for user in COMPLETERS]
-
-    def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=60)
-            assert not thread.is_alive(), "a load thread hung"
 
     def _receive(self, client: Client, number: int) -> None:
         sequence = 0
