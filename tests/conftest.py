@@ -7,6 +7,7 @@ CREATE DATABASE … TEMPLATE on PostgreSQL), so tests never see each other's dos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -114,18 +115,27 @@ def seeded_postgres() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh seeded database of each kind."""
-    if request.param == "sqlite":
-        path = tmp_path / "test.db"
+    with seeded_database(request, tmp_path, request.param) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def seeded_database(request: pytest.FixtureRequest, tmp_path: Path, kind: str, name: str = "test") -> Iterator[str]:
+    """A copy of the seeded database of `kind` ("sqlite" or "postgres"), dropped afterwards."""
+    if kind == "sqlite":
+        path = tmp_path / f"{name}.db"
         shutil.copy(request.getfixturevalue("seeded_sqlite"), path)
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("seeded_postgres")
     admin = _postgres_admin_url()
     assert admin
-    name = f"onestop_test_{uuid.uuid4().hex[:10]}"
-    _pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _with_database(admin, name)
-    _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database = f"onestop_{name}_{uuid.uuid4().hex[:10]}"
+    _pg_execute(admin, f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    try:
+        yield _with_database(admin, database)
+    finally:
+        _pg_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ the main one: whichever count a response shows tells which database it read."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import pytest
 
 from api import create_app
 from tests.api.helpers import API, local, received, sign_in
-from tests.conftest import PHU_XUAN, Clock, _pg_execute, _postgres_admin_url, _with_database, make_settings
+from tests.conftest import PHU_XUAN, Clock, make_settings, seeded_database
 
 PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
 
@@ -25,17 +23,9 @@ PERIOD = {"from": "2025-07-14T00:00", "to": "2025-07-15T00:00"}
 @pytest.fixture
 def stats_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A second seeded database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "stats.db"
-        shutil.copy(request.getfixturevalue("seeded_sqlite"), path)
-        yield f"sqlite:///{path}"
-        return
-    admin = _postgres_admin_url()
-    assert admin
-    name = f"onestop_stats_{uuid.uuid4().hex[:10]}"
-    _pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{request.getfixturevalue("seeded_postgres")}"')
-    yield _with_database(admin, name)
-    _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with seeded_database(request, tmp_path, "sqlite" if database_url.startswith("sqlite") else "postgres",
+                         name="stats") as url:
+        yield url
 
 
 def _app(database_url: str, clock: Clock, stats_database_url: str = "") -> Any:
