@@ -21,6 +21,13 @@ DOCUMENT_FORMS = ("original", "certified_copy", "photocopy", "electronic")
 # Properties a user task may carry (spiffworkflow:properties), with what their values must be.
 TASK_PROPERTIES = ("form", "allotted_hours", "milestone", "pause", "send_back_to")
 PAUSE_REASONS = ("financial_obligation",)
+# Our fields of procedures (the national database's fields, named in English; its own names and codes are
+# the manifest's field_name and field_code).
+FIELDS = ("civil_status", "certification", "inter_connected", "land", "adoption", "nationality",
+          "social_protection", "meritorious", "children", "labour", "business", "cooperative", "culture", "sport",
+          "tourism", "family", "education", "health", "agriculture", "forestry", "fisheries", "irrigation",
+          "environment", "construction", "transport", "industry_trade", "home_affairs", "religion", "emulation",
+          "justice", "grassroots", "other")
 
 _TEXT = {"type": "object", "required": ["vi", "en"], "additionalProperties": False,
          "properties": {"vi": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}
@@ -35,7 +42,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
     "properties": {
         "code": {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$"},
         "name": _TEXT,
-        "field": {"enum": ["civil_status", "certification", "inter_connected", "land"]},
+        "field": {"enum": list(FIELDS)},
         # The national field (MaLinhVuc / TenLinhVuc of the DVCQG record) beside our own `field`: null while the
         # code is not confirmed from the national procedure database (processes/README.md lists which). Not
         # required, so versions published before these keys stay valid; every shipped manifest carries both.
