@@ -1,5 +1,6 @@
-"""GET/POST /process-models/...: the admins' procedure versions, for the browser BPMN modeler: list and
-fetch versions, validate a draft (problems by BPMN element id), publish it as a new version.
+"""GET/POST /process-models/...: the admins' procedure versions, for the browser editors: list and fetch
+versions, validate a draft (problems by BPMN element id), publish it as a new version; and the saved draft
+of a procedure (…/draft) that the modeler, the form and the decision editors share.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from api.auth import current_actor
 from api.errors import problems
 from api.schemas.process_models import (
     DraftCheckReadSchema,
+    DraftReadSchema,
+    DraftRevisionSchema,
+    DraftSaveSchema,
     ProcessModelDraftSchema,
     ProcessModelPublishSchema,
     ProcessModelReadSchema,
@@ -19,7 +23,7 @@ from api.schemas.process_models import (
     ProcessModelVersionReadSchema,
 )
 from api.wiring import wiring
-from engine.services import procedure_drafts
+from engine.services import model_drafts, procedure_drafts
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models",
                 description="Procedure versions: validate and publish drafts from the BPMN modeler (admins)")
@@ -62,3 +66,47 @@ def validate(draft: dict[str, Any], code: str) -> Any:
 def publish(draft: dict[str, Any], code: str) -> Any:
     w = wiring()
     return procedure_drafts.publish_draft(w.uow(), actor=current_actor(), code=code, clock=w.clock, **draft)
+
+
+@blp.get("/<code>/draft")
+@problems(401, 403, 404)
+@blp.response(200, DraftReadSchema)
+def get_draft(code: str) -> Any:
+    return model_drafts.open_draft(wiring().uow(), actor=current_actor(), code=code)
+
+
+@blp.put("/<code>/draft")
+@problems(401, 403, 404, 409)
+@blp.arguments(DraftSaveSchema)
+@blp.response(200, DraftReadSchema)
+def save_draft(body: dict[str, Any], code: str) -> Any:
+    w = wiring()
+    revision = body.pop("revision")
+    return model_drafts.save_draft(w.uow(), actor=current_actor(), code=code, revision=revision, parts=body,
+                                   clock=w.clock)
+
+
+@blp.delete("/<code>/draft")
+@problems(401, 403, 409)
+@blp.arguments(DraftRevisionSchema, location="query")
+@blp.response(204)
+def discard_draft(query: dict[str, Any], code: str) -> None:
+    model_drafts.discard_draft(wiring().uow(), actor=current_actor(), code=code, revision=query["revision"])
+
+
+@blp.post("/<code>/draft/validate")
+@problems(401, 403, 404)
+@blp.response(200, DraftCheckReadSchema)
+def validate_saved(code: str) -> Any:
+    problems = model_drafts.check_draft(wiring().uow(), actor=current_actor(), code=code)
+    return {"valid": not problems, "problems": problems}
+
+
+@blp.post("/<code>/draft/publish")
+@problems(401, 403, 404, 409)
+@blp.arguments(DraftRevisionSchema)
+@blp.response(201, ProcessModelVersionReadSchema)
+def publish_saved(body: dict[str, Any], code: str) -> Any:
+    w = wiring()
+    return model_drafts.publish_saved_draft(w.uow(), actor=current_actor(), code=code, revision=body["revision"],
+                                            clock=w.clock)

@@ -103,6 +103,21 @@ class ProcedureVersionRecord(Base):
     published_at: Mapped[datetime]
 
 
+class ProcedureDraftRecord(Base):
+    """An admin's unpublished draft of a procedure (engine/domain/procedure_draft.py), one per code."""
+
+    __tablename__ = "procedure_drafts"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    base_version: Mapped[int | None]
+    revision: Mapped[int]
+    manifest: Mapped[dict[str, Any]]
+    bpmn: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]]
+    decisions: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
 class DossierSequenceRecord(Base):
     """Per-unit daily counter behind dossier codes; incremented with an upsert under a row lock."""
 

@@ -20,6 +20,7 @@ from engine.adapters.metrics_queries import MonitoringQueries
 from engine.adapters.outbound_facts import SqlOutboundFacts
 from engine.adapters.outbox import OutboxRepository
 from engine.adapters.print_queries import PrintQueries
+from engine.adapters.procedure_drafts import ProcedureDraftRepository
 from engine.adapters.procedures import ProcedureRepository
 from engine.adapters.ratings import RatingRepository
 from engine.adapters.saved_filters import SavedFilterRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     users: UserRepository
     tokens: TokenRepository
     procedures: ProcedureRepository
+    drafts: ProcedureDraftRepository
     dossiers: DossierRepository
     submissions: SubmissionRepository
     tasks: TaskRepository
@@ -75,7 +77,7 @@ class SqlUnitOfWork:
         self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
         self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
         self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
-        self.monitoring = MonitoringQueries(session)
+        self.monitoring, self.drafts = MonitoringQueries(session), ProcedureDraftRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -27,6 +27,7 @@ from engine.domain.lookup_lock import LookupFailures
 from engine.domain.monitoring import Workload
 from engine.domain.outbox import Destination, MessageStatus, OutboundMessage, OutboxSummary
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.procedure_draft import ProcedureDraft
 from engine.domain.rating import Rating
 from engine.domain.saved_filter import SavedFilter
 from engine.domain.search import OpenDeadline, SearchAudit, SearchCriteria
@@ -58,6 +59,15 @@ class ProcedureRepository(Protocol):
     def versions(self, code: str | None = None) -> list[tuple[int, str, int, datetime, str]]: ...
 
     def add(self, procedure: ProcedureVersion, *, published_at: datetime) -> int: ...
+
+
+class ProcedureDraftRepository(Protocol):
+    def get(self, code: str) -> ProcedureDraft | None: ...
+
+    def save(self, draft: ProcedureDraft) -> None:
+        """Store the draft over its previous revision; ConflictError when that is not the stored one."""
+
+    def delete(self, code: str, *, revision: int) -> bool: ...
 
 
 class DossierRepository(Protocol):
@@ -384,6 +394,9 @@ class UnitOfWork(Protocol):
 
     @property
     def procedures(self) -> ProcedureRepository: ...
+
+    @property
+    def drafts(self) -> ProcedureDraftRepository: ...
 
     @property
     def dossiers(self) -> DossierRepository: ...

@@ -63,9 +63,9 @@ def validate_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms
         NotFoundError: No version of `code` was ever published.
     """
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor)
         latest = _latest(uow, code)
-    return _draft_problems(_draft(latest, bpmn, forms, manifest))
+    return draft_problems(_draft(latest, bpmn, forms, manifest))
 
 
 def publish_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms: dict[str, Any] | None = None,
@@ -83,7 +83,7 @@ def publish_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms:
         ConflictError: The draft equals the latest version, or another version was published meanwhile.
     """
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor)
         latest = _latest(uow, code)
     if base_version is not None and base_version != latest.version:
         raise ConflictError(f"version {latest.version} was published after version {base_version}, which your "
@@ -91,7 +91,7 @@ def publish_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms:
     # Checked outside the transaction: on SQLite a transaction holds the write lock, and parsing a large
     # diagram must not hold up the counters. A version published meanwhile still clashes in add().
     draft = _draft(latest, bpmn, forms, manifest)
-    problems = _draft_problems(draft)
+    problems = draft_problems(draft)
     if problems:
         raise ProcedureDefinitionError(f"the draft has {len(problems)} problem(s); nothing was published", problems)
     if draft.checksum == latest.checksum:
@@ -106,7 +106,7 @@ def publish_draft(uow: UnitOfWork, *, actor: Actor, code: str, bpmn: str, forms:
 def list_models(uow: UnitOfWork, *, actor: Actor) -> list[ModelSummary]:
     """Every procedure with its name and versions, by code."""
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor)
         latest = [p for p in map(uow.procedures.get, uow.procedures.latest_ids()) if p is not None]
         names = {p.code: p.manifest["name"] for p in latest}
         rows = uow.procedures.versions()
@@ -123,7 +123,7 @@ def get_model(uow: UnitOfWork, *, actor: Actor, code: str, version: int | None =
         NotFoundError: The procedure or that version of it does not exist.
     """
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor)
         rows = uow.procedures.versions(code)
         if not rows:
             raise NotFoundError(f"procedure {code} does not exist")
@@ -137,7 +137,7 @@ def get_model(uow: UnitOfWork, *, actor: Actor, code: str, version: int | None =
                         procedure.forms, procedure.decisions, [VersionInfo(*r[1:]) for r in rows])
 
 
-def _require_admin(uow: UnitOfWork, actor: Actor) -> None:
+def require_admin(uow: UnitOfWork, actor: Actor) -> None:
     """Admins sit at their province's unit. Procedures are national, not a province's own, so the admin of
     any province may validate and publish every procedure; an admin role held at a commune or agency may not."""
     unit = uow.units.get(actor.unit_id)
@@ -163,15 +163,15 @@ def _draft(latest: ProcedureVersion, bpmn: str, forms: dict[str, Any] | None,
                             forms=latest.forms if forms is None else forms, decisions=latest.decisions)
 
 
-def _draft_problems(draft: ProcedureVersion) -> list[Problem]:
-    """procedure_problems, and what only a draft can get wrong: its manifest naming another procedure or
-    decision files (DMN) the procedure does not have, since drafts cannot change those."""
+def draft_problems(draft: ProcedureVersion) -> list[Problem]:
+    """procedure_problems, and what only a draft can get wrong: its manifest naming another procedure, or
+    decision files (DMN) other than the draft's own."""
     problems = []
     if draft.manifest.get("code") != draft.code:
         problems.append(Problem(None, f"manifest /code: must be {draft.code}, the procedure being edited"))
     process = draft.manifest.get("process")
     named = process.get("dmn", []) if isinstance(process, dict) else []
     if isinstance(named, list) and set(map(str, named)) != set(draft.decisions):
-        problems.append(Problem(None, f"manifest /process/dmn: must name the procedure's decision files "
-                                      f"{sorted(draft.decisions)}; drafts cannot add or remove them"))
+        problems.append(Problem(None, f"manifest /process/dmn: must name the draft's decision files "
+                                      f"{sorted(draft.decisions)}"))
     return problems + procedure_problems(draft)[1]

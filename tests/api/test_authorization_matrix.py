@@ -90,6 +90,11 @@ EXPECTED = {
     "GET /process-models/{code}/versions/{version}": "401 403 403 403 403   403  403   403  403  200  200",
     "POST /process-models/{code}/validate":      "401  403  403  403  403   403  403   403  403  200  200",
     "POST /process-models/{code}/versions":      "401  403  403  403  403   403  403   403  403  201  201",
+    "GET /process-models/{code}/draft":          "401  403  403  403  403   403  403   403  403  200  200",
+    "PUT /process-models/{code}/draft":          "401  403  403  403  403   403  403   403  403  200  200",
+    "DELETE /process-models/{code}/draft":       "401  403  403  403  403   403  403   403  403  204  204",
+    "POST /process-models/{code}/draft/validate": "401 403  403  403  403   403  403   403  403  200  200",
+    "POST /process-models/{code}/draft/publish": "401  403  403  403  403   403  403   403  403  201  201",
     "GET /users":                                "401  403  403  403  403   403  403   403  403  200  403",
     "GET /audit/searches":                       "401  403  403  403  403   403  403   403  403  200  200",
     "POST /users":                               "401  403  403  403  403   403  403   403  403  201  403",
@@ -252,6 +257,27 @@ def _draft(world: World) -> dict[str, Any]:
     return {"bpmn": model["bpmn"]}
 
 
+def _saved_draft(world: World, column: str) -> int:
+    """An admin saves the birth procedure's draft with a change of its own; returns the new revision."""
+    path, admin = f"{API}/process-models/{BIRTH}/draft", world.of("admin")
+    draft = world.client.get(path, headers=admin).get_json()
+    bpmn = draft["bpmn"] + f"<!--{column}-->"
+    return int(world.client.put(path, json={"revision": draft["revision"], "bpmn": bpmn}, headers=admin)
+               .get_json()["revision"])
+
+
+def _draft_call(method: str, suffix: str = "") -> Callable[[World, dict[str, Any], str], Any]:
+    """Saves a draft as the admin, then calls the draft endpoint as the column with the draft's revision."""
+    def call(world: World, context: dict[str, Any], column: str) -> Any:
+        revision = _saved_draft(world, column)
+        path = f"{API}/process-models/{BIRTH}/draft{suffix}"
+        if method == "DELETE":
+            return world.client.delete(path, query_string={"revision": revision}, headers=world.of(column))
+        body = {"revision": revision} if suffix else {"revision": revision, "bpmn": f"<!--{column}-->"}
+        return world.client.open(path, method=method, json=body, headers=world.of(column))
+    return call
+
+
 def _get(path: str, buffered: bool = False, **query: Any) -> Callable[[World, dict[str, Any], str], Any]:
     """A GET; `buffered` reads a streamed body (a file) whole, so its stream is closed."""
     def call(world: World, context: dict[str, Any], column: str) -> Any:
@@ -403,6 +429,11 @@ ROWS: dict[str, Row] = {
     # Each column publishes a slightly different draft, so a second admin's is not an unchanged one (409).
     "POST /process-models/{code}/versions": Row(_draft, _post(f"/process-models/{BIRTH}/versions",
                                                               lambda c, col: {"bpmn": c["bpmn"] + f"<!--{col}-->"})),
+    "GET /process-models/{code}/draft": Row(_nothing, _get(f"/process-models/{BIRTH}/draft")),
+    "PUT /process-models/{code}/draft": Row(_nothing, _draft_call("PUT")),
+    "DELETE /process-models/{code}/draft": Row(_nothing, _draft_call("DELETE")),
+    "POST /process-models/{code}/draft/validate": Row(_nothing, _post(f"/process-models/{BIRTH}/draft/validate")),
+    "POST /process-models/{code}/draft/publish": Row(_nothing, _draft_call("POST", "/publish")),
     "GET /users": Row(_nothing, _get("/users", unit_id=PHU_XUAN)),
     "GET /audit/searches": Row(_nothing, _get("/audit/searches")),
     "POST /users": Row(_nothing, _post("/users", lambda c, col: {
