@@ -27,8 +27,10 @@ lock:
 	  build/lock/bin/python -m pip freeze --exclude one-stop-engine; } > constraints.txt
 	rm -rf build/lock
 
-$(ASSETS): api/static/package.json api/static/package-lock.json
+# The modeler's sources (api/static/src/) are bundled by esbuild into api/static/build/, never committed.
+$(ASSETS): api/static/package.json api/static/package-lock.json $(wildcard api/static/src/*)
 	npm ci --prefix api/static --no-audit --no-fund --loglevel=error
+	npm run --prefix api/static --silent build
 	touch $@
 
 # The pages' words (gettext, Flask-Babel): api/translations/{vi,en}/LC_MESSAGES/messages.po, written by hand and

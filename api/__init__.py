@@ -16,6 +16,7 @@ from api.settings import Settings, SettingsError, from_environment
 from api.views import (
     audit,
     auth,
+    catalogue,
     claims,
     directory,
     dossiers,
@@ -24,6 +25,7 @@ from api.views import (
     intake,
     metrics,
     outbox,
+    procedure_migrations,
     process_models,
     public,
     saved_filters,
@@ -61,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, directory, dossiers, files, intake, tasks, claims, public, health, slips, process_models,
-                   stats, users, saved_filters, audit, outbox):
+                   procedure_migrations, stats, users, saved_filters, audit, outbox, catalogue):
         api.register_blueprint(module.blp)
     app.register_blueprint(metrics.bp)  # Prometheus' text, not part of the JSON API's document
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies

@@ -2,7 +2,8 @@
 with its agencies and the electronic identifiers listed in processes/unit_codes/*.csv, and publishes the
 procedures in processes/, creating no account (production; the first admin is `users create`);
 `setup-demo` does the same and creates one province's demo accounts. `load-units` reloads the map alone,
-`load-unit-codes FILE.csv` a province's identifiers. All set-up commands are idempotent. `worker` runs the
+`load-unit-codes FILE.csv` a province's identifiers, `import-catalogue FILE.csv` a province's procedure
+catalogue (as that province's admin). All set-up commands are idempotent. `worker` runs the
 background jobs (timers, near-due and overdue marking, supplementation expiry) until stopped.
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
@@ -27,9 +28,11 @@ from flask.cli import with_appcontext
 from api.wiring import Wiring, wiring
 from engine.adapters.definitions import read_scenarios
 from engine.adapters.units import read_unit_codes
-from engine.domain.errors import NotFoundError, ValidationFailedError
+from engine.domain.actor import Actor, Role
+from engine.domain.errors import DomainError, NotFoundError, ValidationFailedError
+from engine.domain.procedure_catalogue import CatalogueRefusedError
 from engine.domain.unit import HUE_PROVINCE_CODE, UnitKind
-from engine.services import accounts, demo, directory, files, integrity, outbound, results, simulation
+from engine.services import accounts, catalogue_import, demo, directory, files, integrity, outbound, results, simulation
 from engine.services import worker as background
 
 
@@ -100,6 +103,32 @@ def _load_unit_codes(path: Path) -> None:
             click.echo(f"{path}: line {problem.pointer.rpartition('/')[2]}: {problem.message}", err=True)
         raise click.ClickException(f"{path}: {error}") from error
     click.echo(f"{path.name}: {_count(count, 'unit identifier')} loaded")
+
+
+@click.command("import-catalogue")
+@with_appcontext
+@click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="check the file and say what would be published, storing nothing")
+@click.option("--province", default=HUE_PROVINCE_CODE, show_default=True,
+              help="the province whose admin the server's shell acts as")
+def import_catalogue(path: Path, dry_run: bool, province: int) -> None:
+    """Publish a procedure catalogue's new and changed rows (processes/catalogue/README.md), all or nothing;
+    each problem is printed with its line, and the command exits with 1."""
+    w = wiring()
+    shell = Actor(user_id=0, username="shell", unit_id=f"{province:02d}", roles=frozenset({Role.ADMIN.value}))
+    try:
+        result = catalogue_import.import_catalogue(w.uow(), actor=shell, text=path.read_bytes(), clock=w.clock,
+                                                   dry_run=dry_run)
+    except CatalogueRefusedError as error:
+        for problem in error.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(f"{path}: {_count(len(error.problems), 'problem')}; nothing was imported") from error
+    except DomainError as error:  # no such province (run `setup` first), or a version published meanwhile
+        raise click.ClickException(f"{path}: {error}; nothing was imported") from error
+    counts = {outcome: result.count(outcome) for outcome in (catalogue_import.NEW, catalogue_import.NEW_VERSION,
+                                                             catalogue_import.UNCHANGED)}
+    click.echo(f"{path.name}: {'checked, nothing published: ' if dry_run else ''}{counts['new']} new, "
+               f"{counts['new_version']} new versions, {counts['unchanged']} unchanged")
 
 
 @click.command("migrate")
@@ -272,6 +301,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(migrate)
     app.cli.add_command(load_units)
     app.cli.add_command(load_unit_codes)
+    app.cli.add_command(import_catalogue)
     app.cli.add_command(worker)
     app.cli.add_command(simulate)
     app.cli.add_command(verify_history)

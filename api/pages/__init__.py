@@ -12,13 +12,16 @@ from flask import Flask, g
 from api.auth import csrf_token
 from api.pages import (
     admin_pages,
+    catalogue_pages,
     counter_pages,
     dossier_pages,
     holding_pages,
     i18n,
     inbox_pages,
     intake_pages,
+    migration_pages,
     outbox_pages,
+    procedure_pages,
     session_pages,
     stats_pages,
     stats_words,
@@ -29,7 +32,7 @@ from engine.domain.status import DossierStatus
 from engine.domain.timeliness import Timeliness
 
 BLUEPRINTS = (session_pages, counter_pages, intake_pages, inbox_pages, dossier_pages, holding_pages, track_pages,
-              admin_pages, stats_pages, outbox_pages)
+              admin_pages, stats_pages, outbox_pages, catalogue_pages, migration_pages, procedure_pages)
 
 
 def init_app(app: Flask) -> None:

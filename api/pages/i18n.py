@@ -83,7 +83,7 @@ def money(value: Any) -> str:
 
 def modeler_words() -> dict[str, str]:
     """The words bpmn-js shows in the diagram editor (its palette and the buttons beside an element), by their
-    English text in bpmn-js; api/static/modeler.js gives them to bpmn-js as its `translate`."""
+    English text in bpmn-js; api/static/src/modeler.js gives them to bpmn-js as its `translate`."""
     return {
         "Activate create/remove space tool": pgettext("diagram editor", "Activate create/remove space tool"),
         "Activate global connect tool": pgettext("diagram editor", "Activate global connect tool"),
@@ -332,6 +332,7 @@ def event_label(value: Any) -> str:
         "task_released": _("Step released"),
         "task_assigned": _("Step assigned"),
         "task_sent_back": _("Sent back to the step"),
+        "migrated": _("Moved to a new version of the procedure"),
     }
     return labels.get(_code(value), str(value))
 

@@ -85,3 +85,83 @@ class DraftSaveSchema(DraftRevisionSchema):
     decisions = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z0-9_]+\.dmn$")),
                             values=fields.String(validate=validate.Length(min=1)),
                             metadata={"description": "DMN XML by file name"})
+
+
+class NewDocumentSchema(Schema):
+    name_vi = fields.String(required=True)
+    name_en = fields.String(load_default="")
+    form = fields.String(load_default="original", metadata={"description": "original, certified_copy, photocopy, "
+                                                                           "electronic"})
+    copies = fields.Integer(load_default=1)
+    required = fields.Boolean(load_default=True)
+
+
+class NewFeeSchema(Schema):
+    name_vi = fields.String(required=True)
+    name_en = fields.String(load_default="")
+    amount_vnd = fields.Integer(required=True)
+    per = fields.String(load_default="case", metadata={"description": "case, copy or page"})
+
+
+class NewProcedureSchema(Schema):
+    """A procedure on the standard path, as an admin types it; the values are checked against the manifest's
+    schema by the service, which names each wrong one by its pointer (e.g. /documents/0/copies)."""
+
+    code = fields.String(required=True, metadata={"description": "national procedure code d.dddddd"})
+    key = fields.String(required=True, metadata={"description": "snake_case process id and form prefix"})
+    name_vi = fields.String(required=True)
+    name_en = fields.String(load_default="", metadata={"description": "empty: the Vietnamese name"})
+    field = fields.String(required=True, metadata={"description": "one of the manifest's fields"})
+    field_code = fields.String(load_default=None, allow_none=True)
+    field_name_vi = fields.String(required=True)
+    field_name_en = fields.String(load_default="")
+    level = fields.String(required=True, metadata={"description": "commune, province or commune_to_province"})
+    working_days = fields.Integer(required=True)
+    verification_extra_days = fields.Integer(load_default=None, allow_none=True)
+    limit_vi = fields.String(required=True)
+    limit_en = fields.String(load_default="")
+    documents = fields.List(fields.Nested(NewDocumentSchema), required=True, validate=validate.Length(max=50))
+    fees = fields.List(fields.Nested(NewFeeSchema), load_default=list, validate=validate.Length(max=50))
+    cross_boundary = fields.Boolean(required=True)
+    competent_unit = fields.String(required=True, metadata={
+        "description": "applicant_residence, receiving_unit or agency"})
+    agency = fields.String(load_default=None, allow_none=True, metadata={"description": "the agency's kind"})
+    path = fields.String(load_default="standard", metadata={"description": "standard or consult:<agency kind>"})
+
+
+class DiffQuerySchema(Schema):
+    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(1))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(1))
+
+
+class ChangeReadSchema(Schema):
+    pointer = fields.String(metadata={"description": "JSON pointer (manifest, form) or the element's attribute"})
+    old = fields.Raw(allow_none=True)
+    new = fields.Raw(allow_none=True)
+
+
+class ElementChangeReadSchema(Schema):
+    element_id = fields.String()
+    kind = fields.String(metadata={"description": "added, removed or changed"})
+    type = fields.String(metadata={"description": "the BPMN element's type, e.g. userTask"})
+    name = fields.String(allow_none=True)
+    changes = fields.List(fields.Nested(ChangeReadSchema))
+
+
+class PartChangeReadSchema(Schema):
+    name = fields.String(metadata={"description": "the form id or the decision file's name"})
+    kind = fields.String(metadata={"description": "added, removed or changed"})
+    changes = fields.List(fields.Nested(ChangeReadSchema))
+
+
+class ModelDiffReadSchema(Schema):
+    """What changed from one version (or none, for a new procedure) to another version or the draft."""
+
+    code = fields.String()
+    from_version = fields.Integer(allow_none=True)
+    to_version = fields.Integer(allow_none=True, metadata={"description": "null for the draft"})
+    diagram_error = fields.String(allow_none=True, metadata={"description": "why a diagram could not be read"})
+    elements = fields.List(fields.Nested(ElementChangeReadSchema))
+    manifest = fields.List(fields.Nested(ChangeReadSchema))
+    forms = fields.List(fields.Nested(PartChangeReadSchema))
+    decisions = fields.List(fields.Nested(PartChangeReadSchema))

@@ -12,10 +12,13 @@ from flask_smorest import Blueprint
 from api.auth import current_actor
 from api.errors import problems
 from api.schemas.process_models import (
+    DiffQuerySchema,
     DraftCheckReadSchema,
     DraftReadSchema,
     DraftRevisionSchema,
     DraftSaveSchema,
+    ModelDiffReadSchema,
+    NewProcedureSchema,
     ProcessModelDraftSchema,
     ProcessModelPublishSchema,
     ProcessModelReadSchema,
@@ -23,7 +26,7 @@ from api.schemas.process_models import (
     ProcessModelVersionReadSchema,
 )
 from api.wiring import wiring
-from engine.services import model_drafts, procedure_drafts
+from engine.services import model_diff, model_drafts, new_procedures, procedure_drafts
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models",
                 description="Procedure versions: validate and publish drafts from the BPMN modeler (admins)")
@@ -110,3 +113,28 @@ def publish_saved(body: dict[str, Any], code: str) -> Any:
     w = wiring()
     return model_drafts.publish_saved_draft(w.uow(), actor=current_actor(), code=code, revision=body["revision"],
                                             clock=w.clock)
+
+
+@blp.post("")
+@problems(401, 403, 409)
+@blp.arguments(NewProcedureSchema)
+@blp.response(201, DraftReadSchema)
+def create(fields: dict[str, Any]) -> Any:
+    """A new procedure on the standard path, saved as its first draft (422 names each wrong field)."""
+    w = wiring()
+    return new_procedures.create_procedure(w.uow(), actor=current_actor(), fields=fields, clock=w.clock)
+
+
+@blp.get("/<code>/diff")
+@problems(401, 403, 404)
+@blp.arguments(DiffQuerySchema, location="query")
+@blp.response(200, ModelDiffReadSchema)
+def diff(query: dict[str, Any], code: str) -> Any:
+    return model_diff.diff_versions(wiring().uow(), actor=current_actor(), code=code, **query)
+
+
+@blp.get("/<code>/draft/diff")
+@problems(401, 403, 404)
+@blp.response(200, ModelDiffReadSchema)
+def draft_diff(code: str) -> Any:
+    return model_diff.diff_draft(wiring().uow(), actor=current_actor(), code=code)

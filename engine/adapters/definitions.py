@@ -1,5 +1,6 @@
 """Reading definitions from disk: processes/<name>/procedure.json with its BPMN and DMN, the JSON Schemas
-the manifest and its user tasks name (forms/<form id>.schema.json), and the calendar override file.
+the manifest and its user tasks name (forms/<form id>.schema.json), the procedures the catalogues
+(processes/catalogue/*.csv) generate, and the calendar override file.
 """
 
 from __future__ import annotations
@@ -19,16 +20,25 @@ from engine.domain.calendar import (
     WorkingCalendar,
     check_sessions,
 )
-from engine.domain.errors import ProcedureDefinitionError
+from engine.domain.errors import Problem, ProcedureDefinitionError
 from engine.domain.procedure import ProcedureVersion
+from engine.domain.procedure_catalogue import CatalogueEntry, parse_catalogue
 
 _FORM_PROPERTY = re.compile(r'name="form"\s+value="([^"]+)"')
 
 
 def read_procedures(processes_dir: Path, forms_dir: Path) -> list[ProcedureVersion]:
-    """Every procedure folder under processes_dir, as unpublished versions (version 0)."""
-    return [read_procedure(folder, forms_dir) for folder in sorted(processes_dir.iterdir())
-            if (folder / "procedure.json").is_file()]
+    """Every procedure folder under processes_dir, then every procedure its catalogues generate (processes/
+    catalogue/*.csv, by file then line), as unpublished versions (version 0).
+
+    Raises:
+        ProcedureDefinitionError: A broken folder, or a catalogue with problems (each named by file and line) or
+            with a key or code another catalogue row or a procedure folder already has.
+    """
+    folders = [read_procedure(folder, forms_dir) for folder in sorted(processes_dir.iterdir())
+               if (folder / "procedure.json").is_file()]
+    taken = {p.code: p.process_id for p in folders}
+    return folders + [entry.procedure for entry in _catalogue_entries(processes_dir, taken)]
 
 
 def read_procedure(folder: Path, forms_dir: Path) -> ProcedureVersion:
@@ -211,10 +221,43 @@ def _month_day(value: Any, where: str) -> tuple[int, int]:
 
 
 def read_scenarios(processes_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """The scenarios of each procedure in processes/ (`<folder>/scenarios/*.json`), by procedure code."""
+    """The scenarios of each procedure in processes/ (`<folder>/scenarios/*.json`), then the straight scenario
+    of each procedure its catalogues generate, by procedure code."""
     found: dict[str, list[dict[str, Any]]] = {}
+    taken: dict[str, str] = {}
     for manifest in sorted(processes_dir.glob("*/procedure.json")):
-        code = json.loads(manifest.read_text(encoding="utf-8"))["code"]
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+        code = content["code"]
+        taken[code] = content["process"]["process_id"]
         found[code] = [json.loads(path.read_text(encoding="utf-8"))
                        for path in sorted((manifest.parent / "scenarios").glob("*.json"))]
+    for entry in _catalogue_entries(processes_dir, taken):
+        found[entry.procedure.code] = [entry.scenario]
     return found
+
+
+def _catalogue_entries(processes_dir: Path, taken: dict[str, str]) -> list[CatalogueEntry]:
+    """The rows of every catalogue file, refusing a key or code that a procedure folder (`taken`: process id by
+    code) or an earlier row already has: a generated procedure never replaces a hand-drawn one."""
+    entries: list[CatalogueEntry] = []
+    keys = {key: "a procedure folder" for key in taken.values()}
+    codes = {code: "a procedure folder" for code in taken}
+    for path in sorted((processes_dir / "catalogue").glob("*.csv")):
+        catalogue = parse_catalogue(_text(path))
+        problems = [Problem(None, f"{path} {problem}") for problem in catalogue.problems]
+        for entry in catalogue.entries:
+            where = f"{path.name} line {entry.line}"
+            if entry.procedure.process_id in keys:
+                problems.append(Problem(None, f"{path} line {entry.line}, column key: "
+                                              f"{entry.procedure.process_id!r} is already the key of "
+                                              f"{keys[entry.procedure.process_id]}"))
+            if entry.procedure.code in codes:
+                problems.append(Problem(None, f"{path} line {entry.line}, column code: {entry.procedure.code} "
+                                              f"is already the code of {codes[entry.procedure.code]}"))
+            keys.setdefault(entry.procedure.process_id, where)
+            codes.setdefault(entry.procedure.code, where)
+        if problems:
+            raise ProcedureDefinitionError(problems[0].message + (f" (and {len(problems) - 1} more problems)"
+                                                                  if len(problems) > 1 else ""), problems)
+        entries += catalogue.entries
+    return entries

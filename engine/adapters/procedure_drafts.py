@@ -3,7 +3,7 @@ never overwrite each other's changes unseen."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,10 @@ class ProcedureDraftRepository:
         done = self._s.execute(delete(r).where(r.code == code, r.revision == revision)
                                .execution_options(synchronize_session=False))
         return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def codes(self) -> list[str]:
+        """The codes that have a draft, in order."""
+        return list(self._s.scalars(select(ProcedureDraftRecord.code).order_by(ProcedureDraftRecord.code)))
 
 
 def _stale(draft: ProcedureDraft) -> ConflictError:

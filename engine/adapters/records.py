@@ -429,3 +429,32 @@ class StatSpanRecord(Base):
     digitisation: Mapped[str] = mapped_column(String(8))
     outside_area: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """Received outside the commune it belongs to (phi địa giới); false for spans stored before issue 21."""
+
+
+class ProcedureMigrationRecord(Base):
+    """Running dossiers moved in bulk from one version of a procedure to another (engine/domain/migration_plan.py)."""
+
+    __tablename__ = "procedure_migrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    plan: Mapped[dict[str, Any]]
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime]
+
+
+class ProcedureMigrationItemRecord(Base):
+    """One dossier of a migration: pending until its job runs, then moved or failed; blocked ones get no job.
+    Progress is counted from these rows, so workers never contend for a counter."""
+
+    __tablename__ = "procedure_migration_items"
+    __table_args__ = (UniqueConstraint("migration_id", "dossier_id", name="uq_procedure_migration_items_dossier"),
+                      Index("ix_procedure_migration_items_status", "migration_id", "status"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    migration_id: Mapped[int] = mapped_column(ForeignKey("procedure_migrations.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_code: Mapped[str] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(16))
+    obstacles: Mapped[list[dict[str, Any]]]
+    done_at: Mapped[datetime | None]

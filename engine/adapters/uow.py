@@ -17,6 +17,7 @@ from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
 from engine.adapters.lookup_failures import LookupFailureRepository
 from engine.adapters.metrics_queries import MonitoringQueries
+from engine.adapters.migration_records import MigrationRepository
 from engine.adapters.outbound_facts import SqlOutboundFacts
 from engine.adapters.outbox import OutboxRepository
 from engine.adapters.print_queries import PrintQueries
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     tokens: TokenRepository
     procedures: ProcedureRepository
     drafts: ProcedureDraftRepository
+    migrations: MigrationRepository
     dossiers: DossierRepository
     submissions: SubmissionRepository
     tasks: TaskRepository
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
         self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
         self.monitoring, self.drafts = MonitoringQueries(session), ProcedureDraftRepository(session)
+        self.migrations = MigrationRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -299,6 +299,7 @@ class EventKind(StrEnum):
     TASK_ASSIGNED = "task_assigned"  # the unit's leader gave it to an officer (data: step, task, holder, previous)
     TASK_SENT_BACK = "task_sent_back"  # a step returned the dossier to an earlier one (data: from/to step, task,
     # from_unit, to_unit; the reason is on the re-opened step, as free text may name people)
+    MIGRATED = "migrated"  # moved to another version of its procedure (data: migration, from/to version, steps)
 
 
 @dataclass

@@ -17,6 +17,7 @@ class JobKind(StrEnum):
     SUPPLEMENT_EXPIRY = "supplement_expiry"  # refuse a dossier whose applicant did not supplement in time
     DEADLINE_WATCH = "deadline_watch"        # mark a dossier near due, then overdue
     WORKFLOW_TIMER = "workflow_timer"        # fire the BPMN timer events that are due
+    MIGRATE_DOSSIER = "migrate_dossier"      # move a dossier to another procedure version (payload: migration)
 
 
 class JobStatus(StrEnum):

@@ -24,6 +24,7 @@ from engine.domain.history_chain import Head, Link
 from engine.domain.inbox import InboxItem, InboxQuery, UrgentSteps
 from engine.domain.job import Job, JobKind
 from engine.domain.lookup_lock import LookupFailures
+from engine.domain.migration_plan import Migration, MigrationItem
 from engine.domain.monitoring import Workload
 from engine.domain.outbox import Destination, MessageStatus, OutboundMessage, OutboxSummary
 from engine.domain.procedure import ProcedureVersion
@@ -68,6 +69,9 @@ class ProcedureDraftRepository(Protocol):
         """Store the draft over its previous revision; ConflictError when that is not the stored one."""
 
     def delete(self, code: str, *, revision: int) -> bool: ...
+
+    def codes(self) -> list[str]:
+        """The codes that have a draft (a new procedure's code and key must not clash with one)."""
 
 
 class DossierRepository(Protocol):
@@ -379,6 +383,28 @@ class OutboxRepository(Protocol):
     def summary(self) -> list[OutboxSummary]: ...
 
 
+class MigrationRepository(Protocol):
+    """Procedure migrations (engine/domain/migration_plan.py) and their items, one per dossier."""
+
+    def add(self, migration: Migration, items: Sequence[MigrationItem]) -> None: ...
+
+    def get(self, migration_id: int) -> Migration | None: ...
+
+    def item(self, migration_id: int, dossier_id: int) -> MigrationItem | None:
+        """A dossier's item, locked until the transaction ends."""
+        ...
+
+    def finish(self, item: MigrationItem, at: datetime) -> None: ...
+
+    def not_moved(self, migration_id: int, *, limit: int, offset: int) -> list[MigrationItem]: ...
+
+    def running_on(self, version_id: int) -> list[int]: ...
+
+    def repoint_step(self, task: Task) -> None:
+        """Write a waiting step's row as it is on the new version (step, lane, role, unit, form, due, holder)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories are read through properties (read-only, so any implementation's
     own repository types satisfy them)."""
@@ -397,6 +423,9 @@ class UnitOfWork(Protocol):
 
     @property
     def drafts(self) -> ProcedureDraftRepository: ...
+
+    @property
+    def migrations(self) -> MigrationRepository: ...
 
     @property
     def dossiers(self) -> DossierRepository: ...

@@ -195,7 +195,7 @@ _DETAILED = {
     (EventKind.NOTICE_ISSUED, "apology"),
 }
 _HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED,
-           EventKind.FILE_ATTACHED}
+           EventKind.FILE_ATTACHED, EventKind.MIGRATED}
 # A dossier that waited in the intake queue: when it was guided and completed before reception.
 _BEFORE_RECEPTION = (("guided_at", "guided"), ("resubmitted_at", "resubmitted"))
 

@@ -24,7 +24,7 @@ from typing import Protocol
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.job import Job, JobKind, retry_delay
 from engine.domain.ports import UnitOfWork
-from engine.services import deadlines, lifecycle, timers
+from engine.services import deadlines, dossier_migrations, lifecycle, timers
 from engine.services.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def handlers(*, calendar: WorkingCalendar, catalogue: Catalogue) -> dict[JobKind
         JobKind.DEADLINE_WATCH: partial(deadlines.watch, calendar=calendar),
         JobKind.SUPPLEMENT_EXPIRY: lifecycle.expire_supplement,
         JobKind.WORKFLOW_TIMER: partial(timers.fire, calendar=calendar, catalogue=catalogue),
+        JobKind.MIGRATE_DOSSIER: partial(dossier_migrations.move, catalogue=catalogue, calendar=calendar),
     }
 
 

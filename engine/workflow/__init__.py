@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from engine.workflow.bpmn_elements import DiagramError, ElementChange, diagram_changes, diagram_elements
     from engine.workflow.runner import HumanTask, WorkflowError, WorkflowInstance
     from engine.workflow.specs import SpecCache, StepInfo, WorkflowSpec, inspect_spec, parse_spec
     from engine.workflow.timers import WaitingTimer
@@ -19,10 +20,11 @@ if TYPE_CHECKING:
 _HOMES = {
     "HumanTask": "runner", "WorkflowError": "runner", "WorkflowInstance": "runner", "SpecCache": "specs",
     "StepInfo": "specs", "WorkflowSpec": "specs", "inspect_spec": "specs", "parse_spec": "specs",
-    "WaitingTimer": "timers",
+    "WaitingTimer": "timers", "DiagramError": "bpmn_elements", "ElementChange": "bpmn_elements",
+    "diagram_changes": "bpmn_elements", "diagram_elements": "bpmn_elements",
 }  # fmt: skip
-__all__ = ["HumanTask", "SpecCache", "StepInfo", "WaitingTimer", "WorkflowError", "WorkflowInstance", "WorkflowSpec",
-           "inspect_spec", "parse_spec"]
+__all__ = ["DiagramError", "ElementChange", "HumanTask", "SpecCache", "StepInfo", "WaitingTimer", "WorkflowError",
+           "WorkflowInstance", "WorkflowSpec", "diagram_changes", "diagram_elements", "inspect_spec", "parse_spec"]
 
 
 def __getattr__(name: str) -> Any:

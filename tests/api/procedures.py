@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import ROOT
+from engine.adapters.definitions import read_procedures
 from tests.api.helpers import API, complete, sign_in
 from tests.conftest import PHU_XUAN
 
@@ -38,9 +39,14 @@ class Officers:
 
 def receive_scenario(client: Any, officers: Officers, path: Path, centre: str | None = None) -> dict[str, Any]:
     """Receive the scenario's application at `centre`, else the scenario's own `centre`, else Phú Xuân."""
-    scenario = load(path)
+    return receive(client, officers, manifest(path.parent.parent.name)["code"], load(path), centre)
+
+
+def receive(client: Any, officers: Officers, code: str, scenario: dict[str, Any],
+            centre: str | None = None) -> dict[str, Any]:
+    """Receive a scenario of procedure `code` (a catalogue's generated one has no file)."""
     centre = centre or scenario.get("centre", PHU_XUAN)
-    body = {"procedure_code": manifest(path.parent.parent.name)["code"], "application": scenario["application"],
+    body = {"procedure_code": code, "application": scenario["application"],
             "reception": scenario["steps"][0]["data"]}
     response = client.post(f"{API}/dossiers", json=body, headers=officers(f"reception.{centre}"))
     assert response.status_code == 201, response.get_json()
@@ -83,4 +89,4 @@ def manifest_of(receipt: dict[str, Any]) -> dict[str, Any]:
     return MANIFESTS[receipt["procedure_code"]]
 
 
-MANIFESTS = {m["code"]: m for m in map(load, sorted((ROOT / "processes").glob("*/procedure.json")))}
+MANIFESTS = {p.code: p.manifest for p in read_procedures(ROOT / "processes", ROOT / "forms")}

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from api.settings import ROOT
 from engine.domain.outbox import Destination, MessageStatus, OutboundMessage
 from engine.services import users
 from tests.api.helpers import (
@@ -95,6 +96,16 @@ EXPECTED = {
     "DELETE /process-models/{code}/draft":       "401  403  403  403  403   403  403   403  403  204  204",
     "POST /process-models/{code}/draft/validate": "401 403  403  403  403   403  403   403  403  200  200",
     "POST /process-models/{code}/draft/publish": "401  403  403  403  403   403  403   403  403  201  201",
+    "POST /process-models":                      "401  403  403  403  403   403  403   403  403  201  201",
+    "GET /process-models/{code}/diff":           "401  403  403  403  403   403  403   403  403  200  200",
+    "GET /process-models/{code}/draft/diff":     "401  403  403  403  403   403  403   403  403  200  200",
+    # A procedure catalogue (issue 25): any province's admin, as for publishing.
+    "POST /process-models/catalogue":            "401  403  403  403  403   403  403   403  403  200  200",
+    # Moving running dossiers between versions (issue 25): any admin, as for publishing.
+    "POST /process-models/{code}/migrations/plan": "401 403 403  403  403   403  403   403  403  200  200",
+    "POST /process-models/{code}/migrations/check": "401 403 403 403  403   403  403   403  403  200  200",
+    "POST /process-models/{code}/migrations":    "401  403  403  403  403   403  403   403  403  202  202",
+    "GET /process-models/{code}/migrations/{migration_id}": "401 403 403 403 403 403 403  403  403  200  200",
     "GET /users":                                "401  403  403  403  403   403  403   403  403  200  403",
     "GET /audit/searches":                       "401  403  403  403  403   403  403   403  403  200  200",
     "POST /users":                               "401  403  403  403  403   403  403   403  403  201  403",
@@ -257,6 +268,22 @@ def _draft(world: World) -> dict[str, Any]:
     return {"bpmn": model["bpmn"]}
 
 
+def _new_version(world: World) -> dict[str, Any]:
+    """An admin publishes a new version of birth registration; the plan moves its dossiers from version 1."""
+    model = world.client.get(f"{API}/process-models/{BIRTH}", headers=world.of("admin")).get_json()
+    published = world.client.post(f"{API}/process-models/{BIRTH}/versions", headers=world.of("admin"),
+                                  json={"bpmn": model["bpmn"] + f"<!--{model['version'] + 1}-->"})
+    assert published.status_code == 201, published.get_json()
+    return {"from_version": 1, "to_version": published.get_json()["version"], "steps": {"review": "review"}}
+
+
+def _migration(world: World) -> dict[str, Any]:
+    started = world.client.post(f"{API}/process-models/{BIRTH}/migrations", headers=world.of("admin"),
+                                json=_new_version(world))
+    assert started.status_code == 202, started.get_json()
+    return {"migration_id": started.get_json()["id"]}
+
+
 def _saved_draft(world: World, column: str) -> int:
     """An admin saves the birth procedure's draft with a change of its own; returns the new revision."""
     path, admin = f"{API}/process-models/{BIRTH}/draft", world.of("admin")
@@ -276,6 +303,14 @@ def _draft_call(method: str, suffix: str = "") -> Callable[[World, dict[str, Any
         body = {"revision": revision} if suffix else {"revision": revision, "bpmn": f"<!--{column}-->"}
         return world.client.open(path, method=method, json=body, headers=world.of(column))
     return call
+
+
+def _new_procedure(column: str) -> dict[str, Any]:
+    """A procedure on the standard path with a code and key of the column's own, so each admin's is new."""
+    n = COLUMNS.index(column)
+    return {"code": f"1.0098{n:02d}", "key": f"matrix_new_{n}", "name_vi": "Thủ tục mới", "name_en": "New",
+            "field": "other", "field_name_vi": "Khác", "level": "commune", "working_days": 1, "limit_vi": "01 ngày",
+            "documents": [{"name_vi": "Tờ khai"}], "cross_boundary": True, "competent_unit": "receiving_unit"}
 
 
 def _get(path: str, buffered: bool = False, **query: Any) -> Callable[[World, dict[str, Any], str], Any]:
@@ -378,6 +413,7 @@ def _parked_message(world: World) -> dict[str, Any]:
 
 
 REASONS = {"reasons": "Lý do ghi rõ"}
+CATALOGUE = (ROOT / "tests" / "processes" / "fixtures" / "catalogue" / "test_rows.csv").read_text(encoding="utf-8")
 ROWS: dict[str, Row] = {
     "GET /healthz": Row(_nothing, _get("/healthz")),
     "GET /readyz": Row(_nothing, _get("/readyz")),
@@ -434,6 +470,20 @@ ROWS: dict[str, Row] = {
     "DELETE /process-models/{code}/draft": Row(_nothing, _draft_call("DELETE")),
     "POST /process-models/{code}/draft/validate": Row(_nothing, _post(f"/process-models/{BIRTH}/draft/validate")),
     "POST /process-models/{code}/draft/publish": Row(_nothing, _draft_call("POST", "/publish")),
+    "POST /process-models": Row(_nothing, _post("/process-models", lambda c, col: _new_procedure(col))),
+    "GET /process-models/{code}/diff": Row(_nothing, _get(f"/process-models/{BIRTH}/diff", **{"from": 1, "to": 1})),
+    "GET /process-models/{code}/draft/diff": Row(_nothing, _get(f"/process-models/{BIRTH}/draft/diff")),
+    "POST /process-models/catalogue": Row(_nothing, lambda w, c, column: w.client.post(
+        f"{API}/process-models/catalogue", data=CATALOGUE, content_type="text/csv", headers=w.of(column))),
+    "POST /process-models/{code}/migrations/plan": Row(_new_version, lambda w, c, column: w.client.post(
+        f"{API}/process-models/{BIRTH}/migrations/plan", query_string={"from": 1, "to": c["to_version"]},
+        headers=w.of(column))),
+    "POST /process-models/{code}/migrations/check": Row(_new_version, _post(f"/process-models/{BIRTH}/migrations/check",
+                                                                            lambda c, col: c)),
+    "POST /process-models/{code}/migrations": Row(_new_version, _post(f"/process-models/{BIRTH}/migrations",
+                                                                      lambda c, col: c)),
+    "GET /process-models/{code}/migrations/{migration_id}": Row(_migration, _get(
+        f"/process-models/{BIRTH}/migrations/{{migration_id}}")),
     "GET /users": Row(_nothing, _get("/users", unit_id=PHU_XUAN)),
     "GET /audit/searches": Row(_nothing, _get("/audit/searches")),
     "POST /users": Row(_nothing, _post("/users", lambda c, col: {

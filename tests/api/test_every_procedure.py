@@ -8,15 +8,31 @@ from typing import Any
 
 import pytest
 
+from api.settings import ROOT
+from engine.adapters.definitions import read_scenarios
 from tests.api.helpers import API
-from tests.api.procedures import SCENARIOS, Officers, complete_step, detail, load, receive_scenario
+from tests.api.procedures import SCENARIOS, Officers, complete_step, detail, load, receive, receive_scenario
+
+# The straight scenarios of the procedures the catalogues (processes/catalogue/*.csv) generate.
+GENERATED = [(code, scenario) for code, scenarios in read_scenarios(ROOT / "processes").items()
+             if code not in {m["code"] for m in map(load, (ROOT / "processes").glob("*/procedure.json"))}
+             for scenario in scenarios]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_scenario_runs_through_the_api(client: Any, path: Path) -> None:
     officers = Officers(client)
-    scenario = load(path)
-    receipt = receive_scenario(client, officers, path)
+    run_through_the_api(client, officers, load(path), receive_scenario(client, officers, path))
+
+
+@pytest.mark.parametrize(("code", "scenario"), GENERATED, ids=[code for code, _ in GENERATED])
+def test_generated_scenario_runs_through_the_api(client: Any, code: str, scenario: dict[str, Any]) -> None:
+    officers = Officers(client)
+    run_through_the_api(client, officers, scenario, receive(client, officers, code, scenario))
+
+
+def run_through_the_api(client: Any, officers: Officers, scenario: dict[str, Any], receipt: dict[str, Any]) -> None:
+    """Take each step from its unit's inbox, then check the history, the tasks and the public look-up."""
     assert receipt["status"] == "processing"
 
     for step in scenario["steps"][1:]:

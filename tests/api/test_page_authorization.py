@@ -37,6 +37,12 @@ EXPECTED = {
     "/admin/procedures":                    "302  403  403  403  403   403  403   403  403  200  200",
     f"/admin/procedures/{BIRTH}/diagram":   "302  403  403  403  403   403  403   403  403  200  200",
     f"/admin/procedures/{BIRTH}/forms":     "302  403  403  403  403   403  403   403  403  200  200",
+    f"/admin/procedures/{BIRTH}/decisions": "302  403  403  403  403   403  403   403  403  200  200",
+    "/admin/procedures/new":                "302  403  403  403  403   403  403   403  403  200  200",
+    f"/admin/procedures/{BIRTH}/diff?from=1&to=1": "302 403 403 403 403  403  403   403  403  200  200",
+    f"/admin/procedures/{BIRTH}/diff?draft=1": "302  403  403  403  403  403  403   403  403  200  200",
+    "/admin/procedures/catalogue":          "302  403  403  403  403   403  403   403  403  200  200",
+    f"/admin/procedures/{BIRTH}/migrations": "302 403  403  403  403   403  403   403  403  200  200",
     "/verify":                              "200  200  200  200  200   200  200   200  200  200  200",
     # Issue 23: the outbox's page is any admin's; Prometheus scrapes /metrics without a session (counts only).
     "/admin/outbox":                        "302  403  403  403  403   403  403   403  403  200  200",

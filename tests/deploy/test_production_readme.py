@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from api.settings import ROOT
+from engine.adapters.definitions import read_procedures
 from tests.deploy._systemd import Service
 
 pytestmark = [pytest.mark.fault, pytest.mark.postgres]
@@ -52,7 +53,7 @@ ADMIN, PASSWORD = "admin.46", "first-admin-Pw-2026"
 OUTSIDE = "127.0.0.2"  # another loopback address: a client outside the monitoring network, to nginx
 MONITORING = "192.0.2.0/24"  # TEST-NET-1: nobody the test connects from
 UPLOAD_LIMIT = 21 * 1024 * 1024  # deploy/nginx/onestop.conf's client_max_body_size
-PROCEDURES = 12
+PROCEDURES = len(read_procedures(ROOT / "processes", ROOT / "forms"))
 
 
 def readme_blocks(kind: str) -> list[str]:

@@ -26,7 +26,7 @@ from tests.conftest import make_settings
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "build" / "e2e"
 CHROMIUM = os.environ.get("ONESTOP_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-MODELER_JS = ROOT / "api" / "static" / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.production.min.js"
+MODELER_JS = ROOT / "api" / "static" / "build" / "modeler.js"  # bundled from api/static/src/ by `make`
 PASSWORD = "e2e-password"
 
 
@@ -38,7 +38,7 @@ def _missing() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     if not MODELER_JS.exists():
-        return "bpmn-js is not installed (npm ci --prefix api/static)"
+        return "the npm assets are not installed and built (make api/static/node_modules/.installed)"
     return None
 
 

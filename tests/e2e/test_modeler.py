@@ -27,17 +27,23 @@ def test_edit_validate_publish_and_new_dossiers_use_it(server: str, browser: Any
     expect(page.locator("#modeler[data-ready=true]")).to_be_attached(timeout=15000)
     shots(page, "modeler-opened")
 
-    # Unbind a lane by renaming it: the server names the lane and the modeler marks it.
-    page.evaluate("""() => {
+    # The hand-over step moved to a new lane bound to nobody: the server names the lane and the modeler marks it.
+    lane = page.evaluate("""() => {
         const m = window.onestopModeler;
-        m.get('modeling').updateProperties(m.get('elementRegistry').get('Lane_leader'), {name: 'nobody'});
+        const registry = m.get('elementRegistry');
+        const lane = m.get('modeling').addLane(registry.get('Lane_return_desk'), 'bottom');
+        m.get('modeling').updateLabel(lane, 'nobody');
+        const step = registry.get('hand_over');
+        m.get('modeling').moveElements([step], {x: 0, y: lane.y + lane.height / 2 - step.y - step.height / 2});
+        return lane.id;
     }""")
     page.get_by_role("button", name="Kiểm tra").click()
-    expect(page.locator("#problems li")).to_contain_text(["Lane_leader"])
-    expect(page.locator('[data-element-id="Lane_leader"].has-problem')).to_be_attached()
+    expect(page.locator("#problems li")).to_contain_text([lane])
+    expect(page.locator(f'[data-element-id="{lane}"].has-problem')).to_be_attached()
     shots(page, "modeler-problem")
-    page.locator("#canvas").click(position={"x": 1200, "y": 100})  # focus the diagram, then its own undo
-    page.keyboard.press("Control+z")
+    page.locator("#canvas").click(position={"x": 800, "y": 100})  # focus the diagram, then its own undo
+    for _ in range(3):
+        page.keyboard.press("Control+z")
 
     # Rename the review step the way an admin would: double-click it and type.
     page.locator('[data-element-id="review"]').dblclick()

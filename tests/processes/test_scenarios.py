@@ -1,5 +1,5 @@
-"""Every procedure in processes/ is complete, and every scenario runs to its expected end both
-straight through and with the state saved to JSON and restored between every step (a step with
+"""Every procedure in processes/ (folders and catalogue rows) is complete, and every scenario runs to its
+expected end both straight through and with the state saved to JSON and restored between every step (a step with
 `send_back` returns the dossier to that earlier step instead of completing)."""
 
 from __future__ import annotations
@@ -11,18 +11,25 @@ from typing import Any
 import pytest
 
 from api.settings import ROOT
-from engine.adapters.definitions import read_procedures
+from engine.adapters.definitions import read_procedures, read_scenarios
 from engine.domain.procedure import ProcedureVersion
 from engine.services.procedures import check_procedure
 from engine.workflow import WorkflowInstance
 
 PROCEDURES = {p.manifest["process"]["process_id"]: p for p in read_procedures(ROOT / "processes", ROOT / "forms")}
-SCENARIOS = sorted((ROOT / "processes").glob("*/scenarios/*.json"))
+GENERATED_SCENARIOS = read_scenarios(ROOT / "processes")
+FOLDERS = {p.parent.name for p in (ROOT / "processes").glob("*/procedure.json")}
+# Each scenario with the process id of its procedure: the folders' files, then the catalogues' generated ones.
+SCENARIOS = [(f"{path.parent.parent.name}/{path.stem}", path.parent.parent.name, path)
+             for path in sorted((ROOT / "processes").glob("*/scenarios/*.json"))]
+SCENARIOS += [(f"catalogue/{p.process_id}", p.process_id, scenario) for p in PROCEDURES.values()
+              if p.process_id not in FOLDERS for scenario in GENERATED_SCENARIOS[p.code]]
 
 
-def test_every_procedure_folder_is_read() -> None:
-    folders = {p.parent.name for p in (ROOT / "processes").glob("*/procedure.json")}
-    assert folders == set(PROCEDURES)
+def test_every_procedure_folder_and_catalogue_row_is_read() -> None:
+    assert set(PROCEDURES) >= FOLDERS
+    generated = set(PROCEDURES) - FOLDERS
+    assert generated == {p for _, p, scenario in SCENARIOS if not isinstance(scenario, Path)}
 
 
 @pytest.mark.parametrize("procedure", PROCEDURES.values(), ids=lambda p: p.code)
@@ -33,10 +40,10 @@ def test_procedure_is_complete(procedure: ProcedureVersion) -> None:
 
 
 @pytest.mark.parametrize("restore_between_steps", [False, True], ids=["straight", "save-restore"])
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
-def test_scenario(path: Path, restore_between_steps: bool) -> None:
-    scenario = json.loads(path.read_text(encoding="utf-8"))
-    procedure = PROCEDURES[path.parent.parent.name]
+@pytest.mark.parametrize(("process_id", "source"), [case[1:] for case in SCENARIOS], ids=[c[0] for c in SCENARIOS])
+def test_scenario(process_id: str, source: Path | dict[str, Any], restore_between_steps: bool) -> None:
+    scenario = json.loads(source.read_text(encoding="utf-8")) if isinstance(source, Path) else source
+    procedure = PROCEDURES[process_id]
     spec = check_procedure(procedure)
     procedure.check_form(procedure.application_form, scenario["application"])
     instance = WorkflowInstance.start(spec, {"application": scenario["application"]})
