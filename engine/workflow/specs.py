@@ -86,8 +86,8 @@ def inspect_spec(bpmn_xml: str, process_id: str, *, decisions: dict[str, str] | 
         each on the BPMN element it concerns when that is known.
     """
     try:
-        root = _xml(bpmn_xml, source)
-        dmn_roots = {name: _xml(text, name) for name, text in (decisions or {}).items()}
+        root = read_xml(bpmn_xml, source)
+        dmn_roots = {name: read_xml(text, name) for name, text in (decisions or {}).items()}
     except ProcedureDefinitionError as exc:
         return None, [Problem(None, str(exc))]
     elements = sum(1 for element in root.iter(etree.Element) if element.get("id"))
@@ -141,7 +141,8 @@ def _lane_ids(root: Any) -> dict[str, str]:
             if lane.get("name") and lane.get("id")}
 
 
-def _xml(text: str, source: str) -> Any:
+def read_xml(text: str, source: str) -> Any:
+    """The XML tree of an admin's BPMN or DMN text, read safely; ProcedureDefinitionError when it cannot be."""
     data = text.encode()
     if len(data) > MAX_BPMN_BYTES:
         raise ProcedureDefinitionError(f"{source} is larger than {MAX_BPMN_BYTES} bytes")

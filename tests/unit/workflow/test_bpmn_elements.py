@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.domain.procedure_diff import Change
-from engine.workflow.bpmn_elements import MAX_BYTES, DiagramError, diagram_changes, diagram_elements
+from engine.workflow.bpmn_elements import DiagramError, diagram_changes, diagram_elements
+from engine.workflow.specs import MAX_BPMN_BYTES
 
 BPMN = (Path(__file__).parents[1] / "services" / "fixtures" / "trial.bpmn").read_text(encoding="utf-8")
 
@@ -89,7 +90,7 @@ def test_an_external_entity_is_never_read() -> None:
 
 @pytest.mark.parametrize("text, message", [
     ("<not-closed", "not well-formed XML"),
-    ("<d>" + "x" * MAX_BYTES + "</d>", "larger than"),
+    ("<d>" + "x" * MAX_BPMN_BYTES + "</d>", "larger than"),
 ])
 def test_broken_or_oversized_xml_is_refused(text: str, message: str) -> None:
     with pytest.raises(DiagramError, match=message):
