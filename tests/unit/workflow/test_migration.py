@@ -78,7 +78,7 @@ def _identity(spec: WorkflowSpec) -> dict[str, str | None]:
     return {s.step: s.step for s in spec.human_steps}
 
 
-def test_waiting_at_a_removed_step_blocks_until_the_plan_maps_it(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_waiting_at_a_removed_step_blocks_until_the_plan_maps_it(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_renamed("review", "verify"))
     at_review = _run_until(v1, scenario, 1)
     plan = {**_identity(v1), "review": None}
@@ -89,7 +89,7 @@ def test_waiting_at_a_removed_step_blocks_until_the_plan_maps_it(v1, scenario) -
     assert "waiting at step review, which the new version removes and the plan maps to nothing" in found.message
 
 
-def test_a_renamed_step_mapped_by_the_plan_moves_and_keeps_its_task(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_renamed_step_mapped_by_the_plan_moves_and_keeps_its_task(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_renamed("review", "verify"))
     at_review = _run_until(v1, scenario, 1)
     [before] = WorkflowInstance.restore(v1, at_review).ready_human_tasks()
@@ -103,14 +103,14 @@ def test_a_renamed_step_mapped_by_the_plan_moves_and_keeps_its_task(v1, scenario
     assert [(m.task_id, m.old_step, m.new_step) for m in moved] == [(before.id, "review", "verify")]
 
 
-def test_a_dossier_past_a_removed_step_moves(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_dossier_past_a_removed_step_moves(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_renamed("review", "verify"))  # the finished review is not in version 2
     at_sign = _run_until(v1, scenario, 2)
 
     assert obstacles(v1, v2, at_sign, {**_identity(v1), "review": None}) == []
 
 
-def test_past_the_split_a_leg_added_blocks(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_split_a_leg_added_blocks(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_with_tax_leg())
     in_the_legs = _run_until(v1, scenario, 3)
     assert sorted(waiting_steps(v1, in_the_legs)) == ["issue_insurance_card", "register_residence"]
@@ -124,7 +124,7 @@ def test_past_the_split_a_leg_added_blocks(v1, scenario) -> None:  # type: ignor
         migrate(v1, v2, in_the_legs, _identity(v1))
 
 
-def test_before_the_split_a_leg_added_moves_and_the_new_leg_runs(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_before_the_split_a_leg_added_moves_and_the_new_leg_runs(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_with_tax_leg())
     at_sign = _run_until(v1, scenario, 2)
 
@@ -137,7 +137,7 @@ def test_before_the_split_a_leg_added_moves_and_the_new_leg_runs(v1, scenario) -
                                                                    "register_residence"]
 
 
-def test_a_moved_state_runs_to_its_end_on_the_new_version(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_moved_state_runs_to_its_end_on_the_new_version(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     v2 = _spec(_renamed("register_residence", "residence"))
     one_leg_done = _run_until(v1, scenario, 4)  # the police leg is done and waits at the join
     plan = {**_identity(v1), "register_residence": "residence"}
@@ -150,7 +150,7 @@ def test_a_moved_state_runs_to_its_end_on_the_new_version(v1, scenario) -> None:
     assert instance.is_completed
 
 
-def test_two_waiting_steps_mapped_to_one_block(v1, scenario) -> None:  # type: ignore[no-untyped-def]
+def test_two_waiting_steps_mapped_to_one_block(v1: WorkflowSpec, scenario: dict[str, Any]) -> None:
     in_the_legs = _run_until(v1, scenario, 3)
     plan = {**_identity(v1), "issue_insurance_card": "register_residence"}
 
