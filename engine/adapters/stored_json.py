@@ -7,10 +7,12 @@ Plain text columns need no scan: both drivers refuse to write a string they cann
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Column, Select, Table, Text, cast, select
 from sqlalchemy.orm import Session
 
-from engine.adapters.records import Base, DossierRecord, ProcedureVersionRecord
+from engine.adapters.records import Base, DossierRecord, ProcedureDraftRecord, ProcedureVersionRecord
 from engine.domain.ports import StoredRow
 
 
@@ -25,16 +27,18 @@ class StoredJson:
 
     def rows(self, table_name: str, *, after: int | str | None, limit: int,
              dossier_code: str | None = None) -> list[StoredRow]:
-        """The next `limit` rows of `table_name` by id after `after` (None: from the first; a step's id is
-        text); with `dossier_code`, only that dossier's (none from tables that belong to no dossier)."""
+        """The next `limit` rows of `table_name` by key after `after` (None: from the first; a step's id and a
+        draft's code are text); with `dossier_code`, only that dossier's (none from tables that belong to no
+        dossier)."""
         table = Base.metadata.tables[table_name]
         columns = _json_columns(table)
         query = self._owned(table, dossier_code)
         if query is None:
             return []
-        query = query.add_columns(*(cast(c, Text).label(c.name) for c in columns)).order_by(table.c.id).limit(limit)
+        key = _key(table)
+        query = query.add_columns(*(cast(c, Text).label(c.name) for c in columns)).order_by(key).limit(limit)
         if after is not None:
-            query = query.where(table.c.id > after)
+            query = query.where(key > after)
         return [StoredRow(table_name, row.id, row.owner or f"{table_name} row {row.id}",
                           {c.name: row._mapping[c.name] for c in columns}) for row in self._s.execute(query)]
 
@@ -53,7 +57,15 @@ class StoredJson:
         if table is procedures:
             return select(table.c.id, ("procedure " + table.c.code + " version " + cast(table.c.version, Text))
                           .label("owner"))
-        return select(table.c.id, cast(None, Text).label("owner"))
+        if table is ProcedureDraftRecord.__table__:
+            return select(table.c.code.label("id"), ("draft of procedure " + table.c.code).label("owner"))
+        return select(_key(table).label("id"), cast(None, Text).label("owner"))
+
+
+def _key(table: Table) -> Column[Any]:
+    """The table's one-column primary key (`id` on most tables, `code` on procedure drafts)."""
+    [key] = table.primary_key.columns
+    return key
 
 
 def _json_columns(table: Table) -> list[Column[object]]:

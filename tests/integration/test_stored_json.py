@@ -14,7 +14,7 @@ from sqlalchemy import text
 from api.wiring import Wiring
 from engine.domain.dossier import Dossier
 from engine.domain.json_codec import UnstorableValueError
-from engine.services import integrity
+from engine.services import integrity, model_drafts
 from tests.conftest import PHU_XUAN
 from tests.integration._support import Actors, receive
 
@@ -99,6 +99,22 @@ def test_a_poisoned_procedure_version_is_named_by_its_code_and_version(wiring: W
 
     assert [(u.owner, u.column) for u in report.unreadable] == [(f"procedure {row.code} version {row.version}",
                                                                  "decisions")]
+
+
+def test_poisoned_drafts_are_named_by_their_code_scanned_in_batches_keyed_by_it(wiring: Wiring) -> None:
+    admin = Actors(wiring)("admin.46")
+    for code in ("2.000884", "1.001193", "2.000815"):
+        draft = model_drafts.open_draft(wiring.uow(), actor=admin, code=code)
+        model_drafts.save_draft(wiring.uow(), actor=admin, code=code, revision=0, parts={"bpmn": draft.bpmn},
+                                clock=wiring.clock)
+    value = "CAST(:t AS json)" if wiring.engine.dialect.name == "postgresql" else ":t"
+    with wiring.engine.begin() as connection:
+        connection.execute(text(f"UPDATE procedure_drafts SET forms = {value} WHERE code = '2.000815'"), {"t": HUGE})
+
+    report = integrity.scan_json(wiring.uow(), batch=1)
+
+    assert _found(report) == [("draft of procedure 2.000815", "procedure_drafts.forms",
+                               "an integer does not fit in 64 bits (from -2^63 to 2^64 - 1)")]
 
 
 def test_the_verify_command_names_the_poisoned_dossiers_without_their_content(app: Any) -> None:
