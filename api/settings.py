@@ -60,6 +60,18 @@ class Settings:
     """A streaming replica the statistics read from (figures, registers, reports); empty: the database."""
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    exchange_province: str = ""
+    """This deployment's province in the exchange of dossiers between provinces (docs/exchange.md); empty: no
+    exchange (a competent unit in another province is refused)."""
+    exchange_key: Path | None = None
+    """The PEM private key this deployment signs packages and connects to its peers with."""
+    exchange_certificate: Path | None = None
+    """Its certificate (PEM), as the peers registered it."""
+    exchange_peers: Path | None = None
+    """The registered peers: a JSON list of {province, url, certificate, server_ca?} (paths relative to it)."""
+    exchange_client_cert_header: str = ""
+    """The header the TLS-terminating proxy puts the client's certificate in (nginx's $ssl_client_escaped_cert);
+    empty: no proxy says, and a package is judged by its signature alone."""
 
 
 class SettingsError(Exception):
@@ -114,6 +126,11 @@ class Environment(BaseSettings):
     STATS_DATABASE_URL: str = ""
     LOG_FORMAT: Literal["text", "json"] = "text"
     LOG_LEVEL: str = "INFO"
+    EXCHANGE_PROVINCE: str = Field(default="", pattern=r"^(\d{2})?$")
+    EXCHANGE_KEY: Path | None = None
+    EXCHANGE_CERTIFICATE: Path | None = None
+    EXCHANGE_PEERS: Path | None = None
+    EXCHANGE_CLIENT_CERT_HEADER: str = Field(default="", pattern=r"^[A-Za-z0-9-]*$")
 
     @field_validator(*_SCHEMES)
     @classmethod
@@ -180,6 +197,11 @@ def from_environment(instance_path: Path) -> Settings:
         stats_database_url=env.STATS_DATABASE_URL,
         log_format=env.LOG_FORMAT,
         log_level=env.LOG_LEVEL,
+        exchange_province=env.EXCHANGE_PROVINCE,
+        exchange_key=env.EXCHANGE_KEY,
+        exchange_certificate=env.EXCHANGE_CERTIFICATE,
+        exchange_peers=env.EXCHANGE_PEERS,
+        exchange_client_cert_header=env.EXCHANGE_CLIENT_CERT_HEADER,
     )
 
 

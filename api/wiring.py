@@ -16,15 +16,18 @@ from api.observability import current_request_id
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
+from engine.adapters.dossier_package import JwsPackageCodec, read_peers
 from engine.adapters.dvcqg_client import DvcqgClient
+from engine.adapters.exchange_client import ExchangeClient
 from engine.adapters.file_store import file_store_from_url
 from engine.adapters.mail import SmtpTransport
 from engine.adapters.signing import signer_from_config
 from engine.adapters.sms import SmsTransport
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
+from engine.domain.exchange import Identity, Peer
 from engine.domain.outbox import Destination, Transport
-from engine.domain.ports import DocumentSigner, FileStore
+from engine.domain.ports import DocumentSigner, FileStore, PackageCodec
 from engine.domain.unit import all_units, province_id
 from engine.services import accounts, procedures
 from engine.services.catalogue import Catalogue
@@ -48,6 +51,8 @@ class Wiring:
     stats_engine: Any = None
     """The streaming replica the statistics read (ONESTOP_STATS_DATABASE_URL); None: `engine` itself."""
     stats_session_factory: Any = None
+    _peers: dict[str, Peer] | None = None
+    _codec: PackageCodec | None = None
 
     @property
     def store(self) -> FileStore:
@@ -62,6 +67,30 @@ class Wiring:
             self._signer = signer_from_config(spec, list(self.settings.signing_trust_roots))
         return self._signer
 
+    @property
+    def identity(self) -> Identity | None:
+        """This deployment in the exchange between provinces (docs/exchange.md); None when it takes no part."""
+        s = self.settings
+        if not (s.exchange_province and s.exchange_key and s.exchange_certificate and s.exchange_peers):
+            return None
+        return Identity(s.exchange_province, str(s.exchange_key), str(s.exchange_certificate))
+
+    @property
+    def peers(self) -> dict[str, Peer]:
+        """The other provinces' deployments registered here (ONESTOP_EXCHANGE_PEERS), read once."""
+        if self._peers is None:
+            path = self.settings.exchange_peers
+            self._peers = read_peers(path) if path and self.identity else {}
+        return self._peers
+
+    @property
+    def codec(self) -> PackageCodec:
+        """Seals and opens this deployment's packages; only used when `identity` is set."""
+        if self._codec is None:
+            assert self.identity is not None, "the exchange is not configured"
+            self._codec = JwsPackageCodec(self.identity, self.peers)
+        return self._codec
+
     def uow(self) -> SqlUnitOfWork:
         # The request's id goes on the history events the command writes (None outside a request).
         return SqlUnitOfWork(self.session_factory, outbound=self.outbound, request_id=current_request_id())
@@ -71,7 +100,8 @@ class Wiring:
         """The destinations configured: a change writes outbox messages for these only."""
         s = self.settings
         return frozenset(d for d, url in ((Destination.DVCQG, s.dvcqg_url), (Destination.EMAIL, s.smtp_url),
-                                          (Destination.SMS, s.sms_url)) if url)
+                                          (Destination.SMS, s.sms_url),
+                                          (Destination.PROVINCE, self.identity and self.peers)) if url)
 
     def transports(self) -> dict[Destination, Transport]:
         """A transport for each configured destination (the worker's)."""
@@ -83,6 +113,8 @@ class Wiring:
             made[Destination.EMAIL] = SmtpTransport.from_url(s.smtp_url, password=s.smtp_password)
         if s.sms_url:
             made[Destination.SMS] = SmsTransport(s.sms_url, s.sms_token)
+        if (identity := self.identity) and self.peers:
+            made[Destination.PROVINCE] = ExchangeClient(self.codec, identity, self.peers, self.store, clock=self.clock)
         return made
 
     def lookup(self) -> SqlUnitOfWork:

@@ -23,6 +23,7 @@ from engine.adapters.tasks import task_from_record
 from engine.domain.contact import Contact
 from engine.domain.dossier import Channel, Dossier, ReturnMethod
 from engine.domain.errors import ConflictError
+from engine.domain.exchange import Exchange
 from engine.domain.files import Component
 from engine.domain.history_chain import GENESIS
 from engine.domain.notice import Notice
@@ -232,6 +233,7 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
     values["return_method"] = d.return_method.value if d.return_method else None
     values["components"] = [c.to_json() for c in d.components]
     values["contact"] = d.contact.to_json() if d.contact else None
+    values["exchange"] = d.exchange.to_json() if d.exchange else None
     return values | dossier_search.searchable_values(d.applicant_name, d.application)
 
 
@@ -242,4 +244,5 @@ def dossier_from_record(r: DossierRecord) -> Dossier:
     values["return_method"] = ReturnMethod(r.return_method) if r.return_method else None
     values["components"] = [Component(**c) for c in r.components]
     values["contact"] = Contact.from_json(r.contact)
+    values["exchange"] = Exchange.from_json(r.exchange) if r.exchange else None
     return Dossier(**values, id=r.id, version=r.version)

@@ -188,6 +188,34 @@ class DossierRecord(Base):
     """What was actually brought, per component (engine/domain/submission.py Component)."""
     contact: Mapped[dict[str, Any] | None]
     """Where and whether the citizen wants notices (engine/domain/contact.py). Personal data."""
+    exchange: Mapped[dict[str, Any] | None]
+    """Its part in an exchange with another province's deployment (engine/domain/exchange.py), if any."""
+
+
+class ExchangeReceiptRecord(Base):
+    """A package applied from a peer deployment, with the acknowledgement a repeat of it gets."""
+
+    __tablename__ = "exchange_receipts"
+    __table_args__ = (UniqueConstraint("sender", "package_id", name="uq_exchange_receipts_package"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(16))
+    package_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    acknowledgement: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+
+
+class ExchangeNonceRecord(Base):
+    """A nonce a peer's package carried: seen once (a replay is refused) and forgotten after the replay window."""
+
+    __tablename__ = "exchange_nonces"
+
+    sender: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class SubmissionRecord(Base):

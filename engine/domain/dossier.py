@@ -16,6 +16,7 @@ from typing import Any
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.contact import Contact
 from engine.domain.errors import ConflictError, FieldError, ValidationFailedError
+from engine.domain.exchange import Exchange
 from engine.domain.files import Component
 from engine.domain.lifecycle import PROCESSING_ENDS, Action, apology_deadline, next_status
 from engine.domain.notice import MissingItem, Notice, NoticeKind
@@ -77,6 +78,9 @@ class Dossier:
     """Its electronic result, signed by the issuing unit (engine/services/results.py), once issued."""
     contact: Contact | None = None
     """Where the citizen wants notices, and whether they agreed to (engine/domain/contact.py)."""
+    exchange: Exchange | None = None
+    """Its part in an exchange with another province's deployment (engine/domain/exchange.py): None for a
+    dossier received and handled in this province."""
     id: int | None = None
     version: int = 0
     recorded: list[HistoryEvent] = field(default_factory=list, repr=False, compare=False)

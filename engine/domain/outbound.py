@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine.domain.dossier import Dossier, HistoryEvent
+from engine.domain.exchange import ExchangeRole
 from engine.domain.files import StoredFile
 from engine.domain.outbox import Destination, OutboundMessage
 from engine.domain.step_outputs import FinancialNotice
@@ -85,13 +86,27 @@ class OutboundFacts(Protocol):
 def messages_for(change: Change, facts: OutboundFacts, destinations: Collection[Destination],
                  now: datetime) -> list[OutboundMessage]:
     """The messages `change` calls for at the enabled `destinations`, in the order they must arrive."""
-    from engine.domain import citizen_notices, dvcqg  # they import this module's types
+    from engine.domain import (  # they import this module's types
+        citizen_notices,
+        dvcqg,
+        exchange_handler,
+        exchange_sender,
+    )
 
     messages: list[OutboundMessage] = []
+    exchange = change.dossier.exchange
+    if exchange is not None and exchange.role == ExchangeRole.HANDLER:
+        # Handled here for another province, whose centre received it: the portal's record and the citizen's
+        # notices are the sender's, which follows this dossier through the packages.
+        if Destination.PROVINCE in destinations:
+            messages += exchange_handler.messages(change, facts, now)
+        return messages
     if Destination.DVCQG in destinations:
         messages += dvcqg.messages(change, facts, now)
     if Destination.EMAIL in destinations or Destination.SMS in destinations:
         messages += citizen_notices.messages(change, facts, destinations, now)
+    if exchange is not None and Destination.PROVINCE in destinations:
+        messages += exchange_sender.messages(change, facts, now)
     return messages
 
 

@@ -25,6 +25,7 @@ class Destination(StrEnum):
     DVCQG = "dvcqg"  # the National Public Service Portal: DongBoHoSoMC and CapNhatTienDoHoSoMC
     EMAIL = "email"  # a notice to the citizen's e-mail address
     SMS = "sms"      # a notice to the citizen's phone, through the SMS provider
+    PROVINCE = "province"  # a dossier package to another province's deployment (engine/domain/exchange.py)
 
 
 class MessageStatus(StrEnum):

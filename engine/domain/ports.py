@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol, Self
+from typing import Any, BinaryIO, Protocol, Self
 
 from engine.domain.actor import Account, Actor
 from engine.domain.dossier import Dossier, HistoryEvent
+from engine.domain.exchange import Acknowledgement, Package
 from engine.domain.figures import Figures, Scope
 from engine.domain.files import StoredFile
 from engine.domain.history_chain import Head, Link
@@ -305,6 +306,47 @@ class DocumentSigner(Protocol):
     def verify(self, pdf: bytes) -> SignatureCheck: ...
 
 
+class PackageCodec(Protocol):
+    """Seals and opens dossier packages between deployments (docs/exchange.md); engine/adapters/dossier_package.py.
+
+    Built with this deployment's identity (its province, key and certificate) and the registered peers."""
+
+    def seal(self, manifest: dict[str, Any], files: Mapping[str, bytes], *, now: datetime) -> bytes:
+        """The package to send: `manifest` as the caller made it (`package_id`, `kind`, `receiver`, …) with
+        `format`, `version`, `sender`, a fresh `nonce` and `sent_at` set here, the `files` (by their path in the
+        package, `files/<sha256>`), signed with this deployment's key."""
+        ...
+
+    def open(self, raw: bytes, *, client_certificate: bytes | None, now: datetime) -> Package:
+        """Verify and open a package that reached this deployment: the sender is a registered peer whose
+        certificate signed it (and, when given, is the TLS client certificate, PEM), the receiver is this
+        deployment, `sent_at` is within REPLAY_WINDOW of `now`, the manifest is valid against its schema, and
+        every file is present with its hash. Raises a DomainError naming what is wrong: AuthenticationError
+        (`unknown_sender`, `bad_signature`), ForbiddenError (`wrong_receiver`, `certificate_mismatch`),
+        ConflictError (`package_expired`), ValidationFailedError (`package_malformed`, `file_tampered`,
+        `file_missing`), FileTooLargeError."""
+        ...
+
+
+class ExchangeReceipts(Protocol):
+    """What this deployment received from its peers: each package applied once, each nonce seen once."""
+
+    def seen_nonce(self, sender: str, nonce: str, now: datetime) -> bool:
+        """Record the nonce; True when it was recorded before (a replay). Written in the caller's transaction."""
+        ...
+
+    def applied(self, sender: str, package_id: str) -> tuple[str, Acknowledgement] | None:
+        """The digest and acknowledgement of the package applied before with this id, if any."""
+        ...
+
+    def record(self, sender: str, package: Package, acknowledgement: Acknowledgement, dossier_id: int | None,
+               now: datetime) -> None: ...
+
+    def forget_nonces(self, before: datetime) -> int:
+        """Drop nonces recorded before `before` (older than the replay window: a replay of them is expired)."""
+        ...
+
+
 class FileRepository(Protocol):
     def add(self, stored: StoredFile) -> None:
         """Insert the row and set its id."""
@@ -426,6 +468,9 @@ class UnitOfWork(Protocol):
 
     @property
     def migrations(self) -> MigrationRepository: ...
+
+    @property
+    def exchange_receipts(self) -> ExchangeReceipts: ...
 
     @property
     def dossiers(self) -> DossierRepository: ...

@@ -29,7 +29,7 @@ from tests.conftest import HUE, POSTGRES_ENV, make_settings
 TABLES = {"units", "users", "procedure_versions", "dossiers", "dossier_sequences", "tasks", "history_events",
           "jobs", "ratings", "stat_spans", "access_tokens", "lookup_failures", "submissions", "files",
           "saved_filters", "search_audit", "outbox", "procedure_drafts", "procedure_migrations",
-          "procedure_migration_items"}
+          "procedure_migration_items", "exchange_receipts", "exchange_nonces"}
 
 
 def _alembic_config(url: str | None = None) -> Config:
