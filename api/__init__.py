@@ -20,6 +20,7 @@ from api.views import (
     claims,
     directory,
     dossiers,
+    exchange,
     files,
     health,
     intake,
@@ -63,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, directory, dossiers, files, intake, tasks, claims, public, health, slips, process_models,
-                   procedure_migrations, stats, users, saved_filters, audit, outbox, catalogue):
+                   procedure_migrations, stats, users, saved_filters, audit, outbox, catalogue, exchange):
         api.register_blueprint(module.blp)
     app.register_blueprint(metrics.bp)  # Prometheus' text, not part of the JSON API's document
     errors.init_app(app)  # after Api, so problem+json replaces flask-smorest's own error bodies

@@ -8,15 +8,17 @@ background jobs (timers, near-due and overdue marking, supplementation expiry) u
 `simulate` fills the database with demo data: past working days of one province's centres, driven
 through the services (each run adds dossiers; `--if-empty` does nothing once there are some).
 `verify` checks the history hash chains and every stored JSON value, and exits with 1 if any event was
-edited, inserted or deleted, or a value cannot be read back.
+edited, inserted or deleted, or a value cannot be read back. `exchange-certificate` makes the key and certificate
+of this deployment in the exchange between provinces (docs/exchange.md).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -291,6 +293,29 @@ def verify_signature(pdf: Any) -> None:
     raise SystemExit(0 if check.valid else 1)
 
 
+@click.command("exchange-certificate")
+@click.option("--province", required=True, help="this deployment's two-digit province id (ONESTOP_EXCHANGE_PROVINCE)")
+@click.option("--host", "hosts", multiple=True, help="a name (or IP address) the peers reach this server at; repeat")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="folder to write to")
+def exchange_certificate(province: str, hosts: tuple[str, ...], out: Path) -> None:
+    """Make this deployment's exchange key (EC P-256, mode 0600) and self-signed certificate (two years), print
+    its SHA-256 fingerprint for the peers' operators to check (docs/exchange.md "Operations"). Never overwrites."""
+    from engine.adapters.exchange_certificates import fingerprint, make_certificate, read_certificate
+    if not (len(province) == 2 and province.isdigit()):
+        raise click.BadParameter("must be two digits, such as 46", param_hint="--province")
+    key_path, cert_path = out / f"exchange-{province}.key.pem", out / f"exchange-{province}.cert.pem"
+    if key_path.exists() or cert_path.exists():
+        raise click.ClickException(f"{key_path} or {cert_path} exists already: move it away first")
+    key_pem, cert_pem = make_certificate(province, list(hosts), datetime.now(UTC))
+    out.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as key_file:
+        key_file.write(key_pem)
+    cert_path.write_bytes(cert_pem)
+    click.echo(f"key: {key_path} (keep it secret: ONESTOP_EXCHANGE_KEY)\ncertificate: {cert_path} "
+               f"(ONESTOP_EXCHANGE_CERTIFICATE; give it to the peers)\n"
+               f"SHA-256 fingerprint: {fingerprint(read_certificate(cert_pem))}")
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -307,3 +332,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(verify_history)
     app.cli.add_command(collect_files)
     app.cli.add_command(verify_signature)
+    app.cli.add_command(exchange_certificate)

@@ -16,10 +16,11 @@ from flask import Flask, Response, request
 
 from api.errors import problem
 from engine.domain import json_codec
+from engine.domain.exchange import MEDIA_TYPE as PACKAGE
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
-_BINARY = ("application/pdf", "application/octet-stream")
+_BINARY = ("application/pdf", "application/octet-stream", PACKAGE)  # a package is checked by its signature
 
 
 def _refuse_unstorable_input() -> Response | None:

@@ -169,6 +169,7 @@ def from_environment(instance_path: Path) -> Settings:
         raise SettingsError("; ".join(
             f"ONESTOP_{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
             for problem in error.errors(include_input=False, include_url=False))) from None
+    _check_exchange(env)
     return Settings(
         database_url=env.DATABASE_URL or f"sqlite:///{instance_path / 'onestop.db'}",
         secret_key=env.SECRET_KEY.get_secret_value() or _instance_secret(instance_path),
@@ -203,6 +204,51 @@ def from_environment(instance_path: Path) -> Settings:
         exchange_peers=env.EXCHANGE_PEERS,
         exchange_client_cert_header=env.EXCHANGE_CLIENT_CERT_HEADER,
     )
+
+
+_EXCHANGE_GROUP = ("EXCHANGE_PROVINCE", "EXCHANGE_KEY", "EXCHANGE_CERTIFICATE", "EXCHANGE_PEERS")
+
+
+def _check_exchange(env: Environment) -> None:
+    """The exchange between provinces (docs/exchange.md) is set up whole or not at all: its key and certificate
+    readable and each other's, its peers file well-formed (a bad one stops the start, naming the entry)."""
+    given = [name for name in _EXCHANGE_GROUP if getattr(env, name)]
+    if env.EXCHANGE_CLIENT_CERT_HEADER and not given:
+        raise SettingsError("ONESTOP_EXCHANGE_CLIENT_CERT_HEADER: is only read with ONESTOP_EXCHANGE_PROVINCE and "
+                            "the rest of the exchange settings")
+    if not given:
+        return
+    if missing := [name for name in _EXCHANGE_GROUP if not getattr(env, name)]:
+        raise SettingsError(f"ONESTOP_{missing[0]}: must be set with "
+                            f"{', '.join('ONESTOP_' + n for n in given)} (the exchange needs all four of "
+                            f"{', '.join('ONESTOP_' + n for n in _EXCHANGE_GROUP)})")
+    # Imported here: only a deployment that takes part in the exchange reads keys at start.
+    from engine.adapters import exchange_certificates as certs
+    from engine.adapters.dossier_package import read_peers
+    try:
+        key = certs.read_private_key(_read("EXCHANGE_KEY", env.EXCHANGE_KEY))
+    except ValueError as error:
+        raise SettingsError(f"ONESTOP_EXCHANGE_KEY: {error}") from None
+    try:
+        certificate = certs.read_certificate(_read("EXCHANGE_CERTIFICATE", env.EXCHANGE_CERTIFICATE))
+    except ValueError as error:
+        raise SettingsError(f"ONESTOP_EXCHANGE_CERTIFICATE: {error}") from None
+    if not certs.matches(key, certificate):
+        raise SettingsError("ONESTOP_EXCHANGE_CERTIFICATE: is not the certificate of ONESTOP_EXCHANGE_KEY")
+    try:
+        peers = read_peers(Path(str(env.EXCHANGE_PEERS)))
+    except ValueError as error:
+        raise SettingsError(f"ONESTOP_EXCHANGE_PEERS: {error}") from None
+    if env.EXCHANGE_PROVINCE in peers:
+        raise SettingsError(f"ONESTOP_EXCHANGE_PEERS: registers province {env.EXCHANGE_PROVINCE}, this deployment's "
+                            "own (ONESTOP_EXCHANGE_PROVINCE)")
+
+
+def _read(name: str, path: Path | None) -> bytes:
+    try:
+        return Path(str(path)).read_bytes()
+    except OSError:
+        raise SettingsError(f"ONESTOP_{name}: cannot be read") from None
 
 
 def _instance_secret(instance_path: Path) -> str:

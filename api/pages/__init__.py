@@ -15,6 +15,7 @@ from api.pages import (
     catalogue_pages,
     counter_pages,
     dossier_pages,
+    exchange_words,
     holding_pages,
     i18n,
     inbox_pages,
@@ -49,7 +50,8 @@ def init_app(app: Flask) -> None:
         submission_text=i18n.submission_text, error_title=i18n.error_title,
         figure_label=stats_words.figure_label, group_label=stats_words.group_label,
         report_word=stats_words.report_word, modeler_words=i18n.modeler_words,
-        csrf_token=csrf_token, unit_name=unit_name)
+        csrf_token=csrf_token, unit_name=unit_name, package_label=exchange_words.package_label,
+        exchange_state_label=exchange_words.exchange_state_label)
     app.jinja_env.filters.update(local=i18n.moment, local_date=i18n.day, status=DossierStatus,
                                  timeliness=Timeliness, merge=_merge, number=i18n.number, money=i18n.money,
                                  percent=i18n.percent)

@@ -80,6 +80,10 @@ def stage_label(stage: Any) -> str:
         return pgettext("timeline", "Satisfaction rating: %(level)s", level=level_label(detail))
     if kind == "handed_over":
         return pgettext("timeline", "Dossier handed over to %(unit)s", unit=stage.name or "")
+    if kind == "sent_to_province":
+        return pgettext("timeline", "Dossier sent to %(province)s, whose unit handles it", province=stage.name or "")
+    if kind == "received_from_province":
+        return pgettext("timeline", "Accepted for handling in %(province)s", province=stage.name or "")
     return status_label(detail) if detail in _STATUSES else event_label(kind)
 
 

@@ -86,7 +86,8 @@ def receive(code: str) -> Any:
     try:
         kept += _staged_uploads(procedure)
         dossier, _created = dossiers.receive(w.uow(), actor=actor(), reception=_reception(code, procedure, sent, kept),
-                                      catalogue=w.catalogue, calendar=w.calendar, clock=w.clock)
+                                      catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
+                                      exchange_peers=tuple(w.peers))
     except IdempotencyKeyReusedError as error:
         # The form was sent before and changed since (back button, edit): the officer decides whether this is
         # a new dossier; sending the form again, with a new key, receives it as one.

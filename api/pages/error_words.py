@@ -121,6 +121,10 @@ def _sentences() -> dict[str, str]:
             "until the payment is recorded."),
         "dossier_waits_for_applicant": _("The dossier is waiting for the applicant (%(status)s)."),
         "dossier_closed": _("The dossier is closed (%(status)s); nothing more can be done on it."),
+        "not_cross_province": _("This is in province %(province)s, and the procedure is not handled across "
+                                "provinces."),
+        "no_exchange_peer": _("This is in province %(province)s, which has no deployment registered for the "
+                              "exchange of dossiers between provinces."),
         "action_not_allowed": _("This cannot be done while the dossier is “%(status)s”."),
         "step_not_ready": _("The step “%(step)s” has already been completed or cancelled; please reload the page."),
         "step_held_by_other": _("The step “%(step)s” is held by %(officer)s: ask them, or the unit's leader, to "

@@ -333,6 +333,8 @@ def event_label(value: Any) -> str:
         "task_assigned": _("Step assigned"),
         "task_sent_back": _("Sent back to the step"),
         "migrated": _("Moved to a new version of the procedure"),
+        "sent_to_province": _("Sent to the other province"),
+        "received_from_province": _("Received from the other province"),
     }
     return labels.get(_code(value), str(value))
 

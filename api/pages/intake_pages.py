@@ -81,7 +81,8 @@ def decide(submission_id: int) -> Any:
                                     clock=w.clock, submission_id=submission_id, acceptance=Acceptance(
                                         reception=sent.reception, documents_brought=sorted(sent.ticked),
                                         return_unit_id=request.form.get("return_unit_id") or None,
-                                        idempotency_key=request.form.get("idempotency_key") or None))
+                                        idempotency_key=request.form.get("idempotency_key") or None),
+                                    exchange_peers=tuple(w.peers))
             return redirect(url_for("dossier_pages.show", code=dossier.code, received=1))
         if sent.decision == "guide":
             intake.guide(w.uow(), actor=actor(), clock=w.clock, submission_id=submission_id, reasons=sent.reasons,

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError as EnvelopeError
 
+from api.pages.exchange_words import package_label
 from api.pages.intake_pages import waited
 from api.pages.web import actor, explain, officer_page
 from api.schemas.outbox import OutboxQuery
@@ -77,6 +78,7 @@ def destination_label(value: Destination) -> str:
         Destination.DVCQG: _("National public service portal (DVCQG)"),
         Destination.EMAIL: _("E-mail to citizens"),
         Destination.SMS: _("SMS to citizens"),
+        Destination.PROVINCE: _("Other provinces"),
     }
     return labels.get(value, value.value)
 
@@ -90,8 +92,11 @@ def message_status_label(value: MessageStatus) -> str:
     return labels.get(value, value.value)
 
 
-def message_kind_label(kind: str) -> str:
-    """A notice in words; the portal's services keep their national names (DongBoHoSoMC, CapNhatTienDoHoSoMC)."""
+def message_kind_label(kind: str, destination: Destination | None = None) -> str:
+    """A notice or a package to another province in words; the portal's services keep their national names
+    (DongBoHoSoMC, CapNhatTienDoHoSoMC)."""
+    if destination == Destination.PROVINCE:  # a package's kind, which may share a notice's name (result_ready)
+        return _("Package: %(what)s", what=package_label(kind))
     labels: dict[str, str] = {
         CitizenNotice.RECEIVED: _("Notice: dossier received"),
         CitizenNotice.SUPPLEMENT_REQUEST: _("Notice: supplementation requested"),

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from api.pages import citizen_words
+from api.pages import citizen_words, exchange_words
 from api.pages.web import accepts_uploads, explain, file_parts, latest_procedures
 from api.wiring import wiring
 from engine.domain.dossier_code import grouped_secret, typed_secret
@@ -42,7 +42,7 @@ def _citizen_words() -> dict[str, Any]:
     """The words of the citizen's page (api/pages/citizen_words.py), by the names its template uses."""
     return {name: getattr(citizen_words, name) for name in (
         "level_label", "stage_label", "supplement_text", "item_text", "payment_text", "waiting_appointment_text",
-        "vnd")}
+        "vnd")} | {"handled_text": exchange_words.handled_text}
 
 
 @bp.get("/")

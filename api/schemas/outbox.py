@@ -11,7 +11,8 @@ from marshmallow import Schema, fields
 from api.schemas.common import LocalDateTime, PageQuery, page_schema
 from engine.domain.outbox import Destination, MessageStatus
 
-DESTINATION = "dvcqg (the national portal's records), email or sms (notices to citizens)"
+DESTINATION = ("dvcqg (the national portal's records), email or sms (notices to citizens), province (dossier "
+               "packages to other provinces' deployments)")
 
 
 class OutboxBacklogReadSchema(Schema):
@@ -31,7 +32,8 @@ class OutboxBacklogReadSchema(Schema):
 class OutboxMessageReadSchema(Schema):
     id = fields.Integer()
     destination = fields.Enum(Destination, by_value=True, metadata={"description": DESTINATION})
-    kind = fields.String(metadata={"description": "DongBoHoSoMC, CapNhatTienDoHoSoMC or the notice's kind"})
+    kind = fields.String(metadata={"description": "DongBoHoSoMC, CapNhatTienDoHoSoMC, the notice's kind or the "
+                                                  "package's kind"})
     dossier_code = fields.String(allow_none=True)
     status = fields.Enum(MessageStatus, by_value=True, metadata={
         "description": "pending, parked (an admin must retry it) or delivered"})

@@ -87,6 +87,21 @@ class PublicSupplementSchema(Schema):
         "description": "bring the items by then, else handling stops; null when the procedure sets no limit"})
 
 
+class HandledElsewhereSchema(Schema):
+    """A dossier received here and handled in another province: by which unit, where (public facts only)."""
+
+    unit_name = fields.String()
+    province_name = fields.String()
+    label = fields.Function(lambda h: in_vietnamese(lambda x: _exchange_words().handled_text(
+        x.unit_name, x.province_name), h))
+
+
+def _exchange_words() -> Any:
+    from api.pages import exchange_words  # imported late: the pages package imports the schemas
+
+    return exchange_words
+
+
 class PublicDossierSchema(Schema):
     code = fields.String()
     procedure_code = fields.String()
@@ -105,6 +120,9 @@ class PublicDossierSchema(Schema):
         "description": "a signed electronic result exists: GET …/result with the secret once returned"})
     supplement = fields.Nested(PublicSupplementSchema, allow_none=True, metadata={
         "description": "while the dossier waits for the applicant's supplement: what to bring and by when"})
+    handled_in = fields.Nested(HandledElsewhereSchema, allow_none=True, metadata={
+        "description": "received here, handled by a unit of another province (its name and the province's); "
+                       "null when this province handles it"})
     clock_stopped = fields.Boolean(metadata={
         "description": "the dossier waits for the applicant (supplement or payment): `due_at`, the appointment "
                        "in force, moves later by the time they take once handling resumes"})

@@ -237,6 +237,9 @@ class CentresReportSchema(IndicatorsReportSchema):
     competent_units = fields.List(fields.Nested(GroupSchema))
     procedures = fields.List(fields.Nested(GroupSchema))
     days = fields.List(fields.Nested(DaySchema))
+    from_other_provinces = fields.List(fields.Nested(GroupSchema), metadata={
+        "description": "for a province, by competent unit: dossiers its units handle that another province's "
+                       "centre received (the exchange between provinces); counted there, not in `totals` here"})
 
 
 class ReportColumnSchema(Schema):

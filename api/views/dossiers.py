@@ -35,7 +35,7 @@ def receive(body: dict[str, Any]) -> Any:
     w = wiring()
     reception = Reception(idempotency_key=request.headers.get("Idempotency-Key"), **body)
     dossier, created = dossiers.receive(w.uow(), actor=current_actor(), reception=reception, catalogue=w.catalogue,
-                                        calendar=w.calendar, clock=w.clock)
+                                        calendar=w.calendar, clock=w.clock, exchange_peers=tuple(w.peers))
     return dossier, 201 if created else 200
 
 

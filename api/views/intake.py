@@ -45,7 +45,7 @@ def submit(body: dict[str, Any]) -> Any:
     reference with the same content again answers the first submission (200)."""
     w = wiring()
     submission, created = intake.submit(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
-                                        handing=Handing(**body))
+                                        handing=Handing(**body), exchange_peers=tuple(w.peers))
     return submission, 201 if created else 200
 
 
@@ -78,7 +78,7 @@ def accept(body: dict[str, Any], submission_id: int) -> Any:
     w = wiring()
     acceptance = Acceptance(idempotency_key=request.headers.get("Idempotency-Key"), **body)
     return intake.accept(w.uow(), actor=current_actor(), catalogue=w.catalogue, calendar=w.calendar, clock=w.clock,
-                         submission_id=submission_id, acceptance=acceptance)
+                         submission_id=submission_id, acceptance=acceptance, exchange_peers=tuple(w.peers))
 
 
 @blp.post(f"{ONE}/guide")
@@ -113,7 +113,8 @@ def resubmit(body: dict[str, Any], submission_id: int) -> Any:
     # The centre and procedure stay the submission's own: only the application and components are new.
     return intake.resubmit(w.uow(), actor=current_actor(), catalogue=w.catalogue, clock=w.clock,
                            submission_id=submission_id, application=body["application"],
-                           components=body["components"], file_requests=body["files"])
+                           components=body["components"], file_requests=body["files"],
+                           exchange_peers=tuple(w.peers))
 
 
 @blp.get(f"{ONE}/files")

@@ -4,19 +4,28 @@ units and officers are read once per unit of work."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters.files import FileRepository
-from engine.adapters.records import OutboxRecord, ProcedureVersionRecord, TaskRecord, UserRecord
+from engine.adapters.records import (
+    HistoryEventRecord,
+    OutboxRecord,
+    ProcedureVersionRecord,
+    TaskRecord,
+    UserRecord,
+)
 from engine.adapters.tasks import task_from_record
 from engine.adapters.units import UnitRepository
 from engine.domain.dossier import Dossier
 from engine.domain.files import StoredFile
+from engine.domain.history_chain import instant
 from engine.domain.outbound import OfficerFacts, UnitFacts
 from engine.domain.step_outputs import FinancialNotice, financial_notice
+from engine.domain.task import Task
 
 
 class SqlOutboundFacts:
@@ -72,6 +81,23 @@ class SqlOutboundFacts:
     def written_before(self, dossier_id: int, kind: str) -> bool:
         return self._s.scalar(select(OutboxRecord.id).where(OutboxRecord.dossier_id == dossier_id,
                                                             OutboxRecord.kind == kind).limit(1)) is not None
+
+    def chain(self, dossier_id: int) -> list[dict[str, Any]]:
+        rows = self._s.execute(select(HistoryEventRecord.seq, HistoryEventRecord.kind, HistoryEventRecord.at,
+                                      HistoryEventRecord.hash).where(HistoryEventRecord.dossier_id == dossier_id)
+                               .order_by(HistoryEventRecord.seq))
+        return [{"seq": seq, "kind": kind, "at": instant(at if at.tzinfo else at.replace(tzinfo=UTC)),
+                 "hash": bytes(digest).hex()} for seq, kind, at, digest in rows]
+
+    def version_number(self, procedure_version_id: int) -> int:
+        return int(self._s.scalar(select(ProcedureVersionRecord.version)
+                                  .where(ProcedureVersionRecord.id == procedure_version_id)) or 0)
+
+    def steps(self, dossier_id: int) -> list[Task]:
+        # Re-read: the session may hold a step as loaded before the command's UPDATE completed it.
+        return [task_from_record(r) for r in self._s.scalars(
+            select(TaskRecord).where(TaskRecord.dossier_id == dossier_id).order_by(TaskRecord.created_at)
+            .execution_options(populate_existing=True))]
 
 
 _manifests: dict[tuple[str, int], dict[str, Any]] = {}

@@ -7,6 +7,7 @@ condition (`_flags`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -145,6 +146,20 @@ class StatQueries:
             found[row.grouping].append((str(row.key), _figures(row)))
         return {name: sorted(rows, key=lambda r: r[0]) for name, rows in found.items()}
 
+
+    def from_other_provinces(self, scope: Scope) -> list[tuple[str, Figures]]:
+        """(competent unit, figures) of the dossiers `scope.units` handle that a centre outside them received: a
+        province's units handling dossiers another province's centre received and sent here (the exchange,
+        engine/domain/exchange.py). Their receiving centre is the other province's, so `figures` of this
+        province's centres never counts them; this is this province's part of them."""
+        handled = replace(scope, either_side=True)
+        counts = [func.count().filter(condition).label(name) for name, condition in _flags(scope).items()
+                  if name in _COUNTED]
+        where = [*_where(handled, postgres=self._s.get_bind().dialect.name == "postgresql"),
+                 s.competent_unit_id.in_(scope.units), s.receiving_unit_id.not_in(scope.units)]
+        rows = self._s.execute(select(s.competent_unit_id.label("key"), *counts).where(*where)
+                               .group_by(s.competent_unit_id))
+        return sorted((str(row.key), _figures(row)) for row in rows)
 
     def dossiers_behind(self, scope: Scope, figure: str, group: tuple[str, str] | None, *, limit: int,
                         offset: int) -> tuple[list[int], int]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.adapters.accounts import TokenRepository, UserRepository
 from engine.adapters.dossier_search import SearchAuditRepository
 from engine.adapters.dossiers import DossierRepository
+from engine.adapters.exchange_receipts import ExchangeReceiptRepository
 from engine.adapters.files import FileRepository
 from engine.adapters.history import HistoryRepository
 from engine.adapters.jobs import JobRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     saved_filters: SavedFilterRepository
     outbox: OutboxRepository
     monitoring: MonitoringQueries
+    exchange_receipts: ExchangeReceiptRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False,
                  outbound: frozenset[Destination] = frozenset(), request_id: str | None = None):
@@ -80,7 +82,7 @@ class SqlUnitOfWork:
         self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
         self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
         self.monitoring, self.drafts = MonitoringQueries(session), ProcedureDraftRepository(session)
-        self.migrations = MigrationRepository(session)
+        self.migrations, self.exchange_receipts = MigrationRepository(session), ExchangeReceiptRepository(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

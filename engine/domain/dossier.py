@@ -304,6 +304,10 @@ class EventKind(StrEnum):
     TASK_SENT_BACK = "task_sent_back"  # a step returned the dossier to an earlier one (data: from/to step, task,
     # from_unit, to_unit; the reason is on the re-opened step, as free text may name people)
     MIGRATED = "migrated"  # moved to another version of its procedure (data: migration, from/to version, steps)
+    SENT_TO_PROVINCE = "sent_to_province"  # handed to another province's deployment, which handles it (data:
+    # province, package kind); the package itself leaves through the outbox (engine/domain/exchange_sender.py)
+    RECEIVED_FROM_PROVINCE = "received_from_province"  # a package from the other province's deployment applied
+    # (data: province, package kind, package_id)
 
 
 @dataclass

@@ -79,15 +79,24 @@ class Exchange:
     holds the acknowledgements)."""
     sent_files: list[str] = field(default_factory=list)
     """SHA-256 of the files already sent to the peer: a later package carries only the new ones."""
+    return_data: dict[str, Any] | None = None
+    """At the sender: what its centre recorded when it handed the result over (the return step's form; no step
+    runs there, the handler's is completed with it through the `returned` package). Personal data."""
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role.value, "peer": self.peer, "state": self.state, "packages": list(self.packages),
-                "sent_files": list(self.sent_files)}
+                "sent_files": list(self.sent_files),
+                **({"return_data": self.return_data} if self.return_data is not None else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
         return cls(ExchangeRole(data["role"]), str(data["peer"]), str(data.get("state", "sent")),
-                   list(data.get("packages", [])), list(data.get("sent_files", [])))
+                   list(data.get("packages", [])), list(data.get("sent_files", [])), data.get("return_data"))
+
+    def applied(self, package: Package) -> None:
+        """A package from the peer changed this dossier: its state, and the audit trail of what was applied."""
+        self.state = package.kind.value
+        self.packages.append(package.package_id)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class FileSource(StrEnum):
     STEP = "step"          # added by an officer at a handling step
     REUSED = "reused"      # taken from an earlier result in the results store (re-used)
     RESULT = "result"      # the dossier's electronic result, signed by the issuing unit
+    EXCHANGE = "exchange"  # came in a package from another province's deployment (engine/domain/exchange.py)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             ],
         },
         "cross_boundary": {"type": "boolean"},
+        # Whether a dossier received in one province may be handled in another's deployment (docs/exchange.md).
+        "cross_province": {"type": "boolean"},
         "supplement_days": {"type": "integer", "minimum": 1, "maximum": 30},
         # The step whose form records the financial-obligation notice, and which of its fields the citizen
         # sees (engine/domain/step_outputs.py): never a field that could hold personal data.

@@ -20,6 +20,7 @@ from engine.domain.files import StoredFile
 from engine.domain.outbox import Destination, OutboundMessage
 from engine.domain.step_outputs import FinancialNotice
 from engine.domain.submission import Submission
+from engine.domain.task import Task
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,19 @@ class OutboundFacts(Protocol):
     def written_before(self, dossier_id: int, kind: str) -> bool:
         """Whether a message of `kind` was written for the dossier by an earlier command (the portal has its
         record, or will: the outbox delivers in order)."""
+        ...
+
+    def chain(self, dossier_id: int) -> list[dict[str, Any]]:
+        """The dossier's stored history chain as hashes only, `{seq, kind, at, hash}` in order (the command's own
+        events included: they are stored before the policy runs); a package carries it (docs/exchange.md)."""
+        ...
+
+    def version_number(self, procedure_version_id: int) -> int:
+        """The published version's number (1, 2, …) of the procedure version with this id."""
+        ...
+
+    def steps(self, dossier_id: int) -> list[Task]:
+        """The dossier's steps as the command leaves them, with the data each recorded."""
         ...
 
 

@@ -221,6 +221,11 @@ class StatQueries(Protocol):
     def dossiers_behind(self, scope: Scope, figure: str, group: tuple[str, str] | None, *, limit: int,
                         offset: int) -> tuple[list[int], int]: ...
 
+    def from_other_provinces(self, scope: Scope) -> list[tuple[str, Figures]]:
+        """By competent unit among `scope.units`, the dossiers they handle that a centre outside them received
+        (another province's, through the exchange)."""
+        ...
+
 
 class MonitoringQueries(Protocol):
     def workload(self, now: datetime) -> Workload: ...

@@ -87,6 +87,12 @@ class ProcedureVersion:
         return bool(self.manifest.get("cross_boundary", False))
 
     @property
+    def cross_province(self) -> bool:
+        """Whether it may be received in one province and handled by a unit of another, whose deployment gets
+        it as a package (engine/domain/exchange.py); false unless the manifest says so."""
+        return bool(self.manifest.get("cross_province", False))
+
+    @property
     def competence_rule(self) -> dict[str, str]:
         return dict(self.manifest["competent_unit"])
 

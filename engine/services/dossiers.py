@@ -7,7 +7,7 @@ lookup secret, starts the workflow and completes the reception step, all in one 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from engine.domain.dossier import Channel, Dossier, EventKind, HistoryEvent, Ret
 from engine.domain.dossier_code import format_dossier_code as dossier_code
 from engine.domain.dossier_code import new_lookup_secret
 from engine.domain.errors import ConflictError, FieldError, IdempotencyKeyReusedError, ValidationFailedError
+from engine.domain.exchange import Exchange, ExchangeRole, PackageKind
 from engine.domain.fees import fee_vnd
 from engine.domain.files import Component, ComponentForm
 from engine.domain.forms import resolve_pointer
@@ -27,7 +28,7 @@ from engine.domain.ports import UnitOfWork
 from engine.domain.procedure import ProcedureVersion
 from engine.domain.status import DossierStatus
 from engine.domain.submission import Submission, check_acceptable, components_of
-from engine.domain.task import Task
+from engine.domain.task import Task, TaskStatus
 from engine.domain.timeliness import Timeliness
 from engine.domain.unit import Unit
 from engine.services import files, routing
@@ -97,11 +98,16 @@ class DossierDetail:
 
 def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
             clock: Callable[[], datetime], reception: Reception,
-            submission: Submission | None = None) -> tuple[Dossier, bool]:
+            submission: Submission | None = None, exchange_peers: Collection[str] = ()) -> tuple[Dossier, bool]:
     """Receive a dossier at the actor's centre: accept it, with every required document brought (else the
     applicant is guided to complete it, engine/services/intake.py). Returns it and whether it was created
     now. With `submission` (as read, waiting in the queue), the dossier is that submission accepted: its
     submission time kept, and a second officer accepting it at the same time gets a 409.
+
+    `exchange_peers` are the provinces whose deployments are registered for the exchange: a procedure handled
+    across provinces whose competent unit is in one of them is received here and sent there as a package
+    (engine/domain/exchange_sender.py); the steps the workflow opens at that province's units are cancelled
+    here, where nobody can take them.
 
     Three steps, so that a slow procedure never holds a lock: what the reception needs is read, the
     workflow runs with no transaction open (on SQLite every transaction holds the write lock), then a
@@ -123,13 +129,14 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
         components = _components(procedure, reception, submission)
         routing.same_province(centre, returning, "/return_unit_id")
         # Where the dossier goes is known before the workflow runs, unless a decision in it says so.
-        routes = None if routing.decided_in_workflow(procedure) else routing.route(uow, procedure,
-                                                                                 reception.application, centre)
+        routes = None if routing.decided_in_workflow(procedure) else routing.route(
+            uow, procedure, reception.application, centre, exchange_peers=exchange_peers)
     instance = WorkflowInstance.start(catalogue.spec(procedure), {"application": reception.application})
     decided = instance.data.get(procedure.competence_rule.get("variable", ""))
-    opening = _run_reception_step(procedure, instance, _with_documents_checked(procedure, instance, reception), now)
+    opening = run_reception_step(procedure, instance, _with_documents_checked(procedure, instance, reception), now)
     with uow:
-        routes = routes or routing.route(uow, procedure, reception.application, centre, decided)
+        routes = routes or routing.route(uow, procedure, reception.application, centre, decided,
+                                         exchange_peers=exchange_peers)
         day = now.astimezone(VN_TZ).date()  # the code's date and sequence follow the local calendar day
         # Taking the number locks the centre's counter until commit, so an attempt with the same key that
         # got here first has committed when we get it: its dossier is the answer (a rollback gives the
@@ -160,10 +167,25 @@ def receive(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wo
                        channel=dossier.channel.value, digitised=digitised, **({"reused": True} if reused else {}),
                        **({"outside_area": True} if routes.outside_area else {}))
         record_opening(uow, dossier, instance, procedure, opening, actor_id=actor.user_id, now=now, calendar=calendar)
+        if routes.remote:
+            _send_to_province(uow, dossier, now, actor.user_id)
         watch_deadline(uow, dossier, calendar)
         uow.dossiers.update(dossier)
         uow.commit()
         return dossier, True
+
+
+def _send_to_province(uow: UnitOfWork, dossier: Dossier, now: datetime, by: int | None) -> None:
+    """A dossier handled by another province's deployment: the steps the workflow opened at that province's
+    units leave every list here (nobody here can take them; the handler runs them), and the history says where
+    it went. The outbox writes the package at commit (engine/domain/exchange_sender.py)."""
+    assert dossier.id is not None and dossier.exchange is not None
+    ours = {dossier.receiving_unit_id, dossier.return_unit_id}
+    remote = {dossier.competent_unit_id, *dossier.routes.values()} - ours
+    uow.tasks.cancel([t.id for t in uow.tasks.of_dossier(dossier.id)
+                      if t.status == TaskStatus.READY and t.unit_id in remote], now)
+    dossier.record(EventKind.SENT_TO_PROVINCE, now, by, dossier.receiving_unit_id, province=dossier.exchange.peer,
+                   package=PackageKind.DOSSIER.value)
 
 
 def _accepted(uow: UnitOfWork, submission: Submission) -> Submission:
@@ -223,16 +245,18 @@ def _new_dossier(procedure: ProcedureVersion, reception: Reception, *, code: str
         code=code, secret=new_lookup_secret(), procedure_code=procedure.code,
         procedure_version_id=procedure.id or 0, status=DossierStatus.RECEIVED, channel=reception.channel,
         receiving_unit_id=centre.id, competent_unit_id=routes.competent.id, return_unit_id=returning.id,
-        applicant_name=_applicant_name(procedure, application), application=application, received_at=now,
+        applicant_name=applicant_name(procedure, application), application=application, received_at=now,
         due_at=procedure.time_limit.due(calendar, now, application=application), workflow_state={},
         received_by=actor.user_id,
         idempotency_key=reception.idempotency_key, routes=routes.routes, return_method=reception.return_method,
         contact=reception.contact,
+        exchange=Exchange(ExchangeRole.SENDER, routes.province, state=PackageKind.DOSSIER.value)
+        if routes.remote else None,
         request_digest=reception.digest() if reception.idempotency_key else None,
         fee_vnd=fee_vnd(procedure.manifest["fees"], lambda pointer: resolve_pointer(application, pointer)))
 
 
-def _run_reception_step(procedure: ProcedureVersion, instance: WorkflowInstance, data: dict[str, Any],
+def run_reception_step(procedure: ProcedureVersion, instance: WorkflowInstance, data: dict[str, Any],
                         now: datetime) -> Opening:
     """Complete the reception step in the workflow with the counter officer's form, and arm the timers
     reached, before anything is written."""
@@ -284,7 +308,7 @@ def _centre(uow: UnitOfWork, unit_id: str | None, pointer: str) -> Unit:
     return unit
 
 
-def _applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
+def applicant_name(procedure: ProcedureVersion, application: dict[str, Any]) -> str:
     pointer = procedure.manifest.get("applicant_name", "/applicant/full_name")
     return str(resolve_pointer(application, pointer) or "")
 

@@ -13,7 +13,7 @@ answers the first submission; with other content it is a 409 and nothing changes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,7 +103,7 @@ class SubmissionDetail:
 
 
 def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
-           handing: Handing) -> tuple[Submission, bool]:
+           handing: Handing, exchange_peers: Collection[str] = ()) -> tuple[Submission, bool]:
     """The portal hands in an online (or postal) dossier for a centre of its province: it waits in the
     centre's queue. Returns the submission and whether it was created now."""
     if Role.PORTAL.value not in actor.roles:
@@ -127,7 +127,7 @@ def submit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callab
             return earlier, False
         procedure = catalogue.latest(uow.procedures, handing.procedure_code)
         submission = _new(uow, procedure, centre, handing, reference, digest, by=actor.user_id,
-                          at=handing.submitted_at or now)
+                          at=handing.submitted_at or now, exchange_peers=exchange_peers)
         documents = procedure.manifest["documents"]
     return _added(uow, submission, actor, handing.files, documents), True
 
@@ -158,7 +158,7 @@ def _attach(uow: UnitOfWork, submission: Submission, adopted: list[StoredFile], 
 
 def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Callable[[], datetime],
              submission_id: int, application: dict[str, Any], components: list[Component],
-             file_requests: Sequence[FileRequest] = ()) -> Submission:
+             file_requests: Sequence[FileRequest] = (), exchange_peers: Collection[str] = ()) -> Submission:
     """The applicant completed a guided submission: what they send now replaces what they sent, and it is
     back in the queue (the same submission, its first submission time kept)."""
     with uow:
@@ -173,7 +173,8 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
         centre = _centre(uow, submission.centre_id)
         checked = _new(uow, procedure, centre, Handing(centre.id, procedure.code, application, submission.channel,
                                                        components),
-                       submission.reference, submission.request_digest, by=actor.user_id, at=submission.submitted_at)
+                       submission.reference, submission.request_digest, by=actor.user_id, at=submission.submitted_at,
+                       exchange_peers=exchange_peers)
         now = clock()
         submission.resubmit(now, checked.application, checked.applicant_name, checked.components)
         _attach(uow, submission, files.adopt(uow, actor, list(file_requests), procedure.manifest["documents"],
@@ -182,7 +183,8 @@ def resubmit(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Call
 
 
 def accept(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
-           clock: Callable[[], datetime], submission_id: int, acceptance: Acceptance) -> Dossier:
+           clock: Callable[[], datetime], submission_id: int, acceptance: Acceptance,
+           exchange_peers: Collection[str] = ()) -> Dossier:
     """Accept the submission: it is received now (code, secret, receipt, register, clock), with the
     application and return method the applicant sent, and the time they handed it in."""
     with uow:
@@ -197,7 +199,7 @@ def accept(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
         return_method=submission.return_method, idempotency_key=acceptance.idempotency_key,
         reception=acceptance.reception, documents_brought=brought, contact=submission.contact)
     dossier, _ = dossiers.receive(uow, actor=actor, catalogue=catalogue, calendar=calendar, clock=clock,
-                                  reception=reception, submission=submission)
+                                  reception=reception, submission=submission, exchange_peers=exchange_peers)
     return dossier
 
 
@@ -308,14 +310,15 @@ def _earlier(uow: UnitOfWork, reference: str, digest: str) -> Submission | None:
 
 
 def _new(uow: UnitOfWork, procedure: ProcedureVersion, centre: Unit, handing: Handing, reference: str, digest: str,
-         *, by: int, at: datetime, checked: bool = True) -> Submission:
+         *, by: int, at: datetime, checked: bool = True, exchange_peers: Collection[str] = ()) -> Submission:
     """A submission of `handing`, its components checked against the procedure's document list and, when
     `checked`, checked as the reception will check it: the application against its form, the centre
     allowed to receive the procedure."""
     if checked:
         procedure.check_form(procedure.application_form, handing.application, prefix="/application")
         if not routing.decided_in_workflow(procedure):
-            routing.route(uow, procedure, handing.application, centre)  # 422 if this centre may not receive it
+            # 422 if this centre may not receive it (nor send it to the province handling it)
+            routing.route(uow, procedure, handing.application, centre, exchange_peers=exchange_peers)
     components = _checked_components(procedure, handing.components)
     return Submission(
         reference=reference, centre_id=centre.id, procedure_code=procedure.code, channel=handing.channel,

@@ -91,15 +91,37 @@ def extend(uow: UnitOfWork, *, actor: Actor, calendar: WorkingCalendar, clock: C
 
 def return_result(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: WorkingCalendar,
                   clock: Callable[[], datetime], code: str, method: ReturnMethod, data: dict[str, Any]) -> Dossier:
-    """Hand the result to the applicant: complete the ready `returned` step with who collected it."""
+    """Hand the result to the applicant: complete the ready `returned` step with who collected it. A dossier
+    another province handles has no step here: the data is checked against the procedure's return step form and
+    travels to the handler, whose step it completes (engine/domain/exchange_sender.py)."""
     with uow:
         dossier = _locked(uow, actor, code)
         next_status(Action.RETURN, dossier.status)
+        if permissions.is_sender(dossier):
+            _return_at_sender(uow, dossier, actor=actor, catalogue=catalogue, now=clock(), method=method, data=data)
+            return _save(uow, dossier)
         step = returning_step(uow, catalogue, dossier)
         dossier.return_method = method
         complete_locked(uow, dossier, step, actor=actor, catalogue=catalogue, calendar=calendar,
                         now=clock(), data=data)
         return _save(uow, dossier)
+
+
+def _return_at_sender(uow: UnitOfWork, dossier: Dossier, *, actor: Actor, catalogue: Catalogue, now: datetime,
+                      method: ReturnMethod, data: dict[str, Any]) -> None:
+    """The return of a dossier handled in another province, at this deployment's return centre: what its
+    return step (milestone `returned`) would record, checked against that step's form and kept for the
+    `returned` package; the status moves as the step's milestone would have moved it."""
+    assert dossier.exchange is not None
+    actor.require(Role.RECEPTION.value, dossier.return_unit_id)
+    procedure = catalogue.version(uow.procedures, dossier.procedure_version_id)
+    form = next((s.properties.get("form") for s in catalogue.spec(procedure).human_steps
+                 if s.properties.get("milestone") == "returned"), None)
+    if form:
+        procedure.check_form(form, data)
+    dossier.return_method = method
+    dossier.exchange.return_data = data
+    dossier.take(Action.RETURN, now, actor.user_id, actor.unit_id)
 
 
 def expire_supplement(uow: UnitOfWork, job: Job, *, now: datetime) -> None:

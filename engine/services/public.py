@@ -21,6 +21,7 @@ from typing import Any
 from engine.domain.dossier import Dossier, EventKind, HistoryEvent
 from engine.domain.dossier_code import typed_secret
 from engine.domain.errors import NotFoundError
+from engine.domain.exchange import ExchangeRole
 from engine.domain.lookup_lock import check_not_locked
 from engine.domain.notice import MissingItem
 from engine.domain.ports import UnitOfWork
@@ -79,6 +80,16 @@ class PublicDossier:
     clock_stopped: bool = False
     """The clock is stopped while the applicant supplements or pays: `due_at`, the appointment in force, moves
     later by the office hours they take once the clock restarts."""
+    handled_in: HandledElsewhere | None = None
+    """Received here, handled by a unit of another province (engine/domain/exchange.py): which, and where."""
+
+
+@dataclass(frozen=True)
+class HandledElsewhere:
+    """The unit of another province that handles a dossier received here, by name (public facts)."""
+
+    unit_name: str
+    province_name: str
 
 
 @dataclass(frozen=True)
@@ -116,10 +127,16 @@ def citizen_dossier(uow: UnitOfWork, code: str, secret: str, now: datetime) -> D
     `counting_failures`); LookupLockedError while the code is locked."""
     check_not_locked(uow.lookup_failures.get(code), now)
     dossier: Dossier | None = uow.dossiers.get(code)
-    # One answer for an unknown code and a wrong secret, so codes cannot be probed.
-    if dossier is None or not hmac.compare_digest(dossier.secret.encode(), typed_secret(secret).encode()):
+    # One answer for an unknown code and a wrong secret, so codes cannot be probed. A dossier handled here for
+    # another province is that province's to show: its citizen looks it up where it was received.
+    if (dossier is None or _handled_for_another_province(dossier)
+            or not hmac.compare_digest(dossier.secret.encode(), typed_secret(secret).encode())):
         raise NotFoundError("no dossier matches this code and secret", code="lookup_no_match")
     return dossier
+
+
+def _handled_for_another_province(dossier: Dossier) -> bool:
+    return dossier.exchange is not None and dossier.exchange.role == ExchangeRole.HANDLER
 
 
 @contextmanager
@@ -162,7 +179,14 @@ def look_up(uow: UnitOfWork, *, catalogue: Catalogue, code: str, secret: str,
         return PublicDossier(dossier.code, procedure.code, procedure.name_vi, dossier.status, dossier.received_at,
                              dossier.due_at, dossier.returned_at, timeline, can_rate(dossier.status, rating),
                              rating.level if rating else None, notice, dossier.result_file_id is not None,
-                             supplement, dossier.paused_at is not None)
+                             supplement, dossier.paused_at is not None, _handled_in(dossier, unit_name))
+
+
+def _handled_in(dossier: Dossier, unit_name: Callable[[str | None], str | None]) -> HandledElsewhere | None:
+    if dossier.exchange is None or dossier.exchange.role != ExchangeRole.SENDER:
+        return None
+    return HandledElsewhere(unit_name(dossier.competent_unit_id) or dossier.competent_unit_id,
+                            unit_name(dossier.exchange.peer) or dossier.exchange.peer)
 
 
 def look_up_submission(uow: UnitOfWork, *, catalogue: Catalogue, reference: str) -> PublicSubmission:
@@ -195,7 +219,10 @@ _DETAILED = {
     (EventKind.NOTICE_ISSUED, "apology"),
 }
 _HIDDEN = {EventKind.NEAR_DUE, EventKind.OVERDUE, EventKind.CLOCK_RESUMED, EventKind.TIMER_FIRED,
-           EventKind.FILE_ATTACHED, EventKind.MIGRATED}
+           EventKind.FILE_ATTACHED, EventKind.MIGRATED, EventKind.RECEIVED_FROM_PROVINCE}
+# Of the packages the other province sent back, the citizen sees its acceptance (where handling begins); what the
+# others bring (a supplement asked, the result, a stop) shows as the status or notice it leads to.
+_SHOWN_PACKAGES = {(EventKind.RECEIVED_FROM_PROVINCE, "accepted")}
 # A dossier that waited in the intake queue: when it was guided and completed before reception.
 _BEFORE_RECEPTION = (("guided_at", "guided"), ("resubmitted_at", "resubmitted"))
 
@@ -205,7 +232,8 @@ def _timeline(events: list[HistoryEvent], unit_name: Any) -> list[Stage]:
     for event in events:
         if event.kind == EventKind.SUBMITTED:
             stages += _submitted(event, unit_name)
-        elif event.kind not in _HIDDEN or (event.kind, event.data.get("reason")) in _DETAILED:
+        elif (event.kind not in _HIDDEN or (event.kind, event.data.get("reason")) in _DETAILED
+              or (event.kind, event.data.get("package")) in _SHOWN_PACKAGES):
             stages.append(_stage(event, unit_name))
     return stages
 
@@ -227,6 +255,8 @@ def _stage(event: HistoryEvent, unit_name: Any) -> Stage:
         detail = str(data["level"])
     elif event.kind == EventKind.HANDED_OVER:
         name = unit_name(data.get("to_unit")) or data.get("to_unit")
+    elif event.kind in (EventKind.SENT_TO_PROVINCE, EventKind.RECEIVED_FROM_PROVINCE):
+        detail, name = str(data.get("package")), unit_name(data.get("province")) or data.get("province")
     elif (event.kind, detail) not in _DETAILED and "status" in data:
         detail = str(data["status"])
     return Stage(event.at, event.kind.value, unit_name(event.unit_id), detail, name)

@@ -8,7 +8,7 @@ and its centre's intake (handed in online, guided, refused reception, waiting in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from engine.domain.actor import Actor, Role
@@ -49,6 +49,10 @@ class CentreReport:
     totals: Figures
     """The sum of the centres."""
     indicators: list[Indicator]
+    from_other_provinces: list[Group[Named]] = field(default_factory=list)
+    """For a province, by competent unit: the dossiers its units handle that another province's centre
+    received (the exchange between provinces). That province counts them among its centres' figures; here they
+    are in no centre and not in `totals`, so each dossier counts once in each province, in its own part."""
 
 
 def month_of(moment: datetime) -> tuple[datetime, datetime]:
@@ -99,6 +103,8 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         intake_centres = where.centre_ids or ([where.unit.id] if where.unit.has_centre else [])
         intake = uow.submissions.intake_counts(intake_centres, start, end, procedure_code)  # none is after now
         names = _procedure_names(uow, catalogue)
+        handled = uow.stats.from_other_provinces(replace(where.scope, units=list(where.units))) if (
+            where.centre_ids) else []
     scope_unit, units, centre_ids, scope = where.unit, where.units, where.centre_ids, where.scope
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
     for key, counts in intake.items():
@@ -112,7 +118,8 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         procedures=[Group(Named(code, names.get(code, code)), figures) for code, figures in found["procedure"]],
         days=[Group(day, figures) for day, figures in ((date.fromisoformat(key), f) for key, f in found["day"])
               if day >= start.astimezone(VN_TZ).date()],
-        totals=totals, indicators=indicators_of(totals))
+        totals=totals, indicators=indicators_of(totals),
+        from_other_provinces=[_named(Group(key, figures), units) for key, figures in handled])
 
 
 @dataclass(frozen=True)

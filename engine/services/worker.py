@@ -22,6 +22,7 @@ from functools import partial
 from typing import Protocol
 
 from engine.domain.calendar import WorkingCalendar
+from engine.domain.exchange import REPLAY_WINDOW
 from engine.domain.job import Job, JobKind, retry_delay
 from engine.domain.ports import UnitOfWork
 from engine.services import deadlines, dossier_migrations, lifecycle, timers
@@ -58,6 +59,15 @@ def run_due(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind, Ha
     while ran < limit and _run_one(uow_factory, handlers, clock):
         ran += 1
     return ran
+
+
+def forget_nonces(uow_factory: Callable[[], UnitOfWork], *, now: datetime) -> int:
+    """Drop the exchange's nonces older than twice the replay window (engine/domain/exchange.py): a package
+    that carries one again is refused as expired by its `sent_at`, so remembering it longer protects nothing."""
+    with uow_factory() as uow:
+        forgotten = uow.exchange_receipts.forget_nonces(now - 2 * REPLAY_WINDOW)
+        uow.commit()
+    return forgotten
 
 
 def _run_one(uow_factory: Callable[[], UnitOfWork], handlers: dict[JobKind, Handler],
@@ -120,7 +130,8 @@ def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind
                 housekeeping: Callable[[datetime], None] | None = None,
                 outbound: Callable[[], int] | None = None) -> int:
     """Run due jobs until `stop_event` is set, sleeping `interval_seconds` whenever none is due, and
-    `housekeeping` (the file store's orphan collection) at start and then every HOUSEKEEPING_EVERY.
+    `housekeeping` (the file store's orphan collection) and `forget_nonces` at start and then every
+    HOUSEKEEPING_EVERY.
     `outbound` delivers due outbox messages (engine/services/outbound.py) after each batch of jobs; it returns
     how many it tried, and a full batch of either means the loop does not sleep.
 
@@ -131,9 +142,11 @@ def run_forever(uow_factory: Callable[[], UnitOfWork], *, handlers: dict[JobKind
     total, kept_at = 0, None
     while not stop_event.is_set():
         try:
-            if housekeeping is not None and (kept_at is None or clock() - kept_at >= HOUSEKEEPING_EVERY):
+            if kept_at is None or clock() - kept_at >= HOUSEKEEPING_EVERY:
                 kept_at = clock()
-                housekeeping(kept_at)  # every worker may run it: deleting an unreferenced blob twice is harmless
+                forget_nonces(uow_factory, now=kept_at)
+                if housekeeping is not None:  # every worker may run it: deleting a blob twice is harmless
+                    housekeeping(kept_at)
             ran = run_due(uow_factory, handlers=handlers, clock=clock)
             ran = max(ran, outbound()) if outbound is not None else ran
         except Exception as error:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from api.settings import ROOT
+from engine.domain.exchange import MEDIA_TYPE as PACKAGE
 from engine.domain.outbox import Destination, MessageStatus, OutboundMessage
 from engine.services import users
 from tests.api.helpers import (
@@ -148,6 +149,9 @@ EXPECTED = {
     "GET /outbox/summary":                       "401  403  403  403  403   403  403   403  403  200  200",
     "GET /outbox":                               "401  403  403  403  403   403  403   403  403  200  200",
     "POST /outbox/{message_id}/retry":           "401  403  403  403  403   403  403   403  403  200  200",
+    # Packages from other provinces (issue 26) are judged by the sender's certificate and signature, never by a
+    # token: a deployment that takes no part in the exchange (this one) answers 404 to everyone alike.
+    "POST /exchange/packages":                   "404  404  404  404  404   404  404   404  404  404  404",
 }  # fmt: skip
 PERIOD = {"from": "2025-07-01T00:00", "to": "2025-08-01T00:00"}
 DAYS = {"from": "2025-07-01", "to": "2025-07-31"}
@@ -537,6 +541,8 @@ ROWS: dict[str, Row] = {
     "GET /outbox/summary": Row(_nothing, _get("/outbox/summary")),
     "GET /outbox": Row(_parked_message, _get("/outbox", status="parked")),
     "POST /outbox/{message_id}/retry": Row(_parked_message, _post("/outbox/{message_id}/retry")),
+    "POST /exchange/packages": Row(_nothing, lambda w, c, column: w.client.post(
+        f"{API}/exchange/packages", data=b"PK\x03\x04", content_type=PACKAGE, headers=w.of(column))),
 }
 
 

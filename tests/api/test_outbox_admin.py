@@ -87,7 +87,7 @@ def test_the_summary_counts_each_destination_and_ages_its_oldest_undelivered_mes
 
     assert response.status_code == 200
     lines = {line["destination"]: line for line in response.get_json()}
-    assert set(lines) == {"dvcqg", "email", "sms"}
+    assert set(lines) == {"dvcqg", "email", "sms", "province"}
     dvcqg, email, sms = lines["dvcqg"], lines["email"], lines["sms"]
     assert (dvcqg["pending"], dvcqg["parked"], dvcqg["delivered"], dvcqg["failed_attempts"]) == (1, 1, 0, 1)
     # The parked record (holding the progress behind it) has waited since it was written, an hour and a half ago.

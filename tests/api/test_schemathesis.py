@@ -24,6 +24,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from engine.domain.exchange import MEDIA_TYPE as PACKAGE
 from tests.api.helpers import API, inbox, received, sign_in
 from tests.conftest import PHU_XUAN, VY_DA
 
@@ -33,6 +34,8 @@ CALLERS = ("anonymous", f"reception.{PHU_XUAN}", f"specialist.{VY_DA}", f"leader
 # Errors any request may meet (malformed input, too large, wrong method, rate limited): `default` covers them.
 GENERIC_STATUSES = {400, 405, 413, 415, 429}
 CONFIG = schemathesis.Config.from_dict({"seed": 20250714, "generation": {"deterministic": True, "database": "none"}})
+# A dossier package from another province (POST /exchange/packages) is bytes, sent as generated.
+schemathesis.serializer.alias(PACKAGE, "application/octet-stream")
 
 
 def documented_status(ctx: Any, response: Any, case: Any) -> None:
