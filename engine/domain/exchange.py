@@ -2,7 +2,7 @@
 
 Each province runs its own deployment and database (DESIGN.md, Scale). A dossier received at a centre of
 province A whose competent unit is in province B travels to B's deployment as a signed **package** (the format:
-docs/exchange.md, its manifest's JSON Schema: docs/exchange/manifest.schema.json); B handles it in its
+docs/exchange.md, its manifest's JSON Schema: engine/adapters/exchange_manifest.schema.json); B handles it in its
 competent unit's inbox and sends its status back the same way; A returns the result at its centre.
 
 - The **sender** of a dossier is A (it received it, keeps the citizen's look-up, the receipt, the legal clock and
@@ -77,21 +77,18 @@ class Exchange:
     packages: list[str] = field(default_factory=list)
     """The `package_id`s applied to this dossier from the peer, in order (the audit trail; the receipts table
     holds the acknowledgements)."""
-    sent_files: list[str] = field(default_factory=list)
-    """SHA-256 of the files already sent to the peer: a later package carries only the new ones."""
     return_data: dict[str, Any] | None = None
     """At the sender: what its centre recorded when it handed the result over (the return step's form; no step
     runs there, the handler's is completed with it through the `returned` package). Personal data."""
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role.value, "peer": self.peer, "state": self.state, "packages": list(self.packages),
-                "sent_files": list(self.sent_files),
                 **({"return_data": self.return_data} if self.return_data is not None else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Exchange:
         return cls(ExchangeRole(data["role"]), str(data["peer"]), str(data.get("state", "sent")),
-                   list(data.get("packages", [])), list(data.get("sent_files", [])), data.get("return_data"))
+                   list(data.get("packages", [])), data.get("return_data"))
 
     def applied(self, package: Package) -> None:
         """A package from the peer changed this dossier: its state, and the audit trail of what was applied."""
