@@ -122,6 +122,12 @@ class DossierReadSchema(Schema):
     finished_at = LocalDateTime(allow_none=True)
     return_method = fields.Function(lambda d: d.return_method.value if d.return_method else None)
     supplement_rounds = fields.Integer()
+    exchange = fields.Function(
+        lambda d: {"role": d.exchange.role.value, "province": d.exchange.peer, "state": d.exchange.state}
+        if d.exchange else None, metadata={"description": (
+            "its part in an exchange with another province's deployment (docs/exchange.md), null for a dossier "
+            "received and handled in this province: `role` sender (received here, handled there) or handler, "
+            "the other `province`, and `state`, the last package kind sent or applied")})
     version = fields.Integer()
 
 

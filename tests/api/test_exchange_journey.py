@@ -55,6 +55,8 @@ def test_received_in_hue_handled_in_da_nang_returned_in_hue(pair: Pair) -> None:
     # Đà Nẵng's specialist has it, under the same code and appointment; Huế knows it was accepted.
     assert task_of(b, specialist, code, "review") is not None
     assert dossier(b, specialist, code)["due_at"] == receipt["due_at"]
+    assert dossier(b, specialist, code)["exchange"] == {"role": "handler", "province": "46", "state": "dossier"}
+    assert dossier(a, counter, code)["exchange"] == {"role": "sender", "province": "48", "state": "accepted"}
 
     # The citizen looks it up at Huế: where it is handled, nothing personal; Đà Nẵng answers "not found".
     looked_up = a.get(f"{API}/public/dossiers/{code}", query_string={"secret": secret}).get_json()

@@ -229,7 +229,7 @@ class Province:
         values = {"DOMAIN": "localhost", "HTTP_PORT": str(self.http_port), "HTTPS_PORT": str(self.site_port),
                   "EXCHANGE_PORT": str(self.exchange_port), "TLS_CERT": str(self.tls_certificate),
                   "TLS_KEY": str(self.tls_key), "UPSTREAM": f"127.0.0.1:{upstream}",
-                  "MONITORING": "192.0.2.0/24"}
+                  "MONITORING": "192.0.2.0/24", "ACCESS_LOG": str(self.log_dir / "nginx-site-access.log")}
         for template in (SITE_CONFIG, EXCHANGE_CONFIG):
             text = template.read_text()
             for name, value in values.items():

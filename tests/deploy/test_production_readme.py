@@ -51,6 +51,7 @@ SECTION = "## Running it in production"
 MARK = re.compile(r"<!-- run by tests/deploy/test_production_readme\.py: ([\w-]+) -->\n```sh\n(.*?)```", re.S)
 ADMIN, PASSWORD = "admin.46", "first-admin-Pw-2026"
 OUTSIDE = "127.0.0.2"  # another loopback address: a client outside the monitoring network, to nginx
+LOOKUP_SECRET = "K7M4QX9TRB"  # a receipt's secret in a look-up address: no log may keep it
 MONITORING = "192.0.2.0/24"  # TEST-NET-1: nobody the test connects from
 UPLOAD_LIMIT = 21 * 1024 * 1024  # deploy/nginx/onestop.conf's client_max_body_size
 PROCEDURES = len(read_procedures(ROOT / "processes", ROOT / "forms"))
@@ -219,6 +220,7 @@ def deployment(postgres_admin: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         "DOMAIN": "localhost", "HTTP_PORT": str(ports["HTTP_PORT"]), "HTTPS_PORT": str(ports["HTTPS_PORT"]),
         "TLS_CERT": str(cert), "TLS_KEY": str(key), "UPSTREAM": f"127.0.0.1:{ports['web']}",
         "MONITORING": MONITORING, "NGINX_SITES": str(tmp_path / "sites"), "CURL_CA_BUNDLE": str(cert),
+        "ACCESS_LOG": str(tmp_path / "logs" / "nginx-access.log"),
         # The PostgreSQL server the tests use, reached by libpq's own variables (the README's commands and
         # the settings' URL name no host: the local socket in production).
         "PGHOST": server.hostname or "127.0.0.1", "PGPORT": str(server.port or 5432),
@@ -310,13 +312,16 @@ def _the_logs_are_json_without_secrets(logs: Path) -> None:
     records = [json.loads(line) for line in lines]
     assert records and all({"level", "message"} <= record.keys() for record in records), lines[:5]
     assert any(record.get("request_id") for record in records)
+    assert "GET /track " in (logs / "nginx-access.log").read_text()  # the site's own access log, written
     for log in logs.glob("*.log"):
         assert PASSWORD not in log.read_text(errors="replace"), log.name
+        assert LOOKUP_SECRET not in log.read_text(errors="replace"), log.name  # no query string in any log
 
 
 def _the_site_is_served_safely(site: Site, ports: dict[str, int]) -> None:
     home = site.request("GET", "/")
     assert home.status == 200 and "text/html" in home.headers["Content-Type"]
+    site.request("GET", f"/track?code=46-261206-0001&secret={LOOKUP_SECRET}")  # a citizen's look-up address
     # ProxyFix trusts nginx's X-Forwarded-Proto: the application knows it is served over HTTPS.
     assert home.headers["Strict-Transport-Security"].startswith("max-age=")
     login = site.request("GET", "/login")
