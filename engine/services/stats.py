@@ -105,6 +105,9 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         names = _procedure_names(uow, catalogue)
         handled = uow.stats.from_other_provinces(replace(where.scope, units=list(where.units))) if (
             where.centre_ids) else []
+        # A dossier handled by another province's deployment (engine/domain/exchange.py) names a unit there.
+        elsewhere = {key: unit for key, _ in found["competent_unit"]
+                     if key not in where.units and (unit := uow.units.get(key)) is not None}
     scope_unit, units, centre_ids, scope = where.unit, where.units, where.centre_ids, where.scope
     centres = {key: Figures() for key in centre_ids} | dict(found["centre"])
     for key, counts in intake.items():
@@ -114,7 +117,7 @@ def centres(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, clock: Calla
         scope=Named(scope_unit.id, scope_unit.name), start=start, end=end, as_of=scope.as_of,
         procedure_code=procedure_code,
         centres=ranked([_named(Group(key, figures), units) for key, figures in centres.items()]),
-        competent_units=[_named(Group(key, figures), units) for key, figures in found["competent_unit"]],
+        competent_units=[_named(Group(key, figures), units | elsewhere) for key, figures in found["competent_unit"]],
         procedures=[Group(Named(code, names.get(code, code)), figures) for code, figures in found["procedure"]],
         days=[Group(day, figures) for day, figures in ((date.fromisoformat(key), f) for key, f in found["day"])
               if day >= start.astimezone(VN_TZ).date()],

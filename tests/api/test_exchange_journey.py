@@ -113,6 +113,7 @@ def test_received_in_hue_handled_in_da_nang_returned_in_hue(pair: Pair) -> None:
     phu_xuan = next(c for c in at_hue["centres"] if c["id"] == PHU_XUAN)
     assert (at_hue["totals"]["received"], phu_xuan["figures"]["received"], phu_xuan["figures"]["resolved"]) == (1, 1, 1)
     assert at_hue["from_other_provinces"] == []
+    assert [(g["id"], g["name"]) for g in at_hue["competent_units"]] == [(HAI_VAN, "Phường Hải Vân")]  # named there
     assert at_da_nang["totals"]["total"] == 0
     assert [(g["id"], g["figures"]["total"], g["figures"]["resolved"])
             for g in at_da_nang["from_other_provinces"]] == [(HAI_VAN, 1, 1)]
