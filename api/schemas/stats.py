@@ -127,7 +127,7 @@ class CentresQuery(StatsQuery):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
-GROUP = re.compile(r"^(centre|competent_unit|procedure|day):([0-9A-Za-z.\-]{1,32})$")
+GROUP = re.compile(r"^(centre|competent_unit|procedure|day|from_other_provinces):([0-9A-Za-z.\-]{1,32})$")
 
 
 class DossiersBehindQuery(StatsQuery, PageQuery):
@@ -135,7 +135,8 @@ class DossiersBehindQuery(StatsQuery, PageQuery):
         "description": "the figure whose dossiers to list: total or any dossier count of Figures"})
     group = fields.String(validate=validate.Regexp(GROUP), metadata={
         "description": "one cell of a grouped table: centre:<unit id>, competent_unit:<unit id>, "
-                       "procedure:<code> or day:<YYYY-MM-DD> (the day of receipt)"})
+                       "procedure:<code>, day:<YYYY-MM-DD> (the day of receipt), or from_other_provinces:<unit id> (a "
+                       "province's unit handling dossiers another province's centre received)"})
 
     @post_load
     def split_group(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -166,9 +166,14 @@ class StatQueries:
         """The ids of the dossiers one figure counts (soonest deadline first) and how many there are: the
         same rows `figures` counts, so a figure and the list behind it never disagree. `group` narrows it
         to one key of GROUPINGS, as a cell of a grouped table."""
-        where = [*_where(scope, postgres=self._s.get_bind().dialect.name == "postgresql"), _flags(scope)[figure]]
-        if group is not None:
-            where.append(cast(GROUPINGS[group[0]], String) == group[1])
+        postgres = self._s.get_bind().dialect.name == "postgresql"
+        if group is not None and group[0] == "from_other_provinces":  # the rows `from_other_provinces` counts
+            where = [*_where(replace(scope, either_side=True), postgres=postgres), _flags(scope)[figure],
+                     s.competent_unit_id == group[1], s.receiving_unit_id.not_in(scope.units)]
+        else:
+            where = [*_where(scope, postgres=postgres), _flags(scope)[figure]]
+            if group is not None:
+                where.append(cast(GROUPINGS[group[0]], String) == group[1])
         total = self._s.scalar(select(func.count()).select_from(s).where(*where)) or 0
         ids = self._s.scalars(select(s.dossier_id).where(*where).order_by(s.deadline_at, s.dossier_id)
                               .limit(limit).offset(offset))

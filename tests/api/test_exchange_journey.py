@@ -117,3 +117,7 @@ def test_received_in_hue_handled_in_da_nang_returned_in_hue(pair: Pair) -> None:
     assert at_da_nang["totals"]["total"] == 0
     assert [(g["id"], g["figures"]["total"], g["figures"]["resolved"])
             for g in at_da_nang["from_other_provinces"]] == [(HAI_VAN, 1, 1)]
+    # Each count of that table leads to its dossiers (the same query), as every figure of the report does.
+    behind = b.get(f"{API}/stats/dossiers", headers=sign_in(b, f"supervisor.{DA_NANG}"), query_string={
+        **JULY, "unit_id": DA_NANG, "figure": "resolved", "group": f"from_other_provinces:{HAI_VAN}"}).get_json()
+    assert (behind["total"], [d["code"] for d in behind["items"]]) == (1, [code])

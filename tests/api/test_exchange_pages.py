@@ -62,5 +62,7 @@ def test_the_handling_provinces_figures_page_shows_its_part(pair: Pair) -> None:
     section = re.search(r'<section class="card" id="from-other-provinces".*?</section>', page, re.S)
     assert section, "no table of the dossiers from other provinces"
     assert "Hồ sơ liên thông từ tỉnh khác" in section.group(0)
-    row = re.search(rf'<tr data-unit="{HAI_VAN}"><td>Phường Hải Vân</td><td class="num">1</td>', section.group(0))
+    row = re.search(rf'<tr data-unit="{HAI_VAN}"><td>Phường Hải Vân</td><td class="num"><a href="([^"]+)">1</a></td>',
+                    section.group(0))
     assert row, section.group(0)
+    assert f"group=from_other_provinces:{HAI_VAN}" in row[1]  # the count leads to its dossiers
