@@ -24,20 +24,12 @@ def package_label(kind: Any) -> str:
     return labels.get(_code(kind), str(kind))
 
 
-def exchange_state_label(state: Any) -> str:
-    """Where the dossier stands between the two provinces: the last package sent or applied (the same words on
-    either side)."""
-    labels = {
-        "dossier": _("Dossier sent; not accepted yet"),
-        "accepted": _("Accepted for handling"),
-        "supplement_requested": _("Supplement requested from the applicant"),
-        "supplemented": _("Supplement sent"),
-        "result_ready": _("Result sent back, to be returned"),
-        "stopped": _("Handling stopped"),
-        "returned": _("Result returned to the applicant"),
-        "withdrawn": _("Withdrawn by the applicant"),
-    }
-    return labels.get(_code(state), str(state))
+def exchange_state_label(state: Any, role: Any) -> str:
+    """Where the dossier stands between the two provinces: the last package that came from the other one (what
+    this side did since shows in its status and history)."""
+    if _code(role) == "sender" and _code(state) == "dossier":  # sent, and nothing back yet
+        return _("Dossier sent; not accepted yet")
+    return _("Last from the other province: %(package)s", package=package_label(state))
 
 
 def handled_text(unit: str, province: str) -> str:

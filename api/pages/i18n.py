@@ -236,6 +236,7 @@ def file_source_label(value: Any) -> str:
         "step": _("Handling step"),
         "reused": _("Re-used"),
         "result": _("Result"),
+        "exchange": _("From another province"),
     }
     return labels.get(_code(value), str(value))
 

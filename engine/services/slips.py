@@ -17,6 +17,7 @@ from engine.domain.actor import Actor
 from engine.domain.calendar import VN_TZ, WorkingCalendar
 from engine.domain.dossier import Dossier, EventKind
 from engine.domain.errors import FieldError, NotFoundError, ValidationFailedError
+from engine.domain.exchange import ExchangeRole
 from engine.domain.notice import Notice, NoticeKind
 from engine.domain.ports import UnitOfWork
 from engine.domain.slip import (
@@ -122,6 +123,11 @@ def gather(uow: UnitOfWork, *, actor: Actor, catalogue: Catalogue, calendar: Wor
     form = FORMS[kind]
     with uow:
         dossier = readable_dossier(uow, actor, code)
+        if kind == SlipKind.RECEIPT and dossier.exchange is not None and dossier.exchange.role == ExchangeRole.HANDLER:
+            # Handled here for another province: its receipt, with the look-up secret the citizen holds, is the
+            # receiving province's (this side's secret was never given to anyone).
+            raise NotFoundError(f"dossier {code} was received in province {dossier.exchange.peer}, which printed "
+                                "its receipt", code="receipt_elsewhere", dossier=code)
         notice = _notice(dossier, form.notice, number) if form.notice else None
         slip = _compose(uow, catalogue, dossier, kind, notice, clock())
         if kind == SlipKind.CONTROL_SHEET:

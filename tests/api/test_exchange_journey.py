@@ -90,7 +90,14 @@ def test_received_in_hue_handled_in_da_nang_returned_in_hue(pair: Pair) -> None:
     sign_in_page(b, f"specialist.{HAI_VAN}")
     at_b = b.get(f"/dossiers/{code}")
     assert at_b.status_code == 200
-    assert "Tiếp nhận tại Phường Phú Xuân, Thành phố Huế" in at_b.get_data(as_text=True)
+    text_b = at_b.get_data(as_text=True)
+    assert "Tiếp nhận tại Phường Phú Xuân, Thành phố Huế" in text_b
+    assert "Lần cuối nhận từ tỉnh/thành phố khác: hồ sơ bổ sung của người nộp" in text_b  # B's state: what came
+    # The receipt, with the secret the citizen holds, is Huế's: Đà Nẵng neither offers nor prints one.
+    assert "kind=receipt" not in text_b and "/slips/receipt" not in text_b
+    refused = b.get(f"{API}/dossiers/{code}/slips/receipt", headers=specialist)
+    assert refused.status_code == 404 and refused.get_json()["code"] == "receipt_elsewhere"
+    assert a.get(f"{API}/dossiers/{code}/slips/receipt", headers=counter).status_code == 200
 
     # Đà Nẵng reviews, issues the signed result and signs: it comes back to Huế, which returns it; Đà Nẵng is told;
     # the citizen downloads Đà Nẵng's signed result from Huế.
