@@ -12,19 +12,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from api import create_app
 from api.wiring import Wiring
+from engine.adapters.exchange_certificates import make_certificate
 from engine.domain.exchange import MEDIA_TYPE
 from engine.domain.outbox import DeliveryFailed, Destination, OutboundMessage
 from engine.services import outbound
@@ -37,18 +34,12 @@ PACKAGES = "/api/v1/exchange/packages"
 
 
 def key_and_certificate(folder: Path, name: str) -> tuple[Path, Path]:
-    """An EC P-256 key and a self-signed certificate for it, as PEM files `name`.key and `name`.pem."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"onestop exchange {name}")])
-    now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-                   .sign(key, hashes.SHA256()))
+    """Province `name`'s exchange key and certificate, as the `exchange-certificate` command makes them, in PEM
+    files `name`.key and `name`.pem."""
+    key_pem, cert_pem = make_certificate(name, ["localhost"], datetime.now(UTC))
     key_path, cert_path = folder / f"{name}.key", folder / f"{name}.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key_pem)
+    cert_path.write_bytes(cert_pem)
     return key_path, cert_path
 
 
