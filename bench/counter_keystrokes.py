@@ -109,6 +109,11 @@ FOCUSED = """() => {
           options: e.tagName === 'SELECT' ? Array.from(e.options).map(o => [o.value, o.text]) : []};
 }"""
 
+AUTOFOCUSED = """() => {
+  const wanted = document.querySelector('[autofocus]');
+  return !wanted || document.activeElement === wanted;
+}"""
+
 COPY_GIVES = """([from, to]) => {
   const given = {};
   for (const target of document.querySelectorAll(`[name^="${to}/"]`)) {
@@ -184,6 +189,9 @@ def fill_and_receive(page: Any, server: str, *, us_dates: bool, unit_names: dict
     keys = Keys(page, counts)
     page.goto(f"{server}/counter/{PROCEDURE}")
     page.wait_for_load_state()
+    # Chromium applies `autofocus` at a later rendering step: a Tab pressed before it moves focus elsewhere
+    # and the browser then drops the autofocus, so the first field would be skipped.
+    page.wait_for_function(AUTOFOCUSED, polling=50)
     started = time.perf_counter()
     done: set[str] = set()
     for _ in range(MAX_STOPS):
