@@ -39,10 +39,17 @@ def in_vietnamese(words: Callable[[Any], str], value: Any) -> str:
 
 
 def status_fields(status: DossierStatus) -> dict[str, Any]:
-    from api.pages.i18n import status_label  # imported late: the pages package imports the schemas
+    """The status, its national code and Vietnamese label: remembered per status (the catalogue is fixed for the
+    life of the process, and switching the locale cost more than all of an answer's other fields)."""
+    if status not in _STATUS_FIELDS:
+        from api.pages.i18n import status_label  # imported late: the pages package imports the schemas
 
-    return {"status": status.value, "national_code": status.national_code,
-            "label": in_vietnamese(status_label, status)}
+        _STATUS_FIELDS[status] = {"status": status.value, "national_code": status.national_code,
+                                  "label": in_vietnamese(status_label, status)}
+    return dict(_STATUS_FIELDS[status])
+
+
+_STATUS_FIELDS: dict[DossierStatus, dict[str, Any]] = {}
 
 
 def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, bindparam, exists, func, select, text, update
+from sqlalchemy import Select, bindparam, exists, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.adapters import dossier_search, session_hooks
 from engine.adapters.history import HistoryRepository
 from engine.adapters.history_chain import ChainHeads
+from engine.adapters.pending_rows import PendingRows, Row, table_of
 from engine.adapters.records import DossierRecord, DossierSequenceRecord, TaskRecord
 from engine.adapters.tasks import task_from_record
 from engine.domain.contact import Contact
@@ -46,6 +48,8 @@ class DossierRepository:
         self._s, self._history = session, history
         self._seen: list[Dossier] = []
         self._changes: dict[int, tuple[Dossier, list[Recorded]]] = {}
+        self._reserved_ids: list[int] = []
+        self._added: dict[int, Row] = {}
         session_hooks.on(session, "after_soft_rollback", self._forget_seen)
 
     def _forget_seen(self, _session: Session) -> None:
@@ -57,55 +61,52 @@ class DossierRepository:
         self._changes.clear()
 
     def next_sequence(self, unit_id: str, day: date) -> int:
-        """Take the next number of the unit's daily sequence; the row stays locked until commit."""
-        dialect = self._s.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (insert(DossierSequenceRecord).values(unit_id=unit_id, day=day, last_value=1)
-                     .on_conflict_do_update(index_elements=["unit_id", "day"],
-                                            set_={"last_value": DossierSequenceRecord.last_value + 1})
-                     .returning(DossierSequenceRecord.last_value))
-        return int(self._s.execute(statement).scalar_one())
+        """Take the next number of the unit's daily sequence; the row stays locked until commit. On PostgreSQL
+        the same statement reserves the id of the dossier about to be added, so that the dossier's row can go
+        out with its other rows (engine/adapters/pending_rows.py)."""
+        postgres = self._s.get_bind().dialect.name == "postgresql"
+        row = self._s.execute(_next_sequence(postgres), {"unit_id": unit_id, "day": day}).one()
+        if postgres:
+            self._reserved_ids.append(int(row[1]))
+        return int(row[0])
 
     def add(self, dossier: Dossier) -> None:
-        record = DossierRecord(**_dossier_values(dossier), version=1, history_count=0, history_head=GENESIS)
-        self._s.add(record)
-        try:
-            self._s.flush()
-        except IntegrityError as error:
-            raise ConflictError(f"dossier {dossier.code} or its Idempotency-Key exists already") from error
-        dossier.id, dossier.version = record.id, 1
-        ChainHeads.of(self._s).loaded(record.id, 0, GENESIS)
+        values = {**_dossier_values(dossier), "version": 1, "history_count": 0, "history_head": GENESIS}
+        if self._reserved_ids:
+            dossier.id = self._reserved_ids.pop()
+            self._added[dossier.id] = PendingRows.of(self._s).insert(_DOSSIERS, {"id": dossier.id, **values})
+        else:
+            try:
+                dossier.id = int(self._s.execute(insert(_DOSSIERS).returning(_DOSSIERS.c.id), values).scalar_one())
+            except IntegrityError as error:
+                raise ConflictError(f"dossier {dossier.code} or its Idempotency-Key exists already") from error
+        dossier.version = 1
+        ChainHeads.of(self._s).loaded(dossier.id, 0, GENESIS)
         self._seen.append(dossier)
         self._store_recorded(dossier)
 
     def get(self, code: str, *, lock: bool = False) -> Dossier | None:
-        query = select(DossierRecord).where(DossierRecord.code == code).execution_options(populate_existing=True)
-        if lock:
-            query = query.with_for_update()
-        return self._loaded(self._s.scalar(query))
+        return self._loaded(self._s.execute(_BY_CODE_LOCKED if lock else _BY_CODE, {"code": code}).first())
 
     def get_by_id(self, dossier_id: int, *, lock: bool = False) -> Dossier | None:
-        query = (select(DossierRecord).where(DossierRecord.id == dossier_id)
-                 .execution_options(populate_existing=True))
-        return self._loaded(self._s.scalar(query.with_for_update() if lock else query))
+        return self._loaded(self._s.execute(_BY_ID_LOCKED if lock else _BY_ID, {"id": dossier_id}).first())
 
     def with_task(self, task_id: str, *, lock: bool = False) -> tuple[Dossier, Task] | None:
         """The dossier a task belongs to and the task, in one statement; with `lock`, both rows are locked
         (on PostgreSQL, a command that waited for the lock reads both as the other command left them)."""
-        query = (select(DossierRecord, TaskRecord).join(TaskRecord, TaskRecord.dossier_id == DossierRecord.id)
-                 .where(TaskRecord.id == task_id).execution_options(populate_existing=True))
-        row = self._s.execute(query.with_for_update() if lock else query).first()
+        row = self._s.execute(_WITH_TASK_LOCKED if lock else _WITH_TASK, {"task_id": task_id}).first()
         if row is None:
             return None
-        dossier = self._loaded(row[0])
+        dossier = self._loaded(row)
         assert dossier is not None
-        return dossier, task_from_record(row[1])
+        task = {key[len(_TASK_PREFIX):]: value for key, value in row._mapping.items() if key.startswith(_TASK_PREFIX)}
+        return dossier, task_from_record(SimpleNamespace(**task))
 
     def by_idempotency_key(self, unit_id: str, key: str) -> Dossier | None:
         return self._loaded(self._s.scalar(select(DossierRecord).where(DossierRecord.receiving_unit_id == unit_id,
                                                                        DossierRecord.idempotency_key == key)))
 
-    def _loaded(self, record: DossierRecord | None) -> Dossier | None:
+    def _loaded(self, record: Any) -> Dossier | None:
         """The dossier; its history's head is remembered, so appending to its history reads nothing more."""
         if record is None:
             return None
@@ -118,15 +119,18 @@ class DossierRepository:
         """Write the dossier if nobody changed it since it was loaded (optimistic lock on `version`), with
         the head of the history events it recorded (in the same statement: no extra one)."""
         self._store_recorded(dossier)
+        assert dossier.id is not None
         head = ChainHeads.of(self._s).unwritten(dossier.id)
         values = {**_dossier_values(dossier), **head, "version": dossier.version + 1}
-        params = {f"v_{key}": value for key, value in values.items()}
-        params.update(w_id=dossier.id, w_version=dossier.version)
-        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
-            _dossier_update(with_head=bool(head)), params, execution_options={"synchronize_session": False})
-        if result.rowcount != 1:
-            raise ConflictError(f"dossier {dossier.code} was changed by someone else; reload it",
-                                code="changed_meanwhile", dossier=dossier.code)
+        added = self._added.get(dossier.id)
+        if added is not None and not added.sent:  # added by this command: its INSERT carries the change
+            added.update(values)
+        else:
+            code = dossier.code
+            PendingRows.of(self._s).update(
+                _DOSSIERS, {"id": dossier.id}, values,
+                conflict=lambda: ConflictError(f"dossier {code} was changed by someone else; reload it",
+                                               code="changed_meanwhile", dossier=code))
         dossier.version += 1
 
     def store_recorded(self) -> None:
@@ -215,15 +219,28 @@ def _scoped(unit_id: str, received_at_any: Sequence[str] | None) -> Select[Any]:
 
 
 
+_DOSSIERS, _TASKS = table_of(DossierRecord), table_of(TaskRecord)
+_TASK_PREFIX = "task__"
+_BY_CODE = select(_DOSSIERS).where(_DOSSIERS.c.code == bindparam("code"))
+_BY_CODE_LOCKED = _BY_CODE.with_for_update()
+_BY_ID = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_WITH_TASK = (select(_DOSSIERS, *[c.label(_TASK_PREFIX + c.key) for c in _TASKS.c])
+              .join_from(_DOSSIERS, _TASKS, _TASKS.c.dossier_id == _DOSSIERS.c.id)
+              .where(_TASKS.c.id == bindparam("task_id")))
+_WITH_TASK_LOCKED = _WITH_TASK.with_for_update()
+
+
 @cache
-def _dossier_update(*, with_head: bool) -> Any:
-    """The optimistic UPDATE of a dossier row, built once: building it with its 25 values on every command
-    cost more than running it (0.4 ms)."""
-    columns = DossierRecord.__table__.c
-    keys = [*_DOSSIER_FIELDS, *_SEARCH_FIELDS, "version", *(("history_count", "history_head") if with_head else ())]
-    return (update(DossierRecord)
-            .where(DossierRecord.id == bindparam("w_id"), DossierRecord.version == bindparam("w_version"))
-            .values({key: bindparam(f"v_{key}", type_=columns[key].type) for key in keys}))
+def _next_sequence(postgres: bool) -> Any:
+    """The upsert of a unit's daily sequence; on PostgreSQL it also takes the next dossier id."""
+    s = table_of(DossierSequenceRecord)
+    insert_ = postgresql.insert if postgres else sqlite.insert
+    statement = (insert_(s).values(unit_id=bindparam("unit_id"), day=bindparam("day"), last_value=1)
+                 .on_conflict_do_update(index_elements=["unit_id", "day"], set_={"last_value": s.c.last_value + 1}))
+    if postgres:
+        return statement.returning(s.c.last_value, func.nextval(func.pg_get_serial_sequence("dossiers", "id")))
+    return statement.returning(s.c.last_value)
 
 
 def _dossier_values(d: Dossier) -> dict[str, object]:
@@ -237,7 +254,8 @@ def _dossier_values(d: Dossier) -> dict[str, object]:
     return values | dossier_search.searchable_values(d.applicant_name, d.application)
 
 
-def dossier_from_record(r: DossierRecord) -> Dossier:
+def dossier_from_record(r: Any) -> Dossier:
+    """The dossier of a record or row (columns by name)."""
     values = {key: getattr(r, key) for key in _DOSSIER_FIELDS}
     values["status"], values["channel"] = DossierStatus(r.status), Channel(r.channel)
     values["notices"] = [Notice.from_json(n) for n in r.notices]

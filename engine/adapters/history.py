@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.history_chain import ChainHeads, read_chains
@@ -10,6 +10,10 @@ from engine.adapters.records import HistoryEventRecord
 from engine.adapters.stat_spans import StatSpans
 from engine.domain.dossier import EventKind, HistoryEvent
 from engine.domain.history_chain import Head, Link
+
+_EVENTS = HistoryEventRecord.__table__.c
+_OF_DOSSIER = (select(_EVENTS.kind, _EVENTS.at, _EVENTS.actor_id, _EVENTS.unit_id, _EVENTS.data, _EVENTS.dossier_id,
+                      _EVENTS.id).where(_EVENTS.dossier_id == bindparam("dossier_id")).order_by(_EVENTS.seq))
 
 
 class HistoryRepository:
@@ -22,17 +26,13 @@ class HistoryRepository:
     def append(self, event: HistoryEvent) -> int:
         """Append the event to its dossier's hash chain and, in the same transaction, fold it into the
         dossier's statistics span; return its position in the chain."""
-        record = ChainHeads.of(self._s).extend(event)
-        record.request_id = self._request_id
-        self._s.add(record)
+        row = ChainHeads.of(self._s).extend(event, self._request_id)
         self._spans.record(event)
-        return record.seq
+        return int(row["seq"])
 
     def of_dossier(self, dossier_id: int) -> list[HistoryEvent]:
-        query = (select(HistoryEventRecord).where(HistoryEventRecord.dossier_id == dossier_id)
-                 .order_by(HistoryEventRecord.seq))
         return [HistoryEvent(EventKind(r.kind), r.at, r.actor_id, r.unit_id, r.data, r.dossier_id, r.id)
-                for r in self._s.scalars(query)]
+                for r in self._s.execute(_OF_DOSSIER, {"dossier_id": dossier_id})]
 
     def chains(self, *, after: int, limit: int, dossier_code: str | None = None) -> list[tuple[Head, list[Link]]]:
         """The next `limit` dossiers by id after `after` (or the one with `dossier_code`) with their stored

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.adapters import session_hooks
+from engine.adapters.pending_rows import PendingRows, Row, table_of
 from engine.adapters.records import DossierRecord, HistoryEventRecord
 from engine.domain import json_codec
 from engine.domain.dossier import HistoryEvent
@@ -30,18 +31,21 @@ from engine.domain.history_chain import GENESIS, Head, Link, digest
 # head collide, so a chain can never fork: the later command gets a ConflictError and writes nothing.
 
 
+_HISTORY = table_of(HistoryEventRecord)
+
+
 @dataclass
 class _Chain:
     base: tuple[int, bytes]
     """The head (count, last hash) as the dossier row held it when this session read it."""
     written: tuple[int, bytes] | None
     """The head this session last put in the row; None when a rolled-back savepoint may have undone it."""
-    appended: list[HistoryEventRecord] = field(default_factory=list)
+    appended: list[Row] = field(default_factory=list)
 
-    def head(self, session: Session) -> tuple[int, bytes]:
-        # Events added in a savepoint that rolled back have left the session: the chain goes on without them.
-        last = next((r for r in reversed(self.appended) if r in session), None)
-        return (last.seq, last.hash) if last is not None else self.base
+    def head(self) -> tuple[int, bytes]:
+        # Events written in a savepoint that rolled back are gone: the chain goes on without them.
+        last = next((r for r in reversed(self.appended) if not r.dropped), None)
+        return (last["seq"], last["hash"]) if last is not None else self.base
 
 
 class ChainHeads:
@@ -74,30 +78,30 @@ class ChainHeads:
         if chain is None or not chain.appended:
             self._chains[dossier_id] = _Chain((count, head), (count, head))
 
-    def extend(self, history_event: HistoryEvent) -> HistoryEventRecord:
-        """The record of the next event of its dossier's chain, numbered and hashed."""
+    def extend(self, history_event: HistoryEvent, request_id: str | None) -> Row:
+        """The next event of its dossier's chain, numbered, hashed and pending (engine/adapters/pending_rows.py)."""
         dossier_id = history_event.dossier_id
         assert dossier_id is not None
         chain = self._chains.get(dossier_id) or self._read(dossier_id)
-        count, prev_hash = chain.head(self._s)
+        count, prev_hash = chain.head()
         # Hash exactly what the JSON column will give back (tuples become lists, keys become text).
         data = json_codec.copy(history_event.data)
         kind = history_event.kind.value
-        record = HistoryEventRecord(
-            dossier_id=dossier_id, seq=count + 1, kind=kind, at=history_event.at, actor_id=history_event.actor_id,
-            unit_id=history_event.unit_id, data=data, prev_hash=prev_hash,
+        row = PendingRows.of(self._s).insert(_HISTORY, dict(
+            dossier_id=dossier_id, kind=kind, at=history_event.at, actor_id=history_event.actor_id,
+            unit_id=history_event.unit_id, data=data, seq=count + 1, prev_hash=prev_hash,
             hash=digest(dossier_id=dossier_id, seq=count + 1, kind=kind, at=history_event.at,
                         actor_id=history_event.actor_id, unit_id=history_event.unit_id, data=data,
-                        prev_hash=prev_hash))
-        chain.appended.append(record)
-        return record
+                        prev_hash=prev_hash), request_id=request_id))
+        chain.appended.append(row)
+        return row
 
     def unwritten(self, dossier_id: int | None) -> dict[str, Any]:
         """The head columns to add to an UPDATE of the dossier row, if its head moved since it was written."""
         chain = self._chains.get(dossier_id) if dossier_id is not None else None
         if chain is None:
             return {}
-        head = chain.head(self._s)
+        head = chain.head()
         # After a savepoint rolled back, the row holds the base or this session's surviving head: compared
         # with the base, a head that may be missing is written (again, at worst).
         if head == (chain.written if chain.written is not None else chain.base):

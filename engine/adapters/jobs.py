@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.adapters.pending_rows import PendingRows, table_of
 from engine.adapters.records import JobRecord
 from engine.domain.job import MAX_ATTEMPTS, Job, JobKind, JobStatus
 
@@ -27,12 +28,14 @@ class JobRepository:
         self._s = session
 
     def add(self, job: Job) -> None:
-        record = JobRecord(kind=job.kind.value, dossier_id=job.dossier_id, run_at=job.run_at, payload=job.payload,
-                           status=job.status.value, attempts=job.attempts, last_error=job.last_error,
-                           done_at=job.done_at)
-        self._s.add(record)
-        self._s.flush()
-        job.id = record.id
+        """Schedule the job; it is written with the command's other rows, and gets its id then."""
+        def numbered(job_id: int) -> None:
+            job.id = job_id
+
+        PendingRows.of(self._s).insert(table_of(JobRecord), dict(
+            kind=job.kind.value, dossier_id=job.dossier_id, run_at=job.run_at, payload=job.payload,
+            status=job.status.value, attempts=job.attempts, last_error=job.last_error, done_at=job.done_at),
+            on_id=numbered)
 
     def claim_due(self, now: datetime, limit: int = 1) -> list[Job]:
         """Lock and return up to `limit` pending jobs due at `now`, earliest first, skipping any
@@ -86,9 +89,11 @@ class JobRepository:
     def attempt(self) -> Iterator[None]:
         """Run a job's work inside a savepoint: if it raises, its writes are undone while the claimed
         job row stays locked, so the failure is recorded before any other worker can claim it."""
-        with self._s.begin_nested():
+        pending = PendingRows.of(self._s)
+        with pending.savepoint(), self._s.begin_nested():
             yield
-            self._s.flush()  # a constraint the work breaks fails here, inside the savepoint
+            pending.send()  # a constraint the work breaks fails here, inside the savepoint
+            self._s.flush()
 
     def _locked(self, job_id: int) -> JobRecord:
         record = self._s.get(JobRecord, job_id, with_for_update=True, populate_existing=True)

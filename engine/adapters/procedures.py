@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.adapters.records import ProcedureVersionRecord
 from engine.domain.errors import ConflictError
 from engine.domain.procedure import ProcedureVersion
+
+# Asked by every reception: built once.
+_LATEST_ID = (select(ProcedureVersionRecord.id).where(ProcedureVersionRecord.code == bindparam("code"))
+              .order_by(ProcedureVersionRecord.version.desc()).limit(1))
 
 
 class ProcedureRepository:
@@ -22,9 +26,7 @@ class ProcedureRepository:
         return _procedure(record) if record else None
 
     def latest_id(self, code: str) -> int | None:
-        query = (select(ProcedureVersionRecord.id).where(ProcedureVersionRecord.code == code)
-                 .order_by(ProcedureVersionRecord.version.desc()).limit(1))
-        return self._s.scalar(query)
+        return self._s.scalar(_LATEST_ID, {"code": code})
 
     def latest_ids(self) -> list[int]:
         newest = (select(ProcedureVersionRecord.code, func.max(ProcedureVersionRecord.version).label("v"))

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.adapters.pending_rows import UNAFFECTED, PendingRows, Row, table_of
 from engine.adapters.records import HistoryEventRecord, StatSpanRecord
 from engine.domain.calendar import VN_TZ
 from engine.domain.dossier import EventKind, HistoryEvent
@@ -26,11 +27,11 @@ _ORIGIN = ("receiving_unit_id", "competent_unit_id", "procedure_code", "channel"
 
 
 class StatSpans:
-    """The open span of each dossier a command touches, cached for the unit of work."""
+    """The open span of each dossier a command touches, as the command has left it."""
 
     def __init__(self, session: Session):
         self._s = session
-        self._open: dict[int, StatSpanRecord] = {}
+        self._open: dict[int, Row] = {}
 
     def record(self, event: HistoryEvent) -> None:
         if event.kind not in TRACKED or event.dossier_id is None:
@@ -42,31 +43,47 @@ class StatSpans:
         following = advance(snapshot_of(current), event) if current is not None else None
         if current is None or following is None:
             return
-        if current.since == event.at:  # same instant: one span, not an empty one
-            for name, value in _snapshot_values(following).items():
-                setattr(current, name, value)
+        if current["since"] == event.at:  # same instant: one span, not an empty one
+            self._change(event.dossier_id, current, _snapshot_values(following))
             return
-        current.until = event.at
-        self._open_span(event.dossier_id, event.at, {name: getattr(current, name) for name in _ORIGIN}, following)
+        self._change(event.dossier_id, current, {"until": event.at})
+        self._open_span(event.dossier_id, event.at, {name: current[name] for name in _ORIGIN}, following)
 
-    def _read_open(self, dossier_id: int) -> StatSpanRecord | None:
-        # The command has added no span of this dossier yet (it would be in _open): nothing to flush first,
-        # so the rows it has pending go out together at commit.
-        with self._s.no_autoflush:
-            return self._s.scalars(select(StatSpanRecord).where(StatSpanRecord.dossier_id == dossier_id,
-                                                                StatSpanRecord.until.is_(None))).first()
+    def _read_open(self, dossier_id: int) -> Row | None:
+        # Nothing pending can change it (this command's changes to it are in _open): the pending rows wait,
+        # so they still go out together.
+        found = self._s.execute(_OPEN_SPAN, {"dossier_id": dossier_id},
+                                execution_options={UNAFFECTED: True}).first()
+        if found is None:
+            return None
+        row = self._open[dossier_id] = Row(found._mapping)
+        row.sent = True
+        return row
+
+    def _change(self, dossier_id: int, span: Row, values: dict[str, Any]) -> None:
+        """Change the dossier's open span: in place while it is pending, else by an update of "its open span"."""
+        if not span.sent:
+            span.update(values)
+            return
+        PendingRows.of(self._s).update(_TABLE, {"dossier_id": dossier_id, "until": None}, values)
+        span.update(values)
 
     def _open_span(self, dossier_id: int, since: Any, origin: dict[str, Any], snapshot: Snapshot | None) -> None:
         assert snapshot is not None
-        record = StatSpanRecord(dossier_id=dossier_id, since=since, until=None, **origin,
-                                **_snapshot_values(snapshot))
-        self._s.add(record)
-        self._open[dossier_id] = record
+        self._open[dossier_id] = PendingRows.of(self._s).insert(_TABLE, {
+            "dossier_id": dossier_id, "since": since, "until": None, **origin, **_snapshot_values(snapshot)})
 
 
-def snapshot_of(r: StatSpanRecord) -> Snapshot:
-    return Snapshot(DossierStatus(r.status), r.deadline_at, r.paused_at, r.supplement_rounds, r.finished_at,
-                    Timeliness(r.outcome) if r.outcome else None, r.electronic_result, r.rating)
+_TABLE = table_of(StatSpanRecord)
+_OPEN_SPAN = select(_TABLE).where(_TABLE.c.dossier_id == bindparam("dossier_id"), _TABLE.c.until.is_(None))
+
+
+def snapshot_of(r: Any) -> Snapshot:
+    """The snapshot a span row holds (a record or a row's mapping)."""
+    get = r.__getitem__ if isinstance(r, dict) else lambda name: getattr(r, name)
+    return Snapshot(DossierStatus(get("status")), get("deadline_at"), get("paused_at"), get("supplement_rounds"),
+                    get("finished_at"), Timeliness(get("outcome")) if get("outcome") else None,
+                    get("electronic_result"), get("rating"))
 
 
 def _snapshot_values(s: Snapshot) -> dict[str, Any]:

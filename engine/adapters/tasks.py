@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.adapters.pending_rows import PendingRows, Row, table_of
 from engine.adapters.records import DossierRecord, TaskRecord
 from engine.domain.inbox import Holding, InboxItem, InboxOrder, InboxQuery, UrgentSteps
 from engine.domain.task import Task, TaskStatus
@@ -18,30 +19,27 @@ from engine.domain.task import Task, TaskStatus
 class TaskRepository:
     def __init__(self, session: Session):
         self._s = session
-        self._added: dict[str, TaskRecord] = {}
+        self._added: dict[str, Row] = {}
 
     def add(self, task: Task) -> None:
-        values = asdict(task)
+        # The fields as they are (dataclasses.asdict would deep-copy the step's data, a third of this command's
+        # work): the row is written with this command's other rows, the data not changed meanwhile.
+        values = {f.name: getattr(task, f.name) for f in fields(Task) if f.name != "holder_name"}  # read, never stored
         values["status"] = task.status.value
-        del values["holder_name"]  # read, never stored
-        record = self._added[task.id] = TaskRecord(**values)
-        self._s.add(record)
+        self._added[task.id] = PendingRows.of(self._s).insert(_TABLE, values)
 
     def get(self, task_id: str) -> Task | None:
-        query = select(TaskRecord).where(TaskRecord.id == task_id).execution_options(populate_existing=True)
-        record = self._s.scalar(query)
-        return task_from_record(record) if record else None
+        found = self._s.execute(_BY_ID, {"task_id": task_id}).first()
+        return task_from_record(found) if found else None
 
     def update(self, task: Task) -> None:
-        record = self._added.get(task.id)
-        if record is not None and record in self._s.new:
+        row = self._added.get(task.id)
+        if row is not None and not row.sent:
             # Added by this command and not written yet (the reception step, indexed and completed at once):
             # its INSERT carries the change.
-            for name, value in _changeable(task).items():
-                setattr(record, name, value)
+            row.update(_changeable(task))
             return
-        self._s.execute(update(TaskRecord).where(TaskRecord.id == task.id).values(**_changeable(task))
-                        .execution_options(synchronize_session=False))
+        PendingRows.of(self._s).update(_TABLE, {"id": task.id}, _changeable(task))
 
     def cancel(self, task_ids: Collection[str], at: datetime) -> None:
         """Take ready tasks out of every inbox (no statement when there are none)."""
@@ -79,13 +77,15 @@ class TaskRepository:
         query = select(TaskRecord).where(TaskRecord.unit_id == unit_id, TaskRecord.status == TaskStatus.READY.value,
                                          TaskRecord.role.in_(list(roles)), TaskRecord.due_at >= start,
                                          TaskRecord.due_at <= end)
-        return [task_from_record(r) for r in self._s.scalars(query)]
+        return [task_from_record(r) for r in self._s.scalars(query.execution_options(populate_existing=True))]
 
     def of_dossier(self, dossier_id: int) -> list[Task]:
-        query = select(TaskRecord).where(TaskRecord.dossier_id == dossier_id).order_by(TaskRecord.created_at)
-        return [task_from_record(r) for r in self._s.scalars(query)]
+        return [task_from_record(r) for r in self._s.execute(_OF_DOSSIER, {"dossier_id": dossier_id})]
 
 
+_TABLE = table_of(TaskRecord)
+_BY_ID = select(_TABLE).where(_TABLE.c.id == bindparam("task_id"))
+_OF_DOSSIER = select(_TABLE).where(_TABLE.c.dossier_id == bindparam("dossier_id")).order_by(_TABLE.c.created_at)
 _DOSSIER_COLUMNS = (DossierRecord.applicant_name, DossierRecord.procedure_code, DossierRecord.paused_at,
                     DossierRecord.finished_at)
 
@@ -110,7 +110,8 @@ def _changeable(task: Task) -> dict[str, Any]:
             "sent_back_reason": task.sent_back_reason}
 
 
-def task_from_record(r: TaskRecord) -> Task:
+def task_from_record(r: Any) -> Task:
+    """The task of a record or row (columns by name)."""
     return Task(id=r.id, dossier_code=r.dossier_code, step=r.step, name=r.name, lane=r.lane, role=r.role,
                 unit_id=r.unit_id, form_id=r.form_id, created_at=r.created_at, due_at=r.due_at,
                 status=TaskStatus(r.status), completed_at=r.completed_at, completed_by=r.completed_by,

@@ -4,7 +4,9 @@ called; leaving the `with` block without it rolls everything back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +23,7 @@ from engine.adapters.metrics_queries import MonitoringQueries
 from engine.adapters.migration_records import MigrationRepository
 from engine.adapters.outbound_facts import SqlOutboundFacts
 from engine.adapters.outbox import OutboxRepository
+from engine.adapters.pending_rows import PendingRows
 from engine.adapters.print_queries import PrintQueries
 from engine.adapters.procedure_drafts import ProcedureDraftRepository
 from engine.adapters.procedures import ProcedureRepository
@@ -71,19 +74,18 @@ class SqlUnitOfWork:
         self._request_id = request_id
 
     def __enter__(self) -> SqlUnitOfWork:
-        session = self._session = self._session_factory()
-        self.units, self.users = UnitRepository(session), UserRepository(session)
-        self.tasks, self.history = TaskRepository(session), HistoryRepository(session, request_id=self._request_id)
-        self.procedures, self.dossiers = ProcedureRepository(session), DossierRepository(session, self.history)
-        self.jobs, self.printing = JobRepository(session), PrintQueries(session)
-        self.ratings, self.stats = RatingRepository(session), StatQueries(session)
-        self.tokens, self.stored_json = TokenRepository(session), StoredJson(session)
-        self.lookup_failures, self.submissions = LookupFailureRepository(session), SubmissionRepository(session)
-        self.files, self.saved_filters = FileRepository(session), SavedFilterRepository(session)
-        self.search_audit, self.outbox = SearchAuditRepository(session), OutboxRepository(session)
-        self.monitoring, self.drafts = MonitoringQueries(session), ProcedureDraftRepository(session)
-        self.migrations, self.exchange_receipts = MigrationRepository(session), ExchangeReceiptRepository(session)
+        self._session = self._session_factory()
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository, made on first use in this transaction: a request uses three or four of the twenty-odd,
+        and making them all cost more than its token check."""
+        factory, session = _REPOSITORIES.get(name), self.__dict__.get("_session")
+        if factory is None or session is None:
+            raise AttributeError(name)
+        repository = factory(self, session)
+        setattr(self, name, repository)
+        return repository
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -93,6 +95,8 @@ class SqlUnitOfWork:
             self._session.close()
         finally:
             self._session = None
+            for name in _REPOSITORIES.keys() & self.__dict__.keys():  # the next transaction makes its own
+                del self.__dict__[name]
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # Pooled connections are not pinged before use (a round trip per command): one found dead fails
             # its command, which wrote nothing, and the pool drops the connections opened before it.
@@ -133,7 +137,34 @@ class SqlUnitOfWork:
         """Write pending rows now, turning a clash with a concurrent command into a ConflictError."""
         assert self._session is not None
         try:
+            PendingRows.of(self._session).send()
             self._session.flush()
         except (IntegrityError, OperationalError) as error:
             raise ConflictError("another request changed the same data at the same time; try again",
                                 code="changed_meanwhile") from error
+
+
+_REPOSITORIES: dict[str, Callable[[SqlUnitOfWork, Session], Any]] = {
+    "units": lambda _u, s: UnitRepository(s),
+    "users": lambda _u, s: UserRepository(s),
+    "tokens": lambda _u, s: TokenRepository(s),
+    "procedures": lambda _u, s: ProcedureRepository(s),
+    "drafts": lambda _u, s: ProcedureDraftRepository(s),
+    "migrations": lambda _u, s: MigrationRepository(s),
+    "history": lambda u, s: HistoryRepository(s, request_id=u._request_id),
+    "dossiers": lambda u, s: DossierRepository(s, u.history),
+    "submissions": lambda _u, s: SubmissionRepository(s),
+    "tasks": lambda _u, s: TaskRepository(s),
+    "jobs": lambda _u, s: JobRepository(s),
+    "printing": lambda _u, s: PrintQueries(s),
+    "ratings": lambda _u, s: RatingRepository(s),
+    "stats": lambda _u, s: StatQueries(s),
+    "stored_json": lambda _u, s: StoredJson(s),
+    "lookup_failures": lambda _u, s: LookupFailureRepository(s),
+    "files": lambda _u, s: FileRepository(s),
+    "search_audit": lambda _u, s: SearchAuditRepository(s),
+    "saved_filters": lambda _u, s: SavedFilterRepository(s),
+    "outbox": lambda _u, s: OutboxRepository(s),
+    "monitoring": lambda _u, s: MonitoringQueries(s),
+    "exchange_receipts": lambda _u, s: ExchangeReceiptRepository(s),
+}

@@ -208,8 +208,10 @@ def _statements(wiring: Wiring) -> Iterator[list[str]]:
 
 
 def _on_dossiers(seen: list[str]) -> list[str]:
-    """What each statement reading or writing a dossier's head does with the dossiers table."""
-    return [" ".join(s.split(" ")[:2]) for s in seen if "history_head" in s]
+    """What each statement reading or writing a dossier's head does with the dossiers table (on PostgreSQL a
+    command's writes are one statement, engine/adapters/pending_rows.py: its UPDATE of the dossier is a part)."""
+    return ["UPDATE dossiers" if "UPDATE dossiers" in s else " ".join(s.split(" ")[:2])
+            for s in seen if "history_head" in s]
 
 
 def test_appending_costs_no_statement_when_the_dossier_is_written_and_one_when_not(wiring: Wiring) -> None:
