@@ -8,7 +8,7 @@ PORT ?= 5000
 # Browser libraries (bpmn-js for the modeler) come from npm at the versions the lock file pins.
 ASSETS := api/static/node_modules/.installed
 
-.PHONY: run test lint bench catalogs lock
+.PHONY: run test lint bench bench-compare catalogs lock
 
 # Every dependency, direct or not, is pinned by constraints.txt (make, CI and the production install use it), so
 # a new release of anything changes nothing until `make lock` is run and its diff reviewed (CONTRIBUTING.md).
@@ -79,3 +79,10 @@ $(VENV)/.bench-installed: $(BIN)/.installed
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.throughput $(BENCH_ARGS)
 	$(BIN)/python -m bench.plot
+
+# The minimal instance side by side with a commit (issue 27, docs/BENCHMARKS.md): that commit in a worktree under
+# build/bench/ and this tree, alternately, at 2 and 4 workers; about 6 minutes. COMPARE_ARGS e.g. --rounds 3.
+BENCH_BASELINE := 8e58b78
+BEFORE ?= $(BENCH_BASELINE)
+bench-compare: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.compare --against $(BEFORE) $(COMPARE_ARGS)

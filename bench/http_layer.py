@@ -45,16 +45,19 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn serving `api:create_app()` on a free local port, stopped on leaving the block."""
+    """gunicorn serving `api:create_app()` on a free local port, stopped on leaving the block. `options` go on
+    its command line before the app (e.g. `-c deploy/gunicorn.conf.py`), `env` into its environment."""
 
-    def __init__(self, database_url: str, *, workers: int, threads: int):
+    def __init__(self, database_url: str, *, workers: int, threads: int, options: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "ONESTOP_DATABASE_URL": database_url, "ONESTOP_SECRET_KEY": "bench-secret",
-               "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED, "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED}
+               "ONESTOP_SIGN_IN_RATE_LIMIT": UNLIMITED, "ONESTOP_PUBLIC_RATE_LIMIT": UNLIMITED, **(env or {})}
         self.log = Path(tempfile.mkstemp(prefix="onestop-bench-gunicorn-", suffix=".log")[1])
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                   "--threads", str(threads), "--no-control-socket", "--log-level", "warning", "api:create_app()"]
+                   "--threads", str(threads), "--no-control-socket", "--log-level", "warning", *options,
+                   "api:create_app()"]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 

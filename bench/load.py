@@ -8,6 +8,10 @@ carried by up to `--users` officers). Officer i works at commune i of the tokens
 and handles its own dossiers. Prints one JSON object: per call the count and p50/p95/p99 in ms,
 the non-2xx answers, and the dossiers and task completions per second.
 
+`--protocol minimal` (issue 27) drives bench/minimal/'s procedure 9.000002 instead, the shape other BPMN
+servers are measured on: receive (completes the first user task) → open the dossier → return (completes
+the second), all as the commune's reception officer; two task completions per instance.
+
     python bench/load.py --url http://127.0.0.1:8000 --tokens tokens.json --users 8 --seconds 20
 """
 
@@ -28,7 +32,8 @@ API = "/api/v1"
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = (("review", "specialist", {"register_book": "01/2025", "register_number": 57}),
          ("sign", "leader", {"decision": "approved"}))
-COMPLETIONS_PER_DOSSIER = 4  # receive, review, sign, hand over
+COMPLETIONS_PER_DOSSIER = {"birth": 4, "minimal": 2}  # birth: receive, review, sign, hand over
+MINIMAL_PROCEDURE = "9.000002"  # bench/minimal/processes/minimal
 
 
 class Officer:
@@ -76,9 +81,21 @@ class Officer:
                              {"method": "counter", "data": {"collected_by": "Nguyễn Văn An"}})
         return returned is not None
 
+    def minimal(self) -> bool:
+        """One instance of the minimal procedure: its two user tasks are the reception and the return."""
+        application = {"applicant": {"full_name": "Nguyễn Văn An"}, "residence": {"unit_id": self.tokens["unit"]}}
+        body = {"procedure_code": MINIMAL_PROCEDURE, "application": application, "reception": {}}
+        receipt = self.call("receive", "POST", "/dossiers", "reception", body)
+        if receipt is None or self.call("open", "GET", f"/dossiers/{receipt['code']}", "reception") is None:
+            return False
+        returned = self.call("return", "POST", f"/dossiers/{receipt['code']}/return", "reception",
+                             {"method": "counter", "data": {"collected_by": "Nguyễn Văn An"}})
+        return returned is not None
+
 
 class Results:
-    def __init__(self) -> None:
+    def __init__(self, completions_per_dossier: int) -> None:
+        self.completions_per_dossier = completions_per_dossier
         self._lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -99,7 +116,7 @@ class Results:
     def summary(self, elapsed: float) -> dict[str, Any]:
         calls = {name: {"n": len(samples), **percentiles(samples)} for name, samples in self.latencies.items()}
         return {"seconds": elapsed, "dossiers_per_s": self.dossiers / elapsed,
-                "completions_per_s": self.dossiers * COMPLETIONS_PER_DOSSIER / elapsed,
+                "completions_per_s": self.dossiers * self.completions_per_dossier / elapsed,
                 "calls_per_s": sum(len(s) for s in self.latencies.values()) / elapsed,
                 "calls": calls, "errors": {k: dict(v) for k, v in self.errors.items()}}
 
@@ -111,9 +128,10 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99)}
 
 
-def run(url: str, communes: list[dict[str, str]], *, users: int, seconds: float, rate: float | None) -> dict[str, Any]:
+def run(url: str, communes: list[dict[str, str]], *, users: int, seconds: float, rate: float | None,
+        protocol: str = "birth") -> dict[str, Any]:
     scenario = json.loads((ROOT / "processes/birth_registration/scenarios/straight.json").read_text("utf-8"))
-    results = Results()
+    results = Results(COMPLETIONS_PER_DOSSIER[protocol])
     started = time.perf_counter()
     deadline = started + seconds
     schedule = iter(range(sys.maxsize))
@@ -132,7 +150,7 @@ def run(url: str, communes: list[dict[str, str]], *, users: int, seconds: float,
                 time.sleep(max(0.0, start_at - time.perf_counter()))
             elif time.perf_counter() >= deadline:
                 return
-            if me.dossier(application):
+            if me.minimal() if protocol == "minimal" else me.dossier(application):
                 results.returned()
 
     # Each officer works at a commune of their own, as the counters of a province do.
@@ -143,7 +161,7 @@ def run(url: str, communes: list[dict[str, str]], *, users: int, seconds: float,
     for thread in threads:
         thread.join()
     summary = results.summary(time.perf_counter() - started)
-    summary.update(users=users, rate=rate)
+    summary.update(users=users, rate=rate, protocol=protocol)
     return summary
 
 
@@ -155,9 +173,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, help="dossiers started per second (open loop)")
+    parser.add_argument("--protocol", choices=tuple(COMPLETIONS_PER_DOSSIER), default="birth",
+                        help="birth registrations (6 calls each) or the minimal procedure 9.000002 (3 calls)")
     args = parser.parse_args()
     communes = json.loads(args.tokens.read_text())
-    print(json.dumps(run(args.url, communes, users=args.users, seconds=args.seconds, rate=args.rate)))
+    print(json.dumps(run(args.url, communes, users=args.users, seconds=args.seconds, rate=args.rate,
+                         protocol=args.protocol)))
 
 
 if __name__ == "__main__":
