@@ -6,9 +6,11 @@ contract the JSON Schema the engine validates, so no field of a form is defined 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from marshmallow import Schema, fields, validate
 
@@ -38,18 +40,30 @@ def in_vietnamese(words: Callable[[Any], str], value: Any) -> str:
         return words(value)
 
 
+def remembered_per_app(key: Hashable, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`make()`'s fields, made once per app and key: Vietnamese labels from the app's catalogue, fixed for the
+    app's life, whose lookup (switching the locale) cost more than all of an answer's other fields. Outside an
+    app a label is untranslated, so nothing is remembered. Each answer gets its own copy."""
+    if not has_app_context():
+        return make()
+    known = _REMEMBERED.setdefault(current_app._get_current_object(), {})  # type: ignore[attr-defined]
+    if key not in known:
+        known[key] = make()
+    return dict(known[key])
+
+
+_REMEMBERED: WeakKeyDictionary[Flask, dict[Hashable, dict[str, Any]]] = WeakKeyDictionary()
+
+
 def status_fields(status: DossierStatus) -> dict[str, Any]:
-    """The status, its national code and Vietnamese label: remembered per status (the catalogue is fixed for the
-    life of the process, and switching the locale cost more than all of an answer's other fields)."""
-    if status not in _STATUS_FIELDS:
+    """The status, its national code and Vietnamese label."""
+    def make() -> dict[str, Any]:
         from api.pages.i18n import status_label  # imported late: the pages package imports the schemas
 
-        _STATUS_FIELDS[status] = {"status": status.value, "national_code": status.national_code,
-                                  "label": in_vietnamese(status_label, status)}
-    return dict(_STATUS_FIELDS[status])
+        return {"status": status.value, "national_code": status.national_code,
+                "label": in_vietnamese(status_label, status)}
 
-
-_STATUS_FIELDS: dict[DossierStatus, dict[str, Any]] = {}
+    return remembered_per_app(("status", status), make)
 
 
 def page(items: list[Any], total: int, query: dict[str, Any]) -> dict[str, Any]:

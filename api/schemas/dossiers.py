@@ -8,7 +8,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api.schemas.common import LocalDateTime, PageQuery, in_vietnamese, page_schema, status_fields
+from api.schemas.common import LocalDateTime, PageQuery, in_vietnamese, page_schema, remembered_per_app, status_fields
+from api.schemas.compiled import dumper
 from api.schemas.files import FILE_REQUESTS
 from api.schemas.tasks import TaskReadSchema
 from engine.domain.contact import MAX_EMAIL, Contact
@@ -163,9 +164,16 @@ class NoticeReadSchema(Schema):
 
 
 def _timeliness(value: Any) -> dict[str, str] | None:
+    """The mark with its Vietnamese label (whatever the caller's language)."""
+    return None if value is None else remembered_per_app(("timeliness", value), lambda: _timeliness_fields(value))
+
+
+def _timeliness_fields(value: Timeliness) -> dict[str, str]:
     from api.pages.i18n import timeliness_label  # imported late: the pages package imports the schemas
 
-    return {"class": value.value, "label": in_vietnamese(timeliness_label, value)} if value is not None else None
+    return {"class": value.value, "label": in_vietnamese(timeliness_label, value)}
+
+
 
 
 class HistoryEventReadSchema(Schema):
@@ -181,12 +189,12 @@ class DossierDetailSchema(Schema):
     procedure_name = fields.Function(lambda d: d.procedure.manifest["name"])
     application = fields.Function(lambda d: d.dossier.application)
     timeliness = fields.Function(lambda d: _timeliness(d.timeliness))
-    notices = fields.Function(lambda d: NoticeReadSchema(many=True).dump(d.dossier.notices))
+    notices = fields.Function(lambda d: [dumper(NoticeReadSchema)(notice) for notice in d.dossier.notices])
     tasks = fields.Method("_tasks", metadata={"description": "each step, with its timeliness against its allotment"})
 
     def _tasks(self, detail: Any) -> list[dict[str, Any]]:
-        return [TaskReadSchema().dump(task) | {"timeliness": _timeliness(detail.step_timeliness.get(task.id))}
-                for task in detail.tasks]
+        dump = dumper(TaskReadSchema)  # compiled once: a TaskReadSchema() per task cost most of the detail's dump
+        return [dump(task) | {"timeliness": _timeliness(detail.step_timeliness.get(task.id))} for task in detail.tasks]
     history = fields.List(fields.Nested(HistoryEventReadSchema))
 
 

@@ -16,6 +16,7 @@ from api.schemas.claims import (
     TaskSendBackSchema,
     outcomes,
 )
+from api.schemas.compiled import answer
 from api.schemas.dossiers import DossierReadSchema
 from api.schemas.tasks import TaskReadSchema
 from api.wiring import wiring
@@ -31,7 +32,8 @@ blp = Blueprint("claims", __name__, url_prefix="/api/v1/tasks", description="Hol
 def claim_many(body: dict[str, Any]) -> Any:
     """Claim several steps, each on its own: the answer says, per step, whether it was claimed or why not."""
     w = wiring()
-    return outcomes(claims.claim_many(w.uow(), actor=current_actor(), clock=w.clock, task_ids=body["task_ids"]))
+    return answer(ClaimManyReadSchema, outcomes(claims.claim_many(w.uow(), actor=current_actor(), clock=w.clock,
+                                                                  task_ids=body["task_ids"])))
 
 
 @blp.post("/<task_id>/claim")
@@ -40,7 +42,7 @@ def claim_many(body: dict[str, Any]) -> Any:
 def claim(task_id: str) -> Any:
     """Take a ready step: others see who holds it and may not complete it (409 naming the holder)."""
     w = wiring()
-    return claims.claim(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id)
+    return answer(TaskReadSchema, claims.claim(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id))
 
 
 @blp.post("/<task_id>/release")
@@ -49,7 +51,7 @@ def claim(task_id: str) -> Any:
 def release(task_id: str) -> Any:
     """Let a held step go: its holder, or a leader of its unit."""
     w = wiring()
-    return claims.release(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id)
+    return answer(TaskReadSchema, claims.release(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id))
 
 
 @blp.post("/<task_id>/assign")
@@ -59,7 +61,8 @@ def release(task_id: str) -> Any:
 def assign(body: dict[str, Any], task_id: str) -> Any:
     """A leader of the step's unit gives it to an active officer of the unit with the step's role."""
     w = wiring()
-    return claims.assign(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id, user_id=body["user_id"])
+    return answer(TaskReadSchema, claims.assign(w.uow(), actor=current_actor(), clock=w.clock, task_id=task_id,
+                                                user_id=body["user_id"]))
 
 
 @blp.get("/<task_id>/assignees")
@@ -77,5 +80,6 @@ def assignees(task_id: str) -> Any:
 def send_back(body: dict[str, Any], task_id: str) -> Any:
     """Return the step to an earlier one its procedure allows, with the reason the earlier step's officer reads."""
     w = wiring()
-    return send_backs.send_back(w.uow(), actor=current_actor(), catalogue=w.catalogue, calendar=w.calendar,
-                                clock=w.clock, task_id=task_id, to=body["to"], reason=body["reason"])
+    return answer(DossierReadSchema, send_backs.send_back(
+        w.uow(), actor=current_actor(), catalogue=w.catalogue, calendar=w.calendar, clock=w.clock, task_id=task_id,
+        to=body["to"], reason=body["reason"]))

@@ -12,6 +12,7 @@ from api.actions import ACTIONS, LifecycleAction
 from api.auth import current_actor
 from api.errors import problems
 from api.schemas.common import page
+from api.schemas.compiled import answer
 from api.schemas.dossiers import (
     DossierCreateSchema,
     DossierDetailSchema,
@@ -36,7 +37,7 @@ def receive(body: dict[str, Any]) -> Any:
     reception = Reception(idempotency_key=request.headers.get("Idempotency-Key"), **body)
     dossier, created = dossiers.receive(w.uow(), actor=current_actor(), reception=reception, catalogue=w.catalogue,
                                         calendar=w.calendar, clock=w.clock, exchange_peers=tuple(w.peers))
-    return dossier, 201 if created else 200
+    return answer(DossierReceiptSchema, dossier, 201 if created else 200)
 
 
 @blp.get("")
@@ -50,8 +51,9 @@ def list_dossiers(query: dict[str, Any]) -> Any:
     w = wiring()
     found = search.find(w.uow(), actor=current_actor(), calendar=w.calendar, clock=w.clock, text=query.get("q"),
                         criteria=query["criteria"], limit=query["limit"], offset=query["offset"])
-    return {**page(found.items, found.total, query), "query_kind": found.query.kind.value if found.query else None,
-            "total_exact": found.exact}
+    return answer(DossierSearchPageSchema, {
+        **page(found.items, found.total, query), "query_kind": found.query.kind.value if found.query else None,
+        "total_exact": found.exact})
 
 
 @blp.get("/<code>")
@@ -59,14 +61,14 @@ def list_dossiers(query: dict[str, Any]) -> Any:
 @blp.response(200, DossierDetailSchema)
 def get_dossier(code: str) -> Any:
     w = wiring()
-    return dossiers.detail(w.uow(), actor=current_actor(), code=code, catalogue=w.catalogue, calendar=w.calendar,
-                           clock=w.clock)
+    return answer(DossierDetailSchema, dossiers.detail(w.uow(), actor=current_actor(), code=code,
+                                                       catalogue=w.catalogue, calendar=w.calendar, clock=w.clock))
 
 
 def _register(row: LifecycleAction) -> None:
     """POST /dossiers/<code>/<segment>: the row's schema in, the dossier out (the same for all six)."""
     def act(body: dict[str, Any], code: str) -> Any:
-        return row.run(wiring(), current_actor(), code, body)
+        return answer(DossierReadSchema, row.run(wiring(), current_actor(), code, body))
 
     act.__name__, act.__doc__ = row.action.value, row.summary
     decorated = blp.response(200, DossierReadSchema)(blp.arguments(row.schema)(act))
