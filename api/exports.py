@@ -16,15 +16,16 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-import xlsxwriter
+from typing import TYPE_CHECKING, Any
 
 from api.pages.stats_words import vi
 from engine.adapters.printing import csv_table
 from engine.domain.calendar import VN_TZ
 from engine.domain.figures import Figures, Group
 from engine.services.stats import CentreReport, Named
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 # The dashboard's figures -----------------------------------------------------------------------------------
 
@@ -80,9 +81,16 @@ def csv_bytes(report: CentreReport) -> bytes:
     return csv_table([[_period(report)], _header("Trung tâm"), *_rows(report.centres, report.totals)])
 
 
+def _workbook(out: io.BytesIO) -> xlsxwriter.Workbook:
+    # Imported here: only a request for a spreadsheet needs xlsxwriter, not every web worker.
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(out, {"in_memory": True})
+
+
 def xlsx_bytes(report: CentreReport) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = _workbook(out)
     bold, percent = book.add_format({"bold": True}), book.add_format({"num_format": "0.0%"})
     for title, attribute in SHEETS:
         sheet = book.add_worksheet(title)
@@ -247,7 +255,7 @@ def report_csv(report: PeriodicReport) -> bytes:
 def report_xlsx(report: PeriodicReport) -> bytes:
     """One sheet: the heading, the two header rows with merged cells, the rows and their sum; A4 landscape."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = _workbook(out)
     sheet = book.add_worksheet(report.label.replace("/", "-"))
     title = book.add_format({"bold": True, "font_size": 13, "align": "center"})
     line = book.add_format({"align": "center"})

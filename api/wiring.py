@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -16,13 +17,7 @@ from api.observability import current_request_id
 from api.settings import Settings
 from engine.adapters.database import make_engine, make_lookup_session_factory, make_session_factory, migrate
 from engine.adapters.definitions import read_calendar, read_procedures
-from engine.adapters.dossier_package import JwsPackageCodec, read_peers
-from engine.adapters.dvcqg_client import DvcqgClient
-from engine.adapters.exchange_client import ExchangeClient
 from engine.adapters.file_store import file_store_from_url
-from engine.adapters.mail import SmtpTransport
-from engine.adapters.signing import signer_from_config
-from engine.adapters.sms import SmsTransport
 from engine.adapters.uow import SqlUnitOfWork
 from engine.domain.calendar import WorkingCalendar
 from engine.domain.exchange import Identity, Peer
@@ -63,6 +58,9 @@ class Wiring:
     def signer(self) -> DocumentSigner:
         """The units' signing keys, opened on first use (a key file or token is only needed to sign)."""
         if self._signer is None:
+            # Imported here: pyHanko (and aiohttp through it) only in a process that signs or verifies a PDF.
+            from engine.adapters.signing import signer_from_config
+
             spec = self.settings.signing or f"demo:{tempfile.mkdtemp(prefix='onestop-signing-')}"
             self._signer = signer_from_config(spec, list(self.settings.signing_trust_roots))
         return self._signer
@@ -80,7 +78,7 @@ class Wiring:
         """The other provinces' deployments registered here (ONESTOP_EXCHANGE_PEERS), read once."""
         if self._peers is None:
             path = self.settings.exchange_peers
-            self._peers = read_peers(path) if path and self.identity else {}
+            self._peers = _read_peers(path) if path and self.identity else {}
         return self._peers
 
     @property
@@ -88,6 +86,8 @@ class Wiring:
         """Seals and opens this deployment's packages; only used when `identity` is set."""
         if self._codec is None:
             assert self.identity is not None, "the exchange is not configured"
+            from engine.adapters.dossier_package import JwsPackageCodec
+
             self._codec = JwsPackageCodec(self.identity, self.peers)
         return self._codec
 
@@ -105,6 +105,12 @@ class Wiring:
 
     def transports(self) -> dict[Destination, Transport]:
         """A transport for each configured destination (the worker's)."""
+        # Imported here: the HTTP and SMTP clients are the background worker's, never a web worker's.
+        from engine.adapters.dvcqg_client import DvcqgClient
+        from engine.adapters.exchange_client import ExchangeClient
+        from engine.adapters.mail import SmtpTransport
+        from engine.adapters.sms import SmsTransport
+
         s = self.settings
         made: dict[Destination, Transport] = {}
         if s.dvcqg_url:
@@ -153,6 +159,13 @@ class Wiring:
     def publish_procedures(self) -> list[str]:
         definitions = read_procedures(self.settings.processes_dir, self.settings.forms_dir)
         return procedures.publish_changed(self.uow(), definitions=definitions, clock=self.clock)
+
+
+def _read_peers(path: Path) -> dict[str, Peer]:
+    # Imported here: cryptography and jwcrypto are only for a deployment that takes part in the exchange.
+    from engine.adapters.dossier_package import read_peers
+
+    return read_peers(path)
 
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utc_now,

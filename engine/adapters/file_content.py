@@ -36,16 +36,21 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import IO, NoReturn
-
-from PIL import Image, ImageFile
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from engine.domain.errors import FieldError, FileTooLargeError, UnsupportedFileError
 from engine.domain.files import MAX_FILE_BYTES, MediaType
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, IndirectObject, PdfObject
+
+# pypdf (with fontTools) and Pillow are imported by the checks that use them, on the first upload: a web worker
+# that never receives a file does without them.
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +186,19 @@ class _Encrypted(Exception):
     """Raised by _Reader instead of deriving a key: any encrypted file is refused anyway."""
 
 
-class _Reader(PdfReader):
-    """A strict PdfReader that never tries to decrypt, so unsupported encryption handlers (certificate
-    security, unknown versions) are reported as encryption rather than as a damaged file."""
+@cache
+def _reader_class() -> type[PdfReader]:
+    """pypdf's reader, subclassed on first use (pypdf is imported here, not with this module)."""
+    from pypdf import PdfReader
 
-    def _handle_encryption(self, password: str | bytes | None) -> None:
-        raise _Encrypted
+    class _Reader(PdfReader):
+        """A strict PdfReader that never tries to decrypt, so unsupported encryption handlers (certificate
+        security, unknown versions) are reported as encryption rather than as a damaged file."""
+
+        def _handle_encryption(self, password: str | bytes | None) -> None:
+            raise _Encrypted
+
+    return _Reader
 
 
 def _check_pdf(path: Path, pointer: str) -> None:
@@ -205,7 +217,7 @@ def _check_pdf(path: Path, pointer: str) -> None:
 def _check_pdf_structure(path: Path, pointer: str) -> None:
     """Encryption first (nothing else can be read), the object count before any object is parsed, the pages
     last (pypdf walks the page tree with its own depth and size limits)."""
-    with _Reader(path, strict=True, xref_stream_maximum_entries=MAX_PDF_OBJECTS + 1) as reader:
+    with _reader_class()(path, strict=True, xref_stream_maximum_entries=MAX_PDF_OBJECTS + 1) as reader:
         if reader.is_encrypted:  # unreachable while _Reader's override holds; kept should pypdf rename the hook
             _refuse_encrypted(pointer)
         references = _object_references(reader)
@@ -226,6 +238,8 @@ def _object_references(reader: PdfReader) -> list[IndirectObject]:
 
     Walking the table rather than following references from the catalogue visits each object once, needs
     no cycle detection, and also sees objects no reference reaches (which a viewer may still find)."""
+    from pypdf.generic import IndirectObject
+
     references = [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
     for generation, entries in reader.xref.items():
         free = reader.xref_free_entry.get(generation, {})
@@ -257,6 +271,8 @@ def _dictionaries(item: PdfObject | None) -> Iterator[DictionaryObject]:
     """The dictionaries (streams included) directly inside one object, nested ones too, without recursion.
 
     References are not followed: the object they point to is visited on its own turn."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
     stack = [item]
     while stack:
         current = stack.pop()
@@ -281,6 +297,8 @@ def _active_content(dictionary: DictionaryObject) -> str | None:
 
 def _name(value: object) -> str | None:
     """A name, resolving one reference (an action type may legally be an indirect object)."""
+    from pypdf.generic import IndirectObject, NameObject
+
     if isinstance(value, IndirectObject):
         value = value.get_object()
     return str(value) if isinstance(value, NameObject) else None
@@ -303,6 +321,8 @@ some cameras and phones write them."""
 
 
 def _check_image(path: Path, kind: MediaType, pointer: str) -> None:
+    from PIL import Image
+
     try:
         _check_image_content(path, kind, pointer)
     except UnsupportedFileError:
@@ -328,6 +348,8 @@ def _check_image_content(path: Path, kind: MediaType, pointer: str) -> None:
             image.draft("L", (1, 1))  # decode at 1/8 scale: every byte still read, little memory or time
             # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported (to print), which
             # would let a cut-off JPEG load as if whole; our printed forms embed no raster image.
+            from PIL import ImageFile
+
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
         else:
@@ -339,6 +361,8 @@ def _open_image(file: IO[bytes], formats: tuple[str, ...]) -> Image.Image:
     error here so that it never reaches the log (our lower limit refuses those images anyway) and so that
     tests run with warnings as errors see the same 415. Other Pillow warnings (a malformed MPO index read
     as a plain JPEG) are not about safety and are ignored."""
+    from PIL import Image
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)

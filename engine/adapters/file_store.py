@@ -28,16 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-import boto3
-from boto3.exceptions import S3UploadFailedError
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from engine.domain.files import DIGEST
 from engine.domain.ports import FileStore
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
+    from botocore.exceptions import ClientError
+
+# boto3 and botocore are imported where an S3 store is made or fails, never at module level: a deployment on a
+# local store (and every web worker's import of this module) does without their ~200 modules.
 
 _CHUNK = 1024 * 1024
 _BLOB_MODE = 0o640
@@ -177,8 +176,12 @@ class S3FileStore:
         if client is not None and client_options:
             raise ValueError("give either a client or options to make one, not both")
         self.bucket, self.prefix, self.page_size = bucket, prefix, page_size
-        # A session of its own: boto3's default session is not safe to share between threads.
-        self.client: Any = client if client is not None else boto3.session.Session().client("s3", **client_options)
+        if client is None:
+            import boto3.session
+
+            # A session of its own: boto3's default session is not safe to share between threads.
+            client = boto3.session.Session().client("s3", **client_options)
+        self.client: Any = client
 
     def __repr__(self) -> str:
         return f"S3FileStore(bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -263,6 +266,9 @@ class S3FileStore:
     def _errors(self, action: str, key: str) -> Iterator[None]:
         """botocore's errors as OSErrors: a missing object is FileNotFoundError, a refusal PermissionError,
         anything else FileStoreError. Messages name the object, never the credentials."""
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             yield
         except ClientError as exc:
@@ -305,6 +311,8 @@ class _ObjectBody(io.RawIOBase):
     def readinto(self, buffer: WriteableBuffer) -> int:
         # Through read(), which every botocore the project allows has (readinto came later); the body checks
         # at the end that it got as many bytes as the object has.
+        from botocore.exceptions import BotoCoreError
+
         view = memoryview(buffer).cast("B")
         try:
             chunk: bytes = self._body.read(len(view))
@@ -366,6 +374,8 @@ def _s3_from_url(parts: SplitResult) -> S3FileStore:
     prefix = unquote(parts.path).strip("/")
     endpoint = options.get("endpoint")
     addressing = options.get("addressing") or ("path" if endpoint else "auto")
+    from botocore.config import Config
+
     config = Config(s3={"addressing_style": addressing}, retries={"mode": "standard"})
     return S3FileStore(bucket, prefix=f"{prefix}/" if prefix else "", endpoint_url=endpoint,
                        region_name=options.get("region"), config=config)

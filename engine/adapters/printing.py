@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -119,6 +118,8 @@ def vnd(amount: int) -> str:
 
 def qr_svg(text: str) -> Markup:
     """A QR code (error correction M, quiet zone of 4 modules) as inline SVG, sized by CSS."""
+    import segno  # here: only a printed slip needs it, not every web worker
+
     code = segno.make(text, error="m", micro=False)
     return Markup(code.svg_inline(scale=4, border=4, omitsize=True))  # segno writes the SVG itself
 
