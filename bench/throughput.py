@@ -29,7 +29,9 @@ from bench import engine_layer, growth, http_layer, service_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-TARGETS = {"http_ratio": 0.5, "p95_complete_ms": 50.0, "worker_mb": 150.0, "statements": 5}
+# Issue 8's, with issue 27's: statements counted on PostgreSQL (production), and the unloaded completion.
+TARGETS = {"http_ratio": 0.5, "p95_complete_ms": 50.0, "p50_complete_unloaded_ms": 10.0, "worker_mb": 150.0,
+           "statements": 5}
 
 
 def main() -> None:
@@ -147,8 +149,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, ...]]:
     http = r["http"]
     ratio = http["peak"]["completions_per_s"] / ceiling
     p95 = http["at_70"]["calls"]["complete"]["p95"]
+    p50_alone = http["closed"][0]["calls"]["complete"]["p50"]  # one officer: nothing else running
     memory = max(http["worker_peak_mb"])
-    statements = max(max(f["statements"].values()) for f in r["services"].values())
+    statements = max(r["services"]["postgresql"]["statements"].values())
     steps = [g["step_ms_mean"] for g in r["database"]]
     loop = [w["us_per_completion"] for w in r["loop"] if w["mode"] == "json" and "us_per_completion" in w]
     if any("stopped" in w for w in r["loop"]):
@@ -160,11 +163,13 @@ def targets(r: dict[str, Any]) -> list[tuple[str, ...]]:
     return [("target", "measured", ""),
             (f"HTTP completions ≥ {TARGETS['http_ratio']} × ceiling 2", f"{ratio:.2f} ×",
              verdict(ratio >= TARGETS["http_ratio"])),
-            (f"p95 of a completion at 70 % of peak < {TARGETS['p95_complete_ms']:.0f} ms", f"{p95:.1f} ms",
-             verdict(p95 < TARGETS["p95_complete_ms"])),
-            (f"memory per worker < {TARGETS['worker_mb']:.0f} MB", f"{memory:.0f} MB",
-             verdict(memory < TARGETS["worker_mb"])),
-            (f"≤ {TARGETS['statements']} SQL statements per command", f"{statements} at most",
+            (f"p95 of a completion at 70 % of peak ≤ {TARGETS['p95_complete_ms']:.0f} ms", f"{p95:.1f} ms",
+             verdict(p95 <= TARGETS["p95_complete_ms"])),
+            (f"p50 of a completion, one officer ≤ {TARGETS['p50_complete_unloaded_ms']:.0f} ms", f"{p50_alone:.1f} ms",
+             verdict(p50_alone <= TARGETS["p50_complete_unloaded_ms"])),
+            (f"memory per worker ≤ {TARGETS['worker_mb']:.0f} MB", f"{memory:.0f} MB",
+             verdict(memory <= TARGETS["worker_mb"])),
+            (f"≤ {TARGETS['statements']} SQL statements per command (PostgreSQL)", f"{statements} at most",
              verdict(statements <= TARGETS["statements"])),
             (f"cost per step flat, {r['database'][0]['dossiers']:,} → {r['database'][-1]['dossiers']:,} dossiers",
              f"{steps[-1] / steps[0]:.2f} × (last / first)",
