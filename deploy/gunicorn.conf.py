@@ -7,6 +7,7 @@ ONESTOP_MAX_UPLOAD_MB): sync workers with threads, so a slow request holds one t
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import tempfile
@@ -58,3 +59,17 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # its live gauges (the connection pool) stop counting
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    # glibc gives each thread that allocates its own malloc arena and keeps what it frees there: with 4 threads a
+    # worker's resident memory grew past 150 MB under load (issue 27). Two arenas are enough for 4 threads that
+    # mostly wait on the database; set before the worker starts its threads. Not glibc (musl): nothing to do.
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(_M_ARENA_MAX, 2)
+
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
