@@ -98,6 +98,14 @@ class Gunicorn:
             return str(json.load(response)["access_token"])
 
 
+def production_server(database_url: str, *, workers: int, threads: int, metrics_dir: str) -> Gunicorn:
+    """gunicorn as production runs it (deploy/gunicorn.conf.py: gthread, two malloc arenas per worker), at
+    `workers` × `threads`; workers are never recycled during a run (their CPU would be lost)."""
+    return Gunicorn(database_url, workers=workers, threads=threads,
+                    options=("-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--max-requests", "0"),
+                    env={"PROMETHEUS_MULTIPROC_DIR": metrics_dir})
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time the processes have used so far."""
     total = 0
@@ -144,8 +152,9 @@ def run(admin_url: str, *, workers: int, threads: int, seconds: float,
         ramp: tuple[int, ...] = (1, 2, 4, 8, 16)) -> dict[str, Any]:
     database_url = fresh_postgres(admin_url, "onestop_bench_http")
     prepared(database_url).engine.dispose()
-    with Gunicorn(database_url, workers=workers, threads=threads) as server, \
-            tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, \
+            production_server(database_url, workers=workers, threads=threads,
+                              metrics_dir=f"{folder}/metrics") as server:
         tokens = Path(folder) / "tokens.json"
         tokens.write_text(json.dumps([{"unit": unit, **{role: server.token(f"{role}.{unit}") for role in ROLES}}
                                       for unit in communes(database_url, max(ramp))]))

@@ -31,7 +31,7 @@ from typing import Any
 
 import psycopg
 
-from bench.http_layer import Gunicorn, communes, postgres_pids
+from bench.http_layer import Gunicorn, communes, postgres_pids, production_server
 from bench.service_layer import fresh_postgres, prepared
 from engine.adapters.definitions import read_procedure
 from engine.services import procedures
@@ -51,13 +51,6 @@ def prepare(database_url: str) -> None:
         procedures.publish_changed(wiring.uow(), definitions=[minimal], clock=wiring.clock)
     finally:
         wiring.engine.dispose()
-
-
-def server(database_url: str, *, workers: int, threads: int, metrics_dir: str) -> Gunicorn:
-    """gunicorn as production runs it; workers are never recycled during a run (their CPU would be lost)."""
-    return Gunicorn(database_url, workers=workers, threads=threads,
-                    options=("-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--max-requests", "0"),
-                    env={"PROMETHEUS_MULTIPROC_DIR": metrics_dir})
 
 
 def process_tree(root: int) -> list[int]:
@@ -140,7 +133,8 @@ def run(*, workers: int, threads: int, officers: int, seconds: float, unloaded_s
     database_url = fresh_postgres(admin_url, database)
     prepare(database_url)
     with tempfile.TemporaryDirectory(prefix="onestop-bench-minimal-") as folder, \
-            server(database_url, workers=workers, threads=threads, metrics_dir=f"{folder}/metrics") as gunicorn:
+            production_server(database_url, workers=workers, threads=threads,
+                              metrics_dir=f"{folder}/metrics") as gunicorn:
         tokens = Path(folder) / "tokens.json"
         tokens.write_text(json.dumps([{"unit": unit, "reception": gunicorn.token(f"reception.{unit}")}
                                       for unit in communes(database_url, officers)]))
