@@ -62,14 +62,16 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    # glibc gives each thread that allocates its own malloc arena and keeps what it frees there: with 4 threads a
-    # worker's resident memory grew past 150 MB under load (issue 27). Two arenas are enough for 4 threads that
-    # mostly wait on the database; set before the worker starts its threads. Not glibc (musl): nothing to do.
+    # glibc's malloc, tuned before the worker starts its threads (issue 27: workers grew past 150 MB under load).
+    # Two arenas: otherwise each of the 4 threads keeps an arena of its own with what it freed. A fixed threshold
+    # for mmap: otherwise, once a sign-in's Argon2 hash (19 MiB) is freed, glibc raises its threshold and keeps
+    # every later block of that size in the heap, about 20 MB the worker never gives back. Not glibc: nothing to do.
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return
     libc.mallopt(_M_ARENA_MAX, 2)
+    libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
 
 
-_M_ARENA_MAX = -8  # glibc's malloc.h
+_M_ARENA_MAX, _M_MMAP_THRESHOLD = -8, -3  # glibc's malloc.h
