@@ -6,12 +6,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.history_chain import ChainHeads, read_chains
+from engine.adapters.pending_rows import table_of
 from engine.adapters.records import HistoryEventRecord
 from engine.adapters.stat_spans import StatSpans
 from engine.domain.dossier import EventKind, HistoryEvent
 from engine.domain.history_chain import Head, Link
 
-_EVENTS = HistoryEventRecord.__table__.c
+_EVENTS = table_of(HistoryEventRecord).c
 _OF_DOSSIER = (select(_EVENTS.kind, _EVENTS.at, _EVENTS.actor_id, _EVENTS.unit_id, _EVENTS.data, _EVENTS.dossier_id,
                       _EVENTS.id).where(_EVENTS.dossier_id == bindparam("dossier_id")).order_by(_EVENTS.seq))
 

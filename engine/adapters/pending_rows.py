@@ -167,37 +167,35 @@ def _send_each(connection: Any, inserts: list[tuple[Table, Row]], updates: list[
 
 def _send_postgresql(connection: Any, inserts: list[tuple[Table, Row]], updates: list[_Update]) -> None:
     """PostgreSQL: one statement. Each group of rows is one JSON parameter, spread into rows of the table's own
-    type by json_populate_recordset; a guarded update returns the ids it changed, to find the ones it did not."""
-    parts: list[tuple[str, str, list[Row], Table | None]] = []  # (kind, template, rows, guarded table)
-    for (table, names, numbered), rows in _grouped(inserts).items():
-        parts.append(("numbered" if numbered else "insert", _pg_insert(table.name, names, numbered), rows, None))
-    guarded_part_of: dict[int, int] = {}
+    type by json_populate_recordset; a guarded update returns the ids it changed, to find the ones it did not,
+    and an insert whose rows want their ids returns them."""
+    parts: list[tuple[str, list[Row]]] = []  # (the WITH part's text, its rows)
+    numbered: dict[int, list[Row]] = {}  # part → rows told their ids
+    guarded_part_of: dict[int, int] = {}  # id(update) → part
+    for (table, names, wants_ids), rows in _grouped(inserts).items():
+        if wants_ids:
+            numbered[len(parts)] = rows
+        parts.append((_pg_insert(table.name, names, wants_ids), rows))
     for (table, equal, null, names, guarded), group in _grouped_updates(updates).items():
         if guarded:
             guarded_part_of.update((id(u), len(parts)) for u in group)
         rows = [Row({**{k: u.key[k] for k in equal}, **u.values}) for u in group]
-        parts.append(("update", _pg_update(table.name, equal, null, names, guarded), rows,
-                      table if guarded else None))
-    params: dict[str, Any] = {}
-    clauses = []
-    for i, (_kind, template, rows, _guarded) in enumerate(parts):
-        params[f"p{i}"] = _json_rows(rows)
-        clauses.append(template.format(p=f":p{i}"))
-    returning = [i for i, part in enumerate(parts) if part[3] is not None or part[0] == "numbered"]
-    ctes = [f"w{i} AS ({clause})" for i, clause in enumerate(clauses)]
+        parts.append((_pg_update(table.name, equal, null, names, guarded), rows))
+    returning = sorted({*numbered, *guarded_part_of.values()})
+    ctes = ", ".join(f"w{i} AS ({template.format(p=f':p{i}')})" for i, (template, _rows) in enumerate(parts))
     tail = (" UNION ALL ".join(f"SELECT {i} AS part, id FROM w{i}" for i in returning)
             if returning else "SELECT NULL AS part, NULL AS id")
-    statement = _text(f"WITH {', '.join(ctes)} {tail}")
+    params = {f"p{i}": _json_rows(rows) for i, (_template, rows) in enumerate(parts)}
     changed: dict[int, set[Any]] = {}
-    for part, row_id in connection.execute(statement, params):
+    for part, row_id in connection.execute(_text(f"WITH {ctes} {tail}"), params):
         if part is not None:
             changed.setdefault(part, set()).add(row_id)
     for u in updates:
         if u.conflict is not None and u.key["id"] not in changed.get(guarded_part_of[id(u)], ()):
             raise u.conflict()
-    for i, (kind, _template, rows, _guarded) in enumerate(parts):
+    for i, rows in numbered.items():
         # Inserted in the rows' order (ORDER BY ordinality), so the sequence gave them ascending ids.
-        for row, row_id in zip(rows, sorted(changed.get(i, ())), strict=True) if kind == "numbered" else ():
+        for row, row_id in zip(rows, sorted(changed.get(i, ())), strict=True):
             assert row.on_id is not None
             row.on_id(row_id)
 
